@@ -1,0 +1,75 @@
+# Rathaus – the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV := .venv
+UV := $(VENV)/bin/uv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# Development defaults for the targets that serve the demo; tests run with production defaults.
+DEV_ENV := RATHAUS_DEBUG=$${RATHAUS_DEBUG:-1}
+export RATHAUS_ALLOW_DEV_SECRET ?= 1
+
+.PHONY: install install-python install-node translations migrate demo run worker test lint typecheck pytest bench clean
+
+install: install-python install-node translations
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv
+
+install-python: $(UV)
+	$(UV) sync --frozen --quiet
+
+install-node:
+	npm ci --no-audit --no-fund --loglevel=error
+
+translations: install-python
+	$(MANAGE) compile_translations
+
+migrate: install
+	$(DEV_ENV) $(MANAGE) migrate --no-input
+
+demo: migrate
+	$(DEV_ENV) $(MANAGE) load_demo
+
+run: demo
+	@echo ""
+	@echo "  Rathaus läuft auf / is serving at  http://$(HOST):$(PORT)/"
+	@echo "  Zeitz:        http://zeitz.localhost:$(PORT)/   Musterstadt: http://musterstadt.localhost:$(PORT)/"
+	@echo "  Demo-Logins (Passwort / password: Rathaus-Demo-2026):"
+	@echo "    buerger@zeitz.example          Bürgerin/Bürger"
+	@echo "    admin@zeitz.example            Kommunal-Administration Zeitz (2FA)"
+	@echo "    redaktion@zeitz.example        Redaktion Portal (2FA)"
+	@echo "    sachbearbeitung@zeitz.example  Sachbearbeitung (2FA)"
+	@echo "    admin@musterstadt.example      Kommunal-Administration Musterstadt (2FA)"
+	@echo "    plattform@rathaus.example      Plattform-Administration (2FA)"
+	@echo "  2FA-Code: $(PY) manage.py demo_totp admin@zeitz.example  (TOTP-Secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP)"
+	@echo ""
+	@trap 'kill 0' EXIT; \
+	$(DEV_ENV) $(MANAGE) db_worker --queue-name '*' & \
+	$(DEV_ENV) $(MANAGE) runserver --noreload $(HOST):$(PORT)
+
+worker: install
+	$(DEV_ENV) $(MANAGE) db_worker --queue-name '*'
+
+lint: install-python
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: install-python
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(VENV)/bin/pytest
+
+test: install lint typecheck
+	$(VENV)/bin/pytest
+
+bench: install
+	$(UV) sync --frozen --quiet --group bench
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

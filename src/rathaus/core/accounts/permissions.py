@@ -1,0 +1,113 @@
+"""Who may do what in a municipality. Every view declares its rule with one of these decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .models import Membership, Role
+
+View = Callable[..., HttpResponseBase]
+
+
+def membership(request: HttpRequest) -> Membership | None:
+    """The user's membership in the request's municipality, cached on the request."""
+    if not hasattr(request, "_rathaus_membership"):
+        user = request.user
+        muni = getattr(request, "municipality", None)
+        found = None
+        if user.is_authenticated and muni is not None:
+            found = Membership.objects.filter(user=user, municipality=muni).first()
+        request._rathaus_membership = found  # type: ignore[attr-defined]
+    return request._rathaus_membership  # type: ignore[attr-defined,no-any-return]
+
+
+def is_platform_admin(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+def is_municipality_admin(request: HttpRequest) -> bool:
+    m = membership(request)
+    return is_platform_admin(request.user) or (m is not None and m.role == Role.ADMIN)
+
+
+def is_staff_member(request: HttpRequest) -> bool:
+    """Any staff role in this municipality (staff, module manager, admin) or platform admin."""
+    return is_platform_admin(request.user) or membership(request) is not None
+
+
+def manages_module(request: HttpRequest, module: str) -> bool:
+    m = membership(request)
+    if is_municipality_admin(request):
+        return True
+    return m is not None and m.role == Role.MODULE_MANAGER and module in (m.modules or [])
+
+
+def has_mfa(user: Any) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
+
+
+def _guard(check: Callable[[HttpRequest], bool], *, need_mfa: bool) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request):
+                raise PermissionDenied
+            if need_mfa and not has_mfa(request.user):
+                messages.warning(
+                    request,
+                    _(
+                        "Für Verwaltungsseiten ist eine Zwei-Faktor-Authentisierung nötig. "
+                        "Bitte richten Sie sie ein."
+                    ),
+                )
+                return redirect("mfa_activate_totp")
+            return view(request, *args, **kwargs)
+
+        wrapped.rathaus_access = check.__name__  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def public(view: View) -> View:
+    """Marks a view as deliberately open to everyone (checked by the URL access test)."""
+    view.rathaus_access = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def authenticated(request: HttpRequest) -> bool:
+    return True
+
+
+def login_required(view: View) -> View:
+    return _guard(authenticated, need_mfa=False)(view)
+
+
+def staff_required(view: View) -> View:
+    return _guard(is_staff_member, need_mfa=True)(view)
+
+
+def admin_required(view: View) -> View:
+    return _guard(is_municipality_admin, need_mfa=True)(view)
+
+
+def module_required(module: str) -> Callable[[View], View]:
+    def check(request: HttpRequest) -> bool:
+        return manages_module(request, module)
+
+    check.__name__ = f"module:{module}"
+    return _guard(check, need_mfa=True)

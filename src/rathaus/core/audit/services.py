@@ -1,0 +1,117 @@
+"""Record audit events. Every write a person makes calls ``record``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from .models import AuditEvent
+
+_SKIP_FIELDS = {"password", "token_hash", "secret", "data"}
+
+
+def _actor_label(user: Any) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "Gast"
+    return f"{user.email} (#{user.pk})"
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Changed fields as {field: [old, new]}; secrets are masked."""
+    out: dict[str, list[Any]] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            out[key] = ["***", "***"] if key in _SKIP_FIELDS else [_plain(old), _plain(new)]
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    names = list(fields) if fields is not None else [f.attname for f in obj._meta.concrete_fields]
+    return {name: _plain(getattr(obj, name, None)) for name in names}
+
+
+def record(
+    action: str,
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    municipality: Any = None,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    if request is not None:
+        actor = actor if actor is not None else getattr(request, "user", None)
+        municipality = municipality if municipality is not None else getattr(request, "municipality", None)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        municipality=municipality,
+        actor=actor if authenticated else None,
+        actor_label=_actor_label(actor),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        changes=changes or {},
+        ip_address=_client_ip(request),
+    )
+
+
+def pseudonymise_actor(user_id: int) -> None:
+    """Called when an account is deleted: the trail stays, the e-mail address goes.
+
+    This is the one sanctioned rewrite of audit rows (DSGVO Art. 17). The database triggers
+    refuse UPDATE of every column except ``actor_label``, so the model guard is bypassed with
+    a raw UPDATE of that column alone.
+    """
+    from django.db import connection
+
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET actor_label = %s WHERE actor_id = %s",  # noqa: S608 - table name is ours
+            [f"Gelöschtes Konto #{user_id}", user_id],
+        )
+
+
+def events_for(municipality: Any) -> models.QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(municipality=municipality).only(
+        "id", "created_at", "actor_label", "action", "object_type", "object_id", "object_repr", "changes"
+    )
+
+
+def iter_csv_rows(qs: models.QuerySet[AuditEvent]) -> Iterator[list[str]]:
+    yield ["Zeitpunkt", "Person", "Aktion", "Objekttyp", "Objekt-ID", "Objekt", "Änderungen"]
+    for ev in qs.iterator(chunk_size=2000):
+        yield [
+            ev.created_at.isoformat(),
+            ev.actor_label,
+            ev.action,
+            ev.object_type,
+            ev.object_id,
+            ev.object_repr,
+            json.dumps(ev.changes, ensure_ascii=False),
+        ]

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from rathaus.core.accounts.permissions import admin_required
+
+from . import queries
+from .forms import AuditFilterForm
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _filters(request: HttpRequest) -> tuple[AuditFilterForm, dict]:
+    form = AuditFilterForm(request.GET or None)
+    return form, (form.cleaned_data if form.is_valid() else {})
+
+
+@admin_required
+def audit_list(request: HttpRequest) -> HttpResponse:  # type: ignore[misc]
+    form, filters = _filters(request)
+    qs = queries.filtered_events(request.municipality, filters)  # type: ignore[attr-defined]
+    page = Paginator(qs, settings.RATHAUS_AUDIT_PAGE_SIZE).get_page(request.GET.get("seite"))
+    query = request.GET.copy()
+    query.pop("seite", None)
+    return render(
+        request,
+        "audit/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "actions": queries.action_names(request.municipality),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@admin_required
+def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
+    from .services import iter_csv_rows
+
+    _form, filters = _filters(request)
+    qs = queries.filtered_events(request.municipality, filters)  # type: ignore[attr-defined]
+    writer = csv.writer(_Echo(), delimiter=";")
+
+    def rows() -> Iterator[str]:
+        yield "\ufeff"  # BOM so that spreadsheet programs read UTF-8
+        for row in iter_csv_rows(qs):
+            yield writer.writerow(row)
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="protokoll-{stamp}.csv"'
+    return response

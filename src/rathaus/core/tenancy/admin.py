@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from .models import Domain, Municipality
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "ags", "ars", "state", "is_active"]
+    search_fields = ["name", "slug", "ags"]
+    inlines = [DomainInline]

@@ -1,0 +1,206 @@
+"""Public API of the portal: legal pages, notices, accessibility feedback, module entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+from markdown_it import MarkdownIt
+
+from rathaus.core.audit import services as audit
+from rathaus.core.tenancy.models import Municipality
+
+from .models import AccessibilityFeedback, LegalPage, LegalPageKind, Notice
+
+# CommonMark with raw HTML switched off: editors write Markdown, nobody can inject markup.
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+
+
+def render_markdown(text: str) -> str:
+    return _md.render(text or "")
+
+
+@dataclass(frozen=True)
+class PortalEntry:
+    key: str
+    title: str
+    description: str
+    url_name: str
+    order: int = 100
+
+
+_entries: dict[str, PortalEntry] = {}
+
+
+def register_portal_entry(entry: PortalEntry) -> None:
+    """Each module adds its entry point to the home page from its AppConfig.ready()."""
+    _entries[entry.key] = entry
+
+
+def portal_entries() -> list[PortalEntry]:
+    return sorted(_entries.values(), key=lambda e: (e.order, e.key))
+
+
+def _home_cache_key(municipality: Municipality) -> str:
+    return f"ui:home:{municipality.pk}:{get_language()}"
+
+
+def home_notices(municipality: Municipality, limit: int = 5) -> list[dict[str, Any]]:
+    """The latest published notices, cached per municipality and language (invalidated on write)."""
+    key = _home_cache_key(municipality)
+    data = cache.get(key)
+    if data is None:
+        english = (get_language() or "de").startswith("en")
+        data = [
+            {
+                "pk": n.pk,
+                "title": (n.title_en if english and n.title_en else n.title),
+                "teaser": (n.teaser_en if english and n.teaser_en else n.teaser),
+                "published_at": n.published_at,
+                "is_official": n.is_official,
+            }
+            for n in Notice.objects.for_tenant(municipality).published()[:limit]
+        ]
+        cache.set(key, data, 300)
+    return data
+
+
+def _forget_home(municipality: Municipality) -> None:
+    cache.delete_many([f"ui:home:{municipality.pk}:de", f"ui:home:{municipality.pk}:en"])
+
+
+def legal_page(municipality: Municipality, kind: str) -> LegalPage | None:
+    return LegalPage.objects.for_tenant(municipality).filter(kind=kind).first()
+
+
+def legal_body_html(page: LegalPage | None) -> str:
+    if page is None:
+        return ""
+    english = (get_language() or "de").startswith("en")
+    return render_markdown(page.body_en if english and page.body_en else page.body_de)
+
+
+def save_legal_page(
+    municipality: Municipality, kind: str, data: dict[str, Any], actor: Any, request: Any = None
+) -> LegalPage:
+    if kind not in LegalPageKind.values:
+        raise ValueError(kind)
+    with transaction.atomic():
+        page = LegalPage.objects.select_for_update().filter(municipality=municipality, kind=kind).first()
+        before = audit.snapshot(page, ["body_de", "body_en", "video_url"]) if page else {}
+        if page is None:
+            page = LegalPage(municipality=municipality, kind=kind)
+        for field in ("body_de", "body_en", "video_url"):
+            setattr(page, field, data.get(field, ""))
+        page.updated_by = actor
+        page.save()
+        after = audit.snapshot(page, ["body_de", "body_en", "video_url"])
+        audit.record(
+            "legal_page.saved",
+            request=request,
+            actor=actor,
+            municipality=municipality,
+            obj=page,
+            changes=audit.diff(before, after),
+        )
+    from . import search_provider
+
+    search_provider.index_legal_page(page)
+    return page
+
+
+_NOTICE_FIELDS = ["title", "title_en", "teaser", "teaser_en", "body", "is_official", "published_at"]
+
+
+def save_notice(notice: Notice, actor: Any, request: Any = None) -> Notice:
+    created = notice.pk is None
+    with transaction.atomic():
+        before = {} if created else audit.snapshot(Notice.objects.get(pk=notice.pk), _NOTICE_FIELDS)
+        if created:
+            notice.created_by = actor
+        notice.save()
+        audit.record(
+            "notice.created" if created else "notice.updated",
+            request=request,
+            actor=actor,
+            municipality=notice.municipality,
+            obj=notice,
+            changes=audit.diff(before, audit.snapshot(notice, _NOTICE_FIELDS)),
+        )
+    _forget_home(notice.municipality)
+    from . import search_provider
+
+    search_provider.index_notice(notice)
+    return notice
+
+
+def delete_notice(notice: Notice, actor: Any, request: Any = None) -> None:
+    from . import search_provider
+
+    muni = notice.municipality
+    with transaction.atomic():
+        audit.record("notice.deleted", request=request, actor=actor, municipality=muni, obj=notice)
+        search_provider.remove_notice(notice)
+        notice.delete()
+    _forget_home(muni)
+
+
+def submit_accessibility_feedback(
+    municipality: Municipality, data: dict[str, Any], request: Any = None
+) -> AccessibilityFeedback:
+    with transaction.atomic():
+        fb = AccessibilityFeedback.objects.create(
+            municipality=municipality,
+            page_url=data.get("page_url", ""),
+            message=data["message"],
+            email=data.get("email", ""),
+        )
+        audit.record("accessibility_feedback.submitted", request=request, municipality=municipality, obj=fb)
+    recipient = municipality.accessibility_contact_email or municipality.email
+    if recipient:
+        body = render_to_string(
+            "ui/email/accessibility_feedback.txt", {"fb": fb, "municipality": municipality}
+        )
+        transaction.on_commit(
+            lambda: send_mail(
+                f"Barrierefreiheit: neue Rückmeldung / accessibility feedback ({municipality.name})",
+                body,
+                None,
+                [recipient],
+                fail_silently=True,
+            )
+        )
+    return fb
+
+
+_MUNICIPALITY_FIELDS = [
+    "official_name",
+    "address",
+    "phone",
+    "email",
+    "website",
+    "opening_hours",
+    "accessibility_contact_email",
+    "brand_colour",
+    "logo_alt",
+]
+
+
+def save_municipality_settings(form: Any, request: Any) -> Municipality:
+    """Save the admin's settings form (contact, theme, logo) with an audit record."""
+    with transaction.atomic():
+        before = audit.snapshot(Municipality.objects.get(pk=form.instance.pk), _MUNICIPALITY_FIELDS)
+        muni = form.save()
+        audit.record(
+            "municipality.settings_saved",
+            request=request,
+            municipality=muni,
+            obj=muni,
+            changes=audit.diff(before, audit.snapshot(muni, _MUNICIPALITY_FIELDS)),
+        )
+    return muni

@@ -1,0 +1,295 @@
+"""Settings of Rathaus: one module, every deployment knob from environment variables.
+
+Every variable is documented in docs/configuration.md. Defaults are safe for a developer's machine
+(SQLite, console e-mail); production sets RATHAUS_DEBUG=0 and the secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent  # src/rathaus
+PROJECT_DIR = BASE_DIR.parent.parent  # repository root
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("RATHAUS_DEBUG", False)
+# pytest (>= 8.2) sets PYTEST_VERSION: the suite runs with production defaults except HTTPS.
+TESTING = bool(os.environ.get("PYTEST_VERSION"))
+_DEV_SECRET = "dev-insecure-secret-key-change-me-in-production-0123456789abcdefghij"  # noqa: S105
+SECRET_KEY = env(
+    "RATHAUS_SECRET_KEY", _DEV_SECRET if DEBUG or TESTING or env("RATHAUS_ALLOW_DEV_SECRET") else ""
+)
+if not SECRET_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "RATHAUS_SECRET_KEY must be set when RATHAUS_DEBUG is off (see docs/configuration.md)."
+    )
+
+# Host validation happens twice: Django checks ALLOWED_HOSTS, then the tenant middleware
+# resolves the host to a municipality (unknown hosts get a 404 page).
+ALLOWED_HOSTS = env_list("RATHAUS_ALLOWED_HOSTS", "*")
+CSRF_TRUSTED_ORIGINS = env_list("RATHAUS_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.forms",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "django_tasks",
+    "django_tasks_db",
+    "simple_history",
+    "csp",
+    "ninja",
+    "rathaus.core.tenancy",
+    "rathaus.core.accounts",
+    "rathaus.core.audit",
+    "rathaus.core.search",
+    "rathaus.core.ui",
+    "rathaus.api",
+    "rathaus.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "rathaus.core.tenancy.middleware.TenantMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "rathaus.core.ui.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "rathaus.urls"
+WSGI_APPLICATION = "rathaus.wsgi.application"
+ASGI_APPLICATION = "rathaus.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "rathaus.core.ui.context_processors.portal",
+            ],
+        },
+    }
+]
+FORM_RENDERER = "rathaus.core.ui.forms.KernFormRenderer"
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# --- Database ---------------------------------------------------------------------------------
+DATA_DIR = Path(env("RATHAUS_DATA_DIR", str(PROJECT_DIR / "var")))
+_default_sqlite = f"sqlite:///{DATA_DIR / 'rathaus.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", _default_sqlite), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at BEGIN, so a
+        # transaction that re-checks a capacity rule does so while holding the lock.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": env("RATHAUS_TEST_SQLITE_NAME", "") or None}
+IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ------------------------------------------------------------------------------------
+REDIS_URL = env("RATHAUS_REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+TENANT_CACHE_SECONDS = int(env("RATHAUS_TENANT_CACHE_SECONDS", "60"))
+
+# --- Background tasks -------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": env("RATHAUS_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# --- Accounts ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "ui:home"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_ADAPTER = "rathaus.core.accounts.adapter.AccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rathaus] "
+ACCOUNT_PREVENT_ENUMERATION = True
+# Brute-force protection: failed logins are limited per IP and per account (lockout window).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": env("RATHAUS_LOGIN_FAILED_LIMIT", "10/m/ip,5/5m/key"),
+    "signup": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_TOTP_ISSUER = "Rathaus"
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# --- Internationalisation ---------------------------------------------------------------------
+LANGUAGE_CODE = "de"
+LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Berlin"
+USE_I18N = True
+USE_TZ = True
+LANGUAGE_COOKIE_SECURE = env_bool("RATHAUS_HTTPS", not DEBUG and not TESTING)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Static and media files -------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("RATHAUS_STATIC_ROOT", str(PROJECT_DIR / "var" / "static")))
+NODE_MODULES = PROJECT_DIR / "node_modules"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/kern", NODE_MODULES / "@kern-ux" / "native" / "dist"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG and not TESTING and env_bool("RATHAUS_MANIFEST_STATIC", True)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("RATHAUS_MEDIA_ROOT", str(DATA_DIR / "media")))
+# Explicit upload limits (docs/configuration.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("RATHAUS_MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+RATHAUS_MAX_LOGO_BYTES = int(env("RATHAUS_MAX_LOGO_BYTES", str(512 * 1024)))
+
+# --- E-mail -----------------------------------------------------------------------------------
+EMAIL_BACKEND = env("RATHAUS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("RATHAUS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("RATHAUS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("RATHAUS_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("RATHAUS_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("RATHAUS_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("RATHAUS_EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env("RATHAUS_DEFAULT_FROM_EMAIL", "Rathaus <noreply@rathaus.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Security ---------------------------------------------------------------------------------
+HTTPS = env_bool("RATHAUS_HTTPS", not DEBUG and not TESTING)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = HTTPS and env_bool("RATHAUS_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(env("RATHAUS_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = False
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RATHAUS_BEHIND_PROXY", False) else None
+)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+_csp_self = ("'self'",)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": _csp_self,
+        "script-src": _csp_self,
+        "style-src": _csp_self,
+        "img-src": ("'self'", "data:", *env_list("RATHAUS_CSP_IMG_SRC")),
+        "font-src": _csp_self,
+        "connect-src": _csp_self,
+        "form-action": _csp_self,
+        "frame-ancestors": ("'none'",),
+        "base-uri": ("'none'",),
+        "object-src": ("'none'",),
+    }
+}
+
+# --- API --------------------------------------------------------------------------------------
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
+
+# --- Logging ----------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("RATHAUS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Rathaus ----------------------------------------------------------------------------------
+# Folder with the public reference files (schemas, sample feeds) that tests read by path.
+RATHAUS_TESTDATA = Path(env("RATHAUS_TESTDATA", str(PROJECT_DIR.parent / "shared" / "data")))
+RATHAUS_AUDIT_PAGE_SIZE = 50
+SERVE_MEDIA = env_bool("RATHAUS_SERVE_MEDIA", False)

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from django.views.static import serve
+
+from rathaus.api.api import api
+from rathaus.core.accounts.admin_site import require_mfa_for_admin
+
+from . import health
+
+require_mfa_for_admin(admin.site)
+
+urlpatterns = [
+    path("health", health.health, name="health"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("konto/", include("allauth.urls")),
+    path("api/", api.urls),
+    path("django-admin/", admin.site.urls),
+    path("", include("rathaus.core.ui.urls")),
+    path("", include("rathaus.core.search.urls")),
+    path("", include("rathaus.core.audit.urls")),
+]
+
+if settings.DEBUG or settings.SERVE_MEDIA:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,128 @@
+"""Shared fixtures: two municipalities (A = Zeitz, B = Musterstadt), people in every role."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.test import Client
+
+from rathaus.core.accounts.mfa import activate_totp
+from rathaus.core.accounts.models import Department, Membership, Role, User
+from rathaus.core.tenancy.models import Domain, Municipality
+
+PASSWORD = "Test-Passwort-2026"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+HOST_A = "zeitz.testserver"
+HOST_B = "musterstadt.testserver"
+
+
+def testdata_dir() -> Path:
+    from django.conf import settings
+
+    return Path(os.environ.get("RATHAUS_TESTDATA") or settings.RATHAUS_TESTDATA)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_municipality(slug: str, name: str, ags: str, ars: str, state: str, hosts: list[str]) -> Municipality:
+    muni = Municipality.objects.create(
+        slug=slug,
+        name=name,
+        official_name=f"Stadt {name}",
+        ags=ags,
+        ars=ars,
+        state=state,
+        email=f"info@{slug}.example",
+        address=f"Rathaus\nMarkt 1\n00000 {name}",
+    )
+    for i, host in enumerate(hosts):
+        Domain.objects.create(municipality=muni, host=host, is_primary=i == 0)
+    return muni
+
+
+@pytest.fixture
+def muni_a(db) -> Municipality:
+    return make_municipality("zeitz", "Zeitz", "15084590", "150840590590", "15", [HOST_A, "testserver"])
+
+
+@pytest.fixture
+def muni_b(db) -> Municipality:
+    return make_municipality("musterstadt", "Musterstadt", "16099999", "160990000999", "16", [HOST_B])
+
+
+def make_user(email: str, *, mfa: bool = False, superuser: bool = False) -> User:
+    user = User.objects.create_user(email, PASSWORD, is_superuser=superuser, is_staff=superuser)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if mfa:
+        activate_totp(user, TOTP_SECRET)
+    return user
+
+
+def grant(user: User, muni: Municipality, role: str, modules: list[str] | None = None) -> Membership:
+    return Membership.objects.create(user=user, municipality=muni, role=role, modules=modules or [])
+
+
+@pytest.fixture
+def citizen(db) -> User:
+    return make_user("buerger@example.org")
+
+
+@pytest.fixture
+def admin_a(muni_a) -> User:
+    user = make_user("admin-a@example.org", mfa=True)
+    grant(user, muni_a, Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def admin_b(muni_b) -> User:
+    user = make_user("admin-b@example.org", mfa=True)
+    grant(user, muni_b, Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def staff_a(muni_a) -> User:
+    user = make_user("staff-a@example.org", mfa=True)
+    m = grant(user, muni_a, Role.STAFF)
+    dept = Department.objects.create(municipality=muni_a, name="Bürgerservice")
+    m.departments.add(dept)
+    return user
+
+
+@pytest.fixture
+def editor_a(muni_a) -> User:
+    user = make_user("redaktion-a@example.org", mfa=True)
+    grant(user, muni_a, Role.MODULE_MANAGER, ["portal"])
+    return user
+
+
+@pytest.fixture
+def platform_admin(db) -> User:
+    return make_user("plattform@example.org", mfa=True, superuser=True)
+
+
+def client_for(host: str, user: User | None = None) -> Client:
+    c = Client(HTTP_HOST=host)
+    if user is not None:
+        c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return c
+
+
+@pytest.fixture
+def client_a(muni_a) -> Client:
+    return client_for(HOST_A)
+
+
+@pytest.fixture
+def client_b(muni_b) -> Client:
+    return client_for(HOST_B)
