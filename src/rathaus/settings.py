@@ -116,13 +116,15 @@ TEMPLATES = [
     }
 ]
 FORM_RENDERER = "rathaus.core.ui.forms.KernFormRenderer"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Database ---------------------------------------------------------------------------------
 DATA_DIR = Path(env("RATHAUS_DATA_DIR", str(PROJECT_DIR / "var")))
 _default_sqlite = f"sqlite:///{DATA_DIR / 'rathaus.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", _default_sqlite), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _sqlite_name = str(DATABASES["default"]["NAME"])
+    if _sqlite_name and _sqlite_name != ":memory:":
+        Path(_sqlite_name).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at BEGIN, so a
@@ -146,7 +148,13 @@ TENANT_CACHE_SECONDS = int(env("RATHAUS_TENANT_CACHE_SECONDS", "60"))
 # --- Background tasks -------------------------------------------------------------------------
 TASKS = {
     "default": {
-        "BACKEND": env("RATHAUS_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # Tests run tasks immediately (one test drives the real database backend and worker).
+        "BACKEND": env(
+            "RATHAUS_TASK_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
+        ),
         "QUEUES": ["default"],
     }
 }

@@ -46,6 +46,13 @@ class AccessibilityFeedbackForm(forms.ModelForm):
 
 
 class LegalPageForm(forms.ModelForm):
+    video_url = forms.URLField(
+        label=_("Video in Deutscher Gebärdensprache"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Nur für die Seite Gebärdensprache; der Text bleibt als Alternative sichtbar."),
+    )
+
     class Meta:
         model = LegalPage
         fields = ["body_de", "body_en", "video_url"]

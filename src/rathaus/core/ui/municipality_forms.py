@@ -11,6 +11,8 @@ ALLOWED_LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
 
 
 class MunicipalitySettingsForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Municipality
         fields = [

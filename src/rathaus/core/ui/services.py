@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from markdown_it import MarkdownIt
 
 from rathaus.core.audit import services as audit
+from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
 
 from .models import AccessibilityFeedback, LegalPage, LegalPageKind, Notice
@@ -166,14 +166,11 @@ def submit_accessibility_feedback(
         body = render_to_string(
             "ui/email/accessibility_feedback.txt", {"fb": fb, "municipality": municipality}
         )
-        transaction.on_commit(
-            lambda: send_mail(
-                f"Barrierefreiheit: neue Rückmeldung / accessibility feedback ({municipality.name})",
-                body,
-                None,
-                [recipient],
-                fail_silently=True,
-            )
+        send_email_after_commit(
+            f"Barrierefreiheit: neue Rückmeldung / accessibility feedback ({municipality.name})",
+            body,
+            [recipient],
+            reply_to=[fb.email] if fb.email else None,
         )
     return fb
 
