@@ -181,6 +181,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "rathaus.core.accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "rathaus.core.accounts.forms.SignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rathaus] "
 ACCOUNT_PREVENT_ENUMERATION = True
 # Brute-force protection: failed logins are limited per IP and per account (lockout window).

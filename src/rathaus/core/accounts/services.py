@@ -99,6 +99,15 @@ def is_member_of_organisation(user: Any, organisation_id: int) -> bool:
     return OrganisationMembership.objects.filter(user=user, organisation_id=organisation_id).exists()
 
 
+def register_organisation(user: User, name: str) -> Organisation:
+    """A business account creates its organisation and represents it."""
+    with transaction.atomic():
+        org = Organisation.objects.create(name=name[:200], kind="business")
+        OrganisationMembership.objects.create(organisation=org, user=user, is_representative=True)
+        audit.record("organisation.registered", actor=user, obj=org)
+    return org
+
+
 def organisations_of(user: Any) -> list[Organisation]:
     return list(Organisation.objects.filter(members=user)) if user.is_authenticated else []
 
