@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "rathaus.core.audit",
     "rathaus.core.search",
     "rathaus.core.ui",
+    "rathaus.events",
+    "rathaus.hub",
+    "rathaus.consulting",
     "rathaus.api",
     "rathaus.demo",
 ]

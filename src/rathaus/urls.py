@@ -20,6 +20,10 @@ urlpatterns = [
     path("", include("rathaus.core.ui.urls")),
     path("", include("rathaus.core.search.urls")),
     path("", include("rathaus.core.audit.urls")),
+    path("veranstaltungen/", include("rathaus.events.urls")),
+    path("digital-hub/", include("rathaus.hub.urls")),
+    path("beratung/", include("rathaus.consulting.urls")),
+    path("", include("rathaus.events.root_urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:
