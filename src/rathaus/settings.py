@@ -138,6 +138,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": env("RATHAUS_TEST_SQLITE_NAME", "") or None}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if IS_POSTGRES and TESTING:
+    # One test database per pytest process, so that parallel runs on one server never collide.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env("RATHAUS_TEST_DB_NAME", f"test_{DATABASES['default']['NAME']}_{os.getpid()}")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
