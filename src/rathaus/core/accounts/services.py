@@ -84,6 +84,7 @@ def grant_role(
             actor=actor,
             municipality=municipality,
             obj=m,
+            object_repr=f"Konto #{user.pk}: {m.get_role_display()}",  # no e-mail address (DSGVO)
             changes={"role": [None, role], "modules": [None, modules or []]},
         )
     return m

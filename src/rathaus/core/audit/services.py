@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import HttpRequest
 
@@ -18,6 +19,14 @@ def _actor_label(user: Any) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return "Gast"
     return f"{user.email} (#{user.pk})"
+
+
+def _object_repr(obj: models.Model) -> str:
+    # A person's e-mail address (str() of a user) would outlive the account's deletion: the
+    # trigger lets only actor_label be rewritten. Accounts are named by number instead.
+    if isinstance(obj, get_user_model()):
+        return f"Konto #{obj.pk}"
+    return str(obj)[:200]
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -65,7 +74,7 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-        object_repr = object_repr or str(obj)[:200]
+        object_repr = object_repr or _object_repr(obj)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEvent.objects.create(
         municipality=municipality,

@@ -78,8 +78,23 @@ def _fts_write(doc: SearchDocument) -> None:
         )
 
 
+def _unchanged(row: SearchDocument | None, doc: Doc) -> bool:
+    return row is not None and (row.title, row.body, row.keywords, row.url) == (
+        doc.title[:300],
+        doc.body,
+        doc.keywords,
+        doc.url,
+    )
+
+
 def index(municipality: Municipality, doc: Doc) -> SearchDocument:
+    """Add or update one document; an unchanged document is not written again (idempotent)."""
     with transaction.atomic():
+        current = SearchDocument.objects.filter(
+            municipality=municipality, kind=doc.kind, object_id=str(doc.object_id)
+        ).first()
+        if current is not None and _unchanged(current, doc):
+            return current
         row, _ = SearchDocument.objects.update_or_create(
             municipality=municipality,
             kind=doc.kind,
@@ -125,13 +140,7 @@ def rebuild(municipality: Municipality, kinds: Iterable[str] | None = None) -> i
             for doc in provider.documents(municipality):
                 count += 1
                 seen.add(str(doc.object_id))
-                row = existing.get(str(doc.object_id))
-                if row is None or (row.title, row.body, row.keywords, row.url) != (
-                    doc.title[:300],
-                    doc.body,
-                    doc.keywords,
-                    doc.url,
-                ):
+                if not _unchanged(existing.get(str(doc.object_id)), doc):
                     index(municipality, doc)
             stale = [row.pk for oid, row in existing.items() if oid not in seen]
             _fts_delete(stale)

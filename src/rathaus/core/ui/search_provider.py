@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.search import services as search
@@ -21,7 +22,11 @@ def _notice_doc(n: Notice) -> search.Doc:
 
 
 def _legal_doc(p: LegalPage) -> search.Doc:
-    return search.Doc("legal", p.kind, p.get_kind_display(), p.body_de, reverse("ui:legal", args=[p.kind]))
+    # The index is German (body_de, German stemming): the title must not depend on the language
+    # that happens to be active (an editor working in English, or a leftover activation).
+    with translation.override(settings.LANGUAGE_CODE):
+        title = str(p.get_kind_display())
+    return search.Doc("legal", p.kind, title, p.body_de, reverse("ui:legal", args=[p.kind]))
 
 
 def index_notice(n: Notice) -> None:
