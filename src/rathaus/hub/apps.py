@@ -5,3 +5,23 @@ class HubConfig(AppConfig):
     name = "rathaus.hub"
     label = "hub"
     verbose_name = "Digital Hub"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from rathaus.core.accounts.services import register_data_exporter
+        from rathaus.core.ui.services import PortalEntry, register_portal_entry
+
+        from . import search_provider  # noqa: F401
+        from .services import export_bookings
+
+        register_portal_entry(
+            PortalEntry(
+                key="hub",
+                title=_("Digital Hub"),  # type: ignore[arg-type]
+                description=_("Arbeitsplätze und Räume buchen"),  # type: ignore[arg-type]
+                url_name="hub:index",
+                order=30,
+            )
+        )
+        register_data_exporter(export_bookings)
