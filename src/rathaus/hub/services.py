@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from rathaus.core.accounts import services as accounts
 from rathaus.core.audit import services as audit
+from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
 
@@ -296,21 +297,26 @@ def book(
 
 def _mail_confirmation(booking: Booking, user: Any) -> None:
     start, end = local(booking.starts_at), local(booking.ends_at)
-    body = _(
-        "Guten Tag,\n\nIhre Buchung ist bestätigt:\n%(resource)s, %(location)s\n"
-        "%(day)s, %(start)s–%(end)s Uhr\n\n"
-        "Bitte checken Sie vor Ort ein (Knopf unter „Meine Buchungen“ oder QR-Code am Platz). Ohne Check-in "
-        "wird der Platz %(grace)s Minuten nach Beginn wieder freigegeben.\n"
-    ) % {
-        "resource": booking.resource.name,
-        "location": booking.resource.group.location.name,
-        "day": _fmt_day(start.date()),
-        "start": f"{start:%H:%M}",
-        "end": f"{end:%H:%M}",
-        "grace": booking.resource.group.no_show_grace_minutes,
-    }
+
+    def body() -> str:
+        return _(
+            "Guten Tag,\n\nIhre Buchung ist bestätigt:\n%(resource)s, %(location)s\n"
+            "%(day)s, %(start)s–%(end)s Uhr\n\n"
+            "Bitte checken Sie vor Ort ein (Knopf unter „Meine Buchungen“ oder QR-Code am Platz). "
+            "Ohne Check-in wird der Platz %(grace)s Minuten nach Beginn wieder freigegeben.\n"
+        ) % {
+            "resource": booking.resource.name,
+            "location": booking.resource.group.location.name,
+            "day": _fmt_day(start.date()),
+            "start": f"{start:%H:%M}",
+            "end": f"{end:%H:%M}",
+            "grace": booking.resource.group.no_show_grace_minutes,
+        }
+
     send_email_after_commit(
-        _("Buchung bestätigt: %(name)s") % {"name": booking.resource.name}, body, [user.email]
+        bilingual_subject(lambda: _("Buchung bestätigt: %(name)s") % {"name": booking.resource.name}),
+        bilingual_body(body),
+        [user.email],
     )
 
 
