@@ -48,6 +48,7 @@ PUBLIC_API: dict[str, str] = {
     "GET /api/v1/municipality": "contact data of the municipality, public on the portal anyway",
     "GET /api/v1/notices": "published notices, public on the portal",
     "GET /api/v1/search": "site-wide search over public documents",
+    "GET /api/v1/events": "upcoming public events, public on /veranstaltungen/ anyway",
 }
 
 

@@ -16,6 +16,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/v1", core_router)
+api.add_router("/v1/events", "rathaus.events.api.router")
 
 
 @api.exception_handler(AuthenticationError)

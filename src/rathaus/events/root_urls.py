@@ -1,5 +1,9 @@
 """URLs the events app serves outside /veranstaltungen/ (e.g. /events.ics)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("events.ics", views.events_feed, name="events_feed"),
+]
