@@ -1,0 +1,182 @@
+"""Forms of consulting appointments (rendered by the KERN form renderer)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import NEED_MAX_LENGTH, Advisor, Mode, Slot, Topic
+
+
+class SlotFilterForm(forms.Form):
+    thema = forms.ModelChoiceField(
+        queryset=Topic.objects.none(), required=False, label=_("Thema"), empty_label=_("Alle Themen")
+    )
+    von = forms.DateField(
+        required=False, label=_("ab Datum"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    bis = forms.DateField(
+        required=False,
+        label=_("bis Datum"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, topics: QuerySet[Topic], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["thema"].queryset = topics  # type: ignore[attr-defined]
+        self.fields["thema"].label_from_instance = lambda topic: topic.label  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("von") and data.get("bis") and data["bis"] < data["von"]:
+            self.add_error("bis", _("Das Enddatum liegt vor dem Anfangsdatum."))
+        return data
+
+
+class BookingForm(forms.Form):
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), label=_("Thema"), empty_label=None)
+    need = forms.CharField(
+        label=_("Ihr Anliegen"),
+        max_length=NEED_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Kurz und ohne sensible Daten: Worum geht es? Höchstens 1000 Zeichen."),
+        error_messages={"required": _("Bitte beschreiben Sie kurz Ihr Anliegen.")},
+    )
+
+    def __init__(self, *args: Any, slot: Slot, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["topic"]
+        field.queryset = slot.topics.filter(is_active=True).order_by("name")  # type: ignore[attr-defined]
+        field.label_from_instance = lambda topic: topic.label  # type: ignore[attr-defined]
+
+
+class RebookForm(forms.Form):
+    slot = forms.ModelChoiceField(
+        queryset=Slot.objects.none(), label=_("Neuer Termin"), widget=forms.RadioSelect, empty_label=None
+    )
+
+    def __init__(self, *args: Any, slots: QuerySet[Slot], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["slot"]
+        field.queryset = slots  # type: ignore[attr-defined]
+        field.label_from_instance = _slot_label  # type: ignore[attr-defined]
+
+
+def _slot_label(slot: Slot) -> str:
+    start = timezone.localtime(slot.starts_at)
+    end = timezone.localtime(slot.ends_at)
+    return f"{start:%d.%m.%Y %H:%M}–{end:%H:%M}, {slot.advisor.display_name} ({Mode(slot.mode).label})"
+
+
+DURATIONS = [(15, "15 min"), (30, "30 min"), (45, "45 min"), (60, "60 min"), (90, "90 min"), (120, "120 min")]
+
+
+class PublishSlotsForm(forms.Form):
+    advisor = forms.ModelChoiceField(
+        queryset=Advisor.objects.none(), label=_("Beratende Person"), empty_label=None
+    )
+    day = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.TimeField(label=_("Beginn"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    duration = forms.TypedChoiceField(label=_("Dauer"), choices=DURATIONS, coerce=int, initial=60)
+    mode = forms.ChoiceField(label=_("Form"), choices=Mode.choices, initial=Mode.ON_SITE)
+    location = forms.CharField(
+        label=_("Ort oder Hinweis"),
+        max_length=200,
+        required=False,
+        help_text=_("z. B. Digital Hub Zeitz, Beratungsraum 1 – oder: Link folgt per E-Mail"),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.none(), label=_("Themen"), widget=forms.CheckboxSelectMultiple
+    )
+    weeks = forms.IntegerField(
+        label=_("Wöchentlich wiederholen (Anzahl Wochen)"),
+        min_value=1,
+        max_value=services.MAX_SERIES_WEEKS,
+        initial=1,
+        help_text=_("1 = einzelner Termin; bis zu 12 Wochen am selben Wochentag zur selben Uhrzeit."),
+    )
+
+    def __init__(
+        self, *args: Any, advisors: QuerySet[Advisor], topics: QuerySet[Topic], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["advisor"].queryset = advisors  # type: ignore[attr-defined]
+        self.fields["topics"].queryset = topics  # type: ignore[attr-defined]
+
+    def starts_at(self) -> datetime:
+        naive = datetime.combine(self.cleaned_data["day"], self.cleaned_data["start"])
+        return timezone.make_aware(naive, timezone.get_current_timezone())
+
+    def duration_delta(self) -> timedelta:
+        return timedelta(minutes=self.cleaned_data["duration"])
+
+
+class AdvisorForm(forms.ModelForm):
+    account_email = forms.EmailField(
+        label=_("Benutzerkonto (E-Mail-Adresse)"),
+        required=False,
+        help_text=_("Optional: Mit Konto kann die Person ihre eigenen Termine verwalten."),
+    )
+
+    class Meta:
+        model = Advisor
+        fields = ["display_name", "organisation", "bio", "email", "is_active"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, municipality: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.instance.municipality = municipality
+        if self.instance.pk and self.instance.user_id:
+            self.fields["account_email"].initial = self.instance.user.email  # type: ignore[union-attr]
+
+    def clean_display_name(self) -> str:
+        name: str = self.cleaned_data["display_name"].strip()
+        clash = Advisor.objects.for_tenant(self.municipality).filter(display_name=name)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("Eine beratende Person mit diesem Namen gibt es schon."))
+        return name
+
+    def clean_account_email(self) -> Any:
+        email = (self.cleaned_data.get("account_email") or "").strip().lower()
+        if not email:
+            return None
+        user = get_user_model().objects.filter(email=email).first()
+        if user is None:
+            raise forms.ValidationError(_("Zu dieser E-Mail-Adresse gibt es kein Benutzerkonto."))
+        clash = Advisor.objects.for_tenant(self.municipality).filter(user=user)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("Dieses Konto gehört schon zu einer anderen beratenden Person."))
+        return user
+
+
+class TopicForm(forms.ModelForm):
+    class Meta:
+        model = Topic
+        fields = ["name", "name_en", "slug", "description", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, municipality: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.instance.municipality = municipality
+
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data["slug"]
+        clash = Topic.objects.for_tenant(self.municipality).filter(slug=slug)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("Diesen Kurznamen gibt es schon."))
+        return slug
