@@ -10,7 +10,12 @@ class HubConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from rathaus.core.accounts.services import register_data_exporter
-        from rathaus.core.ui.services import PortalEntry, register_portal_entry
+        from rathaus.core.ui.services import (
+            PortalEntry,
+            StaffEntry,
+            register_portal_entry,
+            register_staff_entry,
+        )
 
         from . import search_provider  # noqa: F401
         from .services import export_bookings
@@ -25,3 +30,6 @@ class HubConfig(AppConfig):
             )
         )
         register_data_exporter(export_bookings)
+        register_staff_entry(
+            StaffEntry("hub", _("Digital Hub: Standorte, Plätze und Auslastung"), "hub:manage", 30)
+        )  # type: ignore[arg-type]

@@ -33,11 +33,9 @@ from .municipality_forms import MunicipalitySettingsForm
 @public
 def home(request: HttpRequest) -> HttpResponse:
     muni = request.municipality  # type: ignore[attr-defined]
-    return render(
-        request,
-        "ui/home.html",
-        {"notices": services.home_notices(muni), "entries": services.portal_entries()},
-    )
+    if services.home_page_is_shared(request):
+        return HttpResponse(services.shared_home_page(request, muni))
+    return render(request, "ui/home.html", services.home_context(muni))
 
 
 @public
@@ -156,6 +154,7 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
             "is_admin": permissions.is_municipality_admin(request),
             "manages_portal": permissions.manages_module(request, "portal"),
             "membership": permissions.membership(request),
+            "module_entries": services.staff_entries_for(request),
         },
     )
 

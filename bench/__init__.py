@@ -1,0 +1,1 @@
+"""Benchmark harness of Rathaus (``make bench``); never part of ``make test``."""

@@ -1,0 +1,78 @@
+"""Profile one page in-process with the Django test client and cProfile (no server, no load).
+
+    .venv/bin/python bench/profile_page.py [PATH] [--requests N] [--top N] [--sort cumulative|tottime]
+
+Builds the same throwaway database as ``bench/run.py`` (production settings, DEBUG off, demo
+data), warms the caches, prints the mean in-process time per request of PATH (default ``/``)
+next to ``/bench/bare``, then the cProfile listing of N requests to PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.run import ROOT, manage, server_env
+
+
+def child(path: str, requests: int, top: int, sort: str) -> None:
+    import cProfile
+    import pstats
+    import time
+
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    for warm_path in (path, "/bench/bare"):
+        for _ in range(50):
+            response = client.get(warm_path)
+            assert response.status_code == 200, (warm_path, response.status_code)
+
+    for timed_path in ("/bench/bare", path):
+        start = time.perf_counter()
+        for _ in range(requests):
+            client.get(timed_path)
+        per_request = (time.perf_counter() - start) / requests * 1000
+        print(f"{timed_path}: {per_request:.3f} ms per request in-process ({requests} requests)")
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get(path)
+    profiler.disable()
+    pstats.Stats(profiler).strip_dirs().sort_stats(sort).print_stats(top)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Profile a page with the Django test client.")
+    parser.add_argument("path", nargs="?", default="/")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.path, args.requests, args.top, args.sort)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="rathaus-profile-") as tmp:
+        env = server_env(Path(tmp))
+        manage(env, "migrate", "--no-input")
+        manage(env, "load_demo")
+        manage(env, "collectstatic", "--no-input")
+        cmd = [sys.executable, __file__, args.path, "--child", "--requests", str(args.requests)]
+        cmd += ["--top", str(args.top), "--sort", args.sort]
+        return subprocess.run(cmd, cwd=ROOT, env=env, timeout=600, check=False).returncode
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""WSGI entry point of the benchmark server: ``granian --interface wsgi bench.wsgi:application``."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+application = get_wsgi_application()
