@@ -36,10 +36,13 @@ def test_mail_is_queued_in_database_and_sent_by_worker(client, muni_a):
 def test_mail_is_not_queued_when_transaction_rolls_back(django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            tasks.send_email_after_commit("x", "y", ["a@example.org"])
-            raise RuntimeError("abort")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        tasks.send_email_after_commit("x", "y", ["a@example.org"])
+        raise RuntimeError("abort")
     assert mail.outbox == []
 
 

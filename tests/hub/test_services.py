@@ -34,6 +34,10 @@ def test_book_half_day_confirms_audits_and_mails(hub, booker, django_capture_on_
     assert b.status == BookingStatus.CONFIRMED and b.municipality == hub.municipality
     assert AuditEvent.objects.filter(action="hub.booking.created", object_id=str(b.pk)).exists()
     assert len(mail.outbox) == 1 and "Arbeitsplatz 01" in mail.outbox[0].subject
+    # German first, English second (every mail in both languages).
+    assert "Buchung bestätigt" in mail.outbox[0].subject and "Booking confirmed" in mail.outbox[0].subject
+    german, english = mail.outbox[0].body.split("English version")
+    assert "Ihre Buchung ist bestätigt" in german and "Your booking is confirmed" in english
     # The afternoon of the same desk is still free.
     services.book(hub.desk, booker, at(day, 13), at(day, 18))
 

@@ -9,7 +9,12 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from rathaus.core.accounts.services import register_data_eraser, register_data_exporter
-        from rathaus.core.ui.services import PortalEntry, register_portal_entry
+        from rathaus.core.ui.services import (
+            PortalEntry,
+            StaffEntry,
+            register_portal_entry,
+            register_staff_entry,
+        )
 
         from . import search_provider, services  # noqa: F401
 
@@ -25,5 +30,6 @@ class EventsConfig(AppConfig):
                 order=20,
             )
         )
+        register_staff_entry(StaffEntry("events", _("Veranstaltungen verwalten"), "events:manage", 20))
         register_data_exporter(services.export_registrations_of)
         register_data_eraser(services.erase_registrations_of)

@@ -32,4 +32,4 @@ class HubConfig(AppConfig):
         register_data_exporter(export_bookings)
         register_staff_entry(
             StaffEntry("hub", _("Digital Hub: Standorte, Plätze und Auslastung"), "hub:manage", 30)
-        )  # type: ignore[arg-type]
+        )

@@ -58,7 +58,7 @@ class StaffEntry:
     """A module's management page, listed on the staff dashboard for those who manage the module."""
 
     module: str
-    title: str
+    title: Any  # usually a lazy translation
     url_name: str
     order: int = 100
 
