@@ -67,9 +67,14 @@ pytest: install
 test: install lint typecheck
 	$(VENV)/bin/pytest
 
+# Web throughput (home page vs bare view) on SQLite; then the module benchmarks, which race real
+# writers and therefore need PostgreSQL (BENCH_DATABASE_URL, default: the local server).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rathaus
 bench: install
 	$(UV) sync --frozen --quiet --group bench
 	$(PY) bench/run.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/hub_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/events_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
