@@ -137,3 +137,7 @@ isolation.object_url("hub:closing_day_delete", "hub.closing_day", get=False, pos
 isolation.page("hub:index", shows=["HUB-LOCATION", "HUB-ACCESS"])
 isolation.page("hub:manage", shows=["HUB-LOCATION", "HUB-GROUP", "HUB-RESOURCE", "HUB-CLOSED"])
 isolation.page("hub:occupancy", shows=["HUB-RESOURCE"])
+# Operator dashboard: figures only; the one name it shows is the consulting topic (seeded by
+# tests/consulting/isolation_cases.py with a booking five days ahead, inside the default period).
+isolation.page("hub:dashboard", shows=["TOPIC"])
+isolation.value_url("hub:dashboard_csv", {"table": "beratung-themen"}, shows=["TOPIC"])

@@ -33,3 +33,6 @@ class HubConfig(AppConfig):
         register_staff_entry(
             StaffEntry("hub", _("Digital Hub: Standorte, Plätze und Auslastung"), "hub:manage", 30)
         )
+        register_staff_entry(
+            StaffEntry("hub", _("Digital Hub: Dashboard mit Kennzahlen"), "hub:dashboard", 31)
+        )

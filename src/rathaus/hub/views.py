@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -20,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 
+from . import dashboard as hub_dashboard
 from . import ical, queries, services
 from .forms import BookingForm, ClosingDayForm, LocationForm, ResourceForm, ResourceGroupForm
 from .models import Booking, BookingStatus, CalendarFeed, ClosingDay, Location, Resource, ResourceGroup
@@ -395,3 +400,56 @@ def resource_sign(request: HttpRequest, pk: int) -> HttpResponse:
     resource = tenant_object_or_404(Resource.objects.select_related("group__location"), request, pk=pk)
     url = request.build_absolute_uri(reverse("hub:qr_check_in", args=[resource.checkin_token]))
     return render(request, "hub/staff/sign.html", {"resource": resource, "checkin_url": url})
+
+
+# --- Operator dashboard -------------------------------------------------------------------------------
+
+
+@module_required("hub")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    form, period, valid = hub_dashboard.period_from(request.GET, services.local(now).date())
+    return render(
+        request,
+        "hub/dashboard.html",
+        {
+            "form": form,
+            "valid": valid,
+            "period": period,
+            "sections": hub_dashboard.sections(_muni(request), period, now=now),
+            "query": urlencode({"einteilung": period.param, "von": period.first, "bis": period.last}),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@module_required("hub")
+def dashboard_csv(request: HttpRequest, table: str) -> HttpResponseBase:
+    now = timezone.now()
+    _form, period, valid = hub_dashboard.period_from(request.GET, services.local(now).date())
+    if not valid:
+        return HttpResponseBadRequest(
+            _("Der Zeitraum ist ungültig. Bitte wählen Sie ihn auf dem Dashboard neu."),
+            content_type="text/plain; charset=utf-8",
+        )
+    with translation.override("de"):  # German headers and decimal commas, whatever the page language
+        found = hub_dashboard.table(_muni(request), period, table, now=now)
+        rows = found.csv_rows() if found is not None else None
+    if rows is None:
+        raise Http404
+    writer = csv.writer(_Echo(), delimiter=";")
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff"  # BOM: spreadsheet programs then read UTF-8
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="digital-hub-{table}-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}.csv"'
+    )
+    return response
