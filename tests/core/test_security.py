@@ -154,7 +154,10 @@ def test_uploads_and_requests_have_limits():
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION" and not k.startswith("RATHAUS_")}
+    # Only the production variables: no pytest marker, no RATHAUS_* of the developer's shell, and no
+    # DJANGO_ALLOW_ASYNC_UNSAFE (the browser tests set it for their own process).
+    dropped = {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("RATHAUS_")}
     env.update(
         RATHAUS_DEBUG="0",
         RATHAUS_SECRET_KEY=secrets.token_urlsafe(48),  # 64 characters
