@@ -43,6 +43,8 @@ run: demo
 	@echo "    admin@zeitz.example            Kommunal-Administration Zeitz (2FA)"
 	@echo "    redaktion@zeitz.example        Redaktion Portal (2FA)"
 	@echo "    sachbearbeitung@zeitz.example  Sachbearbeitung (2FA)"
+	@echo "    hub@zeitz.example              Betrieb Digital Hub und Veranstaltungen (2FA)"
+	@echo "    partner@it-partner.example     IT-Partner: bucht die fünf reservierten Plätze"
 	@echo "    admin@musterstadt.example      Kommunal-Administration Musterstadt (2FA)"
 	@echo "    plattform@rathaus.example      Plattform-Administration (2FA)"
 	@echo "  2FA-Code: $(PY) manage.py demo_totp admin@zeitz.example  (TOTP-Secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP)"
