@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "rathaus.core.audit",
     "rathaus.core.search",
     "rathaus.core.ui",
+    "rathaus.catalog",
+    "rathaus.fim",
     "rathaus.events",
     "rathaus.hub",
     "rathaus.consulting",

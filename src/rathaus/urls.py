@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("rathaus.core.ui.urls")),
     path("", include("rathaus.core.search.urls")),
     path("", include("rathaus.core.audit.urls")),
+    path("leistungen/", include("rathaus.catalog.urls")),
+    path("formulare/", include("rathaus.fim.urls")),
     path("veranstaltungen/", include("rathaus.events.urls")),
     path("digital-hub/", include("rathaus.hub.urls")),
     path("beratung/", include("rathaus.consulting.urls")),
