@@ -1,6 +1,8 @@
 """The English translation is complete, keeps every placeholder and is what the portal shows in English.
 
-German is the source language (the msgids); there is deliberately no German .po (docs/decisions/0002).
+German is the source language (the msgids); there is deliberately no German catalogue of our own strings
+(docs/decisions/0002). The German .po only overrides texts of django-allauth with formal ("Sie") German
+(tests/core/test_formal_german.py checks the wording).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import allauth
 import polib
 import pytest
 from django.conf import settings
@@ -24,6 +27,8 @@ from tests.conftest import HOST_A, client_for
 REPO = Path(__file__).resolve().parents[2]
 LOCALE_DIR = REPO / "src" / "rathaus" / "locale"
 EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
+DE_PO = LOCALE_DIR / "de" / "LC_MESSAGES" / "django.po"
+ALLAUTH_DE_PO = Path(allauth.__file__).parent / "locale" / "de" / "LC_MESSAGES" / "django.po"
 
 # printf-style placeholders as Python's % operator reads them: %(name)s, %(ratio).1f, %s, %d ...
 PERCENT = re.compile(r"%(?:\((?P<name>[^)]+)\))?[#0\- +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
@@ -53,8 +58,32 @@ def fresh_catalog():
         yield
 
 
-def test_there_is_no_german_catalogue_for_our_strings():
-    assert [p.name for p in LOCALE_DIR.iterdir() if p.is_dir()] == ["en"]
+@pytest.fixture(scope="module")
+def de_po() -> polib.POFile:
+    return polib.pofile(str(DE_PO))
+
+
+def test_catalogues_are_english_and_the_german_allauth_overrides():
+    assert sorted(p.name for p in LOCALE_DIR.iterdir() if p.is_dir()) == ["de", "en"]
+
+
+def test_german_catalogue_only_overrides_allauth_texts(de_po, po):
+    """Never a German source string of ours: those are the msgids and must stay untranslated."""
+    allauth_ids = {(e.msgctxt, e.msgid) for e in polib.pofile(str(ALLAUTH_DE_PO)) if not e.obsolete}
+    ours = {(e.msgctxt, e.msgid) for e in po if not e.obsolete}
+    assert de_po.metadata.get("Language") == "de"
+    assert not de_po.metadata_is_fuzzy
+    entries = [(e.msgctxt, e.msgid) for e in de_po if not e.obsolete]
+    assert len(entries) > 50
+    assert len(entries) == len(set(entries))
+    assert [key for key in entries if key not in allauth_ids] == []
+    assert [key for key in entries if key in ours] == []
+    assert [e.msgid for e in de_po.obsolete_entries()] == []
+
+
+def test_german_catalogue_is_complete(de_po):
+    assert [e.msgid for e in de_po.untranslated_entries()] == []
+    assert [e.msgid for e in de_po.fuzzy_entries()] == []
 
 
 def test_english_catalogue_is_complete(po):
@@ -65,9 +94,10 @@ def test_english_catalogue_is_complete(po):
     assert [e.msgid for e in po.fuzzy_entries()] == []
 
 
-def test_every_placeholder_survives_translation(po):
+@pytest.mark.parametrize("catalogue", [EN_PO, DE_PO], ids=["en", "de"])
+def test_every_placeholder_survives_translation(catalogue):
     broken = []
-    for entry in po.translated_entries():
+    for entry in polib.pofile(str(catalogue)).translated_entries():
         if entry.msgid_plural:
             pairs = [(entry.msgid, entry.msgstr_plural[0]), (entry.msgid_plural, entry.msgstr_plural[1])]
         else:
@@ -84,9 +114,10 @@ def test_placeholder_check_catches_a_dropped_placeholder():
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext (msgfmt) is not installed")
-def test_catalogue_passes_msgfmt_check():
+@pytest.mark.parametrize("catalogue", [EN_PO, DE_PO], ids=["en", "de"])
+def test_catalogue_passes_msgfmt_check(catalogue):
     result = subprocess.run(
-        ["msgfmt", "--check", "--output-file=/dev/null", str(EN_PO)], capture_output=True, text=True
+        ["msgfmt", "--check", "--output-file=/dev/null", str(catalogue)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
 
@@ -165,6 +196,9 @@ def test_committed_catalogue_contains_every_msgid_of_the_source(tmp_path, po):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    # Extracting English must leave the hand-maintained German allauth overrides alone.
+    copied_de = tmp_path / "src" / "rathaus" / "locale" / "de" / "LC_MESSAGES" / "django.po"
+    assert copied_de.read_bytes() == DE_PO.read_bytes()
     extracted = polib.pofile(
         str(tmp_path / "src" / "rathaus" / "locale" / "en" / "LC_MESSAGES" / "django.po")
     )
