@@ -16,29 +16,20 @@ Target from issue 5: the month view with 50 resources under 100 ms server time, 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import secrets
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/rathaus"
+from bench.throwaway_pg import run_in_throwaway_database  # noqa: E402
+
 HOST = "bench.localhost"
-
-
-def _admin_connect(url: str):  # type: ignore[no-untyped-def]
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
 
 
 def main() -> int:
@@ -49,35 +40,7 @@ def main() -> int:
     parser.add_argument("--resources", type=int, default=50)
     args = parser.parse_args()
 
-    base_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    if not base_url.startswith("postgres"):
-        print("hub_bench needs PostgreSQL (DATABASE_URL=postgres://…)", file=sys.stderr)
-        return 2
-    db_name = f"rathaus_hub_bench_{os.getpid()}"
-    with _admin_connect(base_url) as conn:
-        conn.execute(f'CREATE DATABASE "{db_name}"')
-    try:
-        os.environ.update(
-            {
-                "DATABASE_URL": urlunsplit(urlsplit(base_url)._replace(path=f"/{db_name}")),
-                "DJANGO_SETTINGS_MODULE": "rathaus.settings",
-                "RATHAUS_DEBUG": "0",
-                "RATHAUS_SECRET_KEY": secrets.token_urlsafe(50),
-                "RATHAUS_HTTPS": "0",
-                "RATHAUS_MANIFEST_STATIC": "0",
-                "RATHAUS_ALLOWED_HOSTS": HOST,
-                "RATHAUS_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-                "RATHAUS_TASK_BACKEND": "django_tasks.backends.dummy.DummyBackend",
-                "RATHAUS_LOG_LEVEL": "WARNING",
-            }
-        )
-        return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with _admin_connect(base_url) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    return run_in_throwaway_database("hub_bench", HOST, lambda: run(args))
 
 
 def run(args: argparse.Namespace) -> int:
