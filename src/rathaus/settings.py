@@ -198,6 +198,8 @@ ACCOUNT_ADAPTER = "rathaus.core.accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "rathaus.core.accounts.forms.SignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rathaus] "
 ACCOUNT_PREVENT_ENUMERATION = True
+# Security notices (password changed, e-mail changed, MFA changed) go to the account holder.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Brute-force protection: failed logins are limited per IP and per account (lockout window).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -275,6 +277,10 @@ SECURE_HSTS_PRELOAD = False
 # Preload stays off on purpose: it is hard to undo and binds every subdomain of the municipality's
 # domain, which the platform does not own. Silenced so that `check --deploy --fail-level WARNING` passes.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Number of reverse proxies in front of the app that append to X-Forwarded-For; the client address
+# for rate limits and the audit log is read from there only when this is set (docs/operations.md).
+RATHAUS_TRUSTED_PROXY_COUNT = int(env("RATHAUS_TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = RATHAUS_TRUSTED_PROXY_COUNT
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RATHAUS_BEHIND_PROXY", False) else None
 )

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
 
+def client_ip(request: HttpRequest) -> str:
+    """The client's address. Behind N trusted reverse proxies (RATHAUS_TRUSTED_PROXY_COUNT) it is the
+    N-th address from the right of X-Forwarded-For; without that setting the header is ignored, since
+    anyone can send it."""
+    count = settings.RATHAUS_TRUSTED_PROXY_COUNT
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if count > 0 and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def client_key(request: HttpRequest) -> str:
-    ip = request.META.get("REMOTE_ADDR", "")
-    return hashlib.sha256(ip.encode()).hexdigest()[:16]
+    return hashlib.sha256(client_ip(request).encode()).hexdigest()[:16]
 
 
 def hit(request: HttpRequest, action: str, *, limit: int, window_seconds: int) -> bool:

@@ -32,7 +32,9 @@ def _object_repr(obj: models.Model) -> str:
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from rathaus.core.ratelimit import client_ip
+
+    return client_ip(request) or None
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
