@@ -189,10 +189,26 @@ def format_violations(violations: list[dict[str, Any]], url: str) -> str:
     return "\n".join(lines)
 
 
+_CLIPPED_BUTTONS_JS = """() => [...document.querySelectorAll('.kern-btn')]
+  .filter(b => b.offsetParent !== null)
+  .filter(b => { const l = b.querySelector('.kern-label');
+                 return l && !l.classList.contains('kern-sr-only') && l.scrollWidth > b.clientWidth + 2; })
+  .map(b => b.textContent.trim().slice(0, 80))"""
+
+
+def clipped_buttons(page: Any) -> list[str]:
+    """Buttons whose visible label does not fit (e.g. KERN's icon-button rule squeezing a text button)."""
+    return list(page.evaluate(_CLIPPED_BUTTONS_JS))
+
+
 def assert_accessible(page: Any) -> None:
-    """Run axe-core on the current page; fail with a readable list of the violations."""
+    """Run axe-core on the current page; fail with a readable list of the violations.
+
+    Also fails when a button's visible label is cut off: readable for sighted users too."""
     violations = axe_violations(page)
     assert not violations, format_violations(violations, page.url)
+    clipped = clipped_buttons(page)
+    assert not clipped, f"{page.url}: button labels do not fit their buttons: {clipped}"
 
 
 def assert_not_error_page(page: Any) -> None:
