@@ -77,6 +77,7 @@ bench: install
 	$(PY) bench/run.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/hub_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/events_bench.py
+	$(PY) bench/fim_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

@@ -324,4 +324,6 @@ LOGGING = {
 # Folder with the public reference files (schemas, sample feeds) that tests read by path.
 RATHAUS_TESTDATA = Path(env("RATHAUS_TESTDATA", str(PROJECT_DIR.parent / "shared" / "data")))
 RATHAUS_AUDIT_PAGE_SIZE = 50
+# XDatenfelder XSDs (folders 2.0/ and 3.0.0/) for validating FIM imports; default: the test data folder.
+RATHAUS_FIM_XSD_DIR = env("RATHAUS_FIM_XSD_DIR", "")
 SERVE_MEDIA = env_bool("RATHAUS_SERVE_MEDIA", False)

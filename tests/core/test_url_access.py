@@ -49,6 +49,8 @@ PUBLIC_API: dict[str, str] = {
     "GET /api/v1/notices": "published notices, public on the portal",
     "GET /api/v1/search": "site-wide search over public documents",
     "GET /api/v1/events": "upcoming public events, public on /veranstaltungen/ anyway",
+    "GET /api/v1/services": "published services, public on /leistungen/ anyway",
+    "GET /api/v1/services/{pk}": "one published service, public on its detail page",
 }
 
 

@@ -1,0 +1,176 @@
+"""JSON API of the service catalog: public reads, writes with an API token of the municipality."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from rathaus.api.auth import ApiTokenAuth
+from rathaus.core.accounts.models import Department
+from rathaus.core.tenancy.services import tenant_object_or_404
+
+from . import queries, services
+from .models import LifeSituation, Service, Themenfeld
+
+router = Router(tags=["Leistungskatalog"])
+
+
+class ServiceOut(Schema):
+    id: int
+    leika: str
+    name: str
+    summary: str
+    themenfeld: str
+    lebenslagen: list[str]
+    synonyms: list[str]
+    volltext: str
+    voraussetzungen: str
+    unterlagen: str
+    kosten: str
+    fristen: str
+    bearbeitungsdauer: str
+    rechtsgrundlagen: str
+    hinweise: str
+    department: str | None
+    contact: str
+    opening_hours: str
+    online_available: bool
+    reifegrad: int
+    online_url: str
+    is_published: bool
+    url: str
+
+
+class ServiceIn(Schema):
+    leika: str = ""
+    name: str
+    summary: str
+    themenfeld: Themenfeld
+    lebenslagen: list[str] = []
+    synonyms: list[str] = []
+    volltext: str = ""
+    voraussetzungen: str = ""
+    unterlagen: str = ""
+    kosten: str = ""
+    fristen: str = ""
+    bearbeitungsdauer: str = ""
+    rechtsgrundlagen: str = ""
+    hinweise: str = ""
+    department: str | None = None
+    contact: str = ""
+    opening_hours: str = ""
+    online_available: bool = False
+    reifegrad: int = 0
+    online_url: str = ""
+    is_published: bool = True
+
+
+def _out(request: HttpRequest, s: Service) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "leika": s.leika,
+        "name": s.name,
+        "summary": s.summary,
+        "themenfeld": s.themenfeld,
+        "lebenslagen": [ls.name for ls in s.life_situations.all()],
+        "synonyms": s.synonym_list,
+        **{f: getattr(s, f) for f in services.MODULE_FIELDS},
+        "department": s.department.name if s.department else None,
+        "contact": s.contact,
+        "opening_hours": s.opening_hours,
+        "online_available": s.online_available,
+        "reifegrad": s.reifegrad,
+        "online_url": s.online_url,
+        "is_published": s.is_published,
+        "url": request.build_absolute_uri(reverse("catalog:detail", args=[s.pk])),
+    }
+
+
+def _base(request: HttpRequest) -> Any:
+    return queries.service_detail(request.municipality)  # type: ignore[attr-defined]
+
+
+@router.get("", response=list[ServiceOut], url_name="catalog_services", summary="Veröffentlichte Leistungen")
+@paginate(LimitOffsetPagination)
+def list_services(request: HttpRequest, themenfeld: str = "", leika: str = "") -> Any:
+    qs = _base(request).order_by("name", "pk")
+    if themenfeld:
+        qs = qs.filter(themenfeld=themenfeld[:30])
+    if leika:
+        qs = qs.filter(leika=leika[:14])
+    return [_out(request, s) for s in qs]
+
+
+@router.get("/{pk}", response=ServiceOut, url_name="catalog_service", summary="Eine veröffentlichte Leistung")
+def get_service(request: HttpRequest, pk: int) -> Any:
+    return _out(request, tenant_object_or_404(_base(request), request, pk=pk))
+
+
+def _apply(request: HttpRequest, service: Service, data: ServiceIn) -> Service:
+    muni = request.municipality  # type: ignore[attr-defined]
+    department = None
+    if data.department:
+        department = Department.objects.for_tenant(muni).filter(name=data.department).first()
+        if department is None:
+            raise HttpError(422, f"Unbekannter Fachbereich / unknown department: {data.department}")
+    situations = []
+    known = {s.name.lower(): s for s in LifeSituation.objects.for_tenant(muni)}
+    known.update({s.slug: s for s in list(known.values())})
+    for name in data.lebenslagen:
+        found = known.get(name.strip().lower())
+        if found is None:
+            raise HttpError(422, f"Unbekannte Lebenslage / unknown life situation: {name}")
+        situations.append(found)
+    for attr in (
+        "leika",
+        "name",
+        "summary",
+        *services.MODULE_FIELDS,
+        "contact",
+        "opening_hours",
+        "online_url",
+    ):
+        setattr(service, attr, getattr(data, attr).strip())
+    service.themenfeld = data.themenfeld.value
+    service.synonyms = ", ".join(s.strip() for s in data.synonyms if s.strip())
+    service.department = department
+    service.online_available = data.online_available
+    service.reifegrad = data.reifegrad
+    service.is_published = data.is_published
+    token = request.auth  # type: ignore[attr-defined]
+    try:
+        return services.save_service(
+            service,
+            life_situations=situations,
+            actor=getattr(token, "created_by", None),
+            request=request,
+            reason=f"API ({token.name})",
+        )
+    except DjangoValidationError as exc:
+        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+
+
+@router.post(
+    "",
+    response={201: ServiceOut},
+    auth=ApiTokenAuth(),
+    url_name="catalog_services",
+    summary="Leistung anlegen",
+)
+def create_service(request: HttpRequest, data: ServiceIn) -> Any:
+    service = _apply(request, Service(municipality=request.municipality), data)  # type: ignore[attr-defined]
+    return 201, _out(request, service)
+
+
+@router.put(
+    "/{pk}", response=ServiceOut, auth=ApiTokenAuth(), url_name="catalog_service", summary="Leistung ändern"
+)
+def update_service(request: HttpRequest, pk: int, data: ServiceIn) -> Any:
+    service = tenant_object_or_404(Service, request, pk=pk)
+    return _out(request, _apply(request, service, data))

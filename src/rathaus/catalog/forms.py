@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rathaus.core.accounts.models import Department
+
+from .models import LifeSituation, Service, Themenfeld
+from .services import MAX_CSV_BYTES
+
+
+class ServiceFilterForm(forms.Form):
+    q = forms.CharField(label=_("Suchbegriff"), required=False, max_length=200)
+    themenfeld = forms.ChoiceField(label=_("Themenfeld"), required=False)
+    lebenslage = forms.ChoiceField(label=_("Lebenslage"), required=False)
+
+    def __init__(self, *args: Any, situations: list[LifeSituation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        themenfeld = self.fields["themenfeld"]
+        lebenslage = self.fields["lebenslage"]
+        assert isinstance(themenfeld, forms.ChoiceField) and isinstance(lebenslage, forms.ChoiceField)
+        themenfeld.choices = [("", _("Alle Themenfelder")), *Themenfeld.choices]
+        lebenslage.choices = [("", _("Alle Lebenslagen"))] + [(s.slug, s.name) for s in situations]
+
+
+class ServiceForm(forms.ModelForm):
+    online_url = forms.URLField(
+        label=_("Link zum Online-Antrag"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Externe Adresse des Online-Dienstes, falls es kein Formular in Rathaus gibt."),
+    )
+
+    class Meta:
+        model = Service
+        fields = [
+            "name",
+            "leika",
+            "summary",
+            "themenfeld",
+            "life_situations",
+            "synonyms",
+            "volltext",
+            "voraussetzungen",
+            "unterlagen",
+            "kosten",
+            "fristen",
+            "bearbeitungsdauer",
+            "rechtsgrundlagen",
+            "hinweise",
+            "department",
+            "contact",
+            "opening_hours",
+            "online_available",
+            "reifegrad",
+            "online_url",
+            "is_published",
+        ]
+        widgets = {
+            "life_situations": forms.CheckboxSelectMultiple,
+            "synonyms": forms.Textarea(attrs={"rows": 2}),
+            "contact": forms.Textarea(attrs={"rows": 3}),
+            "opening_hours": forms.Textarea(attrs={"rows": 3}),
+            **{
+                f: forms.Textarea(attrs={"rows": 4})
+                for f in (
+                    "volltext",
+                    "voraussetzungen",
+                    "unterlagen",
+                    "kosten",
+                    "fristen",
+                    "bearbeitungsdauer",
+                    "rechtsgrundlagen",
+                    "hinweise",
+                )
+            },
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        muni = self.instance.municipality
+        self.fields["department"].queryset = Department.objects.for_tenant(muni)  # type: ignore[attr-defined]
+        self.fields["life_situations"].queryset = LifeSituation.objects.for_tenant(muni)  # type: ignore[attr-defined]
+
+    def clean_leika(self) -> str:
+        return str(self.cleaned_data.get("leika") or "").replace(" ", "")
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV-Datei"),
+        help_text=_("UTF-8, Trennzeichen Semikolon, höchstens 2 MB. Spalten siehe Dokumentation."),
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError(_("Die Datei ist größer als 2 MB."))
+        data: bytes = upload.read(MAX_CSV_BYTES + 1)
+        return data

@@ -1,0 +1,447 @@
+"""Writes of the service catalog: save a service, import and export the catalog as CSV.
+
+Every write is transactional and audited; the search index follows every change.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from rathaus.core.accounts.models import Department
+from rathaus.core.audit import services as audit
+from rathaus.core.tenancy.models import Municipality
+
+from . import search_provider
+from .models import MODULE_FIELDS, LifeSituation, Service, Themenfeld, leika_validator
+
+# --- Saving one service ------------------------------------------------------------------------
+
+AUDITED_FIELDS = (
+    "leika",
+    "name",
+    "summary",
+    "themenfeld",
+    "synonyms",
+    *MODULE_FIELDS,
+    "department_id",
+    "contact",
+    "opening_hours",
+    "online_available",
+    "reifegrad",
+    "online_url",
+    "is_published",
+)
+
+
+def _snapshot(service: Service) -> dict[str, Any]:
+    return {name: getattr(service, name) for name in AUDITED_FIELDS}
+
+
+def save_service(
+    service: Service,
+    *,
+    life_situations: Iterable[LifeSituation] | None = None,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    reason: str = "",
+) -> Service:
+    """Validate and store a service (new or changed); ``life_situations`` None keeps them as they are.
+
+    Raises ValidationError for invalid values, a department or life situation of another municipality
+    and a LeiKa key already used in this municipality.
+    """
+    muni_id = service.municipality_id
+    if service.department_id is not None and service.department.municipality_id != muni_id:  # type: ignore[union-attr]
+        raise ValidationError({"department": _("Der Fachbereich gehört nicht zu dieser Kommune.")})
+    situations = list(life_situations) if life_situations is not None else None
+    if situations is not None and any(s.municipality_id != muni_id for s in situations):
+        raise ValidationError({"life_situations": _("Die Lebenslage gehört nicht zu dieser Kommune.")})
+    service.full_clean(exclude=["life_situations"])
+    with transaction.atomic():
+        before = None
+        if service.pk:
+            old = Service.objects.filter(pk=service.pk, municipality_id=muni_id).first()
+            before = _snapshot(old) if old else None
+        if reason:
+            service._change_reason = reason  # type: ignore[attr-defined]  # simple-history
+        service.save()
+        if situations is not None:
+            service.life_situations.set(situations)
+        after = _snapshot(service)
+        changes = {
+            k: [str(before[k]) if before else "", str(v)]
+            for k, v in after.items()
+            if before is None or before[k] != v
+        }
+        if situations is not None:
+            changes["life_situations"] = ["", ", ".join(s.name for s in situations)]
+        audit.record(
+            "catalog.service.created" if before is None else "catalog.service.updated",
+            request=request,
+            actor=actor,
+            municipality=service.municipality,
+            obj=service,
+            changes=changes,
+        )
+        search_provider.sync(service)
+    return service
+
+
+def get_or_create_life_situation(municipality: Municipality, name: str, order: int = 100) -> LifeSituation:
+    situation, _created = LifeSituation.objects.get_or_create(
+        municipality=municipality,
+        slug=slugify(name.replace("ß", "ss"))[:100] or "lebenslage",
+        defaults={"name": name.strip()[:100], "order": order},
+    )
+    return situation
+
+
+# --- CSV import / export -----------------------------------------------------------------------
+
+MAX_CSV_BYTES = 2 * 1024 * 1024  # 2 MiB: about 1,000 fully described services
+MAX_CSV_ROWS = 2000
+DELIMITER = ";"
+LIST_SEPARATOR = "|"  # between several Lebenslagen in one cell
+
+COLUMNS = (
+    "leika",
+    "name",
+    "summary",
+    "themenfeld",
+    "lebenslagen",
+    "synonyms",
+    *MODULE_FIELDS,
+    "department",
+    "contact",
+    "opening_hours",
+    "online_available",
+    "reifegrad",
+    "online_url",
+    "published",
+)
+REQUIRED_COLUMNS = ("name", "summary", "themenfeld")
+TRUE_VALUES = {"ja", "j", "1", "true", "wahr", "x", "yes"}
+FALSE_VALUES = {"nein", "n", "0", "false", "falsch", "", "no"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _protect(value: str) -> str:
+    """Spreadsheet formula injection: cells that could start a formula get a leading apostrophe."""
+    if value[:1] in _FORMULA_START or (value[:1] == "'" and value[1:2] in _FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _unprotect(value: str) -> str:
+    if value[:1] == "'" and value[1:2] in (*_FORMULA_START, "'"):
+        return value[1:]
+    return value
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # line of the file, the header is row 1
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("Zeile %(row)s, Spalte „%(column)s“: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class CsvImportError(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    services: list[Service] = field(default_factory=list)
+
+
+def decode_csv(data: bytes) -> str:
+    """The file as text, or CsvImportError when it is too large, binary or not UTF-8."""
+    if len(data) > MAX_CSV_BYTES:
+        raise CsvImportError(
+            [
+                RowError(
+                    0, "-", _("Die Datei ist größer als %(mb)s MB.") % {"mb": MAX_CSV_BYTES // (1024 * 1024)}
+                )
+            ]
+        )
+    if b"\x00" in data:
+        raise CsvImportError([RowError(0, "-", _("Die Datei ist keine Textdatei (CSV)."))])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvImportError(
+            [RowError(0, "-", _("Die Datei ist nicht UTF-8-kodiert (Byte %(pos)s).") % {"pos": exc.start})]
+        ) from None
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+        raise CsvImportError([RowError(0, "-", _("Die Datei ist keine Textdatei (CSV)."))])
+    return text
+
+
+def _themenfeld(value: str) -> str | None:
+    value = value.strip()
+    for key, label in Themenfeld.choices:
+        if value.lower() in (key, str(label).lower()):
+            return key
+    return None
+
+
+def _bool(value: str) -> bool | None:
+    v = value.strip().lower()
+    if v in TRUE_VALUES:
+        return True
+    if v in FALSE_VALUES:
+        return False
+    return None
+
+
+def import_csv(
+    municipality: Municipality, data: bytes, *, actor: Any = None, request: HttpRequest | None = None
+) -> ImportResult:
+    """Create or update services from a CSV file (docs/catalog.md); all rows or none.
+
+    A row updates the service with the same LeiKa key, or, where the row has no key, the one with
+    the same name. Raises CsvImportError with every problem found (row number and column).
+    """
+    text = decode_csv(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITER)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise CsvImportError([RowError(1, "-", _("Die Datei ist leer."))]) from None
+    except csv.Error as exc:
+        raise CsvImportError([RowError(1, "-", str(exc))]) from None
+    errors: list[RowError] = []
+    unknown = [h for h in header if h not in COLUMNS]
+    errors += [RowError(1, h, _("Unbekannte Spalte.")) for h in unknown]
+    errors += [RowError(1, c, _("Pflichtspalte fehlt.")) for c in REQUIRED_COLUMNS if c not in header]
+    if len(set(header)) != len(header):
+        errors.append(RowError(1, "-", _("Eine Spalte kommt doppelt vor.")))
+    if errors:
+        raise CsvImportError(errors)
+
+    departments = {d.name.lower(): d for d in Department.objects.for_tenant(municipality)}
+    situations = {s.name.lower(): s for s in LifeSituation.objects.for_tenant(municipality)}
+    situations.update({s.slug: s for s in situations.values()})
+    existing = list(Service.objects.for_tenant(municipality))
+    by_leika = {s.leika: s for s in existing if s.leika}
+    by_name: dict[str, list[Service]] = {}
+    for s in existing:
+        by_name.setdefault(s.name.lower(), []).append(s)
+    url_ok = URLValidator(schemes=["http", "https"])
+
+    planned: list[tuple[Service, list[LifeSituation] | None, bool]] = []
+    seen_keys: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    try:
+        for line, raw in enumerate(reader, start=2):
+            if line - 1 > MAX_CSV_ROWS:
+                raise CsvImportError([RowError(line, "-", _("Mehr als %(n)s Zeilen.") % {"n": MAX_CSV_ROWS})])
+            if not any(cell.strip() for cell in raw):
+                continue
+            if len(raw) != len(header):
+                errors.append(
+                    RowError(
+                        line,
+                        "-",
+                        _("%(got)s Felder statt %(want)s (Trennzeichen ist das Semikolon).")
+                        % {"got": len(raw), "want": len(header)},
+                    )
+                )
+                continue
+            row = {h: _unprotect(v) for h, v in zip(header, raw, strict=True)}
+            row_errors: list[RowError] = []
+
+            def err(
+                column: str, message: str, line: int = line, row_errors: list[RowError] = row_errors
+            ) -> None:
+                row_errors.append(RowError(line, column, message))
+
+            leika = row.get("leika", "").strip().replace(" ", "")
+            name = row.get("name", "").strip()
+            if leika:
+                try:
+                    leika_validator(leika)
+                except ValidationError:
+                    err(
+                        "leika",
+                        _("Der Leistungsschlüssel (LeiKa) besteht aus 14 Ziffern und beginnt mit 99."),
+                    )
+                if leika in seen_keys:
+                    err(
+                        "leika", _("Derselbe Schlüssel steht schon in Zeile %(n)s.") % {"n": seen_keys[leika]}
+                    )
+                seen_keys.setdefault(leika, line)
+            if not name:
+                err("name", _("Pflichtfeld ist leer."))
+            elif len(name) > 200:
+                err("name", _("Höchstens 200 Zeichen."))
+            if not leika and name:
+                if name.lower() in seen_names:
+                    err(
+                        "name",
+                        _("Derselbe Name steht schon in Zeile %(n)s.") % {"n": seen_names[name.lower()]},
+                    )
+                seen_names.setdefault(name.lower(), line)
+            summary = row.get("summary", "").strip()
+            if not summary:
+                err("summary", _("Pflichtfeld ist leer."))
+            elif len(summary) > 400:
+                err("summary", _("Höchstens 400 Zeichen."))
+            themenfeld = _themenfeld(row.get("themenfeld", ""))
+            if themenfeld is None:
+                err("themenfeld", _("Unbekanntes OZG-Themenfeld."))
+            department = None
+            if row.get("department", "").strip():
+                department = departments.get(row["department"].strip().lower())
+                if department is None:
+                    err(
+                        "department", _("Unbekannter Fachbereich „%(v)s“.") % {"v": row["department"].strip()}
+                    )
+            life: list[LifeSituation] | None = None
+            if "lebenslagen" in row:
+                life = []
+                for part in (p.strip() for p in row["lebenslagen"].split(LIST_SEPARATOR)):
+                    if not part:
+                        continue
+                    found = situations.get(part.lower())
+                    if found is None:
+                        err("lebenslagen", _("Unbekannte Lebenslage „%(v)s“.") % {"v": part})
+                    else:
+                        life.append(found)
+            flags: dict[str, bool] = {}
+            for column in ("online_available", "published"):
+                if column in row:
+                    value = _bool(row[column])
+                    if value is None:
+                        err(column, _("Erlaubt sind ja oder nein."))
+                    else:
+                        flags[column] = value
+            reifegrad = None
+            if row.get("reifegrad", "").strip():
+                try:
+                    reifegrad = int(row["reifegrad"].strip())
+                except ValueError:
+                    reifegrad = -1
+                if not 0 <= reifegrad <= 4:
+                    err("reifegrad", _("Der Reifegrad ist eine Zahl von 0 bis 4."))
+            url = row.get("online_url", "").strip()
+            if url:
+                try:
+                    url_ok(url)
+                except ValidationError:
+                    err("online_url", _("Keine gültige Internetadresse (http:// oder https://)."))
+            if row_errors:
+                errors += row_errors
+                continue
+
+            if leika and leika in by_leika:
+                matches = [by_leika[leika]]
+            elif leika:  # a service entered without key gets the key from the file
+                matches = [s for s in by_name.get(name.lower(), []) if not s.leika]
+            else:
+                matches = by_name.get(name.lower(), [])
+            if len(matches) > 1:
+                errors.append(RowError(line, "name", _("Mehrere Leistungen tragen diesen Namen.")))
+                continue
+            service = matches[0] if matches else Service(municipality=municipality)
+            is_new = not matches
+            service.leika = leika if leika or is_new else service.leika
+            service.name = name
+            service.summary = summary
+            service.themenfeld = themenfeld or ""
+            for column in ("synonyms", *MODULE_FIELDS, "contact", "opening_hours"):
+                if column in row:
+                    setattr(service, column, row[column].strip())
+            if "department" in row:
+                service.department = department
+            if "online_available" in flags:
+                service.online_available = flags["online_available"]
+            if "published" in flags:
+                service.is_published = flags["published"]
+            if reifegrad is not None:
+                service.reifegrad = reifegrad
+            if "online_url" in row:
+                service.online_url = url
+            try:
+                service.full_clean(exclude=["life_situations"])
+            except ValidationError as exc:
+                for column, messages in exc.message_dict.items():
+                    errors += [RowError(line, column, m) for m in messages]
+                continue
+            planned.append((service, life, is_new))
+    except csv.Error as exc:
+        errors.append(RowError(reader.line_num, "-", str(exc)))
+    if errors:
+        raise CsvImportError(errors)
+
+    result = ImportResult()
+    with transaction.atomic():
+        for service, life, is_new in planned:
+            save_service(service, life_situations=life, actor=actor, request=request, reason="CSV-Import")
+            result.services.append(service)
+            if is_new:
+                result.created += 1
+            else:
+                result.updated += 1
+        audit.record(
+            "catalog.csv_imported",
+            request=request,
+            actor=actor,
+            municipality=municipality,
+            changes={"created": result.created, "updated": result.updated},
+            object_type="catalog.service",
+        )
+    return result
+
+
+def export_rows(municipality: Municipality) -> Iterable[list[str]]:
+    yield list(COLUMNS)
+    qs = (
+        Service.objects.for_tenant(municipality)
+        .select_related("department")
+        .prefetch_related("life_situations")
+        .order_by("name", "pk")
+    )
+    for s in qs:
+        values = {
+            "leika": s.leika,
+            "name": s.name,
+            "summary": s.summary,
+            "themenfeld": s.themenfeld,
+            "lebenslagen": LIST_SEPARATOR.join(ls.name for ls in s.life_situations.all()),
+            "department": s.department.name if s.department else "",
+            "online_available": "ja" if s.online_available else "nein",
+            "reifegrad": str(s.reifegrad),
+            "published": "ja" if s.is_published else "nein",
+        }
+        yield [_protect(values[c] if c in values else str(getattr(s, c))) for c in COLUMNS]
+
+
+def export_csv(municipality: Municipality) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
+    out.write("\ufeff")  # BOM: spreadsheet programs then read UTF-8
+    writer.writerows(export_rows(municipality))
+    return out.getvalue()

@@ -1,0 +1,220 @@
+"""Pages of the service catalog. Views are thin: parse input, call a service or query, render."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from rathaus.core.accounts.models import Department
+from rathaus.core.accounts.permissions import manages_module, module_required, public
+from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.ui.services import render_markdown
+
+from . import jsonld, queries, services
+from .forms import CsvImportForm, ServiceFilterForm, ServiceForm
+from .models import MODULE_FIELDS, Service
+
+MODULE = "services"
+
+
+def _muni(request: HttpRequest) -> Any:
+    return request.municipality  # type: ignore[attr-defined]
+
+
+def _field_label(name: str) -> Any:
+    field = Service._meta.get_field(name) if name in _FIELD_NAMES else None
+    return getattr(field, "verbose_name", name)
+
+
+_FIELD_NAMES = {f.name for f in Service._meta.get_fields()}
+
+
+# --- Public ------------------------------------------------------------------------------------
+
+
+@public
+def service_list(request: HttpRequest) -> HttpResponse:
+    muni = _muni(request)
+    situations = list(queries.life_situations(muni))
+    form = ServiceFilterForm(request.GET or None, situations=situations)
+    form.is_valid()  # invalid fields are left out of cleaned_data (and shown as errors)
+    data: dict[str, Any] = getattr(form, "cleaned_data", {})
+    letter = (request.GET.get("buchstabe") or "").upper()
+    letter = letter if letter in queries.LETTERS or letter == "#" else ""
+    flt = queries.ServiceFilter(
+        q=(data.get("q") or "").strip(),
+        themenfeld=data.get("themenfeld") or "",
+        lebenslage=data.get("lebenslage") or "",
+        letter=letter,
+    )
+    page = Paginator(queries.public_services(muni, flt), queries.PAGE_SIZE).get_page(request.GET.get("seite"))
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "seite" and v])
+    in_use = queries.letters_in_use(muni)
+    letters = [(c, c in in_use) for c in queries.LETTERS] + ([("#", True)] if "#" in in_use else [])
+    return render(
+        request,
+        "catalog/list.html",
+        {
+            "form": form,
+            "page": page,
+            "services": page.object_list,
+            "query": query,
+            "filtered": bool(query),
+            "letters": letters,
+            "letter": letter,
+            "flt": flt,
+        },
+    )
+
+
+@public
+def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    muni = _muni(request)
+    service = tenant_object_or_404(queries.service_detail(muni), request, pk=pk)
+    form_url = queries.online_form_url(muni, service.leika)
+    url = request.build_absolute_uri(reverse("catalog:detail", args=[service.pk]))
+    labels = {f: _field_label(f) for f in MODULE_FIELDS}
+    modules = [
+        {"key": f, "title": labels[f], "html": render_markdown(getattr(service, f))}
+        for f in MODULE_FIELDS
+        if getattr(service, f).strip()
+    ]
+    return render(
+        request,
+        "catalog/detail.html",
+        {
+            "service": service,
+            "modules": modules,
+            "documents_html": render_markdown(service.unterlagen),
+            "costs_html": render_markdown(service.kosten),
+            "form_url": form_url,
+            "apply_url": form_url or service.online_url,
+            "department": service.department,
+            "life_situations": list(service.life_situations.all()),
+            "jsonld": jsonld.script_tag(
+                jsonld.service_data(service, url, request.build_absolute_uri(form_url) if form_url else None)
+            ),
+            "can_manage": manages_module(request, MODULE),
+        },
+    )
+
+
+# --- Staff (module "services") -----------------------------------------------------------------
+
+
+@module_required(MODULE)
+def manage(request: HttpRequest) -> HttpResponse:
+    q = (request.GET.get("q") or "").strip()[:200]
+    page = Paginator(queries.staff_services(_muni(request), q), 50).get_page(request.GET.get("seite"))
+    query = urlencode({"q": q}) if q else ""
+    return render(
+        request,
+        "catalog/staff/list.html",
+        {"page": page, "services": page.object_list, "q": q, "query": query, "import_form": CsvImportForm()},
+    )
+
+
+@module_required(MODULE)
+@require_http_methods(["GET", "POST"])
+def manage_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    muni = _muni(request)
+    service = tenant_object_or_404(Service, request, pk=pk) if pk else Service(municipality=muni)
+    form = ServiceForm(request.POST or None, instance=service)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_service(
+                form.save(commit=False),
+                life_situations=form.cleaned_data["life_situations"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Die Leistung wurde gespeichert."))
+            return redirect("catalog:manage_edit", saved.pk)
+    return render(
+        request,
+        "catalog/staff/edit.html",
+        {"form": form, "service": service if pk else None},
+        status=400 if form.errors else 200,
+    )
+
+
+@module_required(MODULE)
+def manage_history(request: HttpRequest, pk: int) -> HttpResponse:
+    service = tenant_object_or_404(Service, request, pk=pk)
+    records = list(
+        service.history.select_related("history_user").order_by("-history_date", "-history_id")[:100]
+    )
+    muni = _muni(request)
+    situations = dict(queries.life_situations(muni).values_list("pk", "name"))
+    departments = dict(Department.objects.for_tenant(muni).values_list("pk", "name"))
+
+    def shown(field_name: str, value: Any) -> Any:
+        if field_name == "life_situations":
+            return ", ".join(str(situations.get(row.get("lifesituation"), "?")) for row in value or [])
+        if field_name == "department":
+            return departments.get(value, value) if value else ""
+        return value
+
+    entries = []
+    for record in records:
+        previous = record.prev_record
+        changes = []
+        if previous is not None:
+            for change in record.diff_against(previous).changes:
+                changes.append(
+                    {
+                        "label": _field_label(change.field),
+                        "old": shown(change.field, change.old),
+                        "new": shown(change.field, change.new),
+                    }
+                )
+        entries.append({"record": record, "changes": changes, "created": previous is None})
+    return render(request, "catalog/staff/history.html", {"service": service, "entries": entries})
+
+
+@module_required(MODULE)
+@require_http_methods(["GET", "POST"])
+def manage_import(request: HttpRequest) -> HttpResponse:
+    form = CsvImportForm(request.POST or None, request.FILES or None)
+    errors: list[services.RowError] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.import_csv(
+                _muni(request), form.cleaned_data["file"], actor=request.user, request=request
+            )
+        except services.CsvImportError as exc:
+            errors = exc.errors
+        else:
+            messages.success(
+                request,
+                _("Import abgeschlossen: %(c)s Leistungen angelegt, %(u)s aktualisiert.")
+                % {"c": result.created, "u": result.updated},
+            )
+            return redirect("catalog:manage")
+    status = 400 if (errors or form.errors) else 200
+    return render(
+        request,
+        "catalog/staff/import.html",
+        {"form": form, "errors": errors, "columns": services.COLUMNS},
+        status=status,
+    )
+
+
+@module_required(MODULE)
+def manage_export(request: HttpRequest) -> HttpResponse:
+    muni = _muni(request)
+    response = HttpResponse(services.export_csv(muni), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="leistungen-{muni.slug}.csv"'
+    return response

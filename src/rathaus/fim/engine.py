@@ -1,0 +1,444 @@
+"""Turns a normalised definition into Django forms (one per step) and validates answers server-side.
+
+Answers (Draft.answers, raw as entered) and the validated payload share one nested shape: every
+group maps to a list of instances, an instance maps child ids to values (fields) or lists (groups)::
+
+    {"G1": [{"F1": "Meier", "G2": [{"F2": "…"}, {"F2": "…"}]}]}
+
+Form field names are the path joined with "__" (``G1__0__G2__1__F2``). Repeatable groups are edited
+without JavaScript: the buttons ``add_<group path>`` / ``remove_<instance path>`` submit the step.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from .importers.xdf import compile_pattern
+
+SEP = "__"
+MAX_REPEAT = 20
+MAX_FILE_BYTES = 10 * 1024 * 1024  # per uploaded file
+GENERAL_STEP = "_allgemein"
+LATIN_RE = re.compile(r"[\t\n\r\x20-\x7e\xa0-\u024f\u1e00-\u1eff\u2018-\u201e\u20ac]*")
+REQUIRED_MSG = "Bitte füllen Sie dieses Feld aus."
+
+
+def steps(defn: dict[str, Any]) -> list[dict[str, Any]]:
+    """One step per top-level group; consecutive top-level fields form a general step."""
+    out: list[dict[str, Any]] = []
+    loose: list[dict[str, Any]] = []
+    for node in defn["items"]:
+        if node["kind"] == "group":
+            if loose:
+                out.append(_general(loose, len(out)))
+                loose = []
+            out.append(node)
+        else:
+            loose.append(node)
+    if loose:
+        out.append(_general(loose, len(out)))
+    return out
+
+
+def _general(children: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    return {
+        "kind": "group",
+        "id": f"{GENERAL_STEP}{n}",
+        "name": "",
+        "label": "Allgemeine Angaben",
+        "help": "",
+        "min": 1,
+        "max": 1,
+        "rules": [],
+        "children": children,
+    }
+
+
+def conditions(defn: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for r in defn["rules"] for c in r["conditions"]]
+
+
+def find_value(answers: Any, field_id: str) -> Any:
+    if isinstance(answers, dict):
+        if field_id in answers and not isinstance(answers[field_id], list):
+            return answers[field_id]
+        for v in answers.values():
+            found = find_value(v, field_id)
+            if found not in (None, ""):
+                return found
+    elif isinstance(answers, list):
+        for item in answers:
+            found = find_value(item, field_id)
+            if found not in (None, ""):
+                return found
+    return None
+
+
+def active_effects(defn: dict[str, Any], answers: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(ids made required, ids switched off) under the current answers."""
+    required: set[str] = set()
+    off: set[str] = set()
+    for c in conditions(defn):
+        value = find_value(answers, c["field"])
+        holds = str(value).strip().lower() == str(c["equals"]).lower() if value is not None else False
+        if c["action"] == "require" and holds:
+            required.update(c["targets"])
+        elif c["action"] == "only_if" and not holds:
+            off.update(c["targets"])
+    return required, off
+
+
+def instance_count(node: dict[str, Any], raw: list[Any] | None) -> int:
+    n = len(raw) if isinstance(raw, list) else 0
+    if not isinstance(raw, list):
+        n = max(node["min"], 1)
+    return min(n, node["max"] if node["max"] is not None else MAX_REPEAT)
+
+
+def is_empty(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(is_empty(v) for v in value)
+    if isinstance(value, dict):
+        return all(is_empty(v) for v in value.values())
+    return value in (None, "", False)
+
+
+# --- building forms ------------------------------------------------------------------------------
+
+
+def _decimal(value: str) -> Decimal:
+    text = value.strip().replace(" ", "").replace("€", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    return Decimal(text)
+
+
+class NumberField(forms.CharField):
+    def __init__(self, *, datentyp: str, min_value: str | None, max_value: str | None, **kw: Any) -> None:
+        self.datentyp, self.min_v, self.max_v = datentyp, min_value, max_value
+        super().__init__(**kw)
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if value in ("", None):
+            return ""
+        try:
+            num = _decimal(value)
+        except InvalidOperation:
+            raise forms.ValidationError(_("Bitte geben Sie eine Zahl ein (z. B. 12,50).")) from None
+        if not num.is_finite():
+            raise forms.ValidationError(_("Bitte geben Sie eine Zahl ein (z. B. 12,50)."))
+        if self.datentyp == "num_int" and num != num.to_integral_value():
+            raise forms.ValidationError(_("Bitte geben Sie eine ganze Zahl ein."))
+        if self.datentyp == "num_currency" and num.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise forms.ValidationError(_("Bitte geben Sie höchstens zwei Nachkommastellen an."))
+        if self.min_v not in (None, "") and num < _decimal(str(self.min_v)):
+            raise forms.ValidationError(_("Der Wert muss mindestens %(v)s sein.") % {"v": self.min_v})
+        if self.max_v not in (None, "") and num > _decimal(str(self.max_v)):
+            raise forms.ValidationError(_("Der Wert darf höchstens %(v)s sein.") % {"v": self.max_v})
+        if self.datentyp == "num_int":
+            return str(int(num))
+        if self.datentyp == "num_currency":
+            return f"{num:.2f}"
+        return str(num)
+
+
+def make_field(node: dict[str, Any], defn: dict[str, Any], required: bool) -> forms.Field:
+    kw: dict[str, Any] = {"label": node["label"], "required": required, "help_text": node.get("help", "")}
+    dt = node["datentyp"]
+    if node["feldart"] == "select" and node.get("codelist"):
+        items = defn["codelists"][node["codelist"]]["items"]
+        return forms.ChoiceField(choices=[("", _("Bitte wählen"))] + [(c, lbl) for c, lbl in items], **kw)
+    if dt == "bool":
+        return forms.ChoiceField(
+            choices=[("true", _("Ja")), ("false", _("Nein"))], widget=forms.RadioSelect, **kw
+        )
+    if dt == "date":
+        return forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+            **kw,
+        )
+    if dt == "time":
+        return forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), **kw)
+    if dt == "datetime":
+        return forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+            **kw,
+        )
+    if dt in ("num", "num_int", "num_currency"):
+        attrs = {"inputmode": "decimal" if dt != "num_int" else "numeric"}
+        return NumberField(
+            datentyp=dt,
+            min_value=node.get("min_value"),
+            max_value=node.get("max_value"),
+            widget=forms.TextInput(attrs=attrs),
+            **kw,
+        )
+    if dt == "file":
+        attrs = {"accept": ",".join(node["media_types"])} if node.get("media_types") else {}
+
+        def small(upload: Any) -> None:
+            if isinstance(upload, UploadedFile) and (upload.size or 0) > MAX_FILE_BYTES:
+                raise forms.ValidationError(_("Die Datei ist zu groß (höchstens 10 MB)."))
+
+        return forms.FileField(widget=forms.ClearableFileInput(attrs=attrs), validators=[small], **kw)
+    validators: list[Any] = []
+    if node.get("pattern"):
+        rx = compile_pattern(node["pattern"])
+
+        def check(value: str, rx: re.Pattern[str] = rx) -> None:
+            if not rx.fullmatch(value):
+                raise forms.ValidationError(_("Die Eingabe hat nicht das erwartete Format."))
+
+        validators.append(check)
+    if dt == "text_latin":
+
+        def latin(value: str) -> None:
+            if not LATIN_RE.fullmatch(value):
+                raise forms.ValidationError(_("Bitte verwenden Sie nur lateinische Schriftzeichen."))
+
+        validators.append(latin)
+    long = (node.get("max_length") or 0) > 200 or dt == "obj"
+    return forms.CharField(
+        min_length=node.get("min_length"),
+        max_length=node.get("max_length"),
+        validators=validators,
+        widget=forms.Textarea(attrs={"rows": 4}) if long else forms.TextInput,
+        strip=True,
+        **kw,
+    )
+
+
+class StepForm(forms.Form):
+    """The fields of one step, built from the definition; ``layout`` drives the template."""
+
+    def __init__(
+        self, defn: dict[str, Any], index: int, answers: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> None:
+        self.defn = defn
+        self.step = steps(defn)[index]
+        self.answers = answers
+        # name -> (node, innermost optional instance path or "", required once that instance is started)
+        self.field_nodes: dict[str, tuple[dict[str, Any], str, bool]] = {}
+        self.required_ids, self.off_ids = active_effects(defn, answers)
+        kwargs.setdefault("initial", flatten(self.step, answers.get(self.step["id"])))
+        super().__init__(*args, **kwargs)
+        self.layout = self._build_group(self.step, [self.step["id"]], answers.get(self.step["id"]), True)
+
+    def _build_group(
+        self, node: dict[str, Any], path: list[str], raw: Any, top: bool = False, opt_root: str = ""
+    ) -> dict[str, Any]:
+        count = instance_count(node, raw)
+        if top:
+            count = max(1, count)
+        instances = []
+        for i in range(count):
+            ipath = [*path, str(i)]
+            inst_raw = raw[i] if isinstance(raw, list) and i < len(raw) and isinstance(raw[i], dict) else {}
+            optional = (i >= node["min"] and node["id"] not in self.required_ids) or node[
+                "id"
+            ] in self.off_ids
+            root = SEP.join(ipath) if optional else opt_root
+            entries = []
+            for child in node["children"]:
+                cpath = [*ipath, child["id"]]
+                if child["kind"] == "group":
+                    entries.append(self._build_group(child, cpath, inst_raw.get(child["id"]), opt_root=root))
+                    continue
+                if child["feldart"] in ("label", "hidden", "locked"):
+                    if child["feldart"] != "hidden":
+                        entries.append({"type": "label", "node": child, "text": child.get("content") or ""})
+                    continue
+                name = SEP.join(cpath)
+                req = (child["min"] >= 1 or child["id"] in self.required_ids) and child[
+                    "id"
+                ] not in self.off_ids
+                self.fields[name] = make_field(child, self.defn, req and not root)
+                self.field_nodes[name] = (child, root, req)
+                entries.append({"type": "field", "name": name})
+            instances.append({"index": i, "path": SEP.join(ipath), "entries": entries})
+        maximum = node["max"] if node["max"] is not None else MAX_REPEAT
+        return {
+            "type": "group",
+            "node": node,
+            "path": SEP.join(path),
+            "instances": instances,
+            "top": top,
+            "repeatable": maximum > 1 or (not top and node["min"] == 0),
+            "can_add": count < maximum,
+            "can_remove": count > (max(node["min"], 1) if top else node["min"]),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # Fields of optional instances: required only when the instance was started.
+        for name, (_node, root, needed) in self.field_nodes.items():
+            if not (root and needed) or name in self.errors:
+                continue
+            prefix = root + SEP
+            started = any(not is_empty(v) for n, v in cleaned.items() if n.startswith(prefix))
+            if started and is_empty(cleaned.get(name)):
+                self.add_error(name, REQUIRED_MSG)
+        return cleaned
+
+    def bound_fields_by_name(self) -> dict[str, forms.BoundField]:
+        return {name: self[name] for name in self.fields}
+
+    def result(self) -> dict[str, Any]:
+        """The validated step as nested answers (instances that stayed empty are dropped)."""
+        return {self.step["id"]: _collect(self.step, [self.step["id"]], self.layout, self.cleaned_data, True)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return value
+
+
+def _collect(
+    node: dict[str, Any], path: list[str], layout: dict[str, Any], data: dict[str, Any], top: bool
+) -> list[Any]:
+    out = []
+    for inst in layout["instances"]:
+        values: dict[str, Any] = {}
+        for entry in inst["entries"]:
+            if entry["type"] == "field":
+                values[entry["name"].rsplit(SEP, 1)[1]] = _plain(data.get(entry["name"], ""))
+            elif entry["type"] == "group":
+                values[entry["node"]["id"]] = _collect(entry["node"], [], entry, data, False)
+        for child in node["children"]:
+            if child["kind"] == "field" and child["feldart"] in ("hidden", "locked") and child.get("content"):
+                values[child["id"]] = child["content"]
+        if top or not is_empty(values):
+            out.append(values)
+    return out
+
+
+def flatten(node: dict[str, Any], raw: Any, path: list[str] | None = None) -> dict[str, Any]:
+    """Nested answers of one group → {form field name: value}."""
+    path = path or [node["id"]]
+    out: dict[str, Any] = {}
+    if not isinstance(raw, list):
+        return out
+    for i, inst in enumerate(raw):
+        if not isinstance(inst, dict):
+            continue
+        for child in node["children"]:
+            cpath = [*path, str(i), child["id"]]
+            if child["kind"] == "group":
+                out.update(flatten(child, inst.get(child["id"]), cpath))
+            elif child["id"] in inst:
+                out[SEP.join(cpath)] = inst[child["id"]]
+    return out
+
+
+def raw_from_post(
+    node: dict[str, Any], post: Any, files: Any, path: list[str], counts: dict[str, int], existing: Any
+) -> list[Any]:
+    """The posted values of one group as nested raw answers (no validation; for drafts)."""
+    key = SEP.join(path)
+    n = counts.get(key, instance_count(node, existing))
+    out = []
+    for i in range(n):
+        inst: dict[str, Any] = {}
+        old = (
+            existing[i]
+            if isinstance(existing, list) and i < len(existing) and isinstance(existing[i], dict)
+            else {}
+        )
+        for child in node["children"]:
+            cpath = [*path, str(i), child["id"]]
+            name = SEP.join(cpath)
+            if child["kind"] == "group":
+                inst[child["id"]] = raw_from_post(child, post, files, cpath, counts, old.get(child["id"]))
+            elif child["feldart"] in ("input", "select"):
+                if child["datentyp"] == "file":
+                    upload = files.get(name) if files is not None else None
+                    inst[child["id"]] = (
+                        upload if isinstance(upload, UploadedFile) else old.get(child["id"], "")
+                    )
+                else:
+                    inst[child["id"]] = post.get(name, "")
+        out.append(inst)
+    return out
+
+
+def counts_from_post(post: Any) -> dict[str, int]:
+    out = {}
+    for key, value in post.items():
+        if key.startswith("count__") and value.isdigit():
+            out[key[len("count__") :]] = min(int(value), MAX_REPEAT)
+    return out
+
+
+def group_counts(layout: dict[str, Any]) -> list[tuple[str, int]]:
+    out = []
+    for inst in layout["instances"]:
+        for entry in inst["entries"]:
+            if entry["type"] == "group":
+                out.append((entry["path"], len(entry["instances"])))
+                out.extend(group_counts(entry))
+    return out
+
+
+def apply_action(step: dict[str, Any], raw: list[Any], action: str) -> list[Any]:
+    """add_<path> / remove_<path> on the raw answers of a step."""
+    kind, _, target = action.partition("_")
+    parts = target.split(SEP)
+    if len(parts) < 2:
+        return raw
+    container: Any = {step["id"]: raw}
+    node: dict[str, Any] | None = {"children": [step]}
+    body = parts[:-1] if kind == "remove" else parts
+    cur = container
+    for j, part in enumerate(body):
+        if part.isdigit():
+            idx = int(part)
+            if not isinstance(cur, list) or idx >= len(cur):
+                return raw
+            cur = cur[idx]
+        else:
+            child = next((c for c in (node or {}).get("children", []) if c["id"] == part), None)
+            if child is None or not isinstance(cur, dict):
+                return raw
+            node = child
+            if j == len(body) - 1 and kind == "add":
+                lst = cur.setdefault(part, [])
+                if not isinstance(lst, list):
+                    return raw
+                maximum = child["max"] if child["max"] is not None else MAX_REPEAT
+                if len(lst) < maximum:
+                    lst.append({})
+                return container[step["id"]]  # type: ignore[no-any-return]
+            cur = cur.setdefault(part, [] if child["kind"] == "group" else "")
+    if kind == "remove" and isinstance(cur, list) and parts[-1].isdigit() and node is not None:
+        idx = int(parts[-1])
+        if idx < len(cur) and len(cur) > node.get("min", 0):
+            cur.pop(idx)
+    return container[step["id"]]  # type: ignore[no-any-return]
+
+
+def validate_all(defn: dict[str, Any], answers: dict[str, Any]) -> tuple[dict[str, Any], dict[int, StepForm]]:
+    """Validate every step; (payload, {step index: invalid form})."""
+    payload: dict[str, Any] = {}
+    invalid: dict[int, StepForm] = {}
+    for i, step in enumerate(steps(defn)):
+        flat = flatten(step, answers.get(step["id"]))
+        data = {k: v for k, v in flat.items() if not isinstance(v, dict)}
+        form = StepForm(defn, i, answers, data=data, files={})
+        if form.is_valid():
+            payload.update(form.result())
+        else:
+            invalid[i] = form
+    return payload, invalid

@@ -1,0 +1,318 @@
+"""Thin views of the FIM form engine: public multi-step form, drafts, review, staff import + preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rathaus.core.accounts.permissions import login_required, module_required, public
+from rathaus.core.tenancy.services import tenant_object_or_404
+
+from . import engine, queries, services
+from .forms import ImportForm, ResumeMailForm
+from .importers.xdf import XdfImportError
+from .models import Draft, FormDefinition, FormSubmission
+
+SESSION_KEY = "fim_drafts"
+
+
+def _published(request: HttpRequest, pk: int) -> FormDefinition:
+    form = tenant_object_or_404(FormDefinition, request, pk=pk)
+    if form.active_version_id is None:
+        raise Http404
+    return form
+
+
+def _remember(request: HttpRequest, form: FormDefinition, draft: Draft, token: str) -> None:
+    store = dict(request.session.get(SESSION_KEY, {}))
+    store[str(form.pk)] = {"id": draft.pk, "token": token}
+    request.session[SESSION_KEY] = store
+
+
+def _current_draft(request: HttpRequest, form: FormDefinition) -> Draft | None:
+    entry = request.session.get(SESSION_KEY, {}).get(str(form.pk))
+    qs = Draft.objects.for_tenant(request).filter(form=form).select_related("version", "form")
+    if entry:
+        draft = qs.filter(pk=entry["id"]).first()
+        if draft is not None:
+            if request.user.is_authenticated and draft.user_id == request.user.pk:
+                return draft
+            if entry.get("token") and draft.token_hash == services.token_hash(entry["token"]):
+                return draft
+    if request.user.is_authenticated:
+        return qs.filter(user=request.user).first()
+    return None
+
+
+@public
+def index(request: HttpRequest) -> HttpResponse:
+    forms_ = queries.published_forms(request).order_by("name")
+    drafts = queries.drafts_of(request.user, request) if request.user.is_authenticated else []
+    return render(request, "fim/index.html", {"forms": forms_, "drafts": drafts})
+
+
+@public
+def form_start(request: HttpRequest, pk: int) -> HttpResponse:
+    form = _published(request, pk)
+    draft = _current_draft(request, form)
+    if request.method == "POST":
+        if draft is None or "new" in request.POST:
+            draft, token = services.start_draft(form, user=request.user)
+            _remember(request, form, draft, token)
+        return redirect("fim:step", pk=form.pk, step=draft.current_step)
+    defn = form.active_version.definition  # type: ignore[union-attr]
+    return render(
+        request,
+        "fim/start.html",
+        {"form_def": form, "defn": defn, "draft": draft, "steps": engine.steps(defn)},
+    )
+
+
+def _step_context(
+    form: FormDefinition, draft: Draft, index: int, step_form: engine.StepForm
+) -> dict[str, Any]:
+    all_steps = engine.steps(draft.version.definition)
+    return {
+        "form_def": form,
+        "draft": draft,
+        "step_form": step_form,
+        "index": index,
+        "number": index + 1,
+        "total": len(all_steps),
+        "step": all_steps[index],
+        "counts": engine.group_counts(step_form.layout),
+        "fields": step_form.bound_fields_by_name(),
+    }
+
+
+@public
+def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+    form = _published(request, pk)
+    draft = _current_draft(request, form)
+    if draft is None:
+        return redirect("fim:form", pk=form.pk)
+    defn = draft.version.definition
+    all_steps = engine.steps(defn)
+    if step >= len(all_steps):
+        raise Http404
+    node = all_steps[step]
+    if request.method == "POST":
+        raw = engine.raw_from_post(
+            node,
+            request.POST,
+            request.FILES,
+            [node["id"]],
+            engine.counts_from_post(request.POST),
+            draft.answers.get(node["id"]),
+        )
+        action = next((k for k in request.POST if k.startswith(("add_", "remove_"))), None)
+        if action:
+            raw = engine.apply_action(node, raw, action)
+            services.save_step(draft, node["id"], raw, step)
+            return redirect(reverse("fim:step", kwargs={"pk": form.pk, "step": step}) + "#formular")
+        if "back" in request.POST:
+            services.save_step(draft, node["id"], raw, max(step - 1, 0))
+            return redirect("fim:step", pk=form.pk, step=max(step - 1, 0))
+        if "save" in request.POST:
+            services.save_step(draft, node["id"], raw, step)
+            return redirect("fim:save", pk=form.pk)
+        answers = {**draft.answers, node["id"]: raw}
+        data = engine.flatten(node, raw)
+        files = {k: v for k, v in data.items() if hasattr(v, "read")}
+        data = {k: v for k, v in data.items() if k not in files and not isinstance(v, dict)}
+        step_form = engine.StepForm(defn, step, answers, data=data, files=files)
+        if step_form.is_valid():
+            nxt = step + 1
+            services.save_step(draft, node["id"], raw, min(nxt, len(all_steps) - 1))
+            if nxt >= len(all_steps):
+                return redirect("fim:review", pk=form.pk)
+            return redirect("fim:step", pk=form.pk, step=nxt)
+        draft.answers = {**draft.answers, node["id"]: [i for i in raw]}
+    else:
+        step_form = engine.StepForm(defn, step, draft.answers)
+    return render(request, "fim/step.html", _step_context(form, draft, step, step_form))
+
+
+def _answer_rows(defn: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Sections for the review page: [{"title", "number", "rows": [(label, value)]}]."""
+    sections = []
+    labels = {c: dict(v["items"]) for c, v in defn["codelists"].items()}
+
+    def walk(node: dict[str, Any], raw: Any, rows: list[tuple[str, str]], prefix: str) -> None:
+        for i, inst in enumerate(raw if isinstance(raw, list) else []):
+            suffix = f" ({i + 1})" if len(raw) > 1 else ""
+            for child in node["children"]:
+                if child["kind"] == "group":
+                    walk(child, inst.get(child["id"]), rows, f"{child['label']}{suffix}: ")
+                elif child["feldart"] in ("input", "select"):
+                    value = inst.get(child["id"], "")
+                    if isinstance(value, dict):
+                        value = value.get("name", "")
+                    elif child.get("codelist"):
+                        value = labels.get(child["codelist"], {}).get(value, value)
+                    elif child["datentyp"] == "bool":
+                        value = {"true": _("Ja"), "false": _("Nein")}.get(value, value)
+                    rows.append((prefix + child["label"] + suffix, str(value) if value else "–"))
+
+    for n, node in enumerate(engine.steps(defn)):
+        rows: list[tuple[str, str]] = []
+        walk(node, answers.get(node["id"], [{}]), rows, "")
+        sections.append({"title": node["label"], "number": n, "rows": rows})
+    return sections
+
+
+@public
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    form = _published(request, pk)
+    draft = _current_draft(request, form)
+    if draft is None:
+        return redirect("fim:form", pk=form.pk)
+    defn = draft.version.definition
+    errors: dict[int, Any] = {}
+    if request.method == "POST":
+        try:
+            submission = services.submit(draft)
+        except services.SubmissionInvalid as exc:
+            errors = exc.invalid
+        else:
+            request.session["fim_last_submission"] = submission.pk
+            return redirect("fim:done", pk=form.pk)
+    return render(
+        request,
+        "fim/review.html",
+        {
+            "form_def": form,
+            "draft": draft,
+            "sections": _answer_rows(defn, draft.answers),
+            "invalid_steps": [
+                {"number": i + 1, "index": i, "title": engine.steps(defn)[i]["label"]} for i in sorted(errors)
+            ],
+        },
+    )
+
+
+@public
+def save(request: HttpRequest, pk: int) -> HttpResponse:
+    form = _published(request, pk)
+    draft = _current_draft(request, form)
+    if draft is None:
+        return redirect("fim:form", pk=form.pk)
+    mail_form = None
+    if draft.user_id is None:
+        entry = request.session.get(SESSION_KEY, {}).get(str(form.pk), {})
+        mail_form = ResumeMailForm(request.POST or None, initial={"email": draft.email})
+        if request.method == "POST" and mail_form.is_valid():
+            url = request.build_absolute_uri(reverse("fim:resume", kwargs={"token": entry.get("token", "")}))
+            services.send_resume_link(draft, mail_form.cleaned_data["email"], url)
+            messages.success(request, _("Wir haben Ihnen den Link zum Fortsetzen per E-Mail gesendet."))
+            return redirect("fim:save", pk=form.pk)
+    return render(request, "fim/saved.html", {"form_def": form, "draft": draft, "mail_form": mail_form})
+
+
+@public
+def resume(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the guest's e-mail: a confirmation page (GET changes nothing), POST resumes."""
+    draft = (
+        Draft.objects.for_tenant(request)
+        .filter(token_hash=services.token_hash(token))
+        .select_related("form")
+        .first()
+    )
+    if draft is None or not token:
+        raise Http404
+    if request.method == "POST":
+        _remember(request, draft.form, draft, token)
+        return redirect("fim:step", pk=draft.form_id, step=draft.current_step)
+    return render(request, "fim/resume.html", {"draft": draft, "form_def": draft.form})
+
+
+@login_required
+@require_POST
+def draft_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = tenant_object_or_404(Draft.objects.filter(user_id=request.user.pk or 0), request, pk=pk)
+    _remember(request, draft.form, draft, "")
+    return redirect("fim:step", pk=draft.form_id, step=draft.current_step)
+
+
+@public
+def done(request: HttpRequest, pk: int) -> HttpResponse:
+    form = _published(request, pk)
+    sub_pk = request.session.get("fim_last_submission")
+    qs = FormSubmission.objects.for_tenant(request).filter(form=form)
+    submission = qs.filter(pk=sub_pk).first() if sub_pk else None
+    if submission is None and request.user.is_authenticated:
+        submission = qs.filter(user=request.user).first()
+    if submission is None:
+        return redirect("fim:form", pk=form.pk)
+    return render(request, "fim/done.html", {"form_def": form, "submission": submission})
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+@module_required("services")
+def manage(request: HttpRequest) -> HttpResponse:
+    forms_ = FormDefinition.objects.for_tenant(request).select_related("active_version").order_by("name")
+    return render(request, "fim/manage.html", {"forms": forms_})
+
+
+@module_required("services")
+def import_view(request: HttpRequest) -> HttpResponse:
+    upload = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and upload.is_valid():
+        schema: Any = request.FILES["schema"]
+        try:
+            outcome = services.import_schema(
+                request.municipality,  # type: ignore[attr-defined]
+                upload.cleaned_data["schema"],
+                source_name=schema.name or "",
+                codelists=upload.cleaned_data["codelists"],
+                leika=upload.cleaned_data["leika"],
+                request=request,
+                allow_missing_codelists=upload.cleaned_data["allow_missing_codelists"],
+            )
+        except XdfImportError as exc:
+            upload.add_error("schema", str(exc))
+        else:
+            if outcome.created:
+                messages.success(
+                    request, _("Neue Version %(v)s importiert.") % {"v": outcome.version.version_label}
+                )
+            else:
+                messages.info(
+                    request, _("Diese Datei ist bereits importiert; es wurde keine neue Version angelegt.")
+                )
+            for w in outcome.warnings:
+                messages.warning(request, w)
+            return redirect("fim:preview", pk=outcome.form.pk)
+    return render(request, "fim/import.html", {"upload": upload})
+
+
+@module_required("services")
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    form = tenant_object_or_404(FormDefinition, request, pk=pk)
+    versions = list(form.versions.all())
+    version = form.active_version
+    steps_ctx = []
+    if version is not None:
+        defn = version.definition
+        for i in range(len(engine.steps(defn))):
+            sf = engine.StepForm(defn, i, {})
+            steps_ctx.append({"form": sf, "fields": sf.bound_fields_by_name(), "number": i + 1})
+    return render(
+        request,
+        "fim/preview.html",
+        {
+            "form_def": form,
+            "version": version,
+            "versions": versions,
+            "steps": steps_ctx,
+            "defn": version.definition if version else None,
+        },
+    )
