@@ -95,6 +95,29 @@ def active_effects(defn: dict[str, Any], answers: dict[str, Any]) -> tuple[set[s
     return required, off
 
 
+def _ids_in(node: dict[str, Any]) -> set[str]:
+    ids = {node["id"]}
+    for child in node.get("children", []):
+        ids |= _ids_in(child)
+    return ids
+
+
+def hidden_in_step(defn: dict[str, Any], step: dict[str, Any], answers: dict[str, Any]) -> set[str]:
+    """Ids of fields and groups this step need not show: switched off by an answer given on an
+    earlier step ("nur auszufüllen, wenn …"). A condition whose field is on the same step cannot be
+    decided before the step is submitted (no JavaScript needed), so its targets stay visible."""
+    here = _ids_in(step)
+    hidden: set[str] = set()
+    for c in conditions(defn):
+        if c["action"] != "only_if" or c["field"] in here:
+            continue
+        value = find_value(answers, c["field"])
+        holds = str(value).strip().lower() == str(c["equals"]).lower() if value is not None else False
+        if not holds:
+            hidden.update(c["targets"])
+    return hidden
+
+
 def instance_count(node: dict[str, Any], raw: list[Any] | None) -> int:
     n = len(raw) if isinstance(raw, list) else 0
     if not isinstance(raw, list):
@@ -230,6 +253,7 @@ class StepForm(forms.Form):
         # name -> (node, innermost optional instance path or "", required once that instance is started)
         self.field_nodes: dict[str, tuple[dict[str, Any], str, bool]] = {}
         self.required_ids, self.off_ids = active_effects(defn, answers)
+        self.hidden_ids = hidden_in_step(defn, self.step, answers)
         kwargs.setdefault("initial", flatten(self.step, answers.get(self.step["id"])))
         super().__init__(*args, **kwargs)
         self.layout = self._build_group(self.step, [self.step["id"]], answers.get(self.step["id"]), True)
@@ -250,6 +274,8 @@ class StepForm(forms.Form):
             root = SEP.join(ipath) if optional else opt_root
             entries = []
             for child in node["children"]:
+                if child["id"] in self.hidden_ids:
+                    continue
                 cpath = [*ipath, child["id"]]
                 if child["kind"] == "group":
                     entries.append(self._build_group(child, cpath, inst_raw.get(child["id"]), opt_root=root))
