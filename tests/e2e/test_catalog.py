@@ -116,3 +116,12 @@ def test_staff_edit_history_and_import(page: Any, site: Site):
     assert_accessible(page)
     page.goto(site.a("/leistungen/verwaltung/import/"))
     assert_accessible(page)
+    page.goto(site.a("/leistungen/verwaltung/lebenslagen/"))
+    assert_accessible(page)
+    page.get_by_role("button", name="Anlegen").click()  # empty name: error summary
+    assert "Bitte geben Sie einen Namen an." in page.inner_text("main")
+    assert_accessible(page)
+    page.get_by_label("Name").fill("Pflege von Angehörigen")
+    page.get_by_role("button", name="Anlegen").click()
+    assert "Pflege von Angehörigen" in page.locator("table").inner_text()
+    assert_accessible(page)

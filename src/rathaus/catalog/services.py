@@ -107,6 +107,29 @@ def get_or_create_life_situation(municipality: Municipality, name: str, order: i
     return situation
 
 
+def add_life_situation(
+    municipality: Municipality, name: str, order: int, *, actor: Any, request: Any = None
+) -> LifeSituation:
+    """A new Lebenslage; refuses an empty name or one that exists already (by name or short name)."""
+    name = (name or "").strip()[:100]
+    slug = slugify(name.replace("ß", "ss"))[:100]
+    if not name or not slug:
+        raise ValidationError(_("Bitte geben Sie einen Namen an."))
+    with transaction.atomic():
+        existing = LifeSituation.objects.filter(municipality=municipality)
+        if existing.filter(slug=slug).exists() or existing.filter(name__iexact=name).exists():
+            raise ValidationError(_("Diese Lebenslage gibt es bereits."))
+        situation = LifeSituation.objects.create(municipality=municipality, name=name, slug=slug, order=order)
+        audit.record(
+            "catalog.life_situation.created",
+            request=request,
+            actor=actor,
+            municipality=municipality,
+            obj=situation,
+        )
+    return situation
+
+
 # --- CSV import / export -----------------------------------------------------------------------
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # 2 MiB: about 1,000 fully described services

@@ -10,6 +10,7 @@ urlpatterns = [
     path("verwaltung/neu/", views.manage_edit, name="manage_create"),
     path("verwaltung/import/", views.manage_import, name="manage_import"),
     path("verwaltung/export.csv", views.manage_export, name="manage_export"),
+    path("verwaltung/lebenslagen/", views.manage_life_situations, name="manage_life_situations"),
     path("verwaltung/<int:pk>/", views.manage_edit, name="manage_edit"),
     path("verwaltung/<int:pk>/verlauf/", views.manage_history, name="manage_history"),
 ]

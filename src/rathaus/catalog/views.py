@@ -218,3 +218,33 @@ def manage_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(services.export_csv(muni), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="leistungen-{muni.slug}.csv"'
     return response
+
+
+@module_required(MODULE)
+@require_http_methods(["GET", "POST"])
+def manage_life_situations(request: HttpRequest) -> HttpResponse:
+    muni = _muni(request)
+    error = ""
+    if request.method == "POST":
+        try:
+            order = int(request.POST.get("order") or 100)
+            if not 0 <= order <= 32767:
+                raise ValueError
+        except ValueError:
+            error = _("Die Reihenfolge muss eine Zahl zwischen 0 und 32767 sein.")
+        else:
+            try:
+                services.add_life_situation(
+                    muni, request.POST.get("name", ""), order, actor=request.user, request=request
+                )
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                messages.success(request, _("Die Lebenslage wurde angelegt."))
+                return redirect("catalog:manage_life_situations")
+    return render(
+        request,
+        "catalog/staff/life_situations.html",
+        {"situations": queries.life_situations(muni), "error": error, "posted": request.POST},
+        status=400 if error else 200,
+    )
