@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -83,7 +84,7 @@ def import_schema(
     if leika:
         try:
             leika_validator(leika)
-        except Exception as exc:
+        except ValidationError as exc:
             raise XdfImportError(_("Ungültiger LeiKa-Schlüssel „%(k)s“.") % {"k": leika}) from exc
     digest = hashlib.sha256(data + json.dumps(defn["codelists"], sort_keys=True).encode()).hexdigest()
     with transaction.atomic():
