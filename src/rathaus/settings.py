@@ -223,6 +223,7 @@ USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_SECURE = env_bool("RATHAUS_HTTPS", not DEBUG and not TESTING)
 LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the choice is remembered for a year
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Static and media files -------------------------------------------------------------------

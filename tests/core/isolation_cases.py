@@ -94,6 +94,7 @@ isolation.object_url("ui:notice_edit", "notice", post=notice_form, shows=["NOTIC
 isolation.object_url("ui:notice_delete", "notice", get=False, post=nothing)
 isolation.object_url("ui:api_token_revoke", "api_token", get=False, post=nothing)
 isolation.value_url("ui:legal", {"kind": "impressum"}, shows=["LEGAL"])
+isolation.value_url("ui:language", {"code": "en"})  # sets a cookie and redirects; no data
 isolation.value_url(
     "ui:legal_edit",
     {"kind": "impressum"},

@@ -96,7 +96,7 @@ def test_every_control_is_keyboard_reachable_with_visible_focus(page, site: Site
 def test_language_switch_to_english_and_back(page, site: Site):
     page.goto(site.a("/"))
     with page.expect_navigation():
-        page.get_by_role("button", name="English").click()
+        page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", level=1).inner_text() == "Welcome to the digital town hall of Zeitz"
     assert page.get_by_role("link", name="Skip to content").count() == 1
@@ -106,7 +106,7 @@ def test_language_switch_to_english_and_back(page, site: Site):
     page.goto(site.a("/rechtliches/impressum/"))
     assert page.locator("html").get_attribute("lang") == "en"
     with page.expect_navigation():
-        page.get_by_role("button", name="Deutsch").click()
+        page.get_by_role("link", name="Deutsch").click()
     assert page.locator("html").get_attribute("lang") == "de"
     assert page.url.endswith("/rechtliches/impressum/")
     assert page.get_by_role("heading", level=1).inner_text() == "Impressum"
@@ -271,5 +271,5 @@ def test_pages_work_without_javascript(new_page, site: Site):
 
     # The language switch is a plain form, too.
     with page.expect_navigation():
-        page.get_by_role("button", name="English").click()
+        page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"

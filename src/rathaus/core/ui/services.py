@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from markdown_it import MarkdownIt
 
@@ -111,10 +107,10 @@ def _forget_home(municipality: Municipality) -> None:
 
 # --- Home page for anonymous visitors ---------------------------------------------------------
 # The home page is the busiest page and the same for every anonymous visitor of a municipality and
-# language, except for the CSRF token of the language switch. Its HTML is cached with a placeholder
-# in place of that token, which is filled in per request (make bench: at least half the throughput
-# of a bare view). Notice writes drop the entry (_forget_home); municipality edits change the
-# fingerprint stored next to the HTML; anything else (scheduled notices) shows within the lifetime.
+# language (it carries no CSRF token: the language switch is a link). Its HTML is cached (make bench:
+# at least half the throughput of a bare view). Notice writes drop the entry (_forget_home);
+# municipality edits change the fingerprint stored next to the HTML; anything else (scheduled
+# notices) shows within the lifetime.
 HOME_PAGE_SECONDS = 60
 
 
@@ -132,37 +128,20 @@ def home_page_is_shared(request: HttpRequest) -> bool:
     )
 
 
-def _csrf_placeholder() -> str:
-    return _csrf_placeholder_for(settings.SECRET_KEY)
-
-
-@functools.lru_cache(maxsize=4)
-def _csrf_placeholder_for(secret_key: str) -> str:
-    # Derived from the secret key: the same in every web process, not guessable by editors.
-    digest = salted_hmac("rathaus.ui.home-page", "csrf-placeholder", secret=secret_key).hexdigest()
-    return "csrf-" + digest[:32]
-
-
 def _municipality_fingerprint(municipality: Municipality) -> str:
     values = repr([f.value_from_object(municipality) for f in municipality._meta.concrete_fields])
     return hashlib.blake2b(values.encode(), digest_size=12).hexdigest()
 
 
-def shared_home_page(request: HttpRequest, municipality: Municipality) -> str:
-    """The home page HTML for an anonymous visitor (see home_page_is_shared), from the cache."""
+def shared_home_page(request: HttpRequest, municipality: Municipality) -> bytes:
+    """The home page as UTF-8 for an anonymous visitor (see home_page_is_shared), from the cache."""
     key = f"ui:homepage:{municipality.pk}:{get_language()}"
     fingerprint = _municipality_fingerprint(municipality)
-    placeholder = _csrf_placeholder()
     cached = cache.get(key)
     if cached is not None and cached[0] == fingerprint:
-        html: str = cached[1]
-    else:
-        # A context value passed to render wins over the context processors' csrf_token.
-        context = {**home_context(municipality), "csrf_token": placeholder}
-        html = render_to_string("ui/home.html", context, request=request)
-        cache.set(key, (fingerprint, html), HOME_PAGE_SECONDS)
-    if placeholder in html:
-        html = html.replace(placeholder, get_token(request))
+        return cached[1]  # type: ignore[no-any-return]
+    html = render_to_string("ui/home.html", home_context(municipality), request=request).encode()
+    cache.set(key, (fingerprint, html), HOME_PAGE_SECONDS)
     return html
 
 

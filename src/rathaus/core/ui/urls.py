@@ -7,6 +7,7 @@ app_name = "ui"
 urlpatterns = [
     path("", views.home, name="home"),
     path("theme.css", views.theme_css, name="theme_css"),
+    path("sprache/<slug:code>/", views.language, name="language"),
     path("rechtliches/<slug:kind>/", views.legal, name="legal"),
     path("barriere-melden/", views.accessibility_feedback, name="accessibility_feedback"),
     path("aktuelles/<int:pk>/", views.notice, name="notice"),
