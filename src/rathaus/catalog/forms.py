@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.accounts.models import Department
 
-from .models import LifeSituation, Service, Themenfeld
+from .models import MODULE_FIELDS, LifeSituation, Service, Themenfeld
 from .services import MAX_CSV_BYTES
 
 
@@ -43,14 +43,7 @@ class ServiceForm(forms.ModelForm):
             "themenfeld",
             "life_situations",
             "synonyms",
-            "volltext",
-            "voraussetzungen",
-            "unterlagen",
-            "kosten",
-            "fristen",
-            "bearbeitungsdauer",
-            "rechtsgrundlagen",
-            "hinweise",
+            *MODULE_FIELDS,
             "department",
             "contact",
             "opening_hours",
@@ -64,19 +57,7 @@ class ServiceForm(forms.ModelForm):
             "synonyms": forms.Textarea(attrs={"rows": 2}),
             "contact": forms.Textarea(attrs={"rows": 3}),
             "opening_hours": forms.Textarea(attrs={"rows": 3}),
-            **{
-                f: forms.Textarea(attrs={"rows": 4})
-                for f in (
-                    "volltext",
-                    "voraussetzungen",
-                    "unterlagen",
-                    "kosten",
-                    "fristen",
-                    "bearbeitungsdauer",
-                    "rechtsgrundlagen",
-                    "hinweise",
-                )
-            },
+            **{f: forms.Textarea(attrs={"rows": 4}) for f in MODULE_FIELDS},
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
