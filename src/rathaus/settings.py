@@ -78,6 +78,12 @@ INSTALLED_APPS = [
     "rathaus.events",
     "rathaus.hub",
     "rathaus.consulting",
+    "rathaus.cases",
+    "rathaus.surveys",
+    "rathaus.heritage",
+    "rathaus.mobility",
+    "rathaus.strategy",
+    "rathaus.opendata",
     "rathaus.api",
     "rathaus.demo",
 ]

@@ -25,7 +25,17 @@ urlpatterns = [
     path("veranstaltungen/", include("rathaus.events.urls")),
     path("digital-hub/", include("rathaus.hub.urls")),
     path("beratung/", include("rathaus.consulting.urls")),
+    path("antraege/", include("rathaus.cases.urls")),
+    path("umfragen/", include("rathaus.surveys.urls")),
+    path("sammlung/", include("rathaus.heritage.urls")),
+    path("mobilitaet/", include("rathaus.mobility.urls")),
+    path("digitalstrategie/", include("rathaus.strategy.urls")),
+    path("daten/", include("rathaus.opendata.urls")),
     path("", include("rathaus.events.root_urls")),
+    path("", include("rathaus.cases.root_urls")),
+    path("", include("rathaus.heritage.root_urls")),
+    path("", include("rathaus.strategy.root_urls")),
+    path("", include("rathaus.opendata.root_urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:

@@ -18,6 +18,7 @@ api = NinjaAPI(
 api.add_router("/v1", core_router)
 api.add_router("/v1/events", "rathaus.events.api.router")
 api.add_router("/v1/services", "rathaus.catalog.api.router")
+api.add_router("/v1/submissions", "rathaus.cases.api.router")
 
 
 @api.exception_handler(AuthenticationError)

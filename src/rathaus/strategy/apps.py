@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class StrategyConfig(AppConfig):
+    name = "rathaus.strategy"
+    label = "strategy"
+    verbose_name = "Digitalstrategie"
+
+    def ready(self) -> None:
+        pass
