@@ -111,7 +111,9 @@ def dataset_source(key: str) -> DatasetSource | None:
     return _datasets.get(key)
 
 
-def compute_all(municipality: Municipality, keys: Iterable[str] | None = None) -> Iterator[tuple[Indicator, Any]]:
+def compute_all(
+    municipality: Municipality, keys: Iterable[str] | None = None
+) -> Iterator[tuple[Indicator, Any]]:
     """Each registered indicator with its current value for the municipality."""
     wanted = set(keys) if keys is not None else None
     for ind in indicators():
