@@ -27,6 +27,14 @@ def testdata_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _private_data_dirs(settings, tmp_path_factory):
+    """Uploads and module data files of a test run go to a temporary folder, never to var/."""
+    base = tmp_path_factory.getbasetemp() / "rathaus-data"
+    settings.MEDIA_ROOT = base / "media"
+    settings.MOBILITY_DATA_DIR = base / "mobility"
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield

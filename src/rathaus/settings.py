@@ -334,3 +334,10 @@ RATHAUS_AUDIT_PAGE_SIZE = 50
 # XDatenfelder XSDs (folders 2.0/ and 3.0.0/) for validating FIM imports; default: the test data folder.
 RATHAUS_FIM_XSD_DIR = env("RATHAUS_FIM_XSD_DIR", "")
 SERVE_MEDIA = env_bool("RATHAUS_SERVE_MEDIA", False)
+
+# --- Mobility (docs/mobility.md) ----------------------------------------------------------------
+# Imported GTFS timetables and population grids as Parquet: private, never web-served.
+MOBILITY_DATA_DIR = Path(env("RATHAUS_MOBILITY_DIR", str(DATA_DIR / "mobility")))
+# Map background tiles (empty: no tiles, the map draws on a plain background).
+MOBILITY_TILE_URL = env("RATHAUS_MAP_TILE_URL", "")
+MOBILITY_TILE_ATTRIBUTION = env("RATHAUS_MAP_TILE_ATTRIBUTION", "")

@@ -7,4 +7,32 @@ class MobilityConfig(AppConfig):
     verbose_name = "Mobilität"
 
     def ready(self) -> None:
-        pass
+        from django.utils.translation import gettext_lazy as _
+
+        from rathaus.core.ui.services import (
+            PortalEntry,
+            StaffEntry,
+            register_portal_entry,
+            register_staff_entry,
+        )
+
+        from . import indicators
+
+        register_portal_entry(
+            PortalEntry(
+                key="mobility",
+                title=_("Mobilität"),  # type: ignore[arg-type]
+                description=_("Fahrplanangebot und ÖV-Güteklassen auf der Karte"),  # type: ignore[arg-type]
+                url_name="mobility:index",
+                order=60,
+            )
+        )
+        register_staff_entry(
+            StaffEntry(
+                "mobility",
+                _("Mobilität: Fahrplanstände, Bevölkerungsraster, Ortsteile"),
+                "mobility:manage",
+                60,
+            )
+        )
+        indicators.register()

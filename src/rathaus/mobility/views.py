@@ -1,0 +1,472 @@
+"""Mobility pages: public map and tables, comparison, exports; staff feed management."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rathaus.core import figures
+from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.ui import charts
+
+from . import analysis, gtfs, indicators, queries, services
+from .forms import DistrictForm, FeedUploadForm, GridUploadForm, WindowForm, initial_data
+from .models import District, FeedVersion, PopulationGrid
+
+GROUP_LABELS = {
+    analysis.RAIL: "Bahn",
+    analysis.TRAM: "Straßenbahn",
+    analysis.BUS: "Bus",
+    analysis.ON_DEMAND: "Rufbus / On-Demand",
+    analysis.OTHER: "Sonstige",
+}
+MAX_TABLE_ROWS = 500
+
+
+def _muni(request: HttpRequest) -> Any:
+    return request.municipality  # type: ignore[attr-defined]
+
+
+def tile_url() -> str:
+    return str(getattr(settings, "MOBILITY_TILE_URL", "") or "")
+
+
+def _hhmm(seconds: int | None) -> str:
+    if seconds is None:
+        return "–"
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _window_form(request: HttpRequest, prefix: str | None = None) -> WindowForm:
+    muni = _muni(request)
+    keys = [f"{prefix}-{k}" if prefix else k for k in ("fahrplan", "tagestyp", "von", "bis")]
+    if any(k in request.GET for k in keys):
+        return WindowForm(muni, request.GET, prefix=prefix)
+    data = initial_data(muni)
+    if prefix:
+        data = {f"{prefix}-{k}": v for k, v in data.items()}
+    return WindowForm(muni, data, prefix=prefix)
+
+
+def _result(request: HttpRequest, prefix: str | None = None) -> tuple[WindowForm, queries.Result | None]:
+    form = _window_form(request, prefix)
+    if not form.is_valid():
+        return form, None
+    try:
+        chosen = form.window()
+        if chosen is None:
+            return form, None
+        feed, window = chosen
+        return form, queries.analyse(feed, window, queries.current_grid(_muni(request)))
+    except (OSError, pl.exceptions.PolarsError):
+        # The Parquet files of the version are missing (data directory not mounted or restored
+        # without it): a clear message instead of a server error.
+        form.add_error(None, _("Die Fahrplandaten dieses Fahrplanstands sind zurzeit nicht verfügbar."))
+        return form, None
+
+
+def _station_rows(result: queries.Result) -> list[dict[str, Any]]:
+    rows = []
+    for r in result.stations.head(MAX_TABLE_ROWS).iter_rows(named=True):
+        cat = r["category"]
+        rows.append(
+            {
+                "id": r["station_id"],
+                "name": r["station_name"],
+                "category": analysis.ROMAN[cat - 1] if cat else "–",
+                "category_n": cat or 0,
+                "group": GROUP_LABELS.get(r["best_group"], r["best_group"]),
+                "groups": ", ".join(GROUP_LABELS.get(g, g) for g in r["groups"].split(";")),
+                "departures": r["departures"],
+                "interval": r["interval_min"],
+            }
+        )
+    return rows
+
+
+def _coverage_context(result: queries.Result) -> dict[str, Any]:
+    cov = result.coverage
+    if cov is None:
+        return {}
+    rows = []
+    for key in (*analysis.CLASSES, "none"):
+        value = cov.by_class.get(key, 0.0)
+        label = _("Güteklasse %(c)s") % {"c": key} if key != "none" else _("keine Güteklasse")
+        rows.append((label, round(100 * value / cov.total, 1) if cov.total else None, _int(value)))
+    chart = charts.bar_chart(
+        _("Anteil der Einwohner je ÖV-Güteklasse"),
+        [(label, share) for label, share, _n in rows],
+        unit="%",
+        decimals=1,
+        maximum=100,
+        value_heading=_("Anteil"),
+    )
+    return {
+        "coverage_rows": rows,
+        "coverage_chart": chart,
+        "coverage_total": _int(cov.total),
+        "share_ad": _pct(cov.share("ABCD")),
+        "share_beyond": _pct(cov.share_beyond),
+    }
+
+
+def _int(value: float) -> str:
+    return number_format(round(value), force_grouping=True)
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+@public
+def index(request: HttpRequest) -> HttpResponse:
+    muni = _muni(request)
+    form, result = _result(request)
+    context: dict[str, Any] = {
+        "form": form,
+        "result": result,
+        "tile_url": tile_url(),
+        "tile_attribution": getattr(settings, "MOBILITY_TILE_ATTRIBUTION", "")
+        or "© OpenStreetMap-Mitwirkende",
+        "categories": list(enumerate(analysis.ROMAN, start=1)),
+    }
+    if result is not None:
+        query = request.GET.urlencode() if request.GET else _query(form)
+        context.update(
+            {
+                "query": query,
+                "stations": _station_rows(result),
+                "station_total": result.stations.height,
+                "routes": [
+                    {
+                        **r,
+                        "group_label": GROUP_LABELS.get(r["group"], r["group"]),
+                        "first": _hhmm(r["first_s"]),
+                        "last": _hhmm(r["last_s"]),
+                    }
+                    for r in result.routes.head(MAX_TABLE_ROWS).iter_rows(named=True)
+                ],
+                "groups": [
+                    {**g, "label": GROUP_LABELS.get(g["group"], g["group"])}
+                    for g in result.groups.iter_rows(named=True)
+                ],
+                "served": result.served_stops,
+                "districts": result.districts,
+                **_coverage_context(result),
+            }
+        )
+    context["has_feed"] = queries.current_feed(muni) is not None
+    return render(request, "mobility/index.html", context)
+
+
+def _query(form: WindowForm) -> str:
+    from urllib.parse import urlencode
+
+    d = form.cleaned_data
+    return urlencode(
+        {
+            "fahrplan": d["fahrplan"].pk,
+            "tagestyp": d["tagestyp"],
+            "datum": d["datum"].isoformat() if d.get("datum") else "",
+            "von": _hhmm(d["von"]),
+            "bis": _hhmm(d["bis"]),
+        }
+    )
+
+
+@public
+def compare(request: HttpRequest) -> HttpResponse:
+    form_a, result_a = _result(request, "a")
+    form_b, result_b = _result(request, "b")
+    rows = queries.compare(result_a, result_b) if result_a and result_b else []
+    changed = [r for r in rows if r["delta"]]
+    return render(
+        request,
+        "mobility/compare.html",
+        {
+            "form_a": form_a,
+            "form_b": form_b,
+            "result_a": result_a,
+            "result_b": result_b,
+            "rows": rows[:MAX_TABLE_ROWS],
+            "changed": len(changed),
+            "has_feed": queries.current_feed(_muni(request)) is not None,
+        },
+    )
+
+
+def _bad_request(form: WindowForm) -> JsonResponse:
+    return JsonResponse(
+        {"error": "Ungültige Auswahl / invalid parameters", "fields": form.errors.get_json_data()}, status=400
+    )
+
+
+@public
+def stops_geojson(request: HttpRequest) -> HttpResponse:
+    form, result = _result(request)
+    if result is None:
+        return _bad_request(form)
+    features = []
+    for r in result.stations.iter_rows(named=True):
+        cat = r["category"]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(r["stop_lon"], 6), round(r["stop_lat"], 6)],
+                },
+                "properties": {
+                    "station_id": r["station_id"],
+                    "name": r["station_name"],
+                    "category": analysis.ROMAN[cat - 1] if cat else None,
+                    "category_number": cat,
+                    "mode_group": r["best_group"],
+                    "departures": r["departures"],
+                    "interval_min": r["interval_min"],
+                },
+            }
+        )
+    return _geojson(result, features, "haltestellen")
+
+
+@public
+def classes_geojson(request: HttpRequest) -> HttpResponse:
+    form, result = _result(request)
+    if result is None:
+        return _bad_request(form)
+    return _geojson(result, analysis.class_polygons(result.stations), "gueteklassen")
+
+
+def _geojson(result: queries.Result, features: list[dict[str, Any]], name: str) -> HttpResponse:
+    w = result.window
+    body = {
+        "type": "FeatureCollection",
+        "metadata": {
+            "feed": result.feed.name,
+            "demo": result.feed.is_demo,
+            "date": w.day.isoformat(),
+            "from": _hhmm(w.start_s),
+            "to": _hhmm(w.end_s),
+            "method": "ÖV-Güteklassen nach ARE (2022), siehe docs/mobility.md",
+        },
+        "features": features,
+    }
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
+    response["Content-Disposition"] = f'inline; filename="{name}.geojson"'
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@public
+def stops_csv(request: HttpRequest) -> HttpResponseBase:
+    """Departures per stop, the same columns as ``manage.py gtfs_stop_stats``."""
+    form, result = _result(request)
+    if result is None:
+        return _bad_request(form)
+    stops = result.stops
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(_Echo(), lineterminator="\n")
+        yield writer.writerow(["stop_id", "stop_name", "departures", "mean_headway_min", "route_types"])
+        for r in stops.iter_rows(named=True):
+            h = r["mean_headway_min"]
+            yield writer.writerow(
+                [
+                    r["stop_id"],
+                    r["stop_name"] or "",
+                    r["departures"],
+                    "" if h is None else h,
+                    r["route_types"],
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="abfahrten-je-haltestelle.csv"'
+    return response
+
+
+@public
+def indicators_csv(request: HttpRequest) -> HttpResponseBase:
+    muni = _muni(request)
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(_Echo(), lineterminator="\n")
+        yield writer.writerow(["key", "label", "value", "unit", "method"])
+        for ind, value in figures.compute_all(muni, [i.key for i in figures.indicators("mobility")]):
+            yield writer.writerow(
+                [ind.key, str(ind.label), "" if value is None else value, ind.unit, str(ind.method)]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="mobilitaet-kennzahlen.csv"'
+    return response
+
+
+@public
+def indicators_page(request: HttpRequest) -> HttpResponse:
+    muni = _muni(request)
+    values = [
+        {"indicator": ind, "value": value}
+        for ind, value in figures.compute_all(muni, [i.key for i in figures.indicators("mobility")])
+    ]
+    result = queries.default_result(muni)
+    return render(
+        request,
+        "mobility/indicators.html",
+        {"values": values, "result": result, "modal_split": indicators.modal_split_reference()},
+    )
+
+
+# --- Staff -----------------------------------------------------------------------------------------
+
+
+@module_required("mobility")
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest) -> HttpResponse:
+    muni = _muni(request)
+    form = FeedUploadForm(request.POST or None, request.FILES or None)
+    report: dict[str, Any] | None = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.NamedTemporaryFile(suffix=".zip") as tmp:
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            try:
+                feed = services.import_feed(
+                    muni,
+                    Path(tmp.name),
+                    form.cleaned_data["name"],
+                    request=request,
+                    source_name=upload.name or "",
+                )
+            except gtfs.FeedError as err:
+                report = err.report.as_dict()
+                form.add_error(
+                    "file", _("Der Feed wurde abgelehnt und nicht gespeichert. Die Fehler stehen unten.")
+                )
+                status = 422
+            except services.MobilityError as err:
+                form.add_error("name", err.message)
+                status = 422
+            else:
+                messages.success(request, _("Der Fahrplanstand wurde importiert."))
+                return redirect("mobility:feed_detail", pk=feed.pk)
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "mobility/staff/manage.html",
+        _manage_context(request, form=form, report=report),
+        status=status,
+    )
+
+
+def _manage_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    muni = _muni(request)
+    context: dict[str, Any] = {
+        "feeds": queries.feeds(muni).select_related("imported_by"),
+        "grids": PopulationGrid.objects.for_tenant(muni).order_by("-imported_at"),
+        "districts": District.objects.for_tenant(muni).order_by("name"),
+        "form": FeedUploadForm(),
+        "grid_form": GridUploadForm(),
+        "district_form": DistrictForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@module_required("mobility")
+def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = tenant_object_or_404(FeedVersion, request, pk=pk)
+    return render(request, "mobility/staff/feed.html", {"feed": feed, "report": feed.report})
+
+
+@module_required("mobility")
+@require_POST
+def feed_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = tenant_object_or_404(FeedVersion, request, pk=pk)
+    services.delete_feed(feed, request=request)
+    messages.success(request, _("Der Fahrplanstand wurde gelöscht."))
+    return redirect("mobility:manage")
+
+
+@module_required("mobility")
+@require_POST
+def grid_upload(request: HttpRequest) -> HttpResponse:
+    form = GridUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "x.csv").suffix) as tmp:
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            try:
+                services.import_grid(
+                    _muni(request),
+                    Path(tmp.name),
+                    form.cleaned_data["name"],
+                    crs=form.cleaned_data["crs"],
+                    source_text=form.cleaned_data["source"],
+                    request=request,
+                )
+            except services.MobilityError as err:
+                form.add_error("file", err.message)
+            else:
+                messages.success(request, _("Das Bevölkerungsraster wurde importiert."))
+                return redirect("mobility:manage")
+    return render(request, "mobility/staff/manage.html", _manage_context(request, grid_form=form), status=422)
+
+
+@module_required("mobility")
+@require_POST
+def grid_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    grid = tenant_object_or_404(PopulationGrid, request, pk=pk)
+    services.delete_grid(grid, request=request)
+    messages.success(request, _("Das Bevölkerungsraster wurde gelöscht."))
+    return redirect("mobility:manage")
+
+
+@module_required("mobility")
+@require_POST
+def district_create(request: HttpRequest) -> HttpResponse:
+    form = DistrictForm(request.POST)
+    if form.is_valid():
+        services.save_district(
+            _muni(request), form.cleaned_data["name"], form.cleaned_data["polygon"], request=request
+        )
+        messages.success(request, _("Der Ortsteil wurde gespeichert."))
+        return redirect("mobility:manage")
+    return render(
+        request, "mobility/staff/manage.html", _manage_context(request, district_form=form), status=422
+    )
+
+
+@module_required("mobility")
+@require_POST
+def district_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    district = tenant_object_or_404(District, request, pk=pk)
+    services.delete_district(district, request=request)
+    messages.success(request, _("Der Ortsteil wurde gelöscht."))
+    return redirect("mobility:manage")

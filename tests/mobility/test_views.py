@@ -1,0 +1,340 @@
+"""Mobility pages: public map and tables, GeoJSON, CSV, comparison, staff upload and permissions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from rathaus.core import figures
+from rathaus.core.accounts.models import Role
+from rathaus.mobility import services
+from rathaus.mobility.models import District, FeedVersion, PopulationGrid
+from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
+from tests.mobility.feeds import FeedBuilder, simple_feed
+
+pytestmark = pytest.mark.django_db
+
+QUERY = {"tagestyp": "datum", "datum": "2026-03-10", "von": "06:00", "bis": "20:00"}
+
+
+@pytest.fixture
+def feed(muni_a, tmp_path):
+    return services.import_feed(muni_a, simple_feed().write(tmp_path / "f"), "Fahrplan 2026")
+
+
+@pytest.fixture
+def grid(muni_a, tmp_path):
+    import numpy as np
+
+    from rathaus.mobility import analysis
+
+    x, y = analysis.to_laea(np.array([12.1378, 12.1378, 12.30]), np.array([51.0486, 51.0530, 51.0486]))
+    path = tmp_path / "grid.csv"
+    path.write_text(
+        "x;y;Einwohner\n"
+        + "\n".join(f"{a};{b};{c}" for a, b, c in zip(x, y, [1000, 500, 250], strict=True))
+        + "\n-1;-1;-1\n"
+    )
+    return services.import_grid(muni_a, path, "Raster")
+
+
+@pytest.fixture
+def manager(muni_a):
+    user = make_user("mobil@example.org", mfa=True)
+    grant(user, muni_a, Role.MODULE_MANAGER, ["mobility"])
+    return user
+
+
+def q(feed, **extra):
+    return {"fahrplan": feed.pk, **QUERY, **extra}
+
+
+def test_index_without_feed(client_a):
+    r = client_a.get(reverse("mobility:index"))
+    assert r.status_code == 200 and "Es ist noch kein Fahrplan importiert." in r.content.decode()
+
+
+def test_index_shows_table_map_and_coverage(client_a, feed, grid, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        r = client_a.get(reverse("mobility:index"), q(feed))
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert 'id="mobility-map"' in html and "vendor/leaflet/leaflet.js" in html
+    assert "Halt S1" not in html  # stop names from the feed are shown
+    assert "Altmarkt" in html and "Nord" in html
+    assert "<caption" in html and "III" in html  # bus every 10 min → category III
+    # Coverage: 1,000 at Altmarkt (class B), 500 at 490 m (D at 300–500? no: 490 m → C), 250 far away.
+    assert "Einwohner je ÖV-Güteklasse" in html
+    assert "1.750" in html  # total residents (German number format)
+
+
+def test_default_window_is_a_representative_working_day(client_a, feed):
+    r = client_a.get(reverse("mobility:index"))
+    assert r.status_code == 200 and "bediente Haltestellen" in r.content.decode()
+
+
+def test_invalid_filter_is_a_form_error_not_a_500(client_a, feed):
+    r = client_a.get(reverse("mobility:index"), q(feed, von="25:99"))
+    assert r.status_code == 200 and "Bitte eine Uhrzeit im Format SS:MM" in r.content.decode()
+    r = client_a.get(reverse("mobility:stops_geojson"), q(feed, bis="05:00"))
+    assert r.status_code == 400
+
+
+def test_other_municipalitys_feed_is_not_selectable(client_a, feed, muni_b, tmp_path):
+    other = services.import_feed(muni_b, simple_feed().write(tmp_path / "g"), "Fremd")
+    r = client_a.get(reverse("mobility:stops_geojson"), q(other))
+    assert r.status_code == 400
+    assert "Fremd" not in client_a.get(reverse("mobility:index")).content.decode()
+
+
+def test_stops_geojson(client_a, feed):
+    r = client_a.get(reverse("mobility:stops_geojson"), q(feed))
+    assert r["Content-Type"] == "application/geo+json"
+    data = json.loads(r.content)
+    by_id = {f["properties"]["station_id"]: f for f in data["features"]}
+    assert by_id["S1"]["properties"]["category"] == "III"
+    assert by_id["S1"]["geometry"]["coordinates"] == [12.1378, 51.0486]
+    assert data["metadata"]["date"] == "2026-03-10"
+
+
+def test_classes_geojson(client_a, feed):
+    data = json.loads(client_a.get(reverse("mobility:classes_geojson"), q(feed)).content)
+    assert {f["properties"]["class"] for f in data["features"]} == {"B", "C", "D", "E"}
+    assert all(f["geometry"]["type"] == "Polygon" for f in data["features"])
+
+
+def test_stops_csv_has_the_command_columns(client_a, feed):
+    r = client_a.get(reverse("mobility:stops_csv"), q(feed))
+    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode())))
+    assert rows[0] == {
+        "stop_id": "S1",
+        "stop_name": "Altmarkt",
+        "departures": "168",
+        "mean_headway_min": "5.0",
+        "route_types": "3",
+    }
+
+
+def test_compare_two_windows(client_a, feed):
+    params = {f"a-{k}": v for k, v in q(feed).items()} | {
+        f"b-{k}": v for k, v in q(feed, von="06:00", bis="07:00").items()
+    }
+    r = client_a.get(reverse("mobility:compare"), params)
+    html = r.content.decode()
+    assert r.status_code == 200 and 'id="compare-table"' in html
+    assert "-156" in html  # 168 → 12 departures at both stops
+
+
+def test_missing_parquet_files_give_a_message_not_a_500(client_a, feed):
+    import shutil
+
+    shutil.rmtree(services.feed_path(feed))
+    r = client_a.get(reverse("mobility:index"), q(feed))
+    assert r.status_code == 200 and "nicht verfügbar" in r.content.decode()
+    r = client_a.get(reverse("mobility:index"))  # day type → representative date reads the files too
+    assert r.status_code == 200 and "nicht verfügbar" in r.content.decode()
+
+
+def test_compare_two_versions(client_a, feed, muni_a, tmp_path):
+    b = simple_feed()
+    b.rows["stop_times.txt"] = [r for r in b.rows["stop_times.txt"] if not r[0].startswith("B1-1-")]
+    newer = services.import_feed(muni_a, b.write(tmp_path / "g"), "Fahrplan 2027")
+    params = {f"a-{k}": v for k, v in q(feed).items()} | {f"b-{k}": v for k, v in q(newer).items()}
+    html = client_a.get(reverse("mobility:compare"), params).content.decode()
+    assert "-84" in html
+    # One direction only: 84 departures in 840 minutes → interval 20 → bus IV (was III).
+    assert '<td class="kern-table__cell">III</td><td class="kern-table__cell">IV <span' in html
+
+
+def test_indicators_are_registered_and_computed(feed, grid, muni_a, client_a):
+    keys = {i.key for i in figures.indicators("mobility")}
+    assert {"mobility.share_class_a_d", "mobility.share_beyond_1000m", "mobility.stops_served"} <= keys
+    values = {i.key: v for i, v in figures.compute_all(muni_a, keys)}
+    assert values["mobility.stops_served"] == 2
+    # 1,000 at the stop (B) and 500 at ~490 m (C) within A–D; 250 far away beyond 1,000 m.
+    assert values["mobility.share_class_a_d"] == pytest.approx(85.7, abs=0.1)
+    assert values["mobility.share_beyond_1000m"] == pytest.approx(14.3, abs=0.1)
+    r = client_a.get(reverse("mobility:indicators_csv"))
+    text = b"".join(r.streaming_content).decode()
+    assert "mobility.share_class_a_d" in text and "85.7" in text
+    html = client_a.get(reverse("mobility:indicators")).content.decode()
+    assert "Mobilität in Deutschland 2023" in html
+    sources = {d.key for d in figures.dataset_sources("mobility")}
+    assert sources == {"mobility.stops", "mobility.indicators"}
+    for d in figures.dataset_sources("mobility"):
+        for dist in d.distributions:
+            assert client_a.get(reverse(dist.url_name)).status_code == 200
+
+
+def test_districts(feed, grid, muni_a, client_a):
+    services.save_district(
+        muni_a,
+        "Mitte",
+        json.dumps(
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    [[12.13, 51.04], [12.15, 51.04], [12.15, 51.06], [12.13, 51.06], [12.13, 51.04]]
+                ],
+            }
+        ),
+    )
+    html = client_a.get(reverse("mobility:index"), q(feed)).content.decode()
+    assert "Erschließung je Ortsteil" in html and "Mitte" in html
+    with pytest.raises(services.MobilityError):
+        services.save_district(muni_a, "Kaputt", "[[1, 2]]")
+
+
+# --- Staff ------------------------------------------------------------------------------------------
+
+
+def upload(path: Path, name: str = "feed.zip") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, path.read_bytes(), content_type="application/zip")
+
+
+def test_staff_upload_imports_a_feed(manager, tmp_path, muni_a):
+    c = client_for(HOST_A, manager)
+    r = c.post(
+        reverse("mobility:manage"), {"name": "Neu", "file": upload(simple_feed().zip(tmp_path / "f.zip"))}
+    )
+    feed = FeedVersion.objects.get(name="Neu")
+    assert r.status_code == 302 and r["Location"] == reverse("mobility:feed_detail", args=[feed.pk])
+    assert feed.imported_by == manager and feed.source_name == "feed.zip"
+    assert "Fahrplanstand Neu" in c.get(r["Location"]).content.decode()
+
+
+def test_staff_upload_of_a_broken_feed_shows_the_report_and_stores_nothing(manager, tmp_path):
+    b = simple_feed()
+    b.rows["stop_times.txt"].append(["B1-0-0", "24:61:00", "24:61:00", "S2", 3])
+    r = client_for(HOST_A, manager).post(
+        reverse("mobility:manage"), {"name": "Kaputt", "file": upload(b.zip(tmp_path / "f.zip"))}
+    )
+    html = r.content.decode()
+    assert r.status_code == 422
+    assert "Der Feed wurde abgelehnt" in html and "24:61:00" in html and "338" in html
+    assert not FeedVersion.objects.exists()
+
+
+def test_staff_upload_checks_content_not_name(manager, tmp_path):
+    r = client_for(HOST_A, manager).post(
+        reverse("mobility:manage"),
+        {"name": "X", "file": SimpleUploadedFile("feed.zip", b"stop_id,stop_name\n")},
+    )
+    assert r.status_code == 422 and "kein ZIP-Archiv" in r.content.decode()
+    assert not FeedVersion.objects.exists()
+
+
+def test_staff_upload_size_limit(manager, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 100)
+    r = client_for(HOST_A, manager).post(
+        reverse("mobility:manage"), {"name": "X", "file": upload(simple_feed().zip(tmp_path / "f.zip"))}
+    )
+    assert r.status_code == 422 and "größer als 200 MB" in r.content.decode()
+
+
+def test_grid_upload_and_delete(manager, tmp_path, muni_a, django_capture_on_commit_callbacks):
+    c = client_for(HOST_A, manager)
+    csv_bytes = b"x,y,count\n4470000,3105000,12\n4471000,3105000,-1\n"
+    r = c.post(
+        reverse("mobility:grid_upload"),
+        {
+            "name": "Mein Raster",
+            "crs": "EPSG:3035",
+            "source": "",
+            "file": SimpleUploadedFile("g.csv", csv_bytes),
+        },
+    )
+    assert r.status_code == 302
+    grid = PopulationGrid.objects.get()
+    assert grid.cell_count == 1 and grid.population == 12
+    r = c.post(
+        reverse("mobility:grid_upload"),
+        {"name": "Falsch", "crs": "EPSG:3035", "file": SimpleUploadedFile("g.csv", b"a,b\n1,2\n")},
+    )
+    assert r.status_code == 422 and "Spalten x, y" in r.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert c.post(reverse("mobility:grid_delete", args=[grid.pk])).status_code == 302
+    assert not PopulationGrid.objects.exists() and not services.grid_path(grid).exists()
+
+
+def test_grid_in_wgs84_is_projected(muni_a, tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("x,y,count\n12.1378,51.0486,10\n")
+    grid = services.import_grid(muni_a, path, "WGS", crs="EPSG:4326")
+    import polars as pl
+
+    df = pl.read_parquet(services.grid_path(grid))
+    assert 4_460_000 < df["x"][0] < 4_480_000 and 3_090_000 < df["y"][0] < 3_115_000
+
+
+def test_district_form(manager, muni_a):
+    c = client_for(HOST_A, manager)
+    r = c.post(
+        reverse("mobility:district_create"),
+        {"name": "Aue", "polygon": "[[12.11, 51.05], [12.15, 51.05], [12.15, 51.07]]"},
+    )
+    assert r.status_code == 302 and District.objects.get().name == "Aue"
+    r = c.post(reverse("mobility:district_create"), {"name": "Aue", "polygon": "kein json"})
+    assert r.status_code == 422 and "kein gültiges JSON" in r.content.decode()
+
+
+def test_manage_page_queries_are_constant(manager, muni_a, tmp_path, django_assert_max_num_queries):
+    for i in range(3):
+        services.import_feed(muni_a, simple_feed().write(tmp_path / f"f{i}"), f"F{i}")
+    c = client_for(HOST_A, manager)
+    c.get(reverse("mobility:manage"))
+    with django_assert_max_num_queries(12):
+        r = c.get(reverse("mobility:manage"))
+    assert r.status_code == 200 and "F2" in r.content.decode()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "citizen", "staff_other_module", "manager_b"])
+def test_staff_pages_need_the_mobility_module(who, muni_a, muni_b, citizen, feed, tmp_path):
+    user = {
+        "anonymous": None,
+        "citizen": citizen,
+        "staff_other_module": grant(
+            make_user("hub@example.org", mfa=True), muni_a, Role.MODULE_MANAGER, ["hub"]
+        ).user,
+        "manager_b": grant(
+            make_user("b@example.org", mfa=True), muni_b, Role.MODULE_MANAGER, ["mobility"]
+        ).user,
+    }[who]
+    c = client_for(HOST_A, user)
+    for url in (reverse("mobility:manage"), reverse("mobility:feed_detail", args=[feed.pk])):
+        assert c.get(url).status_code in (302, 403, 404)
+    r = c.post(
+        reverse("mobility:manage"), {"name": "X", "file": upload(simple_feed().zip(tmp_path / "f.zip"))}
+    )
+    assert r.status_code in (302, 403, 404)
+    assert c.post(reverse("mobility:feed_delete", args=[feed.pk])).status_code in (302, 403, 404)
+    assert FeedVersion.objects.count() == 1
+
+
+def test_admin_of_b_gets_404_for_a_feed_of_a(feed, admin_b):
+    c = client_for(HOST_B, admin_b)
+    assert c.get(reverse("mobility:feed_detail", args=[feed.pk])).status_code == 404
+    assert c.post(reverse("mobility:feed_delete", args=[feed.pk])).status_code == 404
+    assert FeedVersion.objects.filter(pk=feed.pk).exists()
+
+
+def test_portal_and_staff_entries(client_a, manager):
+    assert reverse("mobility:index") in client_a.get("/").content.decode()
+
+
+def test_demo_feed_builder_unused_guard():
+    assert FeedBuilder().rows["agency.txt"]
+
+
+def test_tile_url_is_configurable(client_a, feed, settings):
+    html = client_a.get(reverse("mobility:index"), q(feed)).content.decode()
+    assert 'data-tile-url=""' in html  # without tiles: stops and areas on a plain background
+    settings.MOBILITY_TILE_URL = "https://tiles.example/{z}/{x}/{y}.png"
+    html = client_a.get(reverse("mobility:index"), q(feed)).content.decode()
+    assert 'data-tile-url="https://tiles.example/{z}/{x}/{y}.png"' in html
