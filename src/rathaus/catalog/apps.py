@@ -30,3 +30,4 @@ class CatalogConfig(AppConfig):
             )
         )
         register_staff_entry(StaffEntry("services", _("Leistungskatalog verwalten"), "catalog:manage", 10))
+        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)

@@ -38,3 +38,4 @@ class ConsultingConfig(AppConfig):
         register_staff_entry(StaffEntry("hub", title, "consulting:manage", 35))
         accounts.register_data_exporter(services.export_user_bookings)
         accounts.register_data_eraser(services.erase_user_bookings)
+        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)

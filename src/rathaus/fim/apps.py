@@ -19,3 +19,4 @@ class FimConfig(AppConfig):
         register_staff_entry(StaffEntry("services", title, "fim:manage", 45))
         accounts.register_data_exporter(services.export_user_forms)
         accounts.register_data_eraser(services.erase_user_forms)
+        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)

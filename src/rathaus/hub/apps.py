@@ -36,3 +36,4 @@ class HubConfig(AppConfig):
         register_staff_entry(
             StaffEntry("hub", _("Digital Hub: Dashboard mit Kennzahlen"), "hub:dashboard", 31)
         )
+        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)

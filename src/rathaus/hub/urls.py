@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import figures, views
 
 app_name = "hub"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("auslastung.csv", figures.utilisation_csv, name="utilisation_csv"),
     path("standort/<int:pk>/", views.location, name="location"),
     path("buchen/<int:pk>/", views.book, name="book"),
     path("meine-buchungen/", views.my_bookings, name="my_bookings"),

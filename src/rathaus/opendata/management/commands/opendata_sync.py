@@ -1,0 +1,31 @@
+"""Bring module datasets of the open-data catalog up to date. Run hourly, e.g.
+
+15 * * * *  cd /srv/rathaus && .venv/bin/python manage.py opendata_sync
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from rathaus.core.tenancy.models import Municipality
+from rathaus.core.tenancy.services import get_municipality
+from rathaus.opendata.tasks import sync_module_datasets
+
+
+class Command(BaseCommand):
+    help = "Gleicht die Datensätze der Module ab / syncs module datasets."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--municipality", metavar="SLUG", help="only this municipality (default: all)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        muni_id = None
+        if options["municipality"]:
+            try:
+                muni_id = get_municipality(options["municipality"]).pk
+            except Municipality.DoesNotExist as exc:
+                raise CommandError(f"Unbekannte Kommune: {options['municipality']}") from exc
+        count = sync_module_datasets.call(muni_id)
+        self.stdout.write(f"{count} Modul-Datensätze veröffentlicht.")
