@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -346,7 +347,12 @@ def test_holder_step_with_file_uploads(parken, settings, tmp_path):
     assert ok.status_code == 302, ok.context and ok.context["step_form"].errors
     assert c.post(reverse("fim:review", kwargs={"pk": parken.pk})).status_code == 302
     stored = FormSubmission.objects.get().payload["answers"]["G05000499"][0]["F05001248"]
-    assert stored["name"] == "vollmacht.pdf" and (tmp_path / stored["path"]).read_bytes() == b"%PDF-1.4 test"
+    # The case management took the file over: the payload names the stored attachment and its hash.
+    from rathaus.cases.models import Attachment
+
+    att = Attachment.objects.get(pk=stored["attachment"])
+    assert stored["name"] == "vollmacht.pdf" and (tmp_path / att.path).read_bytes() == b"%PDF-1.4 test"
+    assert stored["sha256"] == hashlib.sha256(b"%PDF-1.4 test").hexdigest()
 
 
 def test_list_pages_query_count(parken, admin_a, django_assert_max_num_queries):

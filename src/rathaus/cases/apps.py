@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -7,4 +9,105 @@ class CasesConfig(AppConfig):
     verbose_name = "Anträge und Sachbearbeitung"
 
     def ready(self) -> None:
-        pass
+        from django.utils.translation import gettext_lazy as _
+
+        from rathaus.core import figures
+        from rathaus.core.accounts import services as accounts
+        from rathaus.core.ui.services import (
+            PortalEntry,
+            StaffEntry,
+            register_portal_entry,
+            register_staff_entry,
+        )
+        from rathaus.fim import services as fim
+
+        from . import queries, services, views
+
+        fim.register_submit_handler(services.submit_draft)
+        views.register()
+        accounts.register_data_exporter(services.export_user_applications)
+        accounts.register_data_eraser(services.erase_user_applications)
+        t: Any = _
+        register_portal_entry(
+            PortalEntry(
+                key="cases",
+                title=t("Meine Anträge"),
+                description=t("Stand Ihrer Anträge, Rückfragen und Bescheide"),
+                url_name="cases:mine",
+                order=15,
+            )
+        )
+        register_staff_entry(
+            StaffEntry("services", t("Anträge: Posteingang und Sachbearbeitung"), "cases:inbox", 40)
+        )
+        register_staff_entry(
+            StaffEntry(
+                "services",
+                t("Anträge: Fachbereiche, Fristen und Aufbewahrung je Leistung"),
+                "cases:settings",
+                41,
+            )
+        )
+        figures.register_indicator(
+            figures.Indicator(
+                key="cases.share_online",
+                module="services",
+                label=t("Anteil der online verfügbaren Leistungen"),
+                unit="%",
+                method=t("Online verfügbare Leistungen geteilt durch alle veröffentlichten Leistungen"),
+                compute=queries.share_online,
+                source_url_name="ozg_dashboard",
+                order=20,
+            )
+        )
+        figures.register_indicator(
+            figures.Indicator(
+                key="cases.applications_12_months",
+                module="services",
+                label=t("Online-Anträge der letzten 12 Monate"),
+                unit="",
+                method=t("Anzahl der eingegangenen Anträge (Online-Formular und Schnittstelle) in 365 Tagen"),
+                compute=queries.applications_last_12_months,
+                source_url_name="ozg_dashboard",
+                order=21,
+            )
+        )
+        figures.register_indicator(
+            figures.Indicator(
+                key="cases.median_processing_days",
+                module="services",
+                label=t("Mittlere Bearbeitungsdauer von Anträgen"),
+                unit="Tage",
+                method=t(
+                    "Median der Tage vom Eingang bis zur Entscheidung, Entscheidungen der letzten 365 Tage"
+                ),
+                compute=queries.median_processing_days,
+                source_url_name="ozg_dashboard",
+                order=22,
+            )
+        )
+        figures.register_dataset_source(
+            figures.DatasetSource(
+                key="cases.monthly_applications",
+                module="services",
+                title=t("Online-Anträge je Monat"),
+                description=t(
+                    "Eingegangene und entschiedene Anträge je Monat mit der mittleren Bearbeitungsdauer "
+                    "(Median in Tagen); zusammengefasst, ohne personenbezogene Daten."
+                ),
+                themes=("GOVE",),
+                keywords=("OZG", "Onlinezugangsgesetz", "Anträge", "Verwaltungsdigitalisierung"),
+                distributions=(
+                    figures.Distribution(
+                        key="csv",
+                        title=t("Anträge je Monat (CSV)"),
+                        url_name="ozg_dashboard_csv",
+                        media_type="text/csv",
+                        format="CSV",
+                    ),
+                ),
+                modified=queries.last_change,
+                update_frequency="DAILY",
+                landing_url_name="ozg_dashboard",
+            )
+        )

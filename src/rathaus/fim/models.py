@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -78,6 +79,8 @@ class Draft(TenantOwned):
     email = models.EmailField(blank=True)
     answers = models.JSONField(default=dict, blank=True)
     current_step = models.PositiveIntegerField(default=0)
+    # One-time key of the submit button: a double click or retry finds the same submission.
+    submit_key = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -108,8 +111,16 @@ class FormSubmission(TenantOwned):
     )
     email = models.EmailField(blank=True)
     submitted_at = models.DateTimeField(_("eingereicht am"), auto_now_add=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("Eingereichter Antrag")
         verbose_name_plural = _("Eingereichte Anträge")
         ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="fim_submission_idempotent",
+            ),
+        ]

@@ -6,6 +6,7 @@ import hashlib
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,10 @@ class SubmissionInvalid(Exception):
     def __init__(self, invalid: dict[int, Any]) -> None:
         super().__init__(f"invalid steps: {sorted(invalid)}")
         self.invalid = invalid
+
+
+class SubmissionRejected(Exception):
+    """The submission cannot be accepted as it is (e.g. an attachment of a forbidden type)."""
 
 
 @dataclass
@@ -180,28 +185,141 @@ def send_resume_link(draft: Draft, email: str, url: str) -> None:
     send_email_after_commit(bilingual_subject(lambda: _("Ihr Antragsentwurf")), bilingual_body(body), [email])
 
 
-def submit(draft: Draft) -> FormSubmission:
-    """Validate every step server-side, then store the versioned payload (boundary to issue 4)."""
+# Extension point of the submission boundary: the case management (rathaus.cases) registers a
+# handler that stores the application (reference number, attachments, receipt) in the same
+# transaction. Without a handler, the form engine stores the bare submission itself.
+SubmitHandler = Callable[[Draft, dict[str, Any], str], FormSubmission]
+_submit_handlers: list[SubmitHandler] = []
+_done_urls: list[Callable[[FormSubmission, Any], str | None]] = []
+
+
+def register_submit_handler(fn: SubmitHandler) -> SubmitHandler:
+    if fn not in _submit_handlers:
+        _submit_handlers.append(fn)
+    return fn
+
+
+def register_done_url(fn: Callable[[FormSubmission, Any], str | None]) -> None:
+    """``fn(submission, request)`` → the confirmation page after submitting (or None: the default)."""
+    if fn not in _done_urls:
+        _done_urls.append(fn)
+
+
+def done_url(submission: FormSubmission, request: Any) -> str | None:
+    for fn in _done_urls:
+        url = fn(submission, request)
+        if url:
+            return url
+    return None
+
+
+def validate_draft(draft: Draft) -> dict[str, Any]:
+    """The versioned payload of a complete draft; raises SubmissionInvalid."""
     defn = draft.version.definition
     payload, invalid = engine.validate_all(defn, draft.answers)
     if invalid:
         raise SubmissionInvalid(invalid)
+    return {
+        "schema_id": defn["schema_id"],
+        "schema_version": defn["version"],
+        "form_version_id": draft.version_id,
+        "answers": payload,
+    }
+
+
+def validate_answers(version: FormVersion, answers: dict[str, Any]) -> dict[str, Any]:
+    """Server-to-server submissions: nested answers validated like a draft; raises SubmissionInvalid."""
+    defn = version.definition
+    payload, invalid = engine.validate_all(defn, answers)
+    if invalid:
+        raise SubmissionInvalid(invalid)
+    return {
+        "schema_id": defn["schema_id"],
+        "schema_version": defn["version"],
+        "form_version_id": version.pk,
+        "answers": payload,
+    }
+
+
+def invalid_messages(exc: SubmissionInvalid) -> list[dict[str, Any]]:
+    """The errors of an invalid submission as plain data (step index, field name, messages)."""
+    out = []
+    for index, form in sorted(exc.invalid.items()):
+        for name, errors in form.errors.items():
+            out.append({"step": index, "field": name, "messages": [str(e) for e in errors]})
+    return out
+
+
+def submission_for_key(municipality: Any, key: str) -> FormSubmission | None:
+    if not key:
+        return None
+    return FormSubmission.objects.filter(municipality=municipality, idempotency_key=key).first()
+
+
+def store_submission(
+    *,
+    form: FormDefinition,
+    version: FormVersion,
+    payload: dict[str, Any],
+    reference: str,
+    key: str = "",
+    user: Any = None,
+    email: str = "",
+) -> FormSubmission:
+    """Store a validated payload (call inside the caller's transaction)."""
+    submission = FormSubmission.objects.create(
+        municipality=form.municipality,
+        form=form,
+        version=version,
+        payload=payload,
+        reference=reference,
+        idempotency_key=key,
+        user=user if user is not None and getattr(user, "is_authenticated", False) else None,
+        email=email,
+    )
+    record("fim.submit", actor=submission.user, municipality=form.municipality, obj=submission)
+    return submission
+
+
+def erase_submission(submission: FormSubmission) -> None:
+    """Retention: drop the personal payload, keep the row (schema, version, date)."""
+    payload = submission.payload or {}
+    submission.payload = {k: v for k, v in payload.items() if k != "answers"} | {
+        "answers": {},
+        "erased": True,
+    }
+    submission.email = ""
+    submission.user = None
+    submission.save(update_fields=["payload", "email", "user"])
+
+
+def draft_email(draft: Draft) -> str:
+    return draft.email or (draft.user.email if draft.user else "")
+
+
+def submit(draft: Draft, *, key: str = "") -> FormSubmission:
+    """Validate every step server-side, then store the versioned payload (boundary to issue 4).
+
+    ``key`` is the one-time key of the submit form (the draft's ``submit_key``): the same key never
+    yields two submissions (checked again under the database's unique constraint).
+    """
+    key = key or str(draft.submit_key)
+    payload = validate_draft(draft)
+    if _submit_handlers:
+        return _submit_handlers[-1](draft, payload, key)
     with transaction.atomic():
-        submission = FormSubmission.objects.create(
-            municipality=draft.municipality,
+        existing = submission_for_key(draft.municipality, key)
+        if existing is not None:
+            return existing
+        submission = store_submission(
             form=draft.form,
             version=draft.version,
-            payload={
-                "schema_id": defn["schema_id"],
-                "schema_version": defn["version"],
-                "form_version_id": draft.version_id,
-                "answers": payload,
-            },
+            payload=payload,
             reference=uuid.uuid4().hex[:12].upper(),
+            key=key,
             user=draft.user,
-            email=draft.email or (draft.user.email if draft.user else ""),
+            email=draft_email(draft),
         )
-        record("fim.submit", actor=draft.user, municipality=draft.municipality, obj=submission)
         draft.delete()
     return submission
 

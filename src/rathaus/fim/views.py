@@ -140,31 +140,7 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
 
 
 def _answer_rows(defn: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
-    """Sections for the review page: [{"title", "number", "rows": [(label, value)]}]."""
-    sections = []
-    labels = {c: dict(v["items"]) for c, v in defn["codelists"].items()}
-
-    def walk(node: dict[str, Any], raw: Any, rows: list[tuple[str, str]], prefix: str) -> None:
-        for i, inst in enumerate(raw if isinstance(raw, list) else []):
-            suffix = f" ({i + 1})" if len(raw) > 1 else ""
-            for child in node["children"]:
-                if child["kind"] == "group":
-                    walk(child, inst.get(child["id"]), rows, f"{child['label']}{suffix}: ")
-                elif child["feldart"] in ("input", "select"):
-                    value = inst.get(child["id"], "")
-                    if isinstance(value, dict):
-                        value = value.get("name", "")
-                    elif child.get("codelist"):
-                        value = labels.get(child["codelist"], {}).get(value, value)
-                    elif child["datentyp"] == "bool":
-                        value = {"true": _("Ja"), "false": _("Nein")}.get(value, value)
-                    rows.append((prefix + child["label"] + suffix, str(value) if value else "–"))
-
-    for n, node in enumerate(engine.steps(defn)):
-        rows: list[tuple[str, str]] = []
-        walk(node, answers.get(node["id"], [{}]), rows, "")
-        sections.append({"title": node["label"], "number": n, "rows": rows})
-    return sections
+    return queries.answer_rows(defn, answers)
 
 
 @public
@@ -172,17 +148,37 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     form = _published(request, pk)
     draft = _current_draft(request, form)
     if draft is None:
+        # A double click or a browser retry after the submission: show the same submission again.
+        key = request.POST.get("submit_key", "") if request.method == "POST" else ""
+        earlier = services.submission_for_key(request.municipality, key)  # type: ignore[attr-defined]
+        if (
+            earlier is not None
+            and earlier.form_id == form.pk
+            and (
+                request.session.get("fim_last_submission") == earlier.pk
+                or (request.user.is_authenticated and earlier.user_id == request.user.pk)
+            )
+        ):
+            return redirect(
+                services.done_url(earlier, request) or reverse("fim:done", kwargs={"pk": form.pk})
+            )
         return redirect("fim:form", pk=form.pk)
     defn = draft.version.definition
     errors: dict[int, Any] = {}
+    submit_error = ""
     if request.method == "POST":
         try:
+            # The key is always the draft's own (a posted key only finds an earlier submission above).
             submission = services.submit(draft)
         except services.SubmissionInvalid as exc:
             errors = exc.invalid
+        except services.SubmissionRejected as exc:
+            submit_error = str(exc)
         else:
             request.session["fim_last_submission"] = submission.pk
-            return redirect("fim:done", pk=form.pk)
+            return redirect(
+                services.done_url(submission, request) or reverse("fim:done", kwargs={"pk": form.pk})
+            )
     return render(
         request,
         "fim/review.html",
@@ -190,6 +186,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "form_def": form,
             "draft": draft,
             "sections": _answer_rows(defn, draft.answers),
+            "submit_error": submit_error,
             "invalid_steps": [
                 {"number": i + 1, "index": i, "title": engine.steps(defn)[i]["label"]} for i in sorted(errors)
             ],

@@ -1,0 +1,250 @@
+"""Read paths of the case management: who sees which applications, the inbox, the OZG dashboard."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.http import HttpRequest
+from django.utils import timezone
+
+from rathaus.core.accounts import permissions
+from rathaus.core.accounts.models import Department
+
+from .models import DECIDED, OPEN, Application, Status
+
+PAGE_SIZE = 25
+REFERENCE_RE = re.compile(r"^[A-Za-z]{1,4}-\d{1,4}(-\d{0,6})?$")
+SORTS = {
+    "eingang": "submitted_at",
+    "-eingang": "-submitted_at",
+    "frist": "due_date",
+    "-frist": "-due_date",
+    "aktenzeichen": "reference",
+    "-aktenzeichen": "-reference",
+    "status": "status",
+}
+DEFAULT_SORT = "-eingang"
+
+
+def sees_all(request: HttpRequest) -> bool:
+    return permissions.manages_module(request, "services")
+
+
+def visible_applications(request: HttpRequest) -> QuerySet[Application]:
+    """Staff see the applications of their departments; admins and OZG module managers all."""
+    qs = Application.objects.for_tenant(request)
+    if sees_all(request):
+        return qs
+    m = permissions.membership(request)
+    if m is None:
+        return qs.none()
+    # The IDs as literals (one small query) let the planner use the inbox index on every database.
+    ids = list(Department.objects.filter(members=m).values_list("pk", flat=True))
+    return qs.filter(department_id__in=ids)
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    service: int | None = None
+    status: str = ""
+    overdue: bool = False
+    assignee: str = ""  # "me", "none" or a user id
+    q: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def parse_filter(params: Any) -> InboxFilter:
+    service = params.get("leistung", "")
+    status = params.get("status", "")
+    sort = params.get("sortierung", DEFAULT_SORT)
+    return InboxFilter(
+        service=int(service) if service.isdigit() else None,
+        status=status if status in Status.values or status == "offen" else "",
+        overdue=params.get("ueberfaellig") == "1",
+        assignee=params.get("bearbeitung", "")[:20],
+        q=params.get("q", "").strip()[:100],
+        sort=sort if sort in SORTS else DEFAULT_SORT,
+    )
+
+
+def filtered(qs: QuerySet[Application], flt: InboxFilter, user: Any) -> QuerySet[Application]:
+    if flt.service:
+        qs = qs.filter(form_id=flt.service)
+    if flt.status == "offen":
+        qs = qs.filter(status__in=OPEN)
+    elif flt.status:
+        qs = qs.filter(status=flt.status)
+    if flt.overdue:
+        qs = qs.filter(status__in=OPEN, due_date__lt=timezone.localdate())
+    if flt.assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif flt.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif flt.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(flt.assignee))
+    if flt.q and REFERENCE_RE.match(flt.q):
+        # A reference number (or its start): prefix search on the reference index only.
+        prefix = flt.q.upper()
+        qs = qs.filter(reference__startswith=prefix)
+        if connection.vendor == "sqlite":  # SQLite's LIKE ignores the index; a range uses it
+            qs = qs.filter(reference__gte=prefix, reference__lt=prefix + "~")
+    elif flt.q:
+        qs = qs.filter(Q(applicant_name__icontains=flt.q) | Q(reference__icontains=flt.q))
+    return qs.order_by(SORTS[flt.sort], "-pk")
+
+
+def inbox_page(request: HttpRequest, flt: InboxFilter, page: Any = 1) -> Page:
+    qs = filtered(visible_applications(request), flt, request.user)
+    qs = qs.select_related("department", "assignee").only(
+        "pk",
+        "reference",
+        "service_name",
+        "status",
+        "applicant_name",
+        "submitted_at",
+        "due_date",
+        "channel",
+        "department__name",
+        "assignee__email",
+        "assignee__display_name",
+        "municipality_id",
+    )
+    return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+def overdue_count(request: HttpRequest) -> int:
+    return visible_applications(request).filter(status__in=OPEN, due_date__lt=timezone.localdate()).count()
+
+
+def applications_of(user: Any, municipality: Any) -> QuerySet[Application]:
+    return Application.objects.for_tenant(municipality).filter(applicant=user).order_by("-submitted_at")
+
+
+def services_with_applications(request: HttpRequest) -> list[tuple[int, str]]:
+    from rathaus.fim import queries as fim_queries
+
+    return list(fim_queries.published_forms(request).order_by("name").values_list("pk", "name"))
+
+
+def assignable_staff(request: HttpRequest) -> list[Any]:
+    """Everybody with a role in the municipality (one query)."""
+    from rathaus.core.accounts.models import Membership
+
+    members = Membership.objects.for_tenant(request).select_related("user").order_by("user__email")
+    return [m.user for m in members]
+
+
+# --- statistics (OZG dashboard, open data) --------------------------------------------------------
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def last_months(n: int = 12, today: date | None = None) -> list[date]:
+    today = today or timezone.localdate()
+    months = []
+    cur = month_start(today)
+    for _ in range(n):
+        months.append(cur)
+        cur = month_start(cur - timedelta(days=1))
+    return list(reversed(months))
+
+
+def monthly_statistics(municipality: Any, months: int = 12) -> list[dict[str, Any]]:
+    """Per month: applications received, decided, and the median processing days of those decided."""
+    wanted = last_months(months)
+    start = wanted[0]
+    base = Application.objects.for_tenant(municipality)
+    received = dict(
+        base.filter(submitted_at__date__gte=start)
+        .annotate(m=TruncMonth("submitted_at"))
+        .values("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+    )
+    received = {(k.date() if hasattr(k, "date") else k): v for k, v in received.items()}
+    durations: dict[date, list[float]] = {}
+    for submitted, decided in base.filter(decided_at__date__gte=start, decided_at__isnull=False).values_list(
+        "submitted_at", "decided_at"
+    ):
+        key = month_start(timezone.localtime(decided).date())
+        durations.setdefault(key, []).append((decided - submitted).total_seconds() / 86400)
+    rows = []
+    for m in wanted:
+        d = durations.get(m, [])
+        rows.append(
+            {
+                "month": m,
+                "received": received.get(m, 0),
+                "decided": len(d),
+                "median_days": round(statistics.median(d), 1) if d else None,
+            }
+        )
+    return rows
+
+
+def median_processing_days(municipality: Any, days: int = 365) -> float | None:
+    since = timezone.now() - timedelta(days=days)
+    values = [
+        (dec - sub).total_seconds() / 86400
+        for sub, dec in Application.objects.for_tenant(municipality)
+        .filter(decided_at__gte=since)
+        .values_list("submitted_at", "decided_at")
+    ]
+    return round(statistics.median(values), 1) if values else None
+
+
+def applications_last_12_months(municipality: Any) -> int:
+    since = timezone.now() - timedelta(days=365)
+    return Application.objects.for_tenant(municipality).filter(submitted_at__gte=since).count()
+
+
+def outcome_counts(municipality: Any) -> dict[str, int]:
+    rows = (
+        Application.objects.for_tenant(municipality)
+        .filter(decided_at__isnull=False)
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    return {r["status"]: r["n"] for r in rows if r["status"] in DECIDED or r["status"] == Status.CLOSED}
+
+
+def catalog_figures(municipality: Any) -> dict[str, Any]:
+    """Service counts from the catalog (via catalog.queries): total, online, per Reifegrad / Themenfeld."""
+    from rathaus.catalog import queries as catalog_queries
+
+    qs = catalog_queries.public_services(municipality, catalog_queries.ServiceFilter())
+    model = qs.model
+    total = qs.count()
+    online = qs.filter(Q(online_available=True) | Q(reifegrad__gte=3)).count()
+    reifegrad_labels = dict(model._meta.get_field("reifegrad").flatchoices)
+    themen_labels = dict(model._meta.get_field("themenfeld").flatchoices)
+    by_level = dict(qs.order_by().values("reifegrad").annotate(n=Count("pk")).values_list("reifegrad", "n"))
+    by_field = dict(qs.order_by().values("themenfeld").annotate(n=Count("pk")).values_list("themenfeld", "n"))
+    return {
+        "total": total,
+        "online": online,
+        "share_online": round(100 * online / total, 1) if total else None,
+        "levels": [(str(reifegrad_labels[k]), by_level.get(k, 0)) for k in sorted(reifegrad_labels)],
+        "fields": sorted(
+            ((str(themen_labels.get(k, k)), n) for k, n in by_field.items()), key=lambda r: (-r[1], r[0])
+        ),
+    }
+
+
+def share_online(municipality: Any) -> float | None:
+    return catalog_figures(municipality)["share_online"]
+
+
+def last_change(municipality: Any) -> Any:
+    latest = Application.objects.for_tenant(municipality).order_by("-submitted_at").first()
+    return latest.submitted_at if latest else None

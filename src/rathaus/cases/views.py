@@ -1,0 +1,428 @@
+"""Thin views: Meine Anträge (account and guest link), staff inbox and case, settings, OZG dashboard."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rathaus.core.accounts.permissions import login_required, module_required, public, staff_required
+from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.ui import charts
+from rathaus.fim import services as fim_services
+
+from . import queries, services
+from .forms import AnswerForm, AssignForm, DeadlineForm, DecisionForm, NoteForm, QueryForm, SettingForm
+from .models import DECIDED, OPEN, Application, Attachment, ServiceSetting, Status
+
+CONFIRM_KEY = "cases_confirm"
+
+
+def done_url(submission: Any, request: HttpRequest) -> str | None:
+    """Registered with the form engine: after submitting, show the case's confirmation page."""
+    app = Application.objects.filter(submission=submission).only("pk").first()
+    if app is None:
+        return None
+    token = getattr(submission, "guest_token", "")
+    earlier = request.session.get(CONFIRM_KEY) or {}
+    if not token and earlier.get("id") == app.pk:
+        token = earlier.get("token", "")
+    request.session[CONFIRM_KEY] = {"id": app.pk, "token": token}
+    return reverse("cases:confirmation")
+
+
+# --- applicant ------------------------------------------------------------------------------------
+
+
+@public
+def confirmation(request: HttpRequest) -> HttpResponse:
+    entry = request.session.get(CONFIRM_KEY) or {}
+    app = Application.objects.for_tenant(request).filter(pk=entry.get("id") or 0).first()
+    if app is None:
+        return redirect("fim:index")
+    token = entry.get("token", "")
+    if token:
+        base = reverse("cases:guest", kwargs={"token": token})
+    elif request.user.is_authenticated and app.applicant_id == request.user.pk:
+        base = reverse("cases:detail", kwargs={"pk": app.pk})
+    else:
+        base = ""
+    return render(
+        request,
+        "cases/confirmation.html",
+        {"app": app, "status_url": base, "guest_url": request.build_absolute_uri(base) if token else ""},
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    apps = queries.applications_of(request.user, request.municipality)  # type: ignore[attr-defined]
+    from rathaus.core.accounts.permissions import is_staff_member
+
+    return render(request, "cases/mine.html", {"apps": apps, "is_staff": is_staff_member(request)})
+
+
+def _own(request: HttpRequest, pk: int) -> Application:
+    return tenant_object_or_404(
+        Application.objects.filter(applicant_id=request.user.pk or 0, erased_at__isnull=True), request, pk=pk
+    )
+
+
+def _guest_app(request: HttpRequest, token: str) -> Application:
+    app = services.application_for_guest(request.municipality, token)  # type: ignore[attr-defined]
+    if app is None or app.erased_at is not None:
+        raise Http404
+    return app
+
+
+def _applicant_page(request: HttpRequest, app: Application, base: str, doc_url: Any) -> HttpResponse:
+    answer = AnswerForm(prefix="antwort")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        actor = request.user if request.user.is_authenticated else None
+        try:
+            if action == "withdraw":
+                services.withdraw(app, actor=actor, request=request)
+                messages.success(request, _("Sie haben Ihren Antrag zurückgenommen."))
+                return redirect(base)
+            if action == "answer":
+                answer = AnswerForm(request.POST, request.FILES, prefix="antwort")
+                if answer.is_valid():
+                    files = [(f.name or "datei", f.read()) for f in answer.cleaned_data["attachments"]]
+                    services.answer_query(
+                        app, answer.cleaned_data["body"], files=files, actor=actor, request=request
+                    )
+                    messages.success(request, _("Ihre Antwort wurde übermittelt."))
+                    return redirect(base)
+        except services.AttachmentRejected as exc:
+            answer.add_error("attachments", str(exc))
+        except services.IllegalTransition as exc:
+            messages.error(request, str(exc))
+            return redirect(base)
+    events = list(app.events.all())
+    msgs = list(app.messages.prefetch_related("attachments"))
+    docs = [a for a in app.attachments.all() if a.message_id is None]
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "app": app,
+            "events": events,
+            "postbox": msgs,
+            "documents": docs,
+            "doc_url": doc_url,
+            "receipt_url": base + "eingangsbestaetigung.pdf",
+            "answer_form": answer if app.status == Status.QUERY else None,
+            "can_withdraw": services.can_transition(app.status, Status.WITHDRAWN, "applicant"),
+            "base": base,
+        },
+    )
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    app = _own(request, pk)
+    base = reverse("cases:detail", kwargs={"pk": pk})
+    return _applicant_page(request, app, base, lambda a: reverse("cases:document", args=[pk, a.pk]))
+
+
+@public
+def guest(request: HttpRequest, token: str) -> HttpResponse:
+    app = _guest_app(request, token)
+    base = reverse("cases:guest", kwargs={"token": token})
+    return _applicant_page(
+        request, app, base, lambda a: reverse("cases:guest_document", kwargs={"token": token, "att": a.pk})
+    )
+
+
+def _file(att: Attachment) -> FileResponse:
+    try:
+        fh = default_storage.open(att.path, "rb")
+    except OSError as exc:
+        raise Http404 from exc
+    response = FileResponse(fh, as_attachment=True, filename=att.name, content_type=att.media_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def document(request: HttpRequest, pk: int, att: Any) -> HttpResponseBase:
+    app = _own(request, pk)
+    return _file(tenant_object_or_404(Attachment.objects.filter(application=app), request, pk=att))
+
+
+@public
+def guest_document(request: HttpRequest, token: str, att: Any) -> HttpResponseBase:
+    app = _guest_app(request, token)
+    return _file(tenant_object_or_404(Attachment.objects.filter(application=app), request, pk=att))
+
+
+@login_required
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    app = _own(request, pk)
+    return _pdf(services.receipt_pdf(app), f"Eingangsbestaetigung-{app.reference}.pdf")
+
+
+@public
+def guest_receipt(request: HttpRequest, token: str) -> HttpResponse:
+    app = _guest_app(request, token)
+    return _pdf(services.receipt_pdf(app), f"Eingangsbestaetigung-{app.reference}.pdf")
+
+
+# --- staff: inbox and case ----------------------------------------------------------------------
+
+
+@staff_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    flt = queries.parse_filter(request.GET)
+    page = queries.inbox_page(request, flt, request.GET.get("seite", 1))
+    params = {k: str(v) for k, v in request.GET.items() if k != "seite" and v}
+    return render(
+        request,
+        "cases/staff/inbox.html",
+        {
+            "page": page,
+            "flt": flt,
+            "query": urlencode(params),
+            "services_list": queries.services_with_applications(request),
+            "statuses": [("offen", _("alle offenen"))] + [(s.value, s.label) for s in Status],
+            "sorts": [
+                ("-eingang", _("Eingang, neueste zuerst")),
+                ("eingang", _("Eingang, älteste zuerst")),
+                ("frist", _("Frist, früheste zuerst")),
+                ("-frist", _("Frist, späteste zuerst")),
+                ("aktenzeichen", _("Aktenzeichen")),
+                ("status", _("Status")),
+            ],
+            "staff": queries.assignable_staff(request),
+            "overdue": queries.overdue_count(request),
+            "sees_all": queries.sees_all(request),
+            "can_configure": queries.sees_all(request),
+        },
+    )
+
+
+def _case(request: HttpRequest, pk: int) -> Application:
+    return tenant_object_or_404(queries.visible_applications(request), request, pk=pk)
+
+
+@staff_required
+def case(request: HttpRequest, pk: int) -> HttpResponse:
+    app = _case(request, pk)
+    sub = app.submission
+    sections = []
+    if sub is not None:
+        from rathaus.fim import queries as fim_queries
+
+        sections = fim_queries.answer_rows(sub.version.definition, sub.payload.get("answers", {}))
+    staff = queries.assignable_staff(request)
+    return render(
+        request,
+        "cases/staff/case.html",
+        {
+            "app": app,
+            "sections": sections,
+            "events": list(app.events.select_related("actor")),
+            "postbox": list(app.messages.prefetch_related("attachments")),
+            "notes": list(app.notes.select_related("author")),
+            "documents": [a for a in app.attachments.all() if a.message_id is None],
+            "assign_form": AssignForm(staff=staff, initial={"assignee": app.assignee_id}),
+            "note_form": NoteForm(),
+            "query_form": QueryForm() if services.can_transition(app.status, Status.QUERY) else None,
+            "decision_form": DecisionForm() if app.status == Status.IN_REVIEW else None,
+            "deadline_form": DeadlineForm(initial={"due_date": app.due_date}) if app.status in OPEN else None,
+            "can_review": services.can_transition(app.status, Status.IN_REVIEW),
+            "can_close": app.status in DECIDED,
+            "can_withdraw": services.can_transition(app.status, Status.WITHDRAWN),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def case_action(request: HttpRequest, pk: int) -> HttpResponse:
+    app = _case(request, pk)
+    action = request.POST.get("action", "")
+    back = reverse("cases:case", kwargs={"pk": pk})
+    try:
+        if action == "review":
+            services.start_review(app, request=request)
+        elif action == "close":
+            services.close(app, request=request)
+        elif action == "withdraw":
+            services.transition(app, Status.WITHDRAWN, request=request, note=_("Rücknahme erfasst"))
+        elif action == "assign":
+            form = AssignForm(request.POST, staff=queries.assignable_staff(request))
+            if not form.is_valid() or (
+                form.cleaned_data["assignee"] and form.cleaned_data["assignee"] not in form.staff
+            ):
+                messages.error(request, _("Bitte wählen Sie eine Person aus der Liste."))
+                return redirect(back)
+            services.assign(app, form.staff.get(form.cleaned_data["assignee"]), request=request)
+        elif action == "note":
+            note = NoteForm(request.POST)
+            if not note.is_valid():
+                messages.error(request, _("Der Vermerk ist leer oder zu lang."))
+                return redirect(back)
+            services.add_note(app, note.cleaned_data["body"], request=request)
+        elif action == "deadline":
+            deadline = DeadlineForm(request.POST)
+            if not deadline.is_valid():
+                messages.error(request, _("Bitte geben Sie ein gültiges Datum an."))
+                return redirect(back)
+            services.set_due_date(app, deadline.cleaned_data["due_date"], request=request)
+        elif action == "query":
+            query = QueryForm(request.POST)
+            if not query.is_valid():
+                messages.error(request, _("Bitte formulieren Sie die Rückfrage."))
+                return redirect(back)
+            services.ask(app, query.cleaned_data["body"], request=request)
+        elif action == "decide":
+            decision = DecisionForm(request.POST)
+            if not decision.is_valid():
+                messages.error(request, _("Bitte wählen Sie eine Entscheidung."))
+                return redirect(back)
+            services.decide(
+                app, decision.cleaned_data["outcome"], decision.cleaned_data["reasons"], request=request
+            )
+        else:
+            messages.error(request, _("Unbekannte Aktion."))
+            return redirect(back)
+    except services.IllegalTransition as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    messages.success(request, _("Gespeichert."))
+    return redirect(back)
+
+
+@staff_required
+def case_document(request: HttpRequest, pk: int, att: Any) -> HttpResponseBase:
+    app = _case(request, pk)
+    return _file(tenant_object_or_404(Attachment.objects.filter(application=app), request, pk=att))
+
+
+@staff_required
+def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    app = _case(request, pk)
+    return _pdf(services.receipt_pdf(app), f"Eingangsbestaetigung-{app.reference}.pdf")
+
+
+@staff_required
+def case_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The submission as JSON with FIT-Connect metadata (schema 1.0.0)."""
+    app = _case(request, pk)
+    services.record_export(app, request=request)
+    response = HttpResponse(
+        json.dumps(services.export_document(app), ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{app.reference}.json"'
+    return response
+
+
+# --- settings (municipality admin / OZG module manager) -----------------------------------------
+
+
+@module_required("services")
+def settings_list(request: HttpRequest) -> HttpResponse:
+    from rathaus.fim import queries as fim_queries
+
+    forms_ = list(fim_queries.published_forms(request).order_by("name"))
+    by_form = {s.form_id: s for s in ServiceSetting.objects.for_tenant(request).select_related("department")}
+    rows = [(f, by_form.get(f.pk)) for f in forms_]
+    return render(request, "cases/staff/settings.html", {"rows": rows})
+
+
+@module_required("services")
+def setting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    from rathaus.fim import queries as fim_queries
+
+    form_def = tenant_object_or_404(fim_queries.published_forms(request), request, pk=pk)
+    instance = services.setting_for(form_def)
+    form = SettingForm(request.POST or None, instance=instance, municipality=request.municipality)  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        services.save_setting(form.save(commit=False), request=request)
+        messages.success(request, _("Einstellungen gespeichert."))
+        return redirect("cases:settings")
+    return render(request, "cases/staff/setting_edit.html", {"form": form, "form_def": form_def})
+
+
+# --- public OZG dashboard ---------------------------------------------------------------------
+
+
+@public
+def dashboard(request: HttpRequest) -> HttpResponse:
+    muni = request.municipality  # type: ignore[attr-defined]
+    cat = queries.catalog_figures(muni)
+    months = queries.monthly_statistics(muni)
+    labels = [m["month"].strftime("%m/%Y") for m in months]
+    return render(
+        request,
+        "cases/dashboard.html",
+        {
+            "cat": cat,
+            "level_chart": charts.bar_chart(
+                _("Leistungen je Reifegrad"), cat["levels"], value_heading=_("Leistungen")
+            ),
+            "field_chart": charts.bar_chart(
+                _("Leistungen je Themenfeld"), cat["fields"], value_heading=_("Leistungen")
+            ),
+            "month_chart": charts.bar_chart(
+                _("Eingegangene Anträge je Monat"),
+                list(zip(labels, [m["received"] for m in months], strict=True)),
+                value_heading=_("Anträge"),
+            ),
+            "median_chart": charts.bar_chart(
+                _("Mittlere Bearbeitungsdauer je Monat (Median, Tage)"),
+                list(zip(labels, [m["median_days"] for m in months], strict=True)),
+                value_heading=_("Tage (Median)"),
+                decimals=1,
+            ),
+            "median": queries.median_processing_days(muni),
+            "last_year": queries.applications_last_12_months(muni),
+        },
+    )
+
+
+@public
+def dashboard_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Monthly application statistics as CSV (open data; aggregated, no personal data)."""
+    rows = queries.monthly_statistics(request.municipality, months=24)  # type: ignore[attr-defined]
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines() -> Any:
+        yield writer.writerow(
+            ["monat", "antraege_eingegangen", "antraege_entschieden", "median_bearbeitungstage"]
+        )
+        for r in rows:
+            median = "" if r["median_days"] is None else str(r["median_days"])
+            yield writer.writerow([r["month"].strftime("%Y-%m"), r["received"], r["decided"], median])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="antraege-je-monat.csv"'
+    return response
+
+
+def register() -> None:
+    fim_services.register_done_url(done_url)
