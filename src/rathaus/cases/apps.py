@@ -38,7 +38,9 @@ class CasesConfig(AppConfig):
             )
         )
         register_staff_entry(
-            StaffEntry("services", t("Anträge: Posteingang und Sachbearbeitung"), "cases:inbox", 40)
+            StaffEntry(
+                "services", t("Anträge: Posteingang und Sachbearbeitung"), "cases:inbox", 40, all_staff=True
+            )
         )
         register_staff_entry(
             StaffEntry(

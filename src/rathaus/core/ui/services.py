@@ -57,6 +57,9 @@ class StaffEntry:
     title: Any  # usually a lazy translation
     url_name: str
     order: int = 100
+    # True: listed for every staff member of the municipality (e.g. the case inbox, which shows each
+    # clerk the cases of their departments), not only for those who manage the module.
+    all_staff: bool = False
 
 
 _staff_entries: dict[str, StaffEntry] = {}
@@ -69,10 +72,11 @@ def register_staff_entry(entry: StaffEntry) -> None:
 def staff_entries_for(request: HttpRequest) -> list[StaffEntry]:
     from rathaus.core.accounts import permissions
 
+    staff = permissions.is_staff_member(request)
     return [
         e
         for e in sorted(_staff_entries.values(), key=lambda e: (e.order, e.url_name))
-        if permissions.manages_module(request, e.module)
+        if (e.all_staff and staff) or permissions.manages_module(request, e.module)
     ]
 
 
