@@ -32,6 +32,7 @@ def _private_data_dirs(settings, tmp_path_factory):
     base = tmp_path_factory.getbasetemp() / "rathaus-data"
     settings.MEDIA_ROOT = base / "media"
     settings.MOBILITY_DATA_DIR = base / "mobility"
+    settings.RATHAUS_HERITAGE_MEDIA_ROOT = str(base / "heritage-media")
 
 
 @pytest.fixture(autouse=True)

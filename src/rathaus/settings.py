@@ -335,6 +335,10 @@ RATHAUS_AUDIT_PAGE_SIZE = 50
 RATHAUS_FIM_XSD_DIR = env("RATHAUS_FIM_XSD_DIR", "")
 SERVE_MEDIA = env_bool("RATHAUS_SERVE_MEDIA", False)
 
+# --- Heritage (docs/heritage.md) ----------------------------------------------------------------
+# Private folder for originals, pyramid TIFFs and IIIF tiles (served only through the IIIF views).
+RATHAUS_HERITAGE_MEDIA_ROOT = env("RATHAUS_HERITAGE_MEDIA_ROOT", str(DATA_DIR / "heritage-media"))
+
 # --- Mobility (docs/mobility.md) ----------------------------------------------------------------
 # Imported GTFS timetables and population grids as Parquet: private, never web-served.
 MOBILITY_DATA_DIR = Path(env("RATHAUS_MOBILITY_DIR", str(DATA_DIR / "mobility")))

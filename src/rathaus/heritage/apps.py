@@ -7,4 +7,30 @@ class HeritageConfig(AppConfig):
     verbose_name = "Digitale Sammlung"
 
     def ready(self) -> None:
-        pass
+        from django.utils.translation import gettext_lazy as _
+
+        from rathaus.core.ui.services import (
+            PortalEntry,
+            StaffEntry,
+            register_portal_entry,
+            register_staff_entry,
+        )
+
+        from . import figures, search_provider  # noqa: F401
+
+        register_portal_entry(
+            PortalEntry(
+                key="heritage",
+                title=_("Digitale Sammlung"),  # type: ignore[arg-type]
+                description=_("Kulturgüter aus Museum und Stadtarchiv entdecken"),  # type: ignore[arg-type]
+                url_name="heritage:index",
+                order=50,
+            )
+        )
+        register_staff_entry(
+            StaffEntry("heritage", _("Digitale Sammlung: Objekte erfassen"), "heritage:manage", 50)
+        )
+        register_staff_entry(
+            StaffEntry("heritage", _("Digitale Sammlung: Import (CSV, LIDO)"), "heritage:import_start", 51)
+        )
+        figures.register()

@@ -1,0 +1,159 @@
+"""Bulk import: CSV with broken rows (per-row errors with line numbers, good rows kept), dry run,
+re-import by inventory number, LIDO (the DDB minimal record and our own export), commands."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from rathaus.heritage import importers, lido
+from rathaus.heritage.models import HeritageObject, ImportJob, Status
+
+from .conftest import assert_valid, heritage_data, make_collection, make_object
+
+CSV = (
+    "inventarnummer;objektart;titel;personen;datierung;orte;material;rechte_abbildungen;sammlun"
+    "gen;status;farbe\n"
+    "KW-001;Technisches Objekt;Sportwagen „Zekiwa“;Zeitzer Kinderwagenfabrik (Hersteller);1950e"
+    "r;Zeitz <https://sws.geonames.org/2804979/>;Holz | Stahl;CC BY 4.0;kinderwagen;veroeffentl"
+    "icht;rot\n"
+    "KW-002;Raumschiff;Kaputte Objektart;;1900;;;;;;\n"
+    "KW-003;Fotografie;Ohne Datum verstanden;;irgendwann;;;;;;\n"
+    "KW-004;Fotografie;;;1920;;;;;;\n"
+    "KW-005;Fotografie;Falsche Rechte;;1920;;;http://example.org/lizenz;;;\n"
+    "KW-001;Fotografie;Doppelt in der Datei;;1920;;;;;;\n"
+    "KW-006;Fotografie;Zu wenig Spalten\n"
+    "KW-007;Fotografie;Korbkinderwagen um 1900;Naether, Ernst Albert (Hersteller) <https://d-nb"
+    ".info/gnd/1012345678>;um 1900;;Weide;;unbekannt;pruefung;\n"
+)
+
+
+def run_csv(muni, content: str, dry_run: bool = False) -> ImportJob:
+    job = ImportJob.objects.create(
+        municipality=muni, kind="csv", file_name="test.csv", content=content.encode(), dry_run=dry_run
+    )
+    importers.run(job)
+    job.refresh_from_db()
+    return job
+
+
+def test_csv_with_broken_rows(muni_a):
+    make_collection(muni_a, "kinderwagen", "Kinderwagen")
+    job = run_csv(muni_a, CSV)
+    assert job.status == "done" and (job.total, job.created, job.updated, job.failed) == (8, 2, 0, 6)
+    errors = {m["line"]: m["message"] for m in job.errors}
+    assert set(errors) == {3, 4, 5, 6, 7, 8}
+    assert "Objektart" in errors[3] and "Datierung" in errors[4] and "Titel" in errors[5]
+    assert "Rechteangabe" in errors[6] and "Zeile 2" in errors[7] and "Spalten" in errors[8]
+    warnings = [m["message"] for m in job.warnings]
+    assert any("farbe" in w for w in warnings) and any("unbekannt" in w for w in warnings)
+    kw1 = HeritageObject.objects.get(inventory_number="KW-001")
+    assert kw1.status == Status.PUBLISHED and (kw1.date_earliest, kw1.date_latest) == (1950, 1959)
+    assert [c.set_spec for c in kw1.collections.all()] == ["kinderwagen"]
+    assert kw1.materials == [{"label": "Holz"}, {"label": "Stahl"}]
+    kw7 = HeritageObject.objects.get(inventory_number="KW-007")
+    assert kw7.status == Status.REVIEW and kw7.actors[0]["gnd"] == "https://d-nb.info/gnd/1012345678"
+    assert not HeritageObject.objects.filter(inventory_number__in=["KW-002", "KW-003", "KW-004"]).exists()
+
+
+def test_dry_run_stores_nothing(muni_a):
+    job = run_csv(muni_a, CSV, dry_run=True)
+    assert (job.created, job.failed) == (2, 6)
+    assert not HeritageObject.objects.exists()
+
+
+def test_reimport_updates_by_inventory_number(muni_a):
+    obj = make_object(muni_a, "KW-001", title_de="Alter Titel")
+    job = run_csv(
+        muni_a, "inventarnummer,objektart,titel\nKW-001,Fotografie,Neuer Titel\nKW-099,Karte,Plan\n"
+    )
+    assert (job.created, job.updated, job.failed) == (1, 1, 0)
+    obj.refresh_from_db()
+    assert obj.title_de == "Neuer Titel" and obj.object_type == "photograph"
+    assert obj.history.count() == 2
+
+
+def test_file_level_errors(muni_a):
+    job = run_csv(muni_a, "titel;objektart\nx;y\n")
+    assert job.status == "failed" and "inventory_number" in job.errors[0]["message"]
+    with pytest.raises(importers.ImportFileError):
+        importers.create_job(muni_a, "lido", "x.xml", b"kein xml", dry_run=False)
+
+
+def test_lido_minimal_record(muni_a):
+    path = heritage_data() / "lido-examples" / "minimaldatensatz.xml"
+    job = ImportJob.objects.create(
+        municipality=muni_a, kind="lido", file_name=path.name, content=path.read_bytes()
+    )
+    importers.run(job)
+    job.refresh_from_db()
+    assert (job.created, job.failed) == (1, 0), job.messages
+    obj = HeritageObject.objects.get(inventory_number="1977.20")
+    assert obj.title_de == "Kabinettschrank, Inv. Nr.: 1977.20"
+    assert obj.dating == "um 1600" and (obj.date_earliest, obj.date_latest) == (1590, 1610)
+    assert obj.actors[0] == {
+        "name": "Fiammingo, Giacomo",
+        "role": "Künstler",
+        "gnd": "https://d-nb.info/gnd/1229708928",
+    }
+    assert obj.places == [{"label": "Neapel", "uri": "https://sws.geonames.org/3172394/"}]
+    assert {"label": "Palisander", "uri": "http://vocab.getty.edu/aat/300375333"} in obj.materials
+    assert obj.techniques == [{"label": "Gravierung", "uri": "https://d-nb.info/gnd/4191438-7"}]
+    assert obj.subjects[1]["label"] == "Profanarchitektur"
+    assert obj.dimensions[0] == {"type": "Höhe", "value": "106", "unit": "cm"}
+    assert obj.institution == "Museum für Kunst und Gewerbe Hamburg"
+    assert obj.metadata_rights == obj.image_rights == "http://creativecommons.org/publicdomain/zero/1.0/"
+    assert "Kabinettschrank" in job.warnings[0]["message"]  # object type mapped with a warning
+
+
+def test_lido_round_trip(muni_a, muni_b):
+    obj = make_object(muni_a, "RT-1", publish=True)
+    root = lido.lido_wrap([lido.lido_record(obj, lido.Context(base="http://x", institution="Stadt Zeitz"))])
+    assert_valid(root, "lido")
+    from lxml import etree
+
+    job = ImportJob.objects.create(
+        municipality=muni_b, kind="lido", file_name="rt.xml", content=etree.tostring(root)
+    )
+    importers.run(job)
+    copy = HeritageObject.objects.get(municipality=muni_b)
+    for field in (
+        "inventory_number",
+        "object_type",
+        "title_de",
+        "title_en",
+        "description",
+        "actors",
+        "dating",
+        "places",
+        "materials",
+        "techniques",
+        "dimensions",
+        "subjects",
+        "institution",
+        "metadata_rights",
+    ):
+        assert getattr(copy, field) == getattr(obj, field), field
+
+
+def test_management_commands(muni_a, tmp_path):
+    path = tmp_path / "objekte.csv"
+    path.write_text(CSV, encoding="utf-8")
+    out = StringIO()
+    call_command("import_heritage_csv", str(path), "--municipality", "zeitz", "--dry-run", stdout=out)
+    assert "2 neu, 0 aktualisiert, 6 fehlerhaft (Probelauf)" in out.getvalue()
+    assert "Zeile 3: error" in out.getvalue()
+    out = StringIO()
+    call_command(
+        "import_lido",
+        str(heritage_data() / "lido-examples" / "minimaldatensatz.xml"),
+        "--municipality",
+        "zeitz",
+        stdout=out,
+    )
+    assert "1 neu" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("import_lido", str(path), "--municipality", "gibtesnicht")
