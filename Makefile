@@ -78,6 +78,10 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/hub_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/events_bench.py
 	$(PY) bench/fim_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/cases_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/heritage_bench.py
+	$(PY) bench/mobility_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/opendata_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

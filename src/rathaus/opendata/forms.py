@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +88,14 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = CatalogSettings
         fields = ["contributor_id"]
+
+    contributor_id = forms.URLField(
+        label=CatalogSettings._meta.get_field("contributor_id").verbose_name,
+        help_text=CatalogSettings._meta.get_field("contributor_id").help_text,
+        max_length=200,
+        required=False,
+        assume_scheme="http",
+    )
 
     def clean_contributor_id(self) -> str:
         value: str = self.cleaned_data["contributor_id"].strip()
