@@ -182,11 +182,10 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     """Size limit, type by content (CSV, JSON, GeoJSON, XLSX, PDF, ZIP) and SHA-256, or UploadError."""
     size = upload.size or 0
     if size == 0:
-        raise UploadError(_("Die Datei ist leer. / The file is empty."))
+        raise UploadError(_("Die Datei ist leer."))
     if size > MAX_UPLOAD_BYTES:
         raise UploadError(
-            _("Die Datei ist größer als %(mb)s MB. / The file is larger than %(mb)s MB.")
-            % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            _("Die Datei ist größer als %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
         )
     upload.seek(0)
     head = upload.read(65536)
