@@ -324,7 +324,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("RATHAUS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # libvips reports every finished thread pool at INFO; keep its warnings only.
+        "pyvips": {"level": "WARNING"},
+    },
 }
 
 # --- Rathaus ----------------------------------------------------------------------------------
