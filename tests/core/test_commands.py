@@ -87,3 +87,23 @@ def test_grant_role_unknown_account(muni_a):
 def test_rebuild_search_index_unknown_municipality():
     with pytest.raises(CommandError, match="Unbekannte Kommune"):
         call_command("rebuild_search_index", "--municipality", "nirgendwo")
+
+
+@pytest.mark.django_db
+def test_municipality_option_none_known_and_unknown(muni_a):
+    from rathaus.core.tenancy.services import municipality_option
+
+    assert municipality_option(None) is None
+    assert municipality_option("") is None
+    assert municipality_option("zeitz") == muni_a
+    with pytest.raises(CommandError, match="Unbekannte Kommune / unknown municipality: nirgendwo"):
+        municipality_option("nirgendwo")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "command", ["opendata_sync", "strategy_snapshot", "erase_expired_cases", "release_no_shows"]
+)
+def test_scheduled_commands_refuse_an_unknown_municipality(command):
+    with pytest.raises(CommandError, match="Unbekannte Kommune"):
+        call_command(command, "--municipality", "nirgendwo")

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.accounts.models import Department
+from rathaus.core.ui.forms import MultipleFileField
 
 from .models import DECIDED, ServiceSetting, Status
 
@@ -15,27 +16,12 @@ TYPE_CHOICES = [("application/pdf", "PDF"), ("image/jpeg", "JPEG"), ("image/png"
 MAX_UPLOADS = 5
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data][:MAX_UPLOADS]
-        return [single(data, initial)] if data else []
-
-
 class AnswerForm(forms.Form):
     body = forms.CharField(label=_("Ihre Antwort"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
     attachments = MultipleFileField(
         label=_("Anlagen (PDF, JPEG oder PNG)"),
         required=False,
+        max_files=MAX_UPLOADS,
         help_text=_("Sie können bis zu fünf Dateien auswählen."),
     )
 

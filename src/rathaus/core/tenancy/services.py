@@ -48,6 +48,19 @@ def get_municipality(slug: str) -> Municipality:
     return Municipality.objects.get(slug=slug)
 
 
+def municipality_option(slug: str | None) -> Municipality | None:
+    """The ``--municipality SLUG`` of a management command: None without a slug (all municipalities),
+    a CommandError with a clear message for an unknown one."""
+    if not slug:
+        return None
+    from django.core.management.base import CommandError
+
+    try:
+        return get_municipality(slug)
+    except Municipality.DoesNotExist as exc:
+        raise CommandError(f"Unbekannte Kommune / unknown municipality: {slug}") from exc
+
+
 def primary_host(municipality: Municipality) -> str:
     domain = municipality.domains.order_by("-is_primary", "id").first()
     return domain.host if domain else "localhost"

@@ -16,6 +16,28 @@ class KernFormRenderer(TemplatesSetting):
     field_template_name = "ui/forms/field.html"
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that accepts several files (a list of uploads; empty list when none)."""
+
+    def __init__(self, *args: Any, max_files: int | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        self.max_files = max_files
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        files = list(data) if isinstance(data, list | tuple) else ([data] if data else [])
+        if self.max_files is not None and len(files) > self.max_files:
+            raise forms.ValidationError(
+                _("Bitte höchstens %(n)d Dateien auswählen.") % {"n": self.max_files}, code="max_files"
+            )
+        return [single(d, initial) for d in files]
+
+
 def widget_class(widget: forms.Widget) -> str:
     if isinstance(widget, forms.CheckboxInput):
         return "kern-form-check__checkbox"

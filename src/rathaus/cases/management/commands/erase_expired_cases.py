@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from rathaus.cases import services
-from rathaus.core.tenancy.models import Municipality
-from rathaus.core.tenancy.services import get_municipality
+from rathaus.core.tenancy.services import municipality_option
 
 
 class Command(BaseCommand):
@@ -19,12 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="nur zählen, nichts löschen")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        muni = None
-        if opts["municipality"]:
-            try:
-                muni = get_municipality(opts["municipality"])
-            except Municipality.DoesNotExist as exc:
-                raise CommandError(f"Unbekannte Kommune: {opts['municipality']}") from exc
+        muni = municipality_option(opts["municipality"])
         if opts["dry_run"]:
             n = services.expired(muni).count()
             self.stdout.write(f"{n} Anträge wären zu löschen.")

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from rathaus.consulting import services
-from rathaus.core.tenancy.models import Municipality
-from rathaus.core.tenancy.services import get_municipality
+from rathaus.core.tenancy.services import municipality_option
 
 
 class Command(BaseCommand):
@@ -19,11 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--municipality", required=True, help="slug of the municipality, e.g. zeitz")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            muni = get_municipality(options["municipality"])
-        except Municipality.DoesNotExist as exc:
-            raise CommandError(
-                f"Unbekannte Kommune / unknown municipality: {options['municipality']}"
-            ) from exc
+        muni = municipality_option(options["municipality"])
+        assert muni is not None  # the option is required
         sent = services.send_reminders(muni)
         self.stdout.write(f"{sent} Erinnerung(en) verschickt / reminder(s) sent ({muni.slug})")

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rathaus.core.tenancy.models import Municipality
-from rathaus.core.tenancy.services import get_municipality
+from rathaus.core.tenancy.services import municipality_option
 from rathaus.events import services
 
 
@@ -29,15 +29,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["hours"] < 1 or options["hours"] > 24 * 14:
             raise CommandError("--hours muss zwischen 1 und 336 liegen / must be 1..336")
-        if options["municipality"]:
-            try:
-                munis = [get_municipality(options["municipality"])]
-            except Municipality.DoesNotExist:
-                raise CommandError(
-                    f"Unbekannte Kommune / unknown municipality: {options['municipality']}"
-                ) from None
-        else:
-            munis = list(Municipality.objects.filter(is_active=True))
+        muni = municipality_option(options["municipality"])
+        munis = [muni] if muni else list(Municipality.objects.filter(is_active=True))
         lead = timedelta(hours=options["hours"])
         for muni in munis:
             sent = services.send_reminders(muni, lead=lead)

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rathaus.core.tenancy.models import Municipality
-from rathaus.core.tenancy.services import get_municipality
+from rathaus.core.tenancy.services import municipality_option
 from rathaus.heritage import importers
 from rathaus.heritage.models import ImportJob
 
@@ -22,10 +21,8 @@ class ImportCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check only, store nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            muni = get_municipality(options["municipality"])
-        except Municipality.DoesNotExist as exc:
-            raise CommandError(f"Unbekannte Kommune: {options['municipality']}") from exc
+        muni = municipality_option(options["municipality"])
+        assert muni is not None  # the option is required
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"Datei nicht gefunden: {path}")

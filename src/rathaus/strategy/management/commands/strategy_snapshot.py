@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from rathaus.core.tenancy.models import Municipality
-from rathaus.core.tenancy.services import get_municipality
+from rathaus.core.tenancy.services import municipality_option
 from rathaus.strategy.tasks import snapshot_indicators
 
 
@@ -21,11 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--municipality", metavar="SLUG", help="only this municipality (default: all)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        muni_id = None
-        if options["municipality"]:
-            try:
-                muni_id = get_municipality(options["municipality"]).pk
-            except Municipality.DoesNotExist as exc:
-                raise CommandError(f"Unbekannte Kommune: {options['municipality']}") from exc
+        muni = municipality_option(options["municipality"])
+        muni_id = muni.pk if muni else None
         count = snapshot_indicators.call(muni_id)
         self.stdout.write(f"{count} Wert(e) festgehalten.")
