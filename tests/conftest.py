@@ -37,9 +37,14 @@ def _private_data_dirs(settings, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from rathaus.heritage import search_index
+
+    # Test transactions roll back, so a search version can repeat with other data: start afresh.
     cache.clear()
+    search_index.clear()
     yield
     cache.clear()
+    search_index.clear()
 
 
 def make_municipality(slug: str, name: str, ags: str, ars: str, state: str, hosts: list[str]) -> Municipality:

@@ -2,8 +2,8 @@
 
 Structured metadata that repeats (actors, places, materials, subjects, dimensions) is kept as JSON
 lists on the object — that is what LIDO and Dublin Core export and what the form edits — and is
-copied into ``FacetValue`` rows on every save, so that facet filters and facet counts are plain
-indexed queries (``GROUP BY facet, value``).
+copied into ``FacetValue`` rows on every save: one row per (object, facet value), from which the
+public search builds its in-memory facet index (``search_index``).
 """
 
 from __future__ import annotations
@@ -267,12 +267,32 @@ class FacetValue(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["municipality", "published", "facet", "value"], name="heritage_facet_idx"),
+            # Filters by value and the index build (counts per value, ids in value order) read
+            # only this index.
+            models.Index(
+                fields=["municipality", "published", "facet", "value", "object"],
+                name="heritage_facet_ids_idx",
+            ),
             models.Index(fields=["object", "facet"], name="heritage_facet_obj_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.facet}: {self.label}"
+
+
+class SearchIndexState(models.Model):
+    """Version of what the public search of a municipality sees.
+
+    Raised in the transaction of every change of a published object, of its facets or images, so
+    that each web process knows when its in-memory facet index (``search_index``) is stale."""
+
+    municipality = models.OneToOneField(
+        "tenancy.Municipality", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}: {self.version}"
 
 
 class ImageStatus(models.TextChoices):

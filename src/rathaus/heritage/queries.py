@@ -1,23 +1,23 @@
 """Read paths of the digital collection: faceted search over published objects.
 
-A search costs a constant number of queries whatever the result size: one count, one page of
-objects, and one GROUP BY per facet family (object type, licence, century, collection and the
-FacetValue families creator/place/material in one query).
+A search costs a constant number of queries whatever the result size: the version check of the
+in-memory facet index (``search_index``), the page's objects and their images. ``filtered`` is the
+same search as a queryset (collection pages, exports; and the reference the index is tested against).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
+import numpy as np
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from rathaus.core.tenancy.models import Municipality
 
+from . import search_index
 from .models import (
     RIGHTS_LABEL,
     Collection,
@@ -52,6 +52,14 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+YEAR_LIMIT = 100_000  # years beyond are clamped (EDTF dates of the catalogue stay far inside)
+
+
+def _year(value: str | None) -> int | None:
+    year = _int(value)
+    return None if year is None else max(-YEAR_LIMIT, min(YEAR_LIMIT, year))
+
+
 @dataclass
 class Params:
     q: str = ""
@@ -73,8 +81,8 @@ class Params:
         return cls(
             q=(get.get("q") or "").strip()[:200],
             types=[t for t in get.getlist("typ") if t in ObjectType.values],
-            year_from=_int(get.get("von")),
-            year_to=_int(get.get("bis")),
+            year_from=_year(get.get("von")),
+            year_to=_year(get.get("bis")),
             person=(get.get("person") or "")[:300],
             ort=(get.get("ort") or "")[:300],
             material=(get.get("material") or "")[:300],
@@ -182,49 +190,64 @@ class Result:
     params: Params
 
 
-FACET_CACHE_SECONDS = 300
+def _mask(index: search_index.FacetIndex, p: Params) -> np.ndarray | None:
+    """The rows that match the parameters (None: all of them); the same rules as ``filtered``."""
+    if not p.active:
+        return None
+    mask = np.ones(index.size, dtype=bool)
+    if p.types:
+        mask &= index.any_of(FacetKind.TYPE, p.types)
+    if p.year_from is not None or p.year_to is not None:
+        mask &= index.has_earliest | index.has_latest
+    if p.year_from is not None:
+        mask &= ~index.has_latest | (index.latest >= p.year_from)
+    if p.year_to is not None:
+        mask &= ~index.has_earliest | (index.earliest <= p.year_to)
+    for param, kind in TEXT_FACETS.items():
+        value = getattr(p, param)
+        if value:
+            mask &= index.any_of(kind, [value])
+    if p.sammlung:
+        mask &= index.any_of(FacetKind.COLLECTION, [p.sammlung])
+    if p.lizenz:
+        mask &= index.any_of(FacetKind.LICENCE, [p.lizenz])
+    if p.bild:
+        mask &= index.has_image
+    for term in [t for t in p.q.lower().split() if t][:MAX_TERMS]:
+        if mask.any():
+            mask &= index.containing(term)
+    return mask
 
 
-def _version_key(municipality_id: int) -> str:
-    return f"heritage:facets:v:{municipality_id}"
+class _Hits:
+    """The sorted hits of a search as a sequence for the Paginator: a slice reads only its objects."""
 
+    def __init__(self, index: search_index.FacetIndex, rows: np.ndarray, objects: QuerySet[HeritageObject]):
+        self.index, self.rows, self.objects = index, rows, objects
 
-def facets_changed(municipality_id: int) -> None:
-    """Invalidate the cached facet counts of the unfiltered search (called by the services)."""
-    try:
-        cache.incr(_version_key(municipality_id))
-    except ValueError:
-        cache.set(_version_key(municipality_id), 1, None)
+    def __len__(self) -> int:
+        return len(self.rows)
 
-
-def facet_counts(municipality: Municipality, qs: QuerySet[HeritageObject] | None) -> list[dict[str, Any]]:
-    """(facet, value, label, n) of all facet families in one GROUP BY over FacetValue.
-
-    Without filters (qs None) the query is an index-only scan and its result is cached per
-    municipality until the next change of a published object."""
-    rows = FacetValue.objects.filter(municipality=municipality, published=True).exclude(
-        facet__in=[FacetKind.SUBJECT, FacetKind.TECHNIQUE]
-    )
-    if qs is not None:
-        rows = rows.filter(object_id__in=qs.values("pk"))
-    query = rows.values("facet", "value").annotate(n=Count("*"), label=Max("label")).order_by()
-    if qs is not None:
-        return list(query)
-    key = f"heritage:facets:{municipality.pk}:{cache.get_or_set(_version_key(municipality.pk), 1, None)}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = list(query)
-        cache.set(key, cached, FACET_CACHE_SECONDS)
-    return list(cached)
+    def __getitem__(self, part: slice) -> list[HeritageObject]:
+        ids = [int(i) for i in self.index.ids[self.rows[part]]]
+        found = {o.pk: o for o in self.objects.filter(pk__in=ids)}
+        return [found[i] for i in ids if i in found]  # an object unpublished meanwhile drops out
 
 
 def search(municipality: Municipality, p: Params) -> Result:
-    qs = filtered(municipality, p)
+    """Faceted search: filters, counts and the order come from the in-memory index of the
+    municipality (see search_index); the database serves the version check and the page's objects."""
+    index = search_index.index_for(municipality.pk, SORTS["titel"])
+    mask = _mask(index, p)
+    order = index.order(
+        p.sort, lambda: list(published(municipality).order_by(*SORTS[p.sort]).values_list("pk", flat=True))
+    )
+    rows = order if mask is None else order[mask[order]]
     ready = Prefetch(
         "images", queryset=ObjectImage.objects.filter(status=ImageStatus.READY), to_attr="ready_images"
     )
-    paginator = Paginator(
-        qs.order_by(*SORTS[p.sort])
+    objects = (
+        published(municipality)
         .only(
             "public_id",
             "inventory_number",
@@ -237,78 +260,72 @@ def search(municipality: Municipality, p: Params) -> Result:
             "has_image",
             "image_rights",
         )
-        .prefetch_related(ready),
-        PAGE_SIZE,
+        .prefetch_related(ready)
     )
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in facet_counts(municipality, qs if p.active else None):
-        grouped[r["facet"]].append(r)
-    # Every object has exactly one type row: the type counts add up to the number of hits, which
-    # saves a COUNT over the filtered set.
-    total = sum(r["n"] for r in grouped.get(FacetKind.TYPE, []))
-    paginator.__dict__["count"] = total  # Paginator.count is a cached_property
-    page = paginator.get_page(p.page)
+    page: Page[Any] = Paginator(_Hits(index, rows, objects), PAGE_SIZE).get_page(p.page)  # type: ignore[arg-type]
+    counts = index.counts(mask)
+
+    def options(kind: str, limit: int | None = None) -> list[tuple[str, str, int]]:
+        tids = index.facet_terms.get(kind, np.zeros(0, dtype=np.int64))
+        tids = tids[counts[tids] > 0]
+        if limit is not None and len(tids) > limit:
+            tids = tids[np.lexsort((index.value_rank[tids], -counts[tids]))[:limit]]
+        return [(index.terms[t][1], index.terms[t][2], int(counts[t])) for t in tids]
+
     facets: dict[str, list[FacetOption]] = {}
     type_labels = dict(ObjectType.choices)
     facets["typ"] = [
         FacetOption(
-            r["value"],
-            str(type_labels.get(r["value"], r["value"])),
-            r["n"],
-            r["value"] in p.types,
-            p.query(typ=sorted(set(p.types) ^ {r["value"]})),
+            value,
+            str(type_labels.get(value, value)),
+            n,
+            value in p.types,
+            p.query(typ=sorted(set(p.types) ^ {value})),
         )
-        for r in sorted(grouped.get(FacetKind.TYPE, []), key=lambda r: (-r["n"], r["value"]))
+        for value, _label, n in sorted(options(FacetKind.TYPE), key=lambda r: (-r[2], r[0]))
     ]
     facets["lizenz"] = [
         FacetOption(
-            r["value"],
-            RIGHTS_LABEL.get(r["value"], r["value"]),
-            r["n"],
-            p.lizenz == r["value"],
-            p.query(lizenz="" if p.lizenz == r["value"] else r["value"]),
+            value,
+            RIGHTS_LABEL.get(value, value),
+            n,
+            p.lizenz == value,
+            p.query(lizenz="" if p.lizenz == value else value),
         )
-        for r in sorted(grouped.get(FacetKind.LICENCE, []), key=lambda r: -r["n"])
+        for value, _label, n in sorted(options(FacetKind.LICENCE), key=lambda r: (-r[2], r[0]))
     ]
     facets["jahrhundert"] = []
-    for r in sorted(grouped.get(FacetKind.CENTURY, []), key=lambda r: int(r["value"])):
-        start = int(r["value"])
+    for value, label, n in sorted(options(FacetKind.CENTURY), key=lambda r: int(r[0])):
+        start = int(value)
         selected = p.year_from == start and p.year_to == start + 99
         facets["jahrhundert"].append(
             FacetOption(
-                r["value"],
-                r["label"],
-                r["n"],
+                value,
+                label,
+                n,
                 selected,
                 p.query(von=None if selected else start, bis=None if selected else start + 99),
             )
         )
     facets["sammlung"] = [
         FacetOption(
-            r["value"],
-            r["label"],
-            r["n"],
-            p.sammlung == r["value"],
-            p.query(sammlung="" if p.sammlung == r["value"] else r["value"]),
+            value, label, n, p.sammlung == value, p.query(sammlung="" if p.sammlung == value else value)
         )
-        for r in sorted(grouped.get(FacetKind.COLLECTION, []), key=lambda r: r["value"])
+        for value, label, n in sorted(options(FacetKind.COLLECTION), key=lambda r: r[0])
     ]
     for param, kind in TEXT_FACETS.items():
         current = getattr(p, param)
-        options = sorted(grouped.get(kind, []), key=lambda r: (-r["n"], r["value"]))[:FACET_LIMIT]
-        if current and all(r["value"] != current for r in options):
-            options += [r for r in grouped.get(kind, []) if r["value"] == current]
+        top = sorted(options(kind, FACET_LIMIT), key=lambda r: (-r[2], r[0]))
+        t = index.term_ids.get((kind, current)) if current else None
+        if t is not None and counts[t] > 0 and all(value != current for value, _l, _n in top):
+            top.append((current, index.terms[t][2], int(counts[t])))
         facets[param] = [
             FacetOption(
-                r["value"],
-                r["label"],
-                r["n"],
-                current == r["value"],
-                p.query(**{param: "" if current == r["value"] else r["value"]}),
+                value, label, n, current == value, p.query(**{param: "" if current == value else value})
             )
-            for r in options
+            for value, label, n in top
         ]
-    return Result(page=page, total=total, facets=facets, params=p)
+    return Result(page=page, total=len(rows), facets=facets, params=p)
 
 
 def collection_tree(municipality: Municipality) -> list[Collection]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from rathaus.core.audit import services as audit
 from rathaus.core.tenancy.models import Municipality
 
-from . import edtf, media
+from . import edtf, media, search_index
 from .models import (
     RIGHTS_URIS,
     Collection,
@@ -237,10 +237,10 @@ def _refresh_derived(obj: HeritageObject) -> None:
     """Facet rows and the site-wide search entry follow the object."""
     FacetValue.objects.filter(object=obj).delete()
     FacetValue.objects.bulk_create(facet_rows(obj, collection_facets(obj)))
-    from . import queries, search_provider
+    from . import search_provider
 
     search_provider.index_object(obj)
-    queries.facets_changed(obj.municipality_id)
+    search_index.mark_changed(obj.municipality_id)
 
 
 def _set_specs(obj: HeritageObject) -> str:
@@ -332,10 +332,10 @@ def transition(
         obj._change_reason = f"{previous} → {to}"  # type: ignore[attr-defined]
         obj.save()
         FacetValue.objects.filter(object=obj).update(published=obj.is_published)
-        from . import queries, search_provider
+        from . import search_provider
 
         search_provider.index_object(obj)
-        queries.facets_changed(obj.municipality_id)
+        search_index.mark_changed(obj.municipality_id)
         audit.record(
             "heritage.object.status",
             request=request,
@@ -379,7 +379,10 @@ def delete_object(obj: HeritageObject, *, request: HttpRequest | None = None, ac
             "heritage.object.deleted", request=request, actor=actor, municipality=obj.municipality, obj=obj
         )
         muni_id = obj.municipality_id
+        was_published = obj.is_published
         obj.delete()
+        if was_published:
+            search_index.mark_changed(muni_id)
 
         def remove_files() -> None:
             for image_id in image_ids:
@@ -528,6 +531,7 @@ def tile(image: ObjectImage) -> ObjectImage:
             width=width, height=height, status=ImageStatus.READY, error=""
         )
         HeritageObject.objects.filter(pk=image.object_id).update(has_image=True, datestamp=timezone.now())
+        search_index.mark_changed(image.municipality_id)
     image.refresh_from_db()
     return image
 
@@ -542,4 +546,5 @@ def delete_image(image: ObjectImage, *, request: HttpRequest | None = None, acto
         image.delete()
         has = obj.images.filter(status=ImageStatus.READY).exists()
         HeritageObject.objects.filter(pk=obj.pk).update(has_image=has, datestamp=timezone.now())
+        search_index.mark_changed(muni_id)
         transaction.on_commit(lambda: media.remove_image_files(muni_id, image_id))
