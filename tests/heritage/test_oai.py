@@ -246,6 +246,29 @@ def _data(obj):
     return {f: getattr(obj, f) for f in services.EDITABLE_FIELDS}
 
 
+def test_paging_through_equal_datestamps(client_a, muni_a, monkeypatch):
+    """Records sharing one datestamp across page boundaries (a bulk import): the identifier breaks
+    the tie, every record comes exactly once, in (datestamp, identifier) order."""
+    monkeypatch.setattr(oai, "PAGE_SIZE", 3)
+    objs = [make_object(muni_a, f"T-{i:02d}", publish=True) for i in range(10)]
+    stamp = objs[0].datestamp
+    HeritageObject.objects.filter(pk__in=[o.pk for o in objs[2:9]]).update(datestamp=stamp)
+    seen: list[str] = []
+    params = {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}
+    while True:
+        root = assert_valid(get(client_a, **params), "oai")
+        seen += [h.text for h in root.iterfind(".//o:identifier", NS)]
+        token = root.findtext(".//o:resumptionToken", namespaces=NS)
+        if not token:
+            break
+        params = {"verb": "ListIdentifiers", "resumptionToken": token}
+    assert sorted(seen) == sorted(ident(o) for o in objs) and len(seen) == 10
+    expected = sorted(
+        HeritageObject.objects.filter(pk__in=[o.pk for o in objs]), key=lambda o: (o.datestamp, o.public_id)
+    )
+    assert seen == [ident(o) for o in expected]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sickle_harvests_exactly_the_published_records(live_server, monkeypatch, settings, tmp_path):
     from sickle import Sickle

@@ -90,7 +90,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _esc(text: str, quote: bool = False) -> str:
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     if quote:
         text = text.replace('"', "&quot;")
     if _CONTROL.search(text):
@@ -98,77 +98,42 @@ def _esc(text: str, quote: bool = False) -> str:
     return text
 
 
-class _El:
-    """An element of a record being written. LIDO is written as text in document order (each
-    element is opened when created and closed when a later element is added to an ancestor):
-    about five times faster than building an lxml tree, which matters for OAI-PMH (2,000 records/s)."""
-
-    __slots__ = ("out", "tag")
-
-    def __init__(self, out: _Out, tag: str) -> None:
-        self.out = out
-        self.tag = tag
+def _t(tag: str, text: str, attrs: str = "") -> str:
+    """<lido:tag attrs>text</lido:tag> with the text escaped (attrs already written)."""
+    return f"<lido:{tag}{attrs}>{_esc(text)}</lido:{tag}>"
 
 
-class _Out:
-    __slots__ = ("parts", "stack")
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.stack: list[_El] = []
-
-    def close_to(self, parent: _El | None) -> None:
-        stack, parts = self.stack, self.parts
-        while stack and stack[-1] is not parent:
-            parts.append(f"</lido:{stack.pop().tag}>")
-
-    def text(self) -> str:
-        self.close_to(None)
-        return "".join(self.parts)
+def _a(name: str, value: str) -> str:
+    """One attribute: lang → xml:lang, everything else in the lido namespace."""
+    return f' {"xml:lang" if name == "lang" else "lido:" + name}="{_esc(value, True)}"'
 
 
-def _attrs(attrs: dict[str, str]) -> str:
-    return "".join(
-        f' {"xml:lang" if k == "lang" else "lido:" + k}="{_esc(v, True)}"' for k, v in attrs.items()
+DE, EN = _a("lang", "de"), _a("lang", "en")
+TYPE_URI, TYPE_LOCAL = _a("type", T_URI), _a("type", T_LOCAL)
+JPEG = _a("formatResource", "image/jpeg")
+_PRODUCTION = (
+    f"<lido:eventType>{_t('conceptID', T_PRODUCTION, TYPE_URI)}{_t('term', 'Herstellung', DE)}"
+    f"{_t('term', 'Production', EN)}</lido:eventType>"
+)
+_RECORD_TYPE = (
+    f"<lido:recordType>{_t('conceptID', T_ITEM, TYPE_URI)}{_t('term', 'Einzelobjekt', DE)}</lido:recordType>"
+)
+
+
+def _concept(tag: str, term: str, uri: str = "", attrs: str = "") -> str:
+    concept_id = _t("conceptID", uri, TYPE_URI) if uri else ""
+    return f"<lido:{tag}{attrs}>{concept_id}{_t('term', term, DE)}</lido:{tag}>"
+
+
+def _appellation(tag: str, text: str, lang: str = "") -> str:
+    return f"<lido:{tag}>{_t('appellationValue', text, lang)}</lido:{tag}>"
+
+
+def _rights(tag: str, uri: str) -> str:
+    return (
+        f"<lido:{tag}><lido:rightsType>{_t('conceptID', uri, TYPE_URI)}"
+        f"{_t('term', RIGHTS_LABEL.get(uri, uri))}</lido:rightsType></lido:{tag}>"
     )
-
-
-def _sub(parent: _El, tag: str, text: str | None = None, **attrs: str) -> _El:
-    out = parent.out
-    if out.stack and out.stack[-1] is not parent:
-        out.close_to(parent)
-    a = _attrs(attrs) if attrs else ""
-    el = _El(out, tag)
-    if text is not None:
-        out.parts.append(f"<lido:{tag}{a}>{_esc(text)}</lido:{tag}>")
-    else:
-        out.parts.append(f"<lido:{tag}{a}>")
-        out.stack.append(el)
-    return el
-
-
-def _concept(parent: _El, tag: str, term: str, uri: str = "", lang: str = "de", **attrs: str) -> _El:
-    el = _sub(parent, tag, **attrs)
-    if uri:
-        _sub(el, "conceptID", uri, type=T_URI)
-    _sub(el, "term", term, lang=lang)
-    return el
-
-
-def _appellation(parent: _El, tag: str, text: str, lang: str | None = None) -> _El:
-    el = _sub(parent, tag)
-    if lang:
-        _sub(el, "appellationValue", text, lang=lang)
-    else:
-        _sub(el, "appellationValue", text)
-    return el
-
-
-def _rights(parent: _El, tag: str, uri: str) -> None:
-    wrap = _sub(parent, tag)
-    rt = _sub(wrap, "rightsType")
-    _sub(rt, "conceptID", uri, type=T_URI)
-    _sub(rt, "term", RIGHTS_LABEL.get(uri, uri))
 
 
 def lido_record(obj: HeritageObject, ctx: Context) -> etree._Element:
@@ -177,128 +142,144 @@ def lido_record(obj: HeritageObject, ctx: Context) -> etree._Element:
 
 
 def lido_bytes(obj: HeritageObject, ctx: Context) -> bytes:
-    """The lido:lido record of one object as UTF-8 XML (no declaration)."""
-    out = _Out()
-    out.parts.append(f'<lido:lido xmlns:lido="{LIDO_NS}">')
-    root = _El(out, "lido")
-    out.stack.append(root)
-    _sub(root, "lidoRecID", f"{ctx.record_source_id or 'rathaus'}/{obj.public_id}", type=T_LOCAL)
+    """The lido:lido record of one object as UTF-8 XML (no declaration).
+
+    Written as text in document order, element by element (no tree): about ten times faster than
+    building an lxml tree, which matters for OAI-PMH (2,000 records/s); lido-v1.0.xsd validates the
+    result in the tests."""
     object_url = ctx.object_url(obj)
-    _sub(root, "objectPublishedID", object_url, type=T_URI)
-    desc = _sub(root, "descriptiveMetadata", lang="de")
-    cls = _sub(desc, "objectClassificationWrap")
-    wt = _sub(_sub(cls, "objectWorkTypeWrap"), "objectWorkType")
-    _sub(wt, "term", TYPE_DE.get(obj.object_type, obj.object_type), lang="de")
-    _sub(wt, "term", TYPE_EN.get(obj.object_type, obj.object_type), lang="en")
-    ident = _sub(desc, "objectIdentificationWrap")
-    titles = _sub(ident, "titleWrap")
-    ts = _sub(titles, "titleSet")
-    _sub(ts, "appellationValue", obj.title_de, lang="de", pref="preferred")
+    institution = obj.institution or ctx.institution
+    p: list[str] = [
+        f'<lido:lido xmlns:lido="{LIDO_NS}">',
+        _t("lidoRecID", f"{ctx.record_source_id or 'rathaus'}/{obj.public_id}", TYPE_LOCAL),
+        _t("objectPublishedID", object_url, TYPE_URI),
+        f"<lido:descriptiveMetadata{DE}><lido:objectClassificationWrap><lido:objectWorkTypeWrap>"
+        f"<lido:objectWorkType>{_t('term', TYPE_DE.get(obj.object_type, obj.object_type), DE)}"
+        f"{_t('term', TYPE_EN.get(obj.object_type, obj.object_type), EN)}</lido:objectWorkType>"
+        "</lido:objectWorkTypeWrap></lido:objectClassificationWrap>",
+        "<lido:objectIdentificationWrap><lido:titleWrap><lido:titleSet>",
+        _t("appellationValue", obj.title_de, DE + _a("pref", "preferred")),
+        "</lido:titleSet>",
+    ]
     if obj.title_en:
-        ts_en = _sub(titles, "titleSet")
-        _sub(ts_en, "appellationValue", obj.title_en, lang="en", pref="alternate")
-    repo = _sub(_sub(ident, "repositoryWrap"), "repositorySet", type=T_CURRENT_REPO)
-    name = _sub(repo, "repositoryName")
+        title_en = _t("appellationValue", obj.title_en, EN + _a("pref", "alternate"))
+        p.append(f"<lido:titleSet>{title_en}</lido:titleSet>")
+    p.append(f"</lido:titleWrap><lido:repositoryWrap><lido:repositorySet{_a('type', T_CURRENT_REPO)}>")
+    p.append("<lido:repositoryName>")
     if obj.institution_isil:
-        _sub(name, "legalBodyID", obj.institution_isil, type=T_LOCAL)
-    _appellation(name, "legalBodyName", obj.institution or ctx.institution)
-    _sub(repo, "workID", obj.inventory_number, type=T_INVENTORY)
+        p.append(_t("legalBodyID", obj.institution_isil, TYPE_LOCAL))
+    p.append(_appellation("legalBodyName", institution))
+    p.append("</lido:repositoryName>")
+    p.append(_t("workID", obj.inventory_number, _a("type", T_INVENTORY)))
+    p.append("</lido:repositorySet></lido:repositoryWrap>")
     if obj.description or obj.provenance:
-        dw = _sub(ident, "objectDescriptionWrap")
+        p.append("<lido:objectDescriptionWrap>")
         if obj.description:
-            _sub(_sub(dw, "objectDescriptionSet"), "descriptiveNoteValue", obj.description, lang="de")
+            p.append(
+                f"<lido:objectDescriptionSet>{_t('descriptiveNoteValue', obj.description, DE)}"
+                "</lido:objectDescriptionSet>"
+            )
         if obj.provenance:
-            ps = _sub(dw, "objectDescriptionSet", type="provenance")
-            _sub(ps, "descriptiveNoteValue", obj.provenance, lang="de")
+            p.append(
+                f"<lido:objectDescriptionSet{_a('type', 'provenance')}>"
+                f"{_t('descriptiveNoteValue', obj.provenance, DE)}</lido:objectDescriptionSet>"
+            )
+        p.append("</lido:objectDescriptionWrap>")
     if obj.dimensions:
-        ms = _sub(_sub(ident, "objectMeasurementsWrap"), "objectMeasurementsSet")
         display = "; ".join(
-            " ".join(p for p in (d.get("type"), d.get("value"), d.get("unit")) if p) for d in obj.dimensions
+            " ".join(x for x in (d.get("type"), d.get("value"), d.get("unit")) if x) for d in obj.dimensions
         )
-        _sub(ms, "displayObjectMeasurements", display, lang="de")
-        om = _sub(ms, "objectMeasurements")
+        p.append("<lido:objectMeasurementsWrap><lido:objectMeasurementsSet>")
+        p.append(_t("displayObjectMeasurements", display, DE))
+        p.append("<lido:objectMeasurements>")
         for d in obj.dimensions:
-            mset = _sub(om, "measurementsSet")
-            _sub(mset, "measurementType", d.get("type") or "Maß", lang="de")
-            _sub(mset, "measurementUnit", d.get("unit") or "-")
-            _sub(mset, "measurementValue", d.get("value") or "")
+            p.append(
+                f"<lido:measurementsSet>{_t('measurementType', d.get('type') or 'Maß', DE)}"
+                f"{_t('measurementUnit', d.get('unit') or '-')}{_t('measurementValue', d.get('value') or '')}"
+                "</lido:measurementsSet>"
+            )
+        p.append("</lido:objectMeasurements></lido:objectMeasurementsSet></lido:objectMeasurementsWrap>")
+    p.append("</lido:objectIdentificationWrap>")
     if obj.actors or obj.dating or obj.places or obj.materials or obj.techniques:
-        ev = _sub(_sub(_sub(desc, "eventWrap"), "eventSet"), "event")
-        et = _sub(ev, "eventType")
-        _sub(et, "conceptID", T_PRODUCTION, type=T_URI)
-        _sub(et, "term", "Herstellung", lang="de")
-        _sub(et, "term", "Production", lang="en")
+        p.append("<lido:eventWrap><lido:eventSet><lido:event>")
+        p.append(_PRODUCTION)
         for a in obj.actors or []:
-            air = _sub(_sub(ev, "eventActor"), "actorInRole")
-            actor = _sub(air, "actor")
+            p.append("<lido:eventActor><lido:actorInRole><lido:actor>")
             if a.get("gnd"):
-                _sub(actor, "actorID", a["gnd"], type=T_URI)
-            _appellation(actor, "nameActorSet", a["name"])
+                p.append(_t("actorID", a["gnd"], TYPE_URI))
+            p.append(_appellation("nameActorSet", a["name"]))
+            p.append("</lido:actor>")
             if a.get("role"):
-                _sub(_sub(air, "roleActor"), "term", a["role"], lang="de")
+                p.append(f"<lido:roleActor>{_t('term', a['role'], DE)}</lido:roleActor>")
+            p.append("</lido:actorInRole></lido:eventActor>")
         if obj.dating:
-            ed = _sub(ev, "eventDate")
-            _sub(ed, "displayDate", obj.dating, lang="de")
+            p.append(f"<lido:eventDate>{_t('displayDate', obj.dating, DE)}")
             if obj.date_earliest is not None or obj.date_latest is not None:
-                d = _sub(ed, "date")
                 lo = obj.date_earliest if obj.date_earliest is not None else obj.date_latest
                 hi = obj.date_latest if obj.date_latest is not None else obj.date_earliest
-                _sub(d, "earliestDate", _year(lo))
-                _sub(d, "latestDate", _year(hi))
-        for p in obj.places or []:
-            place = _sub(_sub(ev, "eventPlace"), "place")
-            if p.get("uri"):
-                _sub(place, "placeID", p["uri"], type=T_URI)
-            _appellation(place, "namePlaceSet", p["label"])
+                p.append(
+                    f"<lido:date>{_t('earliestDate', _year(lo))}{_t('latestDate', _year(hi))}</lido:date>"
+                )
+            p.append("</lido:eventDate>")
+        for pl in obj.places or []:
+            place_id = _t("placeID", pl["uri"], TYPE_URI) if pl.get("uri") else ""
+            p.append(
+                f"<lido:eventPlace><lido:place>{place_id}{_appellation('namePlaceSet', pl['label'])}"
+                "</lido:place></lido:eventPlace>"
+            )
         if obj.materials or obj.techniques:
-            mt = _sub(_sub(ev, "eventMaterialsTech"), "materialsTech")
+            p.append("<lido:eventMaterialsTech><lido:materialsTech>")
             for kind, items in ((T_MATERIAL, obj.materials), (T_TECHNIQUE, obj.techniques)):
                 for t in items or []:
-                    _concept(mt, "termMaterialsTech", t["label"], t.get("uri", ""), type=kind)
+                    p.append(_concept("termMaterialsTech", t["label"], t.get("uri", ""), _a("type", kind)))
+            p.append("</lido:materialsTech></lido:eventMaterialsTech>")
+        p.append("</lido:event></lido:eventSet></lido:eventWrap>")
     if obj.subjects or ctx.collections:
-        rel = _sub(desc, "objectRelationWrap")
+        p.append("<lido:objectRelationWrap>")
         if obj.subjects:
-            sw = _sub(rel, "subjectWrap")
-            for s in obj.subjects:
-                subj = _sub(_sub(sw, "subjectSet"), "subject")
-                _concept(subj, "subjectConcept", s["label"], s.get("uri", ""))
+            p.append("<lido:subjectWrap>")
+            for sub in obj.subjects:
+                concept = _concept("subjectConcept", sub["label"], sub.get("uri", ""))
+                p.append(f"<lido:subjectSet><lido:subject>{concept}</lido:subject></lido:subjectSet>")
+            p.append("</lido:subjectWrap>")
         if ctx.collections:
-            rw = _sub(rel, "relatedWorksWrap")
+            p.append("<lido:relatedWorksWrap>")
             for c in ctx.collections:
-                rws = _sub(rw, "relatedWorkSet")
-                rwork = _sub(rws, "relatedWork")
-                _sub(rwork, "displayObject", c.title_de, lang="de")
-                o = _sub(rwork, "object")
-                _sub(o, "objectWebResource", ctx.collection_url(c))
-                _sub(o, "objectID", c.set_spec, type=T_LOCAL)
-                _sub(_sub(rws, "relatedWorkRelType"), "term", "ist Teil von", lang="de")
-    admin = _sub(root, "administrativeMetadata", lang="de")
-    rw = _sub(admin, "recordWrap")
-    _sub(rw, "recordID", obj.public_id, type=T_LOCAL)
-    rt = _sub(rw, "recordType")
-    _sub(rt, "conceptID", T_ITEM, type=T_URI)
-    _sub(rt, "term", "Einzelobjekt", lang="de")
-    src = _sub(rw, "recordSource")
-    _appellation(src, "legalBodyName", obj.institution or ctx.institution)
-    _rights(rw, "recordRights", obj.metadata_rights)
-    info = _sub(rw, "recordInfoSet", type=T_INFO_LINK)
-    _sub(info, "recordInfoLink", object_url)
-    _sub(info, "recordMetadataDate", obj.datestamp.strftime("%Y-%m-%dT%H:%M:%SZ"))
+                p.append(
+                    f"<lido:relatedWorkSet><lido:relatedWork>{_t('displayObject', c.title_de, DE)}"
+                    f"<lido:object>{_t('objectWebResource', ctx.collection_url(c))}"
+                    f"{_t('objectID', c.set_spec, TYPE_LOCAL)}</lido:object></lido:relatedWork>"
+                    f"<lido:relatedWorkRelType>{_t('term', 'ist Teil von', DE)}</lido:relatedWorkRelType>"
+                    "</lido:relatedWorkSet>"
+                )
+            p.append("</lido:relatedWorksWrap>")
+        p.append("</lido:objectRelationWrap>")
+    p.append("</lido:descriptiveMetadata>")
+    p.append(f"<lido:administrativeMetadata{DE}><lido:recordWrap>")
+    p.append(_t("recordID", obj.public_id, TYPE_LOCAL))
+    p.append(_RECORD_TYPE)
+    p.append(f"<lido:recordSource>{_appellation('legalBodyName', institution)}</lido:recordSource>")
+    p.append(_rights("recordRights", obj.metadata_rights))
+    p.append(
+        f"<lido:recordInfoSet{_a('type', T_INFO_LINK)}>{_t('recordInfoLink', object_url)}"
+        f"{_t('recordMetadataDate', obj.datestamp.strftime('%Y-%m-%dT%H:%M:%SZ'))}</lido:recordInfoSet>"
+    )
+    p.append("</lido:recordWrap>")
     if ctx.images:
-        res = _sub(admin, "resourceWrap")
+        p.append("<lido:resourceWrap>")
         for n, image in enumerate(ctx.images, start=1):
-            rs = _sub(res, "resourceSet", sortorder=str(n))
-            rep = _sub(rs, "resourceRepresentation", type=T_IMAGE_MASTER)
-            _sub(
-                rep,
-                "linkResource",
-                f"{ctx.base}/iiif/{image.image_id}/full/max/0/default.jpg",
-                formatResource="image/jpeg",
+            link = _t("linkResource", f"{ctx.base}/iiif/{image.image_id}/full/max/0/default.jpg", JPEG)
+            p.append(
+                f"<lido:resourceSet{_a('sortorder', str(n))}>"
+                f"<lido:resourceRepresentation{_a('type', T_IMAGE_MASTER)}>"
+                f"{link}</lido:resourceRepresentation>"
+                f"<lido:resourceType>{_t('term', 'Bild', DE)}</lido:resourceType>"
+                f"{_t('resourceDescription', image.alt_text, DE)}{_rights('rightsResource', image.rights)}"
+                "</lido:resourceSet>"
             )
-            _sub(_sub(rs, "resourceType"), "term", "Bild", lang="de")
-            _sub(rs, "resourceDescription", image.alt_text, lang="de")
-            _rights(rs, "rightsResource", image.rights)
-    return out.text().encode()
+        p.append("</lido:resourceWrap>")
+    p.append("</lido:administrativeMetadata></lido:lido>")
+    return "".join(p).encode()
 
 
 def _year(value: int | None) -> str:
@@ -316,17 +297,20 @@ def lido_wrap(records: Iterable[etree._Element]) -> etree._Element:
     return wrap
 
 
-def dc_record(obj: HeritageObject, ctx: Context) -> etree._Element:
-    """oai_dc (Simple Dublin Core) of one object."""
-    root = etree.Element(f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI})
-    root.set(f"{{{XSI}}}schemaLocation", f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
+_DC_HEAD = (
+    f'<oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}" xmlns:xsi="{XSI}" '
+    f'xsi:schemaLocation="{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd">'
+)
 
-    def add(tag: str, text: str, lang: str | None = None) -> None:
+
+def dc_bytes(obj: HeritageObject, ctx: Context) -> bytes:
+    """oai_dc (Simple Dublin Core) of one object as UTF-8 XML (no declaration), written as text."""
+    p = [_DC_HEAD]
+
+    def add(tag: str, text: str, lang: str = "") -> None:
         if text:
-            el = etree.SubElement(root, DC + tag)
-            el.text = text
-            if lang:
-                el.set(XML_LANG, lang)
+            attr = f' xml:lang="{lang}"' if lang else ""
+            p.append(f"<dc:{tag}{attr}>{_esc(text)}</dc:{tag}>")
 
     add("title", obj.title_de, "de")
     add("title", obj.title_en, "en")
@@ -343,10 +327,16 @@ def dc_record(obj: HeritageObject, ctx: Context) -> etree._Element:
         add("format", m["label"])
     add("identifier", ctx.object_url(obj))
     add("identifier", obj.inventory_number)
-    for p in obj.places or []:
-        add("coverage", p["label"])
+    for pl in obj.places or []:
+        add("coverage", pl["label"])
     add("rights", obj.image_rights)
-    return root
+    p.append("</oai_dc:dc>")
+    return "".join(p).encode()
+
+
+def dc_record(obj: HeritageObject, ctx: Context) -> etree._Element:
+    """oai_dc of one object as an element."""
+    return etree.fromstring(dc_bytes(obj, ctx))
 
 
 def _is_creator(role: str) -> bool:

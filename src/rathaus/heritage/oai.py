@@ -335,7 +335,7 @@ def _metadata(
     if prefix == "lido":
         records.append(lido.lido_bytes(obj, ctx))
     else:
-        records.append(etree.tostring(lido.dc_record(obj, ctx), encoding="UTF-8"))
+        records.append(lido.dc_bytes(obj, ctx))
 
 
 def _object_specs(obj: HeritageObject, extras: PageExtras) -> list[str]:
@@ -495,7 +495,11 @@ def list_headers(repo: Repo, params: dict[str, str]) -> bytes:
     if st.total is None:
         st.total = objs.count() + tombs.count()
     if st.after_stamp is not None:
-        after = Q(datestamp__gt=st.after_stamp) | Q(datestamp=st.after_stamp, public_id__gt=st.after_id)
+        # The ">=" is redundant for the result but lets the index range start at the last page's
+        # datestamp: without it every page scans from the beginning (slower the deeper the harvest).
+        after = Q(datestamp__gte=st.after_stamp) & (
+            Q(datestamp__gt=st.after_stamp) | Q(datestamp=st.after_stamp, public_id__gt=st.after_id)
+        )
         objs, tombs = objs.filter(after), tombs.filter(after)
     objs = objs.order_by("datestamp", "public_id")
     tombs = tombs.order_by("datestamp", "public_id")
