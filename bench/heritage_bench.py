@@ -2,8 +2,9 @@
 
 1. faceted search over N published objects (default 100,000, bulk-created with realistic facets):
    median and p95 server time in-process (Django test client) of random facet/full-text queries,
-   and the number of queries per search (constant); then the first search after a change, which
-   rebuilds the in-memory facet index, the build alone and the index's size;
+   and the number of queries per search (constant); then the first search after a change (the
+   previous in-memory facet index answers while it is rebuilt), the time until the search shows
+   the change, the build alone and the index's size;
 2. OAI-PMH ListRecords throughput (records per second of server time) following resumption
    tokens, oai_dc and lido;
 3. tiling throughput in megapixels/s of one synthetic image: pyvips (pyramidal TIFF + IIIF 3 tiles,
@@ -216,9 +217,11 @@ def print_facet_plan() -> None:
             print("\n".join(r[0] for r in cur.fetchall()))
 
 
-def bench_rebuild(rounds: int = 3) -> tuple[float, float, float]:
-    """After a change (version raised): the first search, which rebuilds the index, in seconds;
-    the build alone; and the resident size of the index in MiB."""
+def bench_rebuild(rounds: int = 3) -> tuple[float, float, float, float]:
+    """After a change (version raised): the first search (the previous index answers while a
+    background thread rebuilds, as the index of 100,000 objects takes longer than
+    SYNC_REBUILD_SECONDS), the time until the search shows the change, the build alone (seconds)
+    and the size of the index in MiB."""
     from django.test import Client
 
     from rathaus.core.tenancy.models import Municipality
@@ -226,18 +229,20 @@ def bench_rebuild(rounds: int = 3) -> tuple[float, float, float]:
 
     muni = Municipality.objects.get(slug="bench")
     client = Client(HTTP_HOST=HOST)
-    first, build = [], []
+    first, caught_up, build = [], [], []
     for _ in range(rounds):
         search_index.mark_changed(muni.pk)
         t = time.perf_counter()
         client.get("/sammlung/?typ=painting")
         first.append(time.perf_counter() - t)
+        search_index.wait_for_rebuilds()
+        caught_up.append(time.perf_counter() - t)
         t = time.perf_counter()
         index = search_index.FacetIndex.build(muni.pk, -1, queries.SORTS["titel"])
         build.append(time.perf_counter() - t)
     arrays = [v for v in vars(index).values() if hasattr(v, "nbytes")]
     size = sum(a.nbytes for a in arrays) + index.texts.estimated_size()
-    return statistics.median(first), statistics.median(build), size / 2**20
+    return statistics.median(first), statistics.median(caught_up), statistics.median(build), size / 2**20
 
 
 def bench_oai(args: argparse.Namespace, prefix: str) -> float:
@@ -343,7 +348,7 @@ def run(args: argparse.Namespace) -> int:
     call_command("migrate", verbosity=0)
     _muni, seed_s = seed(args)
     median, p95, nq = bench_search(args)
-    first_after_change, build_s, index_mib = bench_rebuild()
+    first_after_change, caught_up, build_s, index_mib = bench_rebuild()
     dc_rate = bench_oai(args, "oai_dc")
     lido_rate = bench_oai(args, "lido")
     tiling = bench_tiling(args)
@@ -354,7 +359,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"| faceted search, median | {median:.1f} ms | – |")
     print(f"| faceted search, p95 ({args.requests} requests) | {p95:.1f} ms | < 100 ms |")
     print(f"| queries per search (max) | {nq} | constant |")
-    print(f"| first search after a change (index rebuild) | {first_after_change:.2f} s | – |")
+    print(
+        f"| first search after a change (previous index answers) | {first_after_change * 1000:.0f} ms | – |"
+    )
+    print(f"| search shows the change after (background rebuild) | {caught_up:.2f} s | – |")
     print(f"| facet index build alone | {build_s:.2f} s | – |")
     print(f"| facet index size per process | {index_mib:.0f} MiB | – |")
     print(f"| OAI-PMH ListRecords oai_dc | {dc_rate:,.0f} records/s | >= 2,000 |")

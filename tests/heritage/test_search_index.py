@@ -308,3 +308,33 @@ def test_unfiltered_counts_need_no_recount(mixed_catalogue):
     published = HeritageObject.objects.filter(municipality=mixed_catalogue, status=Status.PUBLISHED)
     types = dict(published.values_list("object_type").annotate(n=Count("pk")))
     assert {index.terms[t][1]: int(index.all_counts[t]) for t in index.facet_terms[FacetKind.TYPE]} == types
+
+
+@pytest.mark.django_db(transaction=True)
+def test_slow_rebuilds_run_in_the_background(muni_a, monkeypatch):
+    """Large collections: the previous index answers at once while one thread rebuilds."""
+    monkeypatch.setattr(search_index, "SYNC_REBUILD_SECONDS", -1.0)  # every build counts as slow
+    obj = make_object(muni_a, "G-1", publish=True, title_de="Ratsprotokoll")
+    assert queries.search(muni_a, queries.Params(q="ratsprotokoll")).total == 1  # no index yet: built now
+    services.save_object(muni_a, {**_data(obj), "title_de": "Stadtplan"}, obj=obj)
+    stale = queries.search(muni_a, queries.Params(q="ratsprotokoll"))
+    assert stale.total == 1
+    assert [o.title_de for o in stale.page.object_list] == ["Stadtplan"]  # the page itself is read live
+    search_index.wait_for_rebuilds()
+    assert queries.search(muni_a, queries.Params(q="ratsprotokoll")).total == 0
+    assert queries.search(muni_a, queries.Params(q="stadtplan")).total == 1
+    assert search_index._REBUILDING == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_background_rebuild_keeps_the_old_index(muni_a, monkeypatch, caplog):
+    monkeypatch.setattr(search_index, "SYNC_REBUILD_SECONDS", -1.0)
+    make_object(muni_a, "H-1", publish=True)
+    queries.search(muni_a, queries.Params())
+    monkeypatch.setattr(search_index.FacetIndex, "_build", classmethod(lambda *a: 1 / 0))
+    search_index.mark_changed(muni_a.pk)
+    assert queries.search(muni_a, queries.Params()).total == 1
+    search_index.wait_for_rebuilds()
+    assert "rebuilding the facet index" in caplog.text
+    assert queries.search(muni_a, queries.Params()).total == 1  # still answering (and retrying)
+    search_index.wait_for_rebuilds()

@@ -14,13 +14,17 @@ The index is rebuilt from the database when the municipality's ``SearchIndexStat
 differs from the one it was built at. Every write that the public search sees raises that version
 in its own transaction (``mark_changed``), so every process notices a change with its next search:
 one primary-key lookup per search. A rebuild reads the published objects and their facet rows
-(about a second for 100,000 objects, see bench/heritage_bench.py); other sort orders are read
+(0.1 s for a few thousand objects, 2–3 s for 100,000 on a small machine, see
+bench/heritage_bench.py): quick ones happen before the search answers, long ones in a background
+thread while the previous index answers (``index_for``). Other sort orders than the title are read
 lazily, the first time they are asked for.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -29,10 +33,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Aggregate, F, Max, TextField
 
 from .models import FacetKind, FacetValue, HeritageObject, SearchIndexState, Status
+
+logger = logging.getLogger(__name__)
 
 INDEXED_FACETS = [
     FacetKind.TYPE,
@@ -44,6 +50,7 @@ INDEXED_FACETS = [
     FacetKind.MATERIAL,
 ]
 MAX_MUNICIPALITIES = 8  # indexes kept per process (least recently used ones are dropped)
+SYNC_REBUILD_SECONDS = 0.5  # a stale index whose build took longer is rebuilt in the background
 
 
 class _IdList(Aggregate):
@@ -104,6 +111,7 @@ class FacetIndex:
     facet_terms: dict[str, np.ndarray] = field(default_factory=dict)  # term ids per facet kind
     value_rank: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     orders: dict[str, np.ndarray] = field(default_factory=dict)
+    build_seconds: float = 0.0
 
     @property
     def size(self) -> int:
@@ -114,8 +122,11 @@ class FacetIndex:
     @classmethod
     def build(cls, municipality_id: int, version: int, title_order: Iterable[Any]) -> FacetIndex:
         """Read the published objects and their facet rows (in one snapshot where possible)."""
+        started = time.perf_counter()
         with _snapshot():
-            return cls._build(municipality_id, version, title_order)
+            index = cls._build(municipality_id, version, title_order)
+        index.build_seconds = time.perf_counter() - started
+        return index
 
     @classmethod
     def _build(cls, municipality_id: int, version: int, title_order: Iterable[Any]) -> FacetIndex:
@@ -293,29 +304,82 @@ def _term_groups_postgresql(municipality_id: int) -> list[tuple[str, str, str, n
     return [(t[0], t[1], t[3], ids[bounds[i] : bounds[i + 1]]) for i, t in enumerate(terms)]
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.Lock()  # guards the dictionaries below (held only for moments)
+_BUILD_LOCK = threading.Lock()  # one foreground build at a time per process
 _INDEXES: OrderedDict[int, FacetIndex] = OrderedDict()
+_REBUILDING: dict[int, threading.Thread] = {}
 
 
 def index_for(municipality_id: int, title_order: Iterable[Any]) -> FacetIndex:
-    """The current index of a municipality (built or rebuilt when its version moved on)."""
+    """The current index of a municipality.
+
+    Without an index, or when the last build was quick, a stale index is rebuilt before the search
+    answers. When the last build took longer than ``SYNC_REBUILD_SECONDS`` (very large
+    collections), the stale index answers while one background thread rebuilds — the search is then
+    behind a change by the time of one build (near-real-time search, as in search engines)."""
     version = current_version(municipality_id)
     index = _INDEXES.get(municipality_id)
-    if index is None or index.version != version:
-        with _LOCK:
+    if index is not None and index.version != version and index.build_seconds > SYNC_REBUILD_SECONDS:
+        _rebuild_in_background(municipality_id, version, tuple(title_order))
+    elif index is None or index.version != version:
+        with _BUILD_LOCK:
             index = _INDEXES.get(municipality_id)
             if index is None or index.version != version:
                 index = FacetIndex.build(municipality_id, version, title_order)
-                _INDEXES[municipality_id] = index
+                _store(index)
     with _LOCK:
         if municipality_id in _INDEXES:
             _INDEXES.move_to_end(municipality_id)
+    return index
+
+
+def _store(index: FacetIndex) -> None:
+    with _LOCK:
+        current = _INDEXES.get(index.municipality_id)
+        if current is None or current.version <= index.version:
+            _INDEXES[index.municipality_id] = index
+        _INDEXES.move_to_end(index.municipality_id)
         while len(_INDEXES) > MAX_MUNICIPALITIES:
             _INDEXES.popitem(last=False)
-    return index
+
+
+def _rebuild_in_background(municipality_id: int, version: int, title_order: tuple[Any, ...]) -> None:
+    with _LOCK:
+        running = _REBUILDING.get(municipality_id)
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(
+            target=_background_build,
+            args=(municipality_id, version, title_order),
+            name=f"heritage-index-{municipality_id}",
+            daemon=True,
+        )
+        _REBUILDING[municipality_id] = thread
+    thread.start()
+
+
+def _background_build(municipality_id: int, version: int, title_order: tuple[Any, ...]) -> None:
+    try:
+        _store(FacetIndex.build(municipality_id, version, title_order))
+    except Exception:  # the stale index keeps answering; the next search tries again
+        logger.exception("rebuilding the facet index of municipality %s failed", municipality_id)
+    finally:
+        connections.close_all()  # this thread's connections only
+        with _LOCK:
+            if _REBUILDING.get(municipality_id) is threading.current_thread():
+                del _REBUILDING[municipality_id]
+
+
+def wait_for_rebuilds(timeout: float = 60) -> None:
+    """Wait until the background rebuilds of this process are done (tests, benchmarks)."""
+    with _LOCK:
+        threads = list(_REBUILDING.values())
+    for thread in threads:
+        thread.join(timeout)
 
 
 def clear() -> None:
     """Forget every index of this process (tests; the next search rebuilds)."""
+    wait_for_rebuilds()
     with _LOCK:
         _INDEXES.clear()
