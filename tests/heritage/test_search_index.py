@@ -338,3 +338,15 @@ def test_a_failed_background_rebuild_keeps_the_old_index(muni_a, monkeypatch, ca
     assert "rebuilding the facet index" in caplog.text
     assert queries.search(muni_a, queries.Params()).total == 1  # still answering (and retrying)
     search_index.wait_for_rebuilds()
+
+
+def test_a_lower_version_after_a_restore_is_taken(muni_a):
+    """A database restored from a backup can carry a lower version than the process has seen."""
+    make_object(muni_a, "K-1", publish=True, title_de="Ratsprotokoll")
+    for _ in range(3):
+        search_index.mark_changed(muni_a.pk)
+    assert queries.search(muni_a, queries.Params(q="ratsprotokoll")).total == 1
+    HeritageObject.objects.filter(inventory_number="K-1").update(search_text="stadtplan")
+    SearchIndexState.objects.filter(municipality=muni_a).update(version=1)
+    assert queries.search(muni_a, queries.Params(q="stadtplan")).total == 1
+    assert search_index._INDEXES[muni_a.pk].version == 1

@@ -334,10 +334,10 @@ def index_for(municipality_id: int, title_order: Iterable[Any]) -> FacetIndex:
 
 
 def _store(index: FacetIndex) -> None:
+    # Always the latest build: should an older background build finish after a newer one, the next
+    # search sees the version differ and rebuilds (versions can also go down, after a restore).
     with _LOCK:
-        current = _INDEXES.get(index.municipality_id)
-        if current is None or current.version <= index.version:
-            _INDEXES[index.municipality_id] = index
+        _INDEXES[index.municipality_id] = index
         _INDEXES.move_to_end(index.municipality_id)
         while len(_INDEXES) > MAX_MUNICIPALITIES:
             _INDEXES.popitem(last=False)
