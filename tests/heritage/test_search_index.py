@@ -191,7 +191,16 @@ def test_versions_count_every_change(muni_a):
     search_index.mark_changed(muni_a.pk)
     search_index.mark_changed(muni_a.pk)
     assert search_index.current_version(muni_a.pk) == 2
-    make_object(muni_a, "V-9", publish=True)  # save + two transitions
+    obj = make_object(muni_a, "V-9")  # a draft: not in the public search, no rebuild
+    services.transition(obj, Status.REVIEW)
+    assert search_index.current_version(muni_a.pk) == 2
+    services.transition(obj, Status.PUBLISHED)
+    assert search_index.current_version(muni_a.pk) == 3
+    services.save_object(muni_a, {**_data(obj), "title_de": "Neu"}, obj=obj)
+    assert search_index.current_version(muni_a.pk) == 4
+    services.transition(obj, Status.DRAFT)
+    assert search_index.current_version(muni_a.pk) == 5
+    services.save_object(muni_a, {**_data(obj), "title_de": "Entwurf"}, obj=obj)
     assert search_index.current_version(muni_a.pk) == 5
 
 

@@ -240,7 +240,8 @@ def _refresh_derived(obj: HeritageObject) -> None:
     from . import search_provider
 
     search_provider.index_object(obj)
-    search_index.mark_changed(obj.municipality_id)
+    if obj.is_published:  # drafts are not in the public search: their edits need no rebuild
+        search_index.mark_changed(obj.municipality_id)
 
 
 def _set_specs(obj: HeritageObject) -> str:
@@ -335,7 +336,8 @@ def transition(
         from . import search_provider
 
         search_provider.index_object(obj)
-        search_index.mark_changed(obj.municipality_id)
+        if was_published or obj.is_published:
+            search_index.mark_changed(obj.municipality_id)
         audit.record(
             "heritage.object.status",
             request=request,
@@ -530,8 +532,10 @@ def tile(image: ObjectImage) -> ObjectImage:
         ObjectImage.objects.filter(pk=image.pk).update(
             width=width, height=height, status=ImageStatus.READY, error=""
         )
-        HeritageObject.objects.filter(pk=image.object_id).update(has_image=True, datestamp=timezone.now())
-        search_index.mark_changed(image.municipality_id)
+        updated = HeritageObject.objects.filter(pk=image.object_id)
+        updated.update(has_image=True, datestamp=timezone.now())
+        if updated.filter(status=Status.PUBLISHED).exists():
+            search_index.mark_changed(image.municipality_id)
     image.refresh_from_db()
     return image
 
@@ -546,5 +550,6 @@ def delete_image(image: ObjectImage, *, request: HttpRequest | None = None, acto
         image.delete()
         has = obj.images.filter(status=ImageStatus.READY).exists()
         HeritageObject.objects.filter(pk=obj.pk).update(has_image=has, datestamp=timezone.now())
-        search_index.mark_changed(muni_id)
+        if obj.is_published:
+            search_index.mark_changed(muni_id)
         transaction.on_commit(lambda: media.remove_image_files(muni_id, image_id))
