@@ -7,13 +7,16 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
-# Development defaults for the targets that serve the demo; tests run with production defaults.
-DEV_ENV := RATHAUS_DEBUG=$${RATHAUS_DEBUG:-1}
-export RATHAUS_ALLOW_DEV_SECRET ?= 1
+# A development checkout: var/development.env (RATHAUS_DEBUG=1 and a random secret key, written once
+# by `make install`) lets every documented manage.py command run without exported variables; the
+# settings never read it when RATHAUS_SECRET_KEY is set or under pytest (see docs/configuration.md).
+DEV_ENV_FILE := var/development.env
+# Links in mails of `make run` carry the development server's port.
+DEV_ENV := RATHAUS_PUBLIC_PORT=$${RATHAUS_PUBLIC_PORT:-$(PORT)}
 
-.PHONY: install install-python install-node translations migrate demo run worker test lint typecheck pytest bench clean
+.PHONY: install install-python install-node dev-env translations migrate demo run worker test lint typecheck pytest bench clean
 
-install: install-python install-node translations
+install: install-python install-node dev-env translations
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +28,19 @@ install-python: $(UV)
 install-node:
 	npm ci --no-audit --no-fund --loglevel=error
 
-translations: install-python
+# Written once; `make clean` removes it with var/. Never copy it to a production server.
+dev-env: $(DEV_ENV_FILE)
+
+$(DEV_ENV_FILE):
+	@mkdir -p var
+	@umask 077 && { \
+	  echo "# Written by make for development in this checkout. Never used in production (docs/configuration.md)."; \
+	  echo "RATHAUS_DEBUG=1"; \
+	  echo "RATHAUS_SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	} > $@
+	@echo "$@ geschrieben / written"
+
+translations: install-python dev-env
 	$(MANAGE) compile_translations
 
 migrate: install
@@ -60,7 +75,7 @@ lint: install-python
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 
-typecheck: install-python
+typecheck: install-python dev-env
 	$(VENV)/bin/mypy
 
 pytest: install

@@ -172,6 +172,7 @@ def server_env(data_dir: Path) -> dict[str, str]:
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]),
             "PYTHONDONTWRITEBYTECODE": "1",
             "RATHAUS_DEBUG": "0",
+            "RATHAUS_DEMO": "1",
             "RATHAUS_SECRET_KEY": secrets.token_urlsafe(50),
             "RATHAUS_HTTPS": "0",
             "RATHAUS_DATA_DIR": str(data_dir),

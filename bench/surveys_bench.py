@@ -379,6 +379,7 @@ def main() -> int:
                     "DATABASE_URL": f"sqlite:///{path}",
                     "DJANGO_SETTINGS_MODULE": "rathaus.settings",
                     "RATHAUS_DEBUG": "0",
+                    "RATHAUS_DEMO": "1",
                     "RATHAUS_SECRET_KEY": secrets.token_urlsafe(50),
                     "RATHAUS_HTTPS": "0",
                     "RATHAUS_MANIFEST_STATIC": "0",

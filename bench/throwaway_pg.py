@@ -34,6 +34,7 @@ def run_in_throwaway_database(name: str, host: str, run: Callable[[], int]) -> i
                 "DATABASE_URL": urlunsplit(urlsplit(base_url)._replace(path=f"/{db_name}")),
                 "DJANGO_SETTINGS_MODULE": "rathaus.settings",
                 "RATHAUS_DEBUG": "0",
+                "RATHAUS_DEMO": "1",
                 "RATHAUS_SECRET_KEY": secrets.token_urlsafe(50),
                 "RATHAUS_HTTPS": "0",
                 "RATHAUS_MANIFEST_STATIC": "0",

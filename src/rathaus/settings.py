@@ -31,9 +31,36 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("RATHAUS_DEBUG", False)
 # pytest (>= 8.2) sets PYTEST_VERSION: the suite runs with production defaults except HTTPS.
 TESTING = bool(os.environ.get("PYTEST_VERSION"))
+
+# A development checkout: `make` writes var/development.env (RATHAUS_DEBUG=1 and a random secret
+# key), so that every documented `manage.py` command works without exporting anything. The file is
+# read only when the environment carries no RATHAUS_SECRET_KEY (production always sets one, and a
+# production install never runs `make`), never under pytest (the suite runs with production
+# defaults), and it never overrides a variable that the environment sets.
+DEVELOPMENT_ENV_FILE = Path(os.environ.get("RATHAUS_DEVELOPMENT_ENV_FILE") or PROJECT_DIR / "var" / "development.env")
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+DEVELOPMENT_CHECKOUT = (
+    not TESTING and "RATHAUS_SECRET_KEY" not in os.environ and DEVELOPMENT_ENV_FILE.is_file()
+)
+if DEVELOPMENT_CHECKOUT:
+    for _key, _value in _read_env_file(DEVELOPMENT_ENV_FILE).items():
+        os.environ.setdefault(_key, _value)
+
+DEBUG = env_bool("RATHAUS_DEBUG", False)
 _DEV_SECRET = "dev-insecure-secret-key-change-me-in-production-0123456789abcdefghij"  # noqa: S105
 SECRET_KEY = env(
     "RATHAUS_SECRET_KEY", _DEV_SECRET if DEBUG or TESTING or env("RATHAUS_ALLOW_DEV_SECRET") else ""
@@ -42,8 +69,14 @@ if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(
-        "RATHAUS_SECRET_KEY must be set when RATHAUS_DEBUG is off (see docs/configuration.md)."
+        "RATHAUS_SECRET_KEY must be set when RATHAUS_DEBUG is off (see docs/configuration.md). "
+        "For development, run `make install` in the checkout: it writes var/development.env."
     )
+
+# The demo (load_demo, demo_totp and the demo steps) exists only in development, in the test suite,
+# and where an operator asks for it explicitly (a public demo instance, the benchmark): a production
+# install has no command that creates accounts with the public demo password and TOTP secret.
+DEMO = env_bool("RATHAUS_DEMO", DEBUG or TESTING)
 
 # Host validation happens twice: Django checks ALLOWED_HOSTS, then the tenant middleware
 # resolves the host to a municipality (unknown hosts get a 404 page).
@@ -85,8 +118,9 @@ INSTALLED_APPS = [
     "rathaus.strategy",
     "rathaus.opendata",
     "rathaus.api",
-    "rathaus.demo",
 ]
+if DEMO:
+    INSTALLED_APPS.append("rathaus.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -272,6 +306,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security ---------------------------------------------------------------------------------
 HTTPS = env_bool("RATHAUS_HTTPS", not DEBUG and not TESTING)
+# Links that leave without a request (mails sent by the worker, feeds): the port of the public
+# address when it is not the scheme's default (`make run` sets the development server's port).
+PUBLIC_PORT = env("RATHAUS_PUBLIC_PORT", "")
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True

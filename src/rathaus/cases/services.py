@@ -559,15 +559,13 @@ class _AlreadyDone(Exception):
 def status_url(app: Application, raw_token: str = "") -> str:
     from django.urls import reverse
 
-    from rathaus.core.tenancy.services import primary_host
+    from rathaus.core.tenancy.services import public_url
 
-    host = primary_host(app.municipality)
-    scheme = "http" if host.endswith(("localhost", "testserver")) or host.startswith("127.") else "https"
     if raw_token:
         path = reverse("cases:guest", kwargs={"token": raw_token})
     else:
         path = reverse("cases:detail", kwargs={"pk": app.pk})
-    return f"{scheme}://{host}{path}"
+    return public_url(app.municipality, path)
 
 
 def receipt_pdf(app: Application) -> bytes:

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from rathaus.core.audit import services as audit
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
-from rathaus.core.tenancy.services import primary_host
+from rathaus.core.tenancy.services import public_url
 
 from .models import Event, EventDate, EventStatus, Registration, RegistrationStatus, Tag
 
@@ -475,10 +475,7 @@ SUBJECTS: dict[str, str] = {
 
 
 def absolute_url(municipality: Municipality, path: str, request: Any = None) -> str:
-    if request is not None and getattr(request, "municipality", None) == municipality:
-        return str(request.build_absolute_uri(path))
-    scheme = "https" if getattr(settings, "HTTPS", False) else "http"
-    return f"{scheme}://{primary_host(municipality)}{path}"
+    return public_url(municipality, path, request)
 
 
 def _mail(reg: Registration, kind: str, request: Any) -> None:

@@ -520,9 +520,9 @@ def generate_invitations(
     muni = survey.municipality
     from django.urls import reverse
 
-    from rathaus.core.tenancy.services import primary_host
+    from rathaus.core.tenancy.services import public_url
 
-    link = f"https://{primary_host(muni)}{reverse('surveys:detail', args=[survey.pk])}"
+    link = public_url(muni, reverse("surveys:detail", args=[survey.pk]))
     for email, code in zip(emails, codes[count:], strict=True):
         ctx = {"survey": survey.title, "code": format_code(code), "link": link, "muni": muni.name}
         subject = bilingual_subject(partial(_invitation_subject, ctx))

@@ -66,6 +66,24 @@ def primary_host(municipality: Municipality) -> str:
     return domain.host if domain else "localhost"
 
 
+def public_url(municipality: Municipality, path: str, request: HttpRequest | None = None) -> str:
+    """The absolute address of ``path`` on the municipality's portal, for mails, feeds and documents.
+
+    With a request of the same municipality the request's own scheme, host and port are used;
+    without one (a task, a command) the primary domain with the configured scheme (RATHAUS_HTTPS)
+    and port (RATHAUS_PUBLIC_PORT, set by `make run`), so that links in the demo's mails work.
+    """
+    if request is not None and getattr(request, "municipality", None) == municipality:
+        return str(request.build_absolute_uri(path))
+    scheme = "https" if getattr(settings, "HTTPS", False) else "http"
+    port = str(getattr(settings, "PUBLIC_PORT", "") or "")
+    default_port = "443" if scheme == "https" else "80"
+    authority = primary_host(municipality)
+    if port and port != default_port:
+        authority = f"{authority}:{port}"
+    return f"{scheme}://{authority}{path}"
+
+
 def tenant_object_or_404(model_or_qs: type[M] | models.QuerySet[M], request: HttpRequest, **lookup: Any) -> M:
     """Fetch one object of the request's municipality or raise 404 (never 403: IDs stay unguessable)."""
     municipality = getattr(request, "municipality", None)

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 
+from rathaus.demo.guard import require_demo
 from rathaus.demo.registry import steps
 
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     help = "Load the Zeitz and Musterstadt demo data. Idempotent: a second run changes nothing."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_demo()
         autodiscover_modules("demo")
         for _order, name, fn in steps():
             with transaction.atomic():
