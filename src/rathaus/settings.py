@@ -39,7 +39,9 @@ TESTING = bool(os.environ.get("PYTEST_VERSION"))
 # read only when the environment carries no RATHAUS_SECRET_KEY (production always sets one, and a
 # production install never runs `make`), never under pytest (the suite runs with production
 # defaults), and it never overrides a variable that the environment sets.
-DEVELOPMENT_ENV_FILE = Path(os.environ.get("RATHAUS_DEVELOPMENT_ENV_FILE") or PROJECT_DIR / "var" / "development.env")
+DEVELOPMENT_ENV_FILE = Path(
+    os.environ.get("RATHAUS_DEVELOPMENT_ENV_FILE") or PROJECT_DIR / "var" / "development.env"
+)
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

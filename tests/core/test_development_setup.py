@@ -22,7 +22,10 @@ from rathaus.core.tenancy.services import primary_host, public_url
 from tests.conftest import make_user
 
 REPO = Path(__file__).resolve().parents[2]
-PROBE = "from django.conf import settings; print(settings.DEBUG, settings.DEMO, 'rathaus.demo' in settings.INSTALLED_APPS)"
+PROBE = (
+    "from django.conf import settings; "
+    "print(settings.DEBUG, settings.DEMO, 'rathaus.demo' in settings.INSTALLED_APPS)"
+)
 
 
 def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -38,7 +41,7 @@ def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, str(REPO / "manage.py"), *args],
         cwd=REPO,
         env=env,
@@ -52,7 +55,8 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 def dev_env_file(tmp_path: Path) -> Path:
     path = tmp_path / "development.env"
     path.write_text(
-        "# written by make\nRATHAUS_DEBUG=1\nRATHAUS_SECRET_KEY=test-secret-key-from-the-development-file-0123456789\n"
+        "# written by make\nRATHAUS_DEBUG=1\n"
+        "RATHAUS_SECRET_KEY=test-secret-key-from-the-development-file-0123456789\n"
     )
     return path
 

@@ -24,9 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         require_demo()
         user = User.objects.filter(email=opts["email"].lower()).first()
-        auth = (
-            Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first() if user else None
-        )
+        auth = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first() if user else None
         if auth is None:
             raise CommandError("Kein TOTP für dieses Konto / no TOTP for this account")
         # A real account's second factor is never printed, not even in a demo installation.
