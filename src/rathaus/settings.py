@@ -286,6 +286,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Files browsers ask for at the site root (/favicon.ico), served by whitenoise for every host.
+WHITENOISE_ROOT = BASE_DIR / "public_root"
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 MEDIA_URL = "/media/"
