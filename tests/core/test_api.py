@@ -148,3 +148,79 @@ def test_token_of_b_on_host_of_a_401(muni_a, muni_b, admin_b):
 
 def test_session_login_is_not_a_token(token_a, admin_a):
     assert client_for(HOST_A, admin_a).get("/api/v1/me").status_code == 401
+
+
+# --- exact contract: ranges, NUL characters, component names, the docs page (issue 14, probe 5 and 8) ----
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/notices?offset=9223372036854775808",
+        "/api/v1/notices?offset=-1",
+        "/api/v1/notices?limit=0",
+        "/api/v1/services?offset=9223372036854775808",
+        "/api/v1/services/9223372036854775808",
+        "/api/v1/services/0",
+        "/api/v1/search?q=%00",
+    ],
+)
+def test_out_of_range_or_nul_input_is_422_not_500(muni_a, path):
+    response = client_for(HOST_A).get(path)
+    assert response.status_code == 422, response.content
+    assert "detail" in response.json()
+
+
+def test_nul_in_a_json_body_is_422(muni_a):
+    token = accounts.create_api_token(muni_a, "t", None)[1]
+    response = client_for(HOST_A).post(
+        "/api/v1/services",
+        data=json.dumps({"name": "Hund\u0000", "summary": "x", "themenfeld": "bildung"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 422
+    assert "NUL" in response.json()["errors"][0]["msg"]
+
+
+def test_a_body_that_is_not_json_is_a_documented_400(muni_a):
+    token = accounts.create_api_token(muni_a, "t", None)[1]
+    response = client_for(HOST_A).post(
+        "/api/v1/services",
+        data=b"{kaputt",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Inhalt ist kein gültiges JSON / malformed body"}
+
+
+def test_every_component_name_means_one_schema(client_a):
+    spec = client_a.get("/api/openapi.json").json()
+    events = spec["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"]["application/json"]
+    ref = events["schema"]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert "starts_at" in spec["components"]["schemas"][ref]["properties"]
+    status = spec["paths"]["/api/v1/submissions/{submission_id}/events"]["get"]["responses"]["200"]
+    ref = status["content"]["application/json"]["schema"]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert "timestamp" in spec["components"]["schemas"][ref]["properties"]
+    assert set(spec["components"]["schemas"]["ErrorOut"]["properties"]) == {"detail", "errors"}
+
+
+def test_documented_error_answers(client_a):
+    paths = client_a.get("/api/openapi.json").json()["paths"]
+    assert {"401", "422", "400"} <= set(paths["/api/v1/services"]["post"]["responses"])
+    assert {"404", "422"} <= set(paths["/api/v1/services/{pk}"]["get"]["responses"])
+    assert "401" in paths["/api/v1/me"]["get"]["responses"]
+    # The blank name that the service refuses is refused by the schema too.
+    service_in = client_a.get("/api/openapi.json").json()["components"]["schemas"]["ServiceIn"]
+    assert service_in["properties"]["name"]["minLength"] == 1
+
+
+def test_api_docs_page_is_the_portals_own(client_a):
+    response = client_a.get("/api/docs")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="de"' in html
+    assert "<h1" in html and "API-Dokumentation" in html
+    assert "GET /api/v1/events" in html
+    assert "swagger" not in html.lower()

@@ -31,9 +31,7 @@ def test_no_console_errors_and_the_favicon_is_there(strict_page, site: Site, pat
     failed: list[str] = []
     strict_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     strict_page.on("pageerror", lambda exc: errors.append(str(exc)))
-    strict_page.on(
-        "response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
-    )
+    strict_page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     strict_page.goto(site.a(path))
     strict_page.wait_for_load_state("networkidle")
     assert errors == []

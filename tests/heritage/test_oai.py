@@ -152,6 +152,11 @@ def test_selective_harvesting_by_set_and_date(client_a, repo):
             "badArgument",
         ),
         ({"verb": "ListRecords", "resumptionToken": "kaputt"}, "badResumptionToken"),
+        # Characters XML cannot carry (the probe's NUL gave a 500): badArgument, never echoed.
+        ({"verb": "ListRecords", "resumptionToken": "\x00"}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc\x01"}, "badArgument"),
+        ({"verb": "Identify", "\x00": "1"}, "badArgument"),
+        ({"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": "oai:x:\ufffe"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
         (
             {

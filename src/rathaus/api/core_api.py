@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from rathaus.core.search import services as search
 from rathaus.core.ui.models import Notice
 
 from .auth import ApiTokenAuth
-from .schemas import ClientOut, MunicipalityOut, NoticeOut, SearchHitOut
+from .schemas import BoundedPagination, ClientOut, MunicipalityOut, NoticeOut, SearchHitOut
 
 router = Router(tags=["Plattform"])
 
@@ -21,7 +21,7 @@ def municipality(request: HttpRequest) -> object:
 
 
 @router.get("/notices", response=list[NoticeOut], summary="Veröffentlichte Meldungen")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def notices(request: HttpRequest) -> object:
     return Notice.objects.for_tenant(request).published()
 

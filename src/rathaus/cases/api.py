@@ -23,6 +23,7 @@ from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
 from rathaus.api.auth import ApiTokenAuth
+from rathaus.api.schemas import ErrorOut
 from rathaus.fim import queries as fim_queries
 
 from . import services
@@ -131,15 +132,10 @@ class SubmitOut(Schema):
     status: str
 
 
-class EventOut(Schema):
+class SubmissionEventOut(Schema):
     status: str
     label: str
     timestamp: datetime
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: Any = None
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -295,7 +291,7 @@ def export(request: HttpRequest, submission_id: UUID) -> Any:
 
 @router.get(
     "/{submission_id}/events",
-    response={200: list[EventOut], 404: ErrorOut},
+    response={200: list[SubmissionEventOut], 404: ErrorOut},
     summary="Statusereignisse / status events",
 )
 def events(request: HttpRequest, submission_id: UUID) -> Any:

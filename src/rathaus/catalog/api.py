@@ -7,11 +7,12 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from rathaus.api.auth import ApiTokenAuth
+from rathaus.api.schemas import BoundedPagination, DbId, ErrorOut
 from rathaus.core.accounts.models import Department
 from rathaus.core.tenancy.services import tenant_object_or_404
 
@@ -47,10 +48,15 @@ class ServiceOut(Schema):
     url: str
 
 
+# The constraints of the model and the service layer, stated in the schema so that the API documents
+# exactly what it accepts (a name of blanks is refused, so the schema asks for a visible character).
+_VISIBLE = r"\S"
+
+
 class ServiceIn(Schema):
-    leika: str = ""
-    name: str
-    summary: str
+    leika: str = Field("", pattern=r"^(99\d{12})?$")
+    name: str = Field(min_length=1, max_length=200, pattern=_VISIBLE)
+    summary: str = Field(min_length=1, max_length=400, pattern=_VISIBLE)
     themenfeld: Themenfeld
     lebenslagen: list[str] = []
     synonyms: list[str] = []
@@ -66,8 +72,8 @@ class ServiceIn(Schema):
     contact: str = ""
     opening_hours: str = ""
     online_available: bool = False
-    reifegrad: int = 0
-    online_url: str = ""
+    reifegrad: int = Field(0, ge=0, le=4)
+    online_url: str = Field("", max_length=500)
     is_published: bool = True
 
 
@@ -97,7 +103,7 @@ def _base(request: HttpRequest) -> Any:
 
 
 @router.get("", response=list[ServiceOut], url_name="catalog_services", summary="Veröffentlichte Leistungen")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_services(request: HttpRequest, themenfeld: str = "", leika: str = "") -> Any:
     qs = _base(request).order_by("name", "pk")
     if themenfeld:
@@ -107,8 +113,13 @@ def list_services(request: HttpRequest, themenfeld: str = "", leika: str = "") -
     return [_out(request, s) for s in qs]
 
 
-@router.get("/{pk}", response=ServiceOut, url_name="catalog_service", summary="Eine veröffentlichte Leistung")
-def get_service(request: HttpRequest, pk: int) -> Any:
+@router.get(
+    "/{pk}",
+    response={200: ServiceOut, 404: ErrorOut},
+    url_name="catalog_service",
+    summary="Eine veröffentlichte Leistung",
+)
+def get_service(request: HttpRequest, pk: DbId) -> Any:
     return _out(request, tenant_object_or_404(_base(request), request, pk=pk))
 
 
@@ -169,8 +180,12 @@ def create_service(request: HttpRequest, data: ServiceIn) -> Any:
 
 
 @router.put(
-    "/{pk}", response=ServiceOut, auth=ApiTokenAuth(), url_name="catalog_service", summary="Leistung ändern"
+    "/{pk}",
+    response={200: ServiceOut, 404: ErrorOut},
+    auth=ApiTokenAuth(),
+    url_name="catalog_service",
+    summary="Leistung ändern",
 )
-def update_service(request: HttpRequest, pk: int, data: ServiceIn) -> Any:
+def update_service(request: HttpRequest, pk: DbId, data: ServiceIn) -> Any:
     service = tenant_object_or_404(Service, request, pk=pk)
     return _out(request, _apply(request, service, data))

@@ -143,8 +143,17 @@ def _serialise(root: etree._Element, records: list[bytes] | None = None) -> byte
 # --- Dispatcher --------------------------------------------------------------------------------
 
 
+# Characters XML 1.0 cannot carry: an argument with one can be neither echoed nor named in a message.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def handle(repo: Repo, query: dict[str, list[str]]) -> tuple[bytes, int]:
     """The OAI-PMH response for the request arguments (each name → its list of values)."""
+    if any(
+        _NOT_XML.search(name) or any(_NOT_XML.search(v) for v in values) for name, values in query.items()
+    ):
+        error = OaiError("badArgument", "an argument contains characters that XML does not allow")
+        return error_response(repo, {}, [error]), 200
     params = {k: v[0] for k, v in query.items() if v}
     try:
         verb_values = query.get("verb", [])
