@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import AXE_JS, CHROMIUM, Site
+from tests.e2e.conftest import AXE_JS, CHROMIUM, Site, assert_accessible
 
 pytestmark = pytest.mark.e2e
 
-PAGES = ["/", "/leistungen/", "/veranstaltungen/", "/suche/?q=Test", "/konto/login/"]
+PAGES = ["/", "/leistungen/", "/veranstaltungen/", "/suche/?q=Test", "/konto/login/", "/api/docs"]
 
 
 @pytest.fixture
@@ -53,3 +53,11 @@ def test_all_content_sits_in_landmarks(page, site: Site, path: str):
         }"""
     )
     assert violations == []
+
+
+def test_api_docs_are_accessible(page, site: Site):
+    page.goto(site.a("/api/docs"))
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert page.locator("h1").inner_text() == "API-Dokumentation"
+    assert page.locator("h3", has_text="GET /api/v1/events").count() == 1
+    assert_accessible(page)
