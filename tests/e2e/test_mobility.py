@@ -21,7 +21,7 @@ def demo_feed(site: Site, settings, tmp_path):
     settings.MOBILITY_DATA_DIR = tmp_path / "mobility"
     with tempfile.TemporaryDirectory() as tmp:
         demo.write_feed(Path(tmp), date(2026, 1, 1), date(2027, 12, 31))
-        return services.import_feed(site.muni_a, Path(tmp), demo.FEED_NAME, is_demo=True)
+        return services.import_feed(site.muni_a, Path(tmp), demo.FEED_NAME, is_demo=True, publish=True)
 
 
 def test_map_page_with_table_and_filters(page, site: Site, demo_feed):

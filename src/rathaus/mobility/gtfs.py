@@ -65,6 +65,7 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     start_date: date | None = None
     end_date: date | None = None
+    agencies: list[str] = field(default_factory=list)
 
     def error(self, file: str, line: int | None, message: str, total: int = 1) -> None:
         self.error_count += total
@@ -89,6 +90,7 @@ class Report:
             "counts": self.counts,
             "start_date": self.start_date.isoformat() if self.start_date else None,
             "end_date": self.end_date.isoformat() if self.end_date else None,
+            "agencies": self.agencies,
         }
 
 
@@ -238,6 +240,7 @@ def _import(folder: Path, out: Path, report: Report) -> None:
         )
     if not report.ok:
         return
+    _agencies(folder / "agency.txt", report)
     frames: dict[str, pl.LazyFrame] = {}
     for name in (
         "stops.txt",
@@ -271,6 +274,19 @@ def _import(folder: Path, out: Path, report: Report) -> None:
             _stop_times(folder / "stop_times.txt", frames["stop_times.txt"], trips, stops, out, report)
     except pl.exceptions.PolarsError as exc:
         report.error("", None, f"Feed nicht lesbar: {exc}")
+
+
+def _agencies(path: Path, report: Report) -> None:
+    """Names of the agencies (for the plausibility report; agency.txt is not validated further)."""
+    try:
+        lf = _scan(path)
+        if "agency_name" not in lf.collect_schema().names():
+            return
+        names = lf.select(pl.col("agency_name").str.strip_chars()).head(1000).collect()["agency_name"]
+    except pl.exceptions.PolarsError:
+        return
+    report.agencies = [n for n in names.drop_nulls().unique(maintain_order=True).to_list() if n]
+    report.counts["agencies"] = len(report.agencies)
 
 
 def _duplicates(df: pl.DataFrame, key: str, file: str, report: Report) -> None:
