@@ -47,6 +47,21 @@ def tile_url() -> str:
     return str(getattr(settings, "MOBILITY_TILE_URL", "") or "")
 
 
+UNSAFE_ORIGIN_CHARS = frozenset("{}'\" ;,")
+
+
+def tile_origin(url: str) -> str:
+    """The CSP source of a tile URL template: scheme and host (``{s}`` subdomains → ``*``), or ""
+    for anything that is not an absolute http(s) URL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    host = parts.netloc.replace("{s}", "*")
+    if parts.scheme not in ("http", "https") or not host or any(c in host for c in UNSAFE_ORIGIN_CHARS):
+        return ""
+    return f"{parts.scheme}://{host}"
+
+
 def _hhmm(seconds: int | None) -> str:
     if seconds is None:
         return "–"
@@ -172,7 +187,13 @@ def index(request: HttpRequest) -> HttpResponse:
             }
         )
     context["has_feed"] = queries.current_feed(muni) is not None
-    return render(request, "mobility/index.html", context)
+    response = render(request, "mobility/index.html", context)
+    origin = tile_origin(tile_url())
+    if origin:
+        # Only this page loads tiles: allow the configured tile server here (django-csp merges it
+        # into img-src of the settings' policy).
+        response._csp_update = {"img-src": [origin]}  # type: ignore[attr-defined]
+    return response
 
 
 def _query(form: WindowForm) -> str:
