@@ -36,6 +36,41 @@ def data_dir() -> Path:
     return Path(getattr(settings, "MOBILITY_DATA_DIR", "") or default)
 
 
+def zip_limits() -> gtfs.ZipLimits:
+    """Zip-bomb limits from the settings (docs/mobility.md, "Limits")."""
+    default = gtfs.ZipLimits()
+    return gtfs.ZipLimits(
+        max_total_bytes=int(getattr(settings, "MOBILITY_MAX_UNZIPPED_BYTES", default.max_total_bytes)),
+        max_ratio=int(getattr(settings, "MOBILITY_MAX_ZIP_RATIO", default.max_ratio)),
+        max_members=int(getattr(settings, "MOBILITY_MAX_ZIP_MEMBERS", default.max_members)),
+    )
+
+
+def upload_dir() -> Path:
+    """Private folder for uploads being imported (``*.tmp`` files, removed when stale)."""
+    path = data_dir() / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cleanup_stale(max_age_hours: float | None = None) -> list[Path]:
+    """Remove work folders and files of killed imports older than ``max_age_hours`` (default
+    settings.MOBILITY_STALE_HOURS): ``*.partial``/``*.tmp`` below every municipality's ``feeds``
+    and ``grids`` folder and in the upload folder. Called before every feed import and by
+    ``manage.py mobility_cleanup``."""
+    hours = float(getattr(settings, "MOBILITY_STALE_HOURS", 6) if max_age_hours is None else max_age_hours)
+    root = data_dir()
+    folders = [root / "uploads"]
+    if root.is_dir():
+        for muni_dir in root.iterdir():
+            if muni_dir.is_dir():
+                folders += [muni_dir / "feeds", muni_dir / "grids"]
+    removed: list[Path] = []
+    for folder in folders:
+        removed += gtfs.remove_stale(folder, hours)
+    return removed
+
+
 def feed_path(feed: FeedVersion) -> Path:
     return data_dir() / str(feed.municipality_id) / "feeds" / str(feed.uid)
 
@@ -79,7 +114,8 @@ def import_feed(
     feed.uid = uuid.uuid4()
     dest = feed_path(feed)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    report = gtfs.import_feed(source, dest)  # raises gtfs.FeedError; nothing left behind then
+    cleanup_stale()
+    report = gtfs.import_feed(source, dest, zip_limits())  # raises gtfs.FeedError; nothing left behind
     try:
         with transaction.atomic():
             feed.start_date, feed.end_date = report.start_date, report.end_date

@@ -406,7 +406,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=".zip") as tmp:
+        with tempfile.NamedTemporaryFile(suffix=".zip.tmp", dir=services.upload_dir()) as tmp:
             for chunk in upload.chunks():
                 tmp.write(chunk)
             tmp.flush()
