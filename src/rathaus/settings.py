@@ -390,3 +390,9 @@ MOBILITY_DATA_DIR = Path(env("RATHAUS_MOBILITY_DIR", str(DATA_DIR / "mobility"))
 # Map background tiles (empty: no tiles, the map draws on a plain background).
 MOBILITY_TILE_URL = env("RATHAUS_MAP_TILE_URL", "")
 MOBILITY_TILE_ATTRIBUTION = env("RATHAUS_MAP_TILE_ATTRIBUTION", "")
+# Zip-bomb limits of the GTFS import: unpacked size of all .txt members, expansion ratio of one
+# member, entries of the archive; work folders of killed imports older than this are removed.
+MOBILITY_MAX_UNZIPPED_BYTES = int(env("RATHAUS_MOBILITY_MAX_UNZIPPED_MB", "1024")) * 1024 * 1024
+MOBILITY_MAX_ZIP_RATIO = int(env("RATHAUS_MOBILITY_MAX_ZIP_RATIO", "200"))
+MOBILITY_MAX_ZIP_MEMBERS = int(env("RATHAUS_MOBILITY_MAX_ZIP_MEMBERS", "500"))
+MOBILITY_STALE_HOURS = float(env("RATHAUS_MOBILITY_STALE_HOURS", "6"))

@@ -21,7 +21,7 @@ def demo_feed(site: Site, settings, tmp_path):
     settings.MOBILITY_DATA_DIR = tmp_path / "mobility"
     with tempfile.TemporaryDirectory() as tmp:
         demo.write_feed(Path(tmp), date(2026, 1, 1), date(2027, 12, 31))
-        return services.import_feed(site.muni_a, Path(tmp), demo.FEED_NAME, is_demo=True)
+        return services.import_feed(site.muni_a, Path(tmp), demo.FEED_NAME, is_demo=True, publish=True)
 
 
 def test_map_page_with_table_and_filters(page, site: Site, demo_feed):
@@ -64,4 +64,32 @@ def test_staff_page_is_accessible(page, site: Site, demo_feed):
     assert_accessible(page)
     page.get_by_role("link", name=demo.FEED_NAME).click()
     assert demo.FEED_NAME in page.get_by_role("heading", level=1).inner_text()
+    assert_accessible(page)
+
+
+def test_window_form_errors_span_the_whole_form(page, site: Site, demo_feed):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site.a(f"/mobilitaet/?tagestyp=werktag&von=20:00&bis=06:00&fahrplan={demo_feed.pk}"))
+    assert_not_error_page(page)
+    summary = page.locator("form.rh-filter [data-error-summary]")
+    assert "Das Ende muss nach dem Beginn liegen." in summary.inner_text()
+    form_box = page.locator("form.rh-filter").bounding_box()
+    box = summary.bounding_box()
+    assert form_box and box
+    # Before the fix the summary was squeezed into one grid column (about a quarter of the width).
+    assert box["width"] > 0.9 * form_box["width"]
+    assert_accessible(page)
+
+
+def test_map_draws_the_offline_base_layer(page, site: Site, demo_feed):
+    from rathaus.mobility.models import District, MunicipalityArea
+
+    MunicipalityArea.objects.create(municipality=site.muni_a, polygon=demo.ZEITZ_OUTLINE)
+    for name, ring in demo.DISTRICTS.items():
+        District.objects.create(municipality=site.muni_a, name=name, polygon=ring)
+    page.goto(site.a("/mobilitaet/"))
+    page.wait_for_selector("#mobility-map .mobility-district-label")
+    labels = page.locator("#mobility-map .mobility-district-label").all_inner_texts()
+    assert sorted(labels) == sorted(demo.DISTRICTS)
+    assert page.locator("#mobility-map.mobility-map--plain").count() == 1
     assert_accessible(page)

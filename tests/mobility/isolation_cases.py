@@ -23,7 +23,9 @@ def seed_mobility(t: Tenant) -> None:
     b = simple_feed()
     b.rows["stops.txt"][0][1] = t.marker("MOB-STOP")
     with tempfile.TemporaryDirectory() as tmp:
-        feed = services.import_feed(t.municipality, b.write(Path(tmp) / "f"), t.marker("MOB-FEED"))
+        feed = services.import_feed(
+            t.municipality, b.write(Path(tmp) / "f"), t.marker("MOB-FEED"), publish=True
+        )
         grid_csv = Path(tmp) / "g.csv"
         grid_csv.write_text("x,y,count\n4470000,3105000,12\n")
         grid = services.import_grid(t.municipality, grid_csv, t.marker("MOB-GRID"))
@@ -43,6 +45,7 @@ def nothing(t: Tenant, obj: Any) -> dict[str, Any]:
 
 isolation.object_url("mobility:feed_detail", "mobility.feed", shows=["MOB-FEED"])
 isolation.object_url("mobility:feed_delete", "mobility.feed", get=False, post=nothing)
+isolation.object_url("mobility:feed_publish", "mobility.feed", get=False, post=nothing)
 isolation.object_url("mobility:grid_delete", "mobility.grid", get=False, post=nothing)
 isolation.object_url("mobility:district_delete", "mobility.district", get=False, post=nothing)
 

@@ -25,7 +25,7 @@ QUERY = {"tagestyp": "datum", "datum": "2026-03-10", "von": "06:00", "bis": "20:
 
 @pytest.fixture
 def feed(muni_a, tmp_path):
-    return services.import_feed(muni_a, simple_feed().write(tmp_path / "f"), "Fahrplan 2026")
+    return services.import_feed(muni_a, simple_feed().write(tmp_path / "f"), "Fahrplan 2026", publish=True)
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_invalid_filter_is_a_form_error_not_a_500(client_a, feed):
 
 
 def test_other_municipalitys_feed_is_not_selectable(client_a, feed, muni_b, tmp_path):
-    other = services.import_feed(muni_b, simple_feed().write(tmp_path / "g"), "Fremd")
+    other = services.import_feed(muni_b, simple_feed().write(tmp_path / "g"), "Fremd", publish=True)
     r = client_a.get(reverse("mobility:stops_geojson"), q(other))
     assert r.status_code == 400
     assert "Fremd" not in client_a.get(reverse("mobility:index")).content.decode()
@@ -144,7 +144,7 @@ def test_missing_parquet_files_give_a_message_not_a_500(client_a, feed):
 def test_compare_two_versions(client_a, feed, muni_a, tmp_path):
     b = simple_feed()
     b.rows["stop_times.txt"] = [r for r in b.rows["stop_times.txt"] if not r[0].startswith("B1-1-")]
-    newer = services.import_feed(muni_a, b.write(tmp_path / "g"), "Fahrplan 2027")
+    newer = services.import_feed(muni_a, b.write(tmp_path / "g"), "Fahrplan 2027", publish=True)
     params = {f"a-{k}": v for k, v in q(feed).items()} | {f"b-{k}": v for k, v in q(newer).items()}
     html = client_a.get(reverse("mobility:compare"), params).content.decode()
     assert "-84" in html

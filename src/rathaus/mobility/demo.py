@@ -20,7 +20,7 @@ from rathaus.core.tenancy.models import Municipality
 from rathaus.demo.registry import demo_step
 
 from . import services
-from .models import District, FeedVersion, PopulationGrid
+from .models import District, FeedVersion, MunicipalityArea, PopulationGrid
 
 FEED_NAME = "Demo-Fahrplan Zeitz"
 GRID_NAME = "Bevölkerung Zeitz (1-km-Raster)"
@@ -129,6 +129,29 @@ DISTRICTS = {
     "Zeitz-Ost": [[12.155, 51.038], [12.185, 51.038], [12.185, 51.058], [12.155, 51.058]],
     "Aue": [[12.110, 51.058], [12.150, 51.058], [12.150, 51.075], [12.110, 51.075]],
 }
+
+# Outline of the town of Zeitz with its incorporated villages (Theißen, Geußnitz, Kayna …), drawn by
+# hand for the demo from the positions of the places: approximate, not the official boundary.
+ZEITZ_OUTLINE = [
+    [12.075, 51.105],
+    [12.110, 51.112],
+    [12.145, 51.100],
+    [12.160, 51.085],
+    [12.165, 51.065],
+    [12.195, 51.050],
+    [12.225, 51.030],
+    [12.235, 51.005],
+    [12.215, 50.985],
+    [12.185, 50.980],
+    [12.150, 50.995],
+    [12.115, 51.000],
+    [12.080, 51.010],
+    [12.055, 51.025],
+    [12.045, 51.045],
+    [12.085, 51.068],
+    [12.060, 51.090],
+]
+OUTLINE_SOURCE = "Demo: von Hand gezeichneter, ungefährer Umring (keine amtliche Gemeindegrenze)"
 
 
 def _hms(minutes: int) -> str:
@@ -255,11 +278,17 @@ def mobility_demo(command: Any) -> None:
     muni = Municipality.objects.filter(slug="zeitz").first()
     if muni is None:
         return
+    # Area and Ortsteile first: the plausibility check of the feed import uses them.
+    MunicipalityArea.objects.get_or_create(
+        municipality=muni, defaults={"polygon": ZEITZ_OUTLINE, "source": OUTLINE_SOURCE}
+    )
+    for name, ring in DISTRICTS.items():
+        District.objects.get_or_create(municipality=muni, name=name, defaults={"polygon": ring})
     if not FeedVersion.objects.for_tenant(muni).filter(name=FEED_NAME).exists():
         today = timezone.localdate()
         with tempfile.TemporaryDirectory() as tmp:
             write_feed(Path(tmp), date(today.year, 1, 1), date(today.year + 1, 12, 31))
-            services.import_feed(muni, Path(tmp), FEED_NAME, is_demo=True, source_name="demo")
+            services.import_feed(muni, Path(tmp), FEED_NAME, is_demo=True, source_name="demo", publish=True)
     if not PopulationGrid.objects.for_tenant(muni).exists():
         zensus = (
             Path(settings.RATHAUS_TESTDATA) / "population" / "zensus2011_1km" / "continuous_Einwohner.parquet"
@@ -275,5 +304,3 @@ def mobility_demo(command: Any) -> None:
                     source_text="Synthetische Demodaten, keine amtliche Statistik",
                     is_synthetic=True,
                 )
-    for name, ring in DISTRICTS.items():
-        District.objects.get_or_create(municipality=muni, name=name, defaults={"polygon": ring})

@@ -42,9 +42,9 @@ class WindowForm(forms.Form):
 
     def __init__(self, municipality: Municipality, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        qs = queries.feeds(municipality)
+        qs = queries.public_feeds(municipality)  # drafts are never offered publicly
         self.fields["fahrplan"].queryset = qs  # type: ignore[attr-defined]
-        first = qs.first()
+        first = queries.current_feed(municipality)
         if first is not None:
             self.fields["fahrplan"].initial = first.pk
 
@@ -138,6 +138,26 @@ class DistrictForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("GeoJSON-Polygon oder Liste von [Länge, Breite]-Paaren in WGS84."),
     )
+
+    def clean_polygon(self) -> str:
+        text: str = self.cleaned_data["polygon"]
+        try:
+            services.parse_polygon(text)
+        except services.MobilityError as err:
+            raise forms.ValidationError(err.message) from None
+        return text
+
+
+class AreaForm(forms.Form):
+    polygon = forms.CharField(
+        label=_("Umring des Gemeindegebiets (GeoJSON)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "GeoJSON-Polygon oder Liste von [Länge, Breite]-Paaren in WGS84; dient als Grundkarte "
+            "und zur Plausibilitätsprüfung hochgeladener Fahrpläne."
+        ),
+    )
+    source = forms.CharField(label=_("Quelle / Namensnennung"), max_length=500, required=False)
 
     def clean_polygon(self) -> str:
         text: str = self.cleaned_data["polygon"]

@@ -11,8 +11,8 @@ the CSV, joined to integer indexes and sunk to Parquet in one streaming pass.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,7 +42,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 WEEKDAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_EXAMPLES = 20  # examples reported per kind of problem (the total is reported too)
-MAX_UNZIPPED_BYTES = 4 * 1024**3  # zip-bomb guard
+MAX_UNZIPPED_BYTES = 1024**3  # zip-bomb guard (default of settings.MOBILITY_MAX_UNZIPPED_BYTES)
 FEED_FILES = ("stops", "routes", "trips", "stop_times", "calendar", "calendar_dates")
 
 
@@ -65,6 +65,7 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     start_date: date | None = None
     end_date: date | None = None
+    agencies: list[str] = field(default_factory=list)
 
     def error(self, file: str, line: int | None, message: str, total: int = 1) -> None:
         self.error_count += total
@@ -89,6 +90,7 @@ class Report:
             "counts": self.counts,
             "start_date": self.start_date.isoformat() if self.start_date else None,
             "end_date": self.end_date.isoformat() if self.end_date else None,
+            "agencies": self.agencies,
         }
 
 
@@ -176,51 +178,188 @@ def _examples(df: pl.DataFrame, file: str, message: str, report: Report, *, warn
         add(file, row.get("_line"), message.format(**row), total if i == 0 else 0)
 
 
-def extract(source: Path, into: Path) -> Path:
-    """A directory with the feed's .txt files: ``source`` itself or the extracted zip."""
+@dataclass(frozen=True)
+class ZipLimits:
+    """Guards against zip bombs (docs/mobility.md, "Limits"). The sizes in a zip header are not
+    trusted: every member is read as a stream and its bytes are counted while they are written."""
+
+    max_total_bytes: int = MAX_UNZIPPED_BYTES  # all extracted .txt members together
+    max_ratio: int = 200  # uncompressed / compressed bytes of one member
+    ratio_grace_bytes: int = 8 * 1024 * 1024  # the ratio is checked once a member is this large
+    max_members: int = 500  # entries of the archive (directories and other files included)
+
+
+class ZipRefused(ValueError):
+    """The archive is refused before or while unpacking; ``message`` says why (German / English)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+CHUNK = 1024 * 1024
+
+
+def _unsafe_name(name: str) -> bool:
+    """Absolute paths, drive letters, backslashes, NUL and ``..`` components."""
+    if (
+        not name
+        or "\x00" in name
+        or "\\" in name
+        or name.startswith("/")
+        or (len(name) > 1 and name[1] == ":")
+    ):
+        return True
+    return any(part == ".." for part in name.split("/"))
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:,.0f} MB".replace(",", ".")
+
+
+def extract(source: Path, into: Path, limits: ZipLimits | None = None) -> Path:
+    """A directory with the feed's .txt files: ``source`` itself or the extracted zip.
+
+    Only ``*.txt`` members are written, flattened into ``into`` (feeds inside a sub-folder work).
+    Refused with ZipRefused: too many entries, a name with ``..``/an absolute path, two members of
+    the same name, more than ``max_total_bytes`` unpacked, a member that expands more than
+    ``max_ratio`` times or yields more bytes than its header declares. What was written stays in
+    ``into``; the caller removes that folder.
+    """
+    limits = limits or ZipLimits()
     if source.is_dir():
         return source
     if not zipfile.is_zipfile(source):
         raise ValueError("not a zip file")
     with zipfile.ZipFile(source) as zf:
-        members = [m for m in zf.infolist() if not m.is_dir() and m.filename.lower().endswith(".txt")]
-        if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-            raise ValueError("zip too large when unpacked")
-        for m in members:
-            name = Path(m.filename).name  # flatten: no path traversal, feeds in a sub-folder work
+        infos = zf.infolist()
+        if len(infos) > limits.max_members:
+            raise ZipRefused(
+                f"Das ZIP-Archiv enthält {len(infos)} Einträge, erlaubt sind höchstens "
+                f"{limits.max_members}. / "
+                f"The zip archive has {len(infos)} entries, at most {limits.max_members} are allowed."
+            )
+        members: list[tuple[zipfile.ZipInfo, str]] = []
+        seen: set[str] = set()
+        for m in infos:
+            if _unsafe_name(m.filename):
+                raise ZipRefused(
+                    f"Unzulässiger Dateiname im ZIP-Archiv: {m.filename!r} (absoluter Pfad oder „..“). / "
+                    f"Unsafe file name in the zip archive: {m.filename!r} (absolute path or '..')."
+                )
+            if m.is_dir() or not m.filename.lower().endswith(".txt"):
+                continue
+            name = m.filename.rsplit("/", 1)[-1]
+            if name in seen:
+                raise ZipRefused(
+                    f"Die Datei {name} steht mehrfach im ZIP-Archiv. / "
+                    f"{name} occurs more than once in the zip."
+                )
+            seen.add(name)
+            members.append((m, name))
+        limit_text = (
+            f"Das ZIP-Archiv ist entpackt größer als {_mb(limits.max_total_bytes)} (erlaubt). / "
+            f"The zip archive unpacks to more than the allowed {_mb(limits.max_total_bytes)}."
+        )
+        if sum(m.file_size for m, _name in members) > limits.max_total_bytes:
+            raise ZipRefused(limit_text)  # early answer; the counting below is the real guard
+        total = 0
+        for m, name in members:
+            written = 0
             with zf.open(m) as src, open(into / name, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1024 * 1024)
+                while chunk := src.read(CHUNK):
+                    written += len(chunk)
+                    total += len(chunk)
+                    if total > limits.max_total_bytes:
+                        raise ZipRefused(limit_text)
+                    if written > m.file_size:
+                        raise ZipRefused(
+                            f"{name}: mehr Daten als im ZIP-Kopf angegeben – Archiv beschädigt "
+                            f"oder manipuliert. / {name}: more data than its zip header declares - "
+                            "archive damaged or manipulated."
+                        )
+                    if written > limits.ratio_grace_bytes and written > limits.max_ratio * max(
+                        m.compress_size, 1
+                    ):
+                        raise ZipRefused(
+                            f"{name} ist mehr als {limits.max_ratio}-fach komprimiert (ZIP-Bombe?). / "
+                            f"{name} is compressed more than {limits.max_ratio} times (zip bomb?)."
+                        )
+                    dst.write(chunk)
     return into
 
 
 # --- Import ----------------------------------------------------------------------------------------
 
 
-def import_feed(source: Path, dest: Path) -> Report:
+def import_feed(source: Path, dest: Path, limits: ZipLimits | None = None) -> Report:
     """Validate the feed at ``source`` (zip or directory) and write it to ``dest`` (must not exist).
 
     On any error nothing is left at ``dest`` and FeedError is raised. The caller moves ``dest`` into
-    place (it is written as a whole, then renamed).
+    place (it is written as a whole, then renamed). Work folders of this job sit next to ``dest``
+    (``<uid>.tmp`` for the unpacked zip, ``<uid>.partial`` for the Parquet files being written) and
+    are removed in ``finally``; what a killed process leaves behind is removed by
+    ``remove_stale`` (next import, ``manage.py mobility_cleanup``).
     """
     report = Report()
-    with tempfile.TemporaryDirectory(prefix="gtfs-") as tmp:
+    work = dest.with_name(dest.name + TMP_SUFFIX)
+    staging = dest.with_name(dest.name + PARTIAL_SUFFIX)
+    try:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
         try:
-            folder = extract(Path(source), Path(tmp))
-        except (ValueError, zipfile.BadZipFile, OSError):
-            report.error("", None, "Die Datei ist kein gültiges ZIP-Archiv eines GTFS-Feeds.")
+            folder = extract(Path(source), work, limits)
+        except ZipRefused as exc:
+            report.error("", None, exc.message)
             raise FeedError(report) from None
-        staging = dest.with_name(dest.name + ".partial")
+        except (ValueError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, OSError):
+            report.error(
+                "",
+                None,
+                "Die Datei ist kein gültiges ZIP-Archiv eines GTFS-Feeds (oder sie ist beschädigt). / "
+                "The file is not a valid (or an undamaged) zip archive of a GTFS feed.",
+            )
+            raise FeedError(report) from None
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        try:
-            _import(folder, staging, report)
-            if not report.ok:
-                raise FeedError(report)
-            staging.rename(dest)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        _import(folder, staging, report)
+        if not report.ok:
+            raise FeedError(report)
+        staging.rename(dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+TMP_SUFFIX = ".tmp"
+PARTIAL_SUFFIX = ".partial"
+
+
+def remove_stale(folder: Path, max_age_hours: float, now: float | None = None) -> list[Path]:
+    """Remove ``*.partial`` and ``*.tmp`` entries (folders or files) in ``folder`` older than
+    ``max_age_hours`` (modification time): leftovers of imports that were killed. Younger ones may
+    belong to an import that is still running and are kept. Returns what was removed."""
+    import time
+
+    if not folder.is_dir():
+        return []
+    limit = (time.time() if now is None else now) - max_age_hours * 3600
+    removed = []
+    for entry in folder.iterdir():
+        if not entry.name.endswith((TMP_SUFFIX, PARTIAL_SUFFIX)):
+            continue
+        try:
+            if entry.lstat().st_mtime >= limit:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(entry)
+    return removed
 
 
 def _import(folder: Path, out: Path, report: Report) -> None:
@@ -238,6 +377,7 @@ def _import(folder: Path, out: Path, report: Report) -> None:
         )
     if not report.ok:
         return
+    _agencies(folder / "agency.txt", report)
     frames: dict[str, pl.LazyFrame] = {}
     for name in (
         "stops.txt",
@@ -271,6 +411,19 @@ def _import(folder: Path, out: Path, report: Report) -> None:
             _stop_times(folder / "stop_times.txt", frames["stop_times.txt"], trips, stops, out, report)
     except pl.exceptions.PolarsError as exc:
         report.error("", None, f"Feed nicht lesbar: {exc}")
+
+
+def _agencies(path: Path, report: Report) -> None:
+    """Names of the agencies (for the plausibility report; agency.txt is not validated further)."""
+    try:
+        lf = _scan(path)
+        if "agency_name" not in lf.collect_schema().names():
+            return
+        names = lf.select(pl.col("agency_name").str.strip_chars()).head(1000).collect()["agency_name"]
+    except pl.exceptions.PolarsError:
+        return
+    report.agencies = [n for n in names.drop_nulls().unique(maintain_order=True).to_list() if n]
+    report.counts["agencies"] = len(report.agencies)
 
 
 def _duplicates(df: pl.DataFrame, key: str, file: str, report: Report) -> None:

@@ -17,6 +17,18 @@ from django.utils.translation import gettext_lazy as _
 from rathaus.core.tenancy.models import TenantOwned
 
 
+class FeedState(models.TextChoices):
+    """Draft after the import (only staff see it), published (the public default, at most one per
+    municipality), archived (published before, replaced by a newer one; still selectable publicly)."""
+
+    DRAFT = "draft", _("Entwurf")
+    PUBLISHED = "published", _("Veröffentlicht")
+    ARCHIVED = "archived", _("Archiviert")
+
+
+PUBLIC_STATES = (FeedState.PUBLISHED, FeedState.ARCHIVED)
+
+
 class FeedVersion(TenantOwned):
     """One imported GTFS feed (Fahrplanstand), named and dated."""
 
@@ -35,12 +47,22 @@ class FeedVersion(TenantOwned):
     stop_time_count = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True)
     is_demo = models.BooleanField(_("Demodaten"), default=False)
+    state = models.CharField(_("Status"), max_length=10, choices=FeedState.choices, default=FeedState.DRAFT)
+    published_at = models.DateTimeField(_("Veröffentlicht am"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("Fahrplanstand")
         verbose_name_plural = _("Fahrplanstände")
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "name"], name="mobility_feed_unique_name")
+            models.UniqueConstraint(fields=["municipality", "name"], name="mobility_feed_unique_name"),
+            models.UniqueConstraint(
+                fields=["municipality"],
+                condition=models.Q(state="published"),
+                name="mobility_feed_one_published",
+            ),
         ]
         indexes = [models.Index(fields=["municipality", "-imported_at"], name="mobility_feed_recent")]
 
@@ -69,6 +91,22 @@ class PopulationGrid(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MunicipalityArea(TenantOwned):
+    """The outline of the municipality (Gemeindegebiet) in WGS84 ([lon, lat] pairs): the offline
+    base map and the plausibility check of uploaded feeds (are the stops inside?)."""
+
+    polygon = models.JSONField(_("Umring"), default=list)
+    source = models.CharField(_("Quelle"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Gemeindegebiet")
+        verbose_name_plural = _("Gemeindegebiete")
+        constraints = [models.UniqueConstraint(fields=["municipality"], name="mobility_area_one")]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
 
 
 class District(TenantOwned):

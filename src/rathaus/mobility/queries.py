@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.core.cache import cache
+from django.db.models import Case, F, When
 from django.utils import timezone
 
 from rathaus.core.tenancy.models import Municipality
 
 from . import analysis, services
-from .models import District, FeedVersion, PopulationGrid
+from .models import PUBLIC_STATES, District, FeedState, FeedVersion, PopulationGrid
 
 DAY_TYPES = ("werktag", "samstag", "sonntag")
 DEFAULT_FROM = 6 * 3600  # ARE reference window: 06:00–20:00
@@ -23,11 +24,27 @@ CACHE_SECONDS = 600
 
 
 def feeds(municipality: Municipality) -> Any:
+    """Every version, drafts included (staff pages only)."""
     return FeedVersion.objects.for_tenant(municipality).order_by("-imported_at", "-id")
 
 
+def public_feeds(municipality: Municipality) -> Any:
+    """The versions the public pages may show: the published one first, then the archived ones
+    (published before). Drafts never appear publicly."""
+    return (
+        FeedVersion.objects.for_tenant(municipality)
+        .filter(state__in=PUBLIC_STATES)
+        .order_by(
+            Case(When(state=FeedState.PUBLISHED, then=0), default=1),
+            F("published_at").desc(nulls_last=True),
+            "-id",
+        )
+    )
+
+
 def current_feed(municipality: Municipality) -> FeedVersion | None:
-    return feeds(municipality).first()
+    """The published version: default of every public page and the source of the indicators."""
+    return FeedVersion.objects.for_tenant(municipality).filter(state=FeedState.PUBLISHED).first()
 
 
 def current_grid(municipality: Municipality) -> PopulationGrid | None:

@@ -13,6 +13,7 @@ import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyproj.exceptions import CRSError
 
@@ -20,7 +21,7 @@ from rathaus.core.audit.services import record
 from rathaus.core.tenancy.models import Municipality
 
 from . import analysis, gtfs
-from .models import District, FeedVersion, PopulationGrid
+from .models import District, FeedState, FeedVersion, MunicipalityArea, PopulationGrid
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # GTFS zip upload (docs/mobility.md)
 MAX_GRID_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -33,6 +34,41 @@ def data_dir() -> Path:
     """Private directory for timetables and grids (never served by the web server)."""
     default = Path(getattr(settings, "DATA_DIR", Path(settings.MEDIA_ROOT).parent)) / "mobility"
     return Path(getattr(settings, "MOBILITY_DATA_DIR", "") or default)
+
+
+def zip_limits() -> gtfs.ZipLimits:
+    """Zip-bomb limits from the settings (docs/mobility.md, "Limits")."""
+    default = gtfs.ZipLimits()
+    return gtfs.ZipLimits(
+        max_total_bytes=int(getattr(settings, "MOBILITY_MAX_UNZIPPED_BYTES", default.max_total_bytes)),
+        max_ratio=int(getattr(settings, "MOBILITY_MAX_ZIP_RATIO", default.max_ratio)),
+        max_members=int(getattr(settings, "MOBILITY_MAX_ZIP_MEMBERS", default.max_members)),
+    )
+
+
+def upload_dir() -> Path:
+    """Private folder for uploads being imported (``*.tmp`` files, removed when stale)."""
+    path = data_dir() / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cleanup_stale(max_age_hours: float | None = None) -> list[Path]:
+    """Remove work folders and files of killed imports older than ``max_age_hours`` (default
+    settings.MOBILITY_STALE_HOURS): ``*.partial``/``*.tmp`` below every municipality's ``feeds``
+    and ``grids`` folder and in the upload folder. Called before every feed import and by
+    ``manage.py mobility_cleanup``."""
+    hours = float(getattr(settings, "MOBILITY_STALE_HOURS", 6) if max_age_hours is None else max_age_hours)
+    root = data_dir()
+    folders = [root / "uploads"]
+    if root.is_dir():
+        for muni_dir in root.iterdir():
+            if muni_dir.is_dir():
+                folders += [muni_dir / "feeds", muni_dir / "grids"]
+    removed: list[Path] = []
+    for folder in folders:
+        removed += gtfs.remove_stale(folder, hours)
+    return removed
 
 
 def feed_path(feed: FeedVersion) -> Path:
@@ -61,9 +97,14 @@ def import_feed(
     actor: Any = None,
     is_demo: bool = False,
     source_name: str = "",
+    publish: bool = False,
 ) -> FeedVersion:
     """Validate and store a GTFS feed as a new version. A broken feed stores nothing
-    (gtfs.FeedError); the Parquet directory is renamed into place before the row is committed."""
+    (gtfs.FeedError); the Parquet directory is renamed into place before the row is committed.
+
+    The new version is a draft (only staff see it, with the plausibility report in
+    ``report["plausibility"]``) unless ``publish`` is true (demo data, ``import_gtfs --publish``):
+    then it is published in the same transaction (see publish_feed)."""
     name = name.strip()[:100]
     if not name:
         raise MobilityError(_("Bitte geben Sie einen Namen für den Fahrplanstand an."))
@@ -73,7 +114,8 @@ def import_feed(
     feed.uid = uuid.uuid4()
     dest = feed_path(feed)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    report = gtfs.import_feed(source, dest)  # raises gtfs.FeedError; nothing left behind then
+    cleanup_stale()
+    report = gtfs.import_feed(source, dest, zip_limits())  # raises gtfs.FeedError; nothing left behind
     try:
         with transaction.atomic():
             feed.start_date, feed.end_date = report.start_date, report.end_date
@@ -82,8 +124,10 @@ def import_feed(
             feed.trip_count = report.counts.get("trips", 0)
             feed.stop_time_count = report.counts.get("stop_times", 0)
             feed.report = report.as_dict()
+            feed.report["plausibility"] = plausibility(municipality, dest, report)
             if request is not None and getattr(request.user, "is_authenticated", False):
                 feed.imported_by = request.user  # type: ignore[assignment]
+            feed.state = FeedState.DRAFT
             feed.save()
             record(
                 "mobility.feed.imported",
@@ -91,8 +135,10 @@ def import_feed(
                 actor=actor,
                 municipality=municipality,
                 obj=feed,
-                changes={"counts": report.counts, "warnings": report.warning_count},
+                changes={"counts": report.counts, "warnings": report.warning_count, "state": feed.state},
             )
+            if publish:
+                publish_feed(feed, request=request, actor=actor)
     except IntegrityError:
         shutil.rmtree(dest, ignore_errors=True)
         raise MobilityError(_("Ein Fahrplanstand mit diesem Namen existiert bereits.")) from None
@@ -100,6 +146,124 @@ def import_feed(
         shutil.rmtree(dest, ignore_errors=True)
         raise
     return feed
+
+
+# Plausibility: does an uploaded feed serve this municipality? ---------------------------------------
+
+MIN_SHARE_INSIDE = 0.2  # below this share of stops inside the municipality's area: a warning
+
+
+def area_ring(municipality: Municipality) -> tuple[str, list[list[float]]]:
+    """The municipality's area for the plausibility check: ("outline", ring) from MunicipalityArea,
+    else ("districts", bounding box of all Ortsteile as a ring), else ("", [])."""
+    area = MunicipalityArea.objects.for_tenant(municipality).first()
+    if area is not None and len(area.polygon) >= 3:
+        return "outline", [[float(p[0]), float(p[1])] for p in area.polygon]
+    points = [p for d in District.objects.for_tenant(municipality) for p in d.polygon]
+    if len(points) >= 3:
+        lons, lats = [float(p[0]) for p in points], [float(p[1]) for p in points]
+        x0, x1, y0, y1 = min(lons), max(lons), min(lats), max(lats)
+        return "districts", [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+    return "", []
+
+
+def plausibility(municipality: Municipality, feed_dir: Path, report: gtfs.Report) -> dict[str, Any]:
+    """Facts staff need before publishing a feed: how many stops lie in the municipality's area
+    (outline, else the box around the Ortsteile), validity, agencies, route types, and warnings as
+    codes (the page words them in the reader's language)."""
+    stops = pl.read_parquet(feed_dir / "stops.parquet", columns=["stop_lat", "stop_lon", "location_type"])
+    stops = stops.filter(pl.col("location_type").is_in([0, 1])).drop_nulls(["stop_lat", "stop_lon"])
+    area_kind, ring = area_ring(municipality)
+    total = stops.height
+    inside: int | None = None
+    if ring:
+        mask = analysis.points_in_polygon(
+            stops["stop_lon"].to_numpy(), stops["stop_lat"].to_numpy(), [(p[0], p[1]) for p in ring]
+        )
+        inside = int(mask.sum())
+    routes = pl.read_parquet(feed_dir / "routes.parquet", columns=["route_type"])
+    route_types = [
+        {"route_type": int(r["route_type"]), "routes": int(r["len"])}
+        for r in routes.group_by("route_type").len().sort("route_type").iter_rows(named=True)
+        if r["route_type"] is not None
+    ]
+    warnings: list[dict[str, Any]] = []
+    if not ring:
+        warnings.append({"code": "no_area"})
+    elif not inside:
+        warnings.append({"code": "no_stop_inside"})
+    elif total and inside / total < MIN_SHARE_INSIDE:
+        warnings.append({"code": "few_inside", "share": round(100 * inside / total, 1)})
+    today = timezone.localdate()
+    if report.end_date is not None and report.end_date < today:
+        warnings.append({"code": "expired", "date": report.end_date.isoformat()})
+    elif report.start_date is not None and report.start_date > today:
+        warnings.append({"code": "future", "date": report.start_date.isoformat()})
+    if report.warning_count:
+        warnings.append({"code": "import_warnings", "count": report.warning_count})
+    return {
+        "area": area_kind,
+        "stops": total,
+        "stops_inside": inside,
+        "share_inside": round(100 * inside / total, 1) if inside is not None and total else None,
+        "start_date": report.start_date.isoformat() if report.start_date else None,
+        "end_date": report.end_date.isoformat() if report.end_date else None,
+        "agencies": report.agencies[:20],
+        "agency_count": len(report.agencies),
+        "route_types": route_types,
+        "warnings": warnings,
+    }
+
+
+@transaction.atomic
+def publish_feed(feed: FeedVersion, *, request: HttpRequest | None = None, actor: Any = None) -> FeedVersion:
+    """Make a draft (or archived) version the public one; the previously published version of the
+    municipality becomes archived. Audited (mobility.feed.published)."""
+    locked = FeedVersion.objects.select_for_update().get(pk=feed.pk)
+    if locked.state == FeedState.PUBLISHED:
+        return locked
+    previous = list(
+        FeedVersion.objects.select_for_update()
+        .for_tenant(feed.municipality)
+        .filter(state=FeedState.PUBLISHED)
+        .exclude(pk=feed.pk)
+    )
+    for old in previous:
+        old.state = FeedState.ARCHIVED
+        old.save(update_fields=["state"])
+    user = getattr(request, "user", None) if request is not None else actor
+    locked.state = FeedState.PUBLISHED
+    locked.published_at = timezone.now()
+    locked.published_by = user if getattr(user, "is_authenticated", False) else None
+    locked.save(update_fields=["state", "published_at", "published_by"])
+    record(
+        "mobility.feed.published",
+        request=request,
+        actor=actor,
+        municipality=feed.municipality,
+        obj=locked,
+        changes={"state": [feed.state, FeedState.PUBLISHED], "archived": [o.pk for o in previous]},
+    )
+    feed.state, feed.published_at, feed.published_by = locked.state, locked.published_at, locked.published_by
+    return locked
+
+
+@transaction.atomic
+def save_area(
+    municipality: Municipality, polygon_text: str, *, source: str = "", request: HttpRequest | None = None
+) -> MunicipalityArea:
+    """Set the outline of the municipality (GeoJSON polygon or [lon, lat] list), audited."""
+    ring = parse_polygon(polygon_text)
+    area, created = MunicipalityArea.objects.update_or_create(
+        municipality=municipality, defaults={"polygon": ring, "source": source[:500]}
+    )
+    record(
+        "mobility.area.created" if created else "mobility.area.changed",
+        request=request,
+        municipality=municipality,
+        obj=area,
+    )
+    return area
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import figures
@@ -25,8 +26,8 @@ from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui import charts
 
 from . import analysis, gtfs, indicators, queries, services
-from .forms import DistrictForm, FeedUploadForm, GridUploadForm, WindowForm, initial_data
-from .models import District, FeedVersion, PopulationGrid
+from .forms import AreaForm, DistrictForm, FeedUploadForm, GridUploadForm, WindowForm, initial_data
+from .models import District, FeedVersion, MunicipalityArea, PopulationGrid
 
 GROUP_LABELS = {
     analysis.RAIL: "Bahn",
@@ -44,6 +45,21 @@ def _muni(request: HttpRequest) -> Any:
 
 def tile_url() -> str:
     return str(getattr(settings, "MOBILITY_TILE_URL", "") or "")
+
+
+UNSAFE_ORIGIN_CHARS = frozenset("{}'\" ;,")
+
+
+def tile_origin(url: str) -> str:
+    """The CSP source of a tile URL template: scheme and host (``{s}`` subdomains → ``*``), or ""
+    for anything that is not an absolute http(s) URL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    host = parts.netloc.replace("{s}", "*")
+    if parts.scheme not in ("http", "https") or not host or any(c in host for c in UNSAFE_ORIGIN_CHARS):
+        return ""
+    return f"{parts.scheme}://{host}"
 
 
 def _hhmm(seconds: int | None) -> str:
@@ -171,7 +187,13 @@ def index(request: HttpRequest) -> HttpResponse:
             }
         )
     context["has_feed"] = queries.current_feed(muni) is not None
-    return render(request, "mobility/index.html", context)
+    response = render(request, "mobility/index.html", context)
+    origin = tile_origin(tile_url())
+    if origin:
+        # Only this page loads tiles: allow the configured tile server here (django-csp merges it
+        # into img-src of the settings' policy).
+        response._csp_update = {"img-src": [origin]}  # type: ignore[attr-defined]
+    return response
 
 
 def _query(form: WindowForm) -> str:
@@ -272,6 +294,41 @@ def _geojson(result: queries.Result, features: list[dict[str, Any]], name: str) 
     return response
 
 
+@public
+def base_geojson(request: HttpRequest) -> HttpResponse:
+    """The offline base map: the municipality's outline and its Ortsteile (no tile server needed)."""
+    muni = _muni(request)
+    features: list[dict[str, Any]] = []
+    area = MunicipalityArea.objects.for_tenant(muni).first()
+    if area is not None and len(area.polygon) >= 3:
+        features.append(_polygon_feature(area.polygon, "gemeinde", muni.name))
+    for d in District.objects.for_tenant(muni).order_by("name"):
+        if len(d.polygon) >= 3:
+            features.append(_polygon_feature(d.polygon, "ortsteil", d.name))
+    body = {
+        "type": "FeatureCollection",
+        "metadata": {
+            "municipality": muni.name,
+            "source": area.source if area is not None else "",
+        },
+        "features": features,
+    }
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
+    response["Content-Disposition"] = 'inline; filename="grundkarte.geojson"'
+    return response
+
+
+def _polygon_feature(ring: list[list[float]], kind: str, name: str) -> dict[str, Any]:
+    coords = [[round(float(p[0]), 6), round(float(p[1]), 6)] for p in ring]
+    if coords[0] != coords[-1]:
+        coords.append(coords[0])  # GeoJSON rings are closed
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [coords]},
+        "properties": {"kind": kind, "name": name},
+    }
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -349,7 +406,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=".zip") as tmp:
+        with tempfile.NamedTemporaryFile(suffix=".zip.tmp", dir=services.upload_dir()) as tmp:
             for chunk in upload.chunks():
                 tmp.write(chunk)
             tmp.flush()
@@ -371,7 +428,13 @@ def manage(request: HttpRequest) -> HttpResponse:
                 form.add_error("name", err.message)
                 status = 422
             else:
-                messages.success(request, _("Der Fahrplanstand wurde importiert."))
+                messages.success(
+                    request,
+                    _(
+                        "Der Fahrplanstand wurde als Entwurf gespeichert. Er ist erst öffentlich, "
+                        "wenn Sie ihn nach Prüfung des Plausibilitätsberichts veröffentlichen."
+                    ),
+                )
                 return redirect("mobility:feed_detail", pk=feed.pk)
     elif request.method == "POST":
         status = 422
@@ -392,15 +455,66 @@ def _manage_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "form": FeedUploadForm(),
         "grid_form": GridUploadForm(),
         "district_form": DistrictForm(),
+        "area": MunicipalityArea.objects.for_tenant(muni).first(),
+        "area_form": AreaForm(),
     }
     context.update(extra)
     return context
 
 
+PLAUSIBILITY_MESSAGES = {
+    "no_area": _lazy(
+        "Für die Kommune ist kein Gemeindegebiet (Umring) und kein Ortsteil hinterlegt; ob der Feed "
+        "die Kommune bedient, ist nicht geprüft."
+    ),
+    "no_stop_inside": _lazy(
+        "Keine Haltestelle liegt im Gebiet der Kommune. Bedient der Feed wirklich diese Kommune?"
+    ),
+    "few_inside": _lazy("Nur %(share)s %% der Haltestellen liegen im Gebiet der Kommune."),
+    "expired": _lazy("Der Fahrplan ist abgelaufen (gültig bis %(date)s)."),
+    "future": _lazy("Der Fahrplan gilt erst ab %(date)s."),
+    "import_warnings": _lazy("Der Prüfbericht des Imports enthält %(count)s Warnung(en)."),
+}
+
+
+def plausibility_context(feed: FeedVersion) -> dict[str, Any]:
+    """The stored plausibility facts with the warnings worded in the reader's language."""
+    data = dict(feed.report.get("plausibility") or {})
+    if not data:
+        return {}
+    data["messages"] = [
+        str(PLAUSIBILITY_MESSAGES[w["code"]]) % w
+        for w in data.get("warnings", [])
+        if w.get("code") in PLAUSIBILITY_MESSAGES
+    ]
+    data["route_type_rows"] = [
+        {**r, "group": GROUP_LABELS.get(analysis.mode_group(r["route_type"]), "")}
+        for r in data.get("route_types", [])
+    ]
+    return data
+
+
 @module_required("mobility")
 def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
     feed = tenant_object_or_404(FeedVersion, request, pk=pk)
-    return render(request, "mobility/staff/feed.html", {"feed": feed, "report": feed.report})
+    return render(
+        request,
+        "mobility/staff/feed.html",
+        {"feed": feed, "report": feed.report, "plausibility": plausibility_context(feed)},
+    )
+
+
+@module_required("mobility")
+@require_POST
+def feed_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = tenant_object_or_404(FeedVersion, request, pk=pk)
+    services.publish_feed(feed, request=request)
+    messages.success(
+        request,
+        _("Der Fahrplanstand „%(name)s“ ist veröffentlicht; der bisherige wurde archiviert.")
+        % {"name": feed.name},
+    )
+    return redirect("mobility:feed_detail", pk=feed.pk)
 
 
 @module_required("mobility")
@@ -461,6 +575,19 @@ def district_create(request: HttpRequest) -> HttpResponse:
     return render(
         request, "mobility/staff/manage.html", _manage_context(request, district_form=form), status=422
     )
+
+
+@module_required("mobility")
+@require_POST
+def area_save(request: HttpRequest) -> HttpResponse:
+    form = AreaForm(request.POST)
+    if form.is_valid():
+        services.save_area(
+            _muni(request), form.cleaned_data["polygon"], source=form.cleaned_data["source"], request=request
+        )
+        messages.success(request, _("Das Gemeindegebiet wurde gespeichert."))
+        return redirect("mobility:manage")
+    return render(request, "mobility/staff/manage.html", _manage_context(request, area_form=form), status=422)
 
 
 @module_required("mobility")

@@ -22,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("path", help="GTFS zip file or directory")
         parser.add_argument("--municipality", metavar="SLUG")
         parser.add_argument("--name", help="name of the version (default: file name)")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish at once (default: a draft that staff publish after checking the report)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         muni = municipality_option(options["municipality"])
@@ -30,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(f"Datei nicht gefunden / file not found: {path}")
         name = options["name"] or path.stem
         try:
-            feed = services.import_feed(muni, path, name, source_name=path.name)
+            feed = services.import_feed(muni, path, name, source_name=path.name, publish=options["publish"])
         except gtfs.FeedError as err:
             for p in err.report.errors:
                 self.stderr.write(f"FEHLER {p.file}:{p.line or '-'}: {p.message}")
@@ -47,3 +52,18 @@ class Command(BaseCommand):
             f"{feed.route_count} Linien, {feed.trip_count} Fahrten, {feed.stop_time_count} Halte, "
             f"gültig {feed.start_date} bis {feed.end_date}."
         )
+        plaus = feed.report.get("plausibility", {})
+        if plaus.get("stops_inside") is not None:
+            self.stdout.write(
+                f"Haltestellen im Gemeindegebiet / stops inside the municipality: "
+                f"{plaus['stops_inside']} von {plaus['stops']}."
+            )
+        for w in plaus.get("warnings", []):
+            self.stdout.write(f"PRÜFEN / CHECK: {w['code']} {w}")
+        if feed.state == "published":
+            self.stdout.write("Veröffentlicht / published.")
+        else:
+            self.stdout.write(
+                "Entwurf: erst nach Veröffentlichung öffentlich (Verwaltung oder --publish) / "
+                "draft: public only after publishing (staff page or --publish)."
+            )

@@ -23,12 +23,40 @@
     } else {
       el.classList.add("mobility-map--plain");
     }
-    Promise.all([fetchJson(el.getAttribute("data-classes-url")), fetchJson(el.getAttribute("data-stops-url"))])
+    // Offline base layer: the municipality's outline and its Ortsteile (readable without tiles).
+    var base = el.getAttribute("data-base-url");
+    var baseLayer = null;
+    var baseData = base ? fetchJson(base).catch(function () { return null; }) : Promise.resolve(null);
+    Promise.all([
+      fetchJson(el.getAttribute("data-classes-url")), fetchJson(el.getAttribute("data-stops-url")), baseData
+    ])
       .then(function (data) {
+        if (data[2] && data[2].features && data[2].features.length) {
+          baseLayer = L.geoJSON(data[2], {
+            style: function (f) {
+              return f.properties.kind === "gemeinde"
+                ? { color: "#3d3d3d", weight: 3, dashArray: "8 4", fill: !tiles, fillColor: "#ffffff", fillOpacity: 0.6 }
+                : { color: "#6b6b6b", weight: 1.5, fill: false };
+            },
+            interactive: false
+          }).addTo(map);
+          data[2].features.forEach(function (f) {
+            if (f.properties.kind !== "ortsteil") { return; }
+            var centre = L.geoJSON(f).getBounds().getCenter();
+            var label = document.createElement("span");
+            label.className = "mobility-district-label";
+            label.textContent = f.properties.name;
+            L.marker(centre, {
+              interactive: false, keyboard: false,
+              icon: L.divIcon({ className: "mobility-district-icon", html: label, iconSize: null })
+            }).addTo(map);
+          });
+        }
+        // Güteklassen: opaque enough to be seen, outlined in the class colour (legend below the map).
         L.geoJSON(data[0], {
           style: function (f) {
             var c = CLASS_COLOURS[f.properties["class"]] || "#999999";
-            return { color: c, weight: 0, fillColor: c, fillOpacity: 0.35 };
+            return { color: c, weight: 1, opacity: 0.9, fillColor: c, fillOpacity: 0.55 };
           },
           interactive: false
         }).addTo(map);
@@ -54,8 +82,9 @@
             layer.bindPopup(text);
           }
         }).addTo(map);
-        var bounds = stops.getBounds();
-        if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15)); } else { map.setView([51.05, 12.14], 12); }
+        var bounds = baseLayer ? baseLayer.getBounds() : stops.getBounds();
+        if (!bounds.isValid()) { bounds = stops.getBounds(); }
+        if (bounds.isValid()) { map.fitBounds(bounds.pad(0.05)); } else { map.setView([51.05, 12.14], 12); }
       })
       .catch(function () {
         el.classList.add("mobility-map--error");
