@@ -125,7 +125,7 @@ APPLICATIONS: list[DemoApplication] = [
         30,
         [Status.IN_REVIEW, Status.APPROVED],
         own=True,
-        details={"dog": "Bruno", "breed": "Labrador-Mischling"},
+        details={"dog": "Bruno", "breed": "Labrador-Mischling", "chip": "276098106543210"},
     ),
     DemoApplication(
         "demo-hund-2",
@@ -215,6 +215,7 @@ def answers_for(municipality: Municipality, a: DemoApplication, today: date) -> 
                     "F159900404": (today - timedelta(days=a.days_ago + 7)).isoformat(),
                     "F159900405": "false",
                     "F159900406": "false",
+                    "F159900408": d.get("chip", ""),
                 }
             ],
             "G159900500": [
