@@ -52,7 +52,7 @@ class Person:
 
 
 # The demo citizen account: its applications carry this name and address.
-KIM = Person("Beispiel", "Kim", "Schützenplatz", "7", "1988-04-12", CITIZEN_EMAIL)
+KIM = Person("Beispiel", "Kim", "Kalkstraße", "7", "1988-04-12", CITIZEN_EMAIL)
 
 
 @dataclass(frozen=True)
