@@ -21,6 +21,7 @@ PAYLOAD = {
     "department": "Kämmerei und Steuern",
     "online_available": True,
     "reifegrad": 3,
+    "online_url": "https://example.org/gewerbe",
 }
 
 

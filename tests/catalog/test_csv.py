@@ -20,7 +20,7 @@ def csv_bytes(*rows: str, header: str = HEADER, bom: bool = False) -> bytes:
 
 
 GOOD = [
-    "99102013104000;Hundesteuer – Anmeldung;Hund anmelden.;steuern-zoll;Haustier|Umzug;Hundemarke;Keine.;Kämmerei und Steuern;ja;3;",
+    "99102013104000;Hundesteuer – Anmeldung;Hund anmelden.;steuern-zoll;Haustier|Umzug;Hundemarke;Keine.;Kämmerei und Steuern;ja;3;https://example.org/hundesteuer",
     ";Fundsachen;Fundbüro der Stadt.;Recht & Ordnung;;Fundbüro, verloren;;;nein;1;",
     "99108001001000;Bewohnerparkausweis;Parken.;mobilitaet-reisen;umzug;Anwohnerparken;30,70 €;;ja;3;https://example.org/antrag",
 ]
@@ -58,17 +58,17 @@ def test_import_updates_by_key_then_by_name(muni_a, haustier_a, umzug_a, dept_a)
 @pytest.mark.parametrize(
     ("row", "column"),
     [
-        ("9910201310400;X;Kurz;umwelt;;;;;ja;1;", "leika"),
-        (";;Kurz;umwelt;;;;;ja;1;", "name"),
-        (";X;;umwelt;;;;;ja;1;", "summary"),
-        (";X;Kurz;Raumfahrt;;;;;ja;1;", "themenfeld"),
-        (";X;Kurz;umwelt;Mondlandung;;;;ja;1;", "lebenslagen"),
-        (";X;Kurz;umwelt;;;;Raumfahrtamt;ja;1;", "department"),
+        ("9910201310400;X;Kurz;umwelt;;;;;nein;1;", "leika"),
+        (";;Kurz;umwelt;;;;;nein;1;", "name"),
+        (";X;;umwelt;;;;;nein;1;", "summary"),
+        (";X;Kurz;Raumfahrt;;;;;nein;1;", "themenfeld"),
+        (";X;Kurz;umwelt;Mondlandung;;;;nein;1;", "lebenslagen"),
+        (";X;Kurz;umwelt;;;;Raumfahrtamt;nein;1;", "department"),
         (";X;Kurz;umwelt;;;;;vielleicht;1;", "online_available"),
-        (";X;Kurz;umwelt;;;;;ja;7;", "reifegrad"),
-        (";X;Kurz;umwelt;;;;;ja;drei;", "reifegrad"),
-        (";X;Kurz;umwelt;;;;;ja;1;javascript:alert(1)", "online_url"),
-        (";X;Kurz;umwelt;;;;;ja;1", "-"),  # one field missing
+        (";X;Kurz;umwelt;;;;;nein;7;", "reifegrad"),
+        (";X;Kurz;umwelt;;;;;nein;drei;", "reifegrad"),
+        (";X;Kurz;umwelt;;;;;nein;1;javascript:alert(1)", "online_url"),
+        (";X;Kurz;umwelt;;;;;nein;1", "-"),  # one field missing
     ],
 )
 def test_each_error_is_reported_with_row_and_column_and_nothing_is_imported(
@@ -83,7 +83,7 @@ def test_each_error_is_reported_with_row_and_column_and_nothing_is_imported(
 
 
 def test_several_errors_in_several_rows(muni_a):
-    data = csv_bytes(";X;;umwelt;;;;;ja;9;", ";Y;Kurz;umwelt;;;;;ja;1;", "123;Z;Kurz;mond;;;;;ja;1;")
+    data = csv_bytes(";X;;umwelt;;;;;nein;9;", ";Y;Kurz;umwelt;;;;;nein;1;", "123;Z;Kurz;mond;;;;;nein;1;")
     with pytest.raises(services.CsvImportError) as exc:
         services.import_csv(muni_a, data)
     assert sorted((e.row, e.column) for e in exc.value.errors) == [
@@ -96,7 +96,7 @@ def test_several_errors_in_several_rows(muni_a):
 
 
 def test_duplicate_key_in_file(muni_a):
-    data = csv_bytes(";X;Kurz;umwelt;;;;;ja;1;", ";x;Kurz;umwelt;;;;;ja;1;")
+    data = csv_bytes(";X;Kurz;umwelt;;;;;nein;1;", ";x;Kurz;umwelt;;;;;nein;1;")
     with pytest.raises(services.CsvImportError) as exc:
         services.import_csv(muni_a, data)
     assert [(e.row, e.column) for e in exc.value.errors] == [(3, "name")]
@@ -114,7 +114,7 @@ def test_failure_while_saving_rolls_back_everything(muni_a, monkeypatch):
 
     monkeypatch.setattr(services, "save_service", flaky)
     with pytest.raises(RuntimeError):
-        services.import_csv(muni_a, csv_bytes(";A;Kurz;umwelt;;;;;ja;1;", ";B;Kurz;umwelt;;;;;ja;1;"))
+        services.import_csv(muni_a, csv_bytes(";A;Kurz;umwelt;;;;;nein;1;", ";B;Kurz;umwelt;;;;;nein;1;"))
     assert not Service.objects.for_tenant(muni_a).exists()
 
 

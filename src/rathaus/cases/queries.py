@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest
 from django.utils import timezone
@@ -219,20 +219,39 @@ def outcome_counts(municipality: Any) -> dict[str, int]:
 
 
 def catalog_figures(municipality: Any) -> dict[str, Any]:
-    """Service counts from the catalog (via catalog.queries): total, online, per Reifegrad / Themenfeld."""
+    """Service counts from the catalog (via catalog.queries): total, online, per Reifegrad / Themenfeld.
+
+    Counted is what exists, not what a service claims: a service is online when it has an online form
+    in Rathaus (a published FIM form with its LeiKa key, via fim.queries) or a link to an external
+    online service; „vollständig online“ are those of them with Reifegrad 3 or 4. A service without
+    an online offer counts at most as Reifegrad 1 (as its catalogue page shows it).
+    """
     from rathaus.catalog import queries as catalog_queries
+    from rathaus.fim import queries as fim_queries
 
     qs = catalog_queries.public_services(municipality, catalog_queries.ServiceFilter())
     model = qs.model
-    total = qs.count()
-    online = qs.filter(Q(online_available=True) | Q(reifegrad__gte=3)).count()
+    form_keys = fim_queries.published_forms(municipality).exclude(leika="").values("leika")
+    offer = ~Q(online_url="") | (~Q(leika="") & Q(leika__in=form_keys))
+    counts = qs.order_by().aggregate(
+        total=Count("pk"),
+        online=Count("pk", filter=offer),
+        fully=Count("pk", filter=offer & Q(reifegrad__gte=3)),
+    )
+    total, online = counts["total"], counts["online"]
     reifegrad_labels = dict(model._meta.get_field("reifegrad").flatchoices)
     themen_labels = dict(model._meta.get_field("themenfeld").flatchoices)
-    by_level = dict(qs.order_by().values("reifegrad").annotate(n=Count("pk")).values_list("reifegrad", "n"))
+    shown = Case(
+        When(~offer & Q(reifegrad__gte=2), then=Value(1)), default=F("reifegrad"), output_field=IntegerField()
+    )
+    by_level = dict(
+        qs.order_by().annotate(level=shown).values("level").annotate(n=Count("pk")).values_list("level", "n")
+    )
     by_field = dict(qs.order_by().values("themenfeld").annotate(n=Count("pk")).values_list("themenfeld", "n"))
     return {
         "total": total,
         "online": online,
+        "fully_online": counts["fully"],
         "share_online": round(100 * online / total, 1) if total else None,
         "levels": [(str(reifegrad_labels[k]), by_level.get(k, 0)) for k in sorted(reifegrad_labels)],
         "fields": sorted(

@@ -52,6 +52,13 @@ class ServiceForm(forms.ModelForm):
             "online_url",
             "is_published",
         ]
+        help_texts = {
+            "online_available": _(
+                "Wird beim Speichern gesetzt, wenn es ein Online-Formular mit dem Leistungsschlüssel dieser "
+                "Leistung oder einen Link zum Online-Antrag gibt."
+            ),
+            "reifegrad": _("Ab Reifegrad 2 ist ein Online-Formular oder ein Link zum Online-Antrag nötig."),
+        }
         widgets = {
             "life_situations": forms.CheckboxSelectMultiple,
             "synonyms": forms.Textarea(attrs={"rows": 2}),

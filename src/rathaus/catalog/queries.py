@@ -12,7 +12,7 @@ from django.urls import Resolver404, resolve
 from rathaus.core.search import services as search
 from rathaus.core.tenancy.models import Municipality
 
-from .models import LifeSituation, Service
+from .models import LifeSituation, Reifegrad, Service
 from .search_provider import KIND
 
 PAGE_SIZE = 20
@@ -101,3 +101,12 @@ def online_form_url(municipality: Municipality, leika: str) -> str | None:
         return None
     url = finder(municipality, leika)
     return str(url) if url else None
+
+
+def shown_reifegrad(service: Service, has_offer: bool) -> Reifegrad:
+    """The Reifegrad the portal states: the stored one, but at most 1 (Information online) while there
+    is no online offer (e.g. the form was withdrawn after the service was saved)."""
+    level = Reifegrad(service.reifegrad)
+    if not has_offer and level >= Reifegrad.FORMULAR:
+        return Reifegrad.INFORMATION
+    return level

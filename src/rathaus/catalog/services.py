@@ -22,8 +22,8 @@ from rathaus.core.accounts.models import Department
 from rathaus.core.audit import services as audit
 from rathaus.core.tenancy.models import Municipality
 
-from . import search_provider
-from .models import MODULE_FIELDS, LifeSituation, Service, Themenfeld, leika_validator
+from . import queries, search_provider
+from .models import MODULE_FIELDS, LifeSituation, Reifegrad, Service, Themenfeld, leika_validator
 
 # --- Saving one service ------------------------------------------------------------------------
 
@@ -42,6 +42,40 @@ AUDITED_FIELDS = (
     "online_url",
     "is_published",
 )
+
+
+def online_offer(service: Service) -> str:
+    """Where the service can be applied for online: its form in Rathaus (found by the LeiKa key through
+    ``rathaus.fim.queries.form_for_service``) or the external link; "" when there is neither."""
+    return queries.online_form_url(service.municipality, service.leika) or service.online_url or ""
+
+
+def online_claim_errors(service: Service, *, has_offer: bool | None = None) -> dict[str, str]:
+    """What the service claims about online access must follow from what exists (issue 14).
+
+    An OZG-Reifegrad from 2 („Formular online“) up and „online verfügbar“ need an online offer: a
+    published online form with the service's LeiKa key or a link to an external online service.
+    Returns {field: message}; empty when the claims hold.
+    """
+    if service.reifegrad < Reifegrad.FORMULAR and not service.online_available:
+        return {}  # claims nothing online: no need to look for an offer
+    if has_offer is None:
+        has_offer = bool(online_offer(service))
+    if has_offer:
+        return {}
+    errors: dict[str, str] = {}
+    if service.reifegrad >= Reifegrad.FORMULAR:
+        errors["reifegrad"] = _(
+            "Der OZG-Reifegrad „%(level)s“ setzt ein Online-Angebot voraus: ein veröffentlichtes "
+            "Online-Formular mit dem Leistungsschlüssel dieser Leistung oder einen Link zum Online-Antrag. "
+            "Ohne beides ist höchstens Reifegrad 1 (Information online) möglich."
+        ) % {"level": Reifegrad(service.reifegrad).label}
+    if service.online_available:
+        errors["online_available"] = _(
+            "„Online verfügbar“ setzt ein veröffentlichtes Online-Formular mit dem Leistungsschlüssel "
+            "dieser Leistung oder einen Link zum Online-Antrag voraus."
+        )
+    return errors
 
 
 def _snapshot(service: Service) -> dict[str, Any]:
@@ -68,6 +102,12 @@ def save_service(
     if situations is not None and any(s.municipality_id != muni_id for s in situations):
         raise ValidationError({"life_situations": _("Die Lebenslage gehört nicht zu dieser Kommune.")})
     service.full_clean(exclude=["life_situations"])
+    has_offer = bool(online_offer(service))
+    claims = online_claim_errors(service, has_offer=has_offer)
+    if claims:
+        raise ValidationError(claims)
+    # „online verfügbar“ follows from the offer: set when a form or link exists (and refused above without).
+    service.online_available = has_offer
     with transaction.atomic():
         before = None
         if service.pk:
@@ -412,6 +452,10 @@ def import_csv(
             except ValidationError as exc:
                 for column, messages in exc.message_dict.items():
                     errors += [RowError(line, column, m) for m in messages]
+                continue
+            claims = online_claim_errors(service)
+            if claims:
+                errors += [RowError(line, column, m) for column, m in claims.items()]
                 continue
             planned.append((service, life, is_new))
     except csv.Error as exc:

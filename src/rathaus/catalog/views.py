@@ -98,6 +98,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "costs_html": render_markdown(service.kosten),
             "form_url": form_url,
             "apply_url": form_url or service.online_url,
+            "reifegrad_label": queries.shown_reifegrad(service, bool(form_url or service.online_url)).label,
             "department": service.department,
             "life_situations": list(service.life_situations.all()),
             "jsonld": jsonld.script_tag(
