@@ -236,3 +236,16 @@ def test_for_tenant_filters_and_refuses_nonsense(rf, muni_a, muni_b):
     assert list(Department.objects.for_tenant(request).values_list("name", flat=True)) == ["B"]
     with pytest.raises(TypeError):
         Department.objects.for_tenant(None)
+
+
+@pytest.mark.parametrize("host", ["zeitz.testserver", "unknown.example", "127.0.0.1"])
+@pytest.mark.parametrize("path", ["/static/nope.css", "/static/rathaus/gibtesnicht.js", "/static/"])
+def test_unknown_static_path_is_a_plain_404_on_any_host(db, muni_a, host, path):
+    response = Client(raise_request_exception=False).get(path, HTTP_HOST=host)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/plain")
+
+
+def test_existing_static_file_is_still_served(db):
+    response = Client().get("/static/rathaus/rathaus.css", HTTP_HOST="unknown.example")
+    assert response.status_code == 200

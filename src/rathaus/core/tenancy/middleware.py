@@ -20,6 +20,10 @@ class TenantMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
         request.municipality = None  # type: ignore[attr-defined]
+        if path.startswith("/static/"):
+            # whitenoise (and runserver's static handler) answered every file that exists before this
+            # middleware; what reaches it is unknown, and no page of a municipality can render for it.
+            return HttpResponseNotFound(b"Not Found", content_type="text/plain; charset=utf-8")
         if path.startswith(TENANT_FREE_PREFIXES):
             return self.get_response(request)
         muni = municipality_for_host(request.get_host())
