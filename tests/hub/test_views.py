@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import pytest
@@ -52,10 +53,30 @@ def test_week_availability_table_is_accessible(client_a, hub, booker):
     assert row is not None
     cells = re.findall(r'hub-cell--(\w+)">([^<]*)', row.group(0))
     assert ("booked", "belegt") in cells
-    # Saturday and Sunday are closed.
-    assert cells[5][0] == "closed" and cells[6][0] == "closed"
+    # The week starts at the chosen day; Saturday and Sunday are closed.
+    assert (cells[5 - day.weekday()][0], cells[6 - day.weekday()][0]) == ("closed", "closed")
     # Anonymous visitors see no booking links, only the login hint.
     assert reverse("hub:book", args=[hub.desk2.pk]) not in html and "Melden Sie sich an" in html
+
+
+def test_default_week_view_starts_today(client_a, hub, monkeypatch):
+    """Issue 14: on a Saturday the Monday-based week showed five past and two closed days, nothing free."""
+    saturday = weekday_ahead(7)
+    saturday += timedelta(days=5 - saturday.weekday())
+    now = at(saturday, 10)
+    from rathaus.hub import views
+
+    monkeypatch.setattr(views, "timezone", SimpleNamespace(now=lambda: now))
+    html = client_a.get(reverse("hub:location", args=[hub.location.pk])).content.decode()
+    caption = re.search(r"<caption[^>]*>(.*?)</caption>", html, re.S).group(1)
+    assert f"Belegung vom {saturday.day}. " in caption
+    headers = re.findall(r'href="\?ansicht=tag&amp;datum=([0-9-]+)"', html)
+    assert headers == [(saturday + timedelta(days=i)).isoformat() for i in range(7)]
+    row = re.search(r"Arbeitsplatz 02<br>.*?</tr>", html, re.S).group(0)
+    states = re.findall(r"hub-cell--(\w+)", row)
+    assert states == ["closed", "closed", "free", "free", "free", "free", "free"]
+    # "Weiter" goes on by seven days from the first day shown.
+    assert f"datum={(saturday + timedelta(days=7)).isoformat()}" in html
 
 
 def test_day_view_links_free_units_to_booking_form(hub, booker):

@@ -81,14 +81,15 @@ class Grid:
 
 
 def _range(view: str, day: date) -> tuple[date, date]:
+    """The days a view shows: the day; its month; or seven days starting at ``day`` (the week view
+    starts at the chosen day, by default today, so it never opens on days that are already over)."""
     if view == "day":
         return day, day
     if view == "month":
         first = day.replace(day=1)
         nxt = (first + timedelta(days=32)).replace(day=1)
         return first, nxt - timedelta(days=1)
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
+    return day, day + timedelta(days=6)
 
 
 def availability(location: Location, view: str, day: date, *, now: datetime) -> Grid:
