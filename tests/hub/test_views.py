@@ -175,12 +175,36 @@ def test_booking_form_bad_input_shows_german_errors(hub, booker, data, message):
 def test_restricted_desk_form_explains_and_refuses(hub, booker, partner):
     url = reverse("hub:book", args=[hub.partner_desk.pk])
     c = client_for(HOST_A, booker)
-    assert "vorbehalten" in c.get(url).content.decode()
+    html = c.get(url).content.decode()
+    # Issue 14: no booking form that could only fail on submit.
+    assert "reserviert für IT-Partner des Digital Hubs" in html and "vorbehalten" in html
+    assert "Verbindlich buchen" not in html and 'name="start"' not in html
     day = weekday_ahead()
     data = {"day": day.isoformat(), "start": "08:00", "end": "18:00", "weeks": "1"}
     r = c.post(url, data)
     assert r.status_code == 200 and "IT-Partner des Digital Hubs" in r.content.decode()
+    assert not Booking.objects.exists()
+    assert "Verbindlich buchen" in client_for(HOST_A, partner).get(url).content.decode()
     assert client_for(HOST_A, partner).post(url, data).status_code == 302
+
+
+@pytest.mark.parametrize("view", ["tag", "woche", "monat"])
+def test_reserved_desks_show_as_reserved_to_everyone_but_members(hub, booker, partner, client_a, view):
+    """Issue 14: desks of the IT partner showed as "frei" with a booking link to non-members."""
+    url = reverse("hub:location", args=[hub.location.pk])
+    params = {"ansicht": view, "datum": weekday_ahead().isoformat()}
+    link = reverse("hub:book", args=[hub.partner_desk.pk])
+
+    def partner_row(client) -> str:
+        html = client.get(url, params).content.decode()
+        return re.search(r"Partnerplatz<br>.*?</tr>", html, re.S).group(0)
+
+    for client in (client_for(HOST_A, booker), client_a):
+        row = partner_row(client)
+        assert "reserviert für IT-Partner des Digital Hubs" in row
+        assert "hub-cell--free" not in row and "hub-cell--partial" not in row and link not in row
+    row = partner_row(client_for(HOST_A, partner))
+    assert "hub-cell--free" in row and link in row and "reserviert" not in row
 
 
 def test_weekly_series_through_the_form(hub, booker):

@@ -149,6 +149,13 @@ def may_book(user: Any, group: ResourceGroup) -> bool:
     return group.organisation_id is None or accounts.is_member_of_organisation(user, group.organisation_id)
 
 
+def organisation_ids(user: Any) -> frozenset[int]:
+    """The organisations whose reserved resources ``user`` may book (one query; none for guests)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(org.pk for org in accounts.organisations_of(user))
+
+
 def _fmt_day(day: date) -> str:
     return date_format(day, "l, j. F Y")
 
