@@ -111,9 +111,7 @@ def _mark_reserved(grid: Grid, organisations: Collection[int]) -> Grid:
         if group.organisation_id is None or group.organisation_id in organisations:
             continue
         label = _("reserviert für %(org)s") % {"org": group.organisation}
-        row.cells = [
-            cell if cell.state == "closed" else Cell("reserved", label) for cell in row.cells
-        ]
+        row.cells = [cell if cell.state == "closed" else Cell("reserved", label) for cell in row.cells]
     return grid
 
 

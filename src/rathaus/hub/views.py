@@ -65,7 +65,9 @@ def location(request: HttpRequest, pk: int) -> HttpResponse:
     view_param = request.GET.get("ansicht", "woche")
     view = VIEWS.get(view_param, "week")
     day = _parse_day(request.GET.get("datum"), today)
-    grid = queries.availability(loc, view, day, now=now, organisations=services.organisation_ids(request.user))
+    grid = queries.availability(
+        loc, view, day, now=now, organisations=services.organisation_ids(request.user)
+    )
     cells_html = _cells_html(grid, request.user.is_authenticated)
     step = {"day": timedelta(days=1), "week": timedelta(days=7)}.get(view)
     if step is None:  # month
