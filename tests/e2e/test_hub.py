@@ -104,7 +104,13 @@ def test_availability_fits_a_phone(new_page, site: Site, view):
     page.goto(site.a(f"/digital-hub/standort/{hub.location.pk}/?ansicht={view}&datum={day.isoformat()}"))
     assert_not_error_page(page)
     width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= 390, f"{view}: page is {width} px wide"
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.hub-grid-wrap table'))
+            .slice(0, 8)
+            .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+    )
+    assert width <= 390, f"{view}: page is {width} px wide; too wide: {wide}"
     # Every free unit is still reachable and readable.
     link = page.locator(f'a[href*="/digital-hub/buchen/{hub.desk.pk}/"]').first
     assert link.is_visible()

@@ -107,9 +107,7 @@ def _cells_html(grid: queries.Grid, with_links: bool) -> list[str]:
                 s, e = services.local(cell.start), services.local(cell.end)
                 href = f"{base}?datum={s:%Y-%m-%d}&amp;beginn={s:%H:%M}&amp;ende={e:%H:%M}"
                 sr = f": {name} {book_word}, {s:%d.%m.} {s:%H:%M}–{e:%H:%M}"
-                label = (
-                    f'<a class="kern-link" href="{href}">{label}<span class="kern-sr-only">{sr}</span></a>'
-                )
+                label = f'<a class="kern-link" href="{href}">{label}<span class="rh-sr-only">{sr}</span></a>'
             parts.append(f'<td class="kern-table__cell hub-cell hub-cell--{cell.state}">{label}</td>')
         out.append(mark_safe("".join(parts)))  # noqa: S308 - every piece above is escaped or our own markup
     return out
