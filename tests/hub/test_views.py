@@ -481,7 +481,7 @@ def test_qr_code_svg_links_to_check_in(hub, manager):
 def test_occupancy_shows_utilisation_with_constant_queries(hub, booker, manager):
     day = weekday_ahead()
     services.book(hub.desk2, booker, at(day, 8), at(day, 18))
-    released = services.book(hub.desk, booker, at(day, 8), at(day, 13))
+    released = services.book(hub.desk, make_user("zweite@example.org"), at(day, 8), at(day, 13))
     services.release_no_shows(hub.municipality, now=at(day, 9))
     released.refresh_from_db()
     assert released.status == BookingStatus.RELEASED
