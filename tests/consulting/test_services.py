@@ -420,3 +420,78 @@ def test_export_and_deletion_of_a_persons_bookings(slot, topic, citizen):
     services.erase_user_bookings(citizen)
     assert not Booking.objects.exists()
     assert Slot.objects.filter(pk=slot.pk).exists()
+
+
+# --- The contact the form of consultation needs (issue 14) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("03441 123456", "03441 123456"),
+        ("  +49 (3441) 12-34/56 ", "+49 (3441) 12-34/56"),
+        ("0151.2345678", "0151.2345678"),
+        ("", "phone_missing"),
+        ("   ", "phone_missing"),
+        ("bitte anrufen", "phone_invalid"),
+        ("12345", "phone_invalid"),  # too few digits
+        ("+49 1234 5678 9012 3456", "phone_invalid"),  # more digits than E.164 allows
+        ("0344112345x", "phone_invalid"),
+        ("++49 3441 123456", "phone_invalid"),
+    ],
+)
+def test_clean_phone(value, expected):
+    if expected.startswith("phone_"):
+        with pytest.raises(services.ConsultingError) as info:
+            services.clean_phone(value)
+        assert info.value.code == expected and "Telefonnummer" in info.value.message
+    else:
+        assert services.clean_phone(value) == expected
+
+
+def test_contact_follows_the_form_of_consultation(advisor, topic, citizen, citizen2):
+    phone_slot = make_slot(advisor, [topic], mode=Mode.PHONE, location="")
+    online_slot = make_slot(advisor, [topic], in_hours=80, mode=Mode.ONLINE)
+    on_site = make_slot(advisor, [topic], in_hours=90)
+    need = "Ich brauche Hilfe mit der AusweisApp."
+    for kwargs, code in (({}, "phone_missing"), ({"phone": "keine"}, "phone_invalid")):
+        with pytest.raises(services.ConsultingError) as info:
+            services.book(phone_slot, citizen, topic, need, **kwargs)
+        assert info.value.code == code
+    with pytest.raises(services.ConsultingError) as info:
+        services.book(online_slot, citizen, topic, need, email="kein-at")
+    assert info.value.code == "email_invalid"
+    assert not Booking.objects.exists()  # nothing half-written
+
+    by_phone = services.book(phone_slot, citizen, topic, need, phone=" 03441  123456 ", email="x@example.org")
+    assert (by_phone.contact_phone, by_phone.contact_email) == ("03441 123456", "")
+    online = services.book(online_slot, citizen2, topic, need, email="video@example.org", phone="0301234567")
+    assert (online.contact_phone, online.contact_email) == ("", "video@example.org")
+    here = services.book(on_site, citizen, topic, need, phone="03441 123456", email="x@example.org")
+    assert (here.contact_phone, here.contact_email) == ("", "")
+
+
+def test_rebook_asks_for_the_contact_the_new_slot_needs(advisor, topic, citizen):
+    old = make_slot(advisor, [topic], in_hours=72)
+    phone_slot = make_slot(advisor, [topic], in_hours=100, mode=Mode.PHONE)
+    online_slot = make_slot(advisor, [topic], in_hours=120, mode=Mode.ONLINE)
+    booking = book(old, citizen, topic)
+    with pytest.raises(services.ConsultingError) as info:
+        services.rebook(booking, phone_slot, citizen)
+    assert info.value.code == "phone_missing"
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.ACTIVE  # both or neither
+    moved = services.rebook(booking, phone_slot, citizen, phone="03441 654321")
+    assert moved.contact_phone == "03441 654321"
+    # To a video consultation: the link goes to the account's address unless another is given.
+    again = services.rebook(moved, online_slot, citizen)
+    assert (again.contact_phone, again.contact_email) == ("", citizen.email)
+
+
+def test_export_contains_the_contact(advisor, topic, citizen):
+    slot = make_slot(advisor, [topic], mode=Mode.PHONE)
+    services.book(slot, citizen, topic, "Rückruf bitte.", phone="03441 123456")
+    _section, data = services.export_user_bookings(citizen)
+    assert data[0]["contact_phone"] == "03441 123456" and data[0]["contact_email"] == ""
+    services.erase_user_bookings(citizen)
+    assert not Booking.objects.filter(contact_phone="03441 123456").exists()

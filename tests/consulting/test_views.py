@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rathaus.consulting import services
-from rathaus.consulting.models import Advisor, Booking, Slot, Topic
+from rathaus.consulting.models import Advisor, Booking, Mode, Slot, Topic
 from tests.conftest import HOST_A, HOST_B, client_for, make_user
 from tests.consulting.conftest import make_slot, make_topic
 
@@ -441,3 +441,82 @@ def test_staff_dashboard_links_to_consulting_for_hub_managers(hub_manager, staff
     url = reverse("consulting:manage")
     assert url in client_for(HOST_A, hub_manager).get("/verwaltung/").content.decode()
     assert url not in client_for(HOST_A, staff_a).get("/verwaltung/").content.decode()
+
+
+# --- The contact the form of consultation needs (issue 14) -----------------------------------------
+
+
+def test_phone_consultation_asks_for_a_number_and_the_advisor_sees_it(
+    advisor, topic, citizen, hub_manager, django_capture_on_commit_callbacks
+):
+    slot = make_slot(advisor, [topic], mode=Mode.PHONE, location="Wir rufen Sie an")
+    client = client_for(HOST_A, citizen)
+    url = reverse("consulting:book", args=[slot.pk])
+    page = client.get(url).content.decode()
+    assert 'type="tel"' in page and "Telefonnummer" in page
+    r = client.post(url, {"topic": topic.pk, "need": NEED})
+    assert r.status_code == 400 and "Bitte geben Sie eine Telefonnummer an" in r.content.decode()
+    r = client.post(url, {"topic": topic.pk, "need": NEED, "phone": "ruf mich an"})
+    assert r.status_code == 400 and "gültige Telefonnummer" in r.content.decode()
+    assert not Booking.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(url, {"topic": topic.pk, "need": NEED, "phone": "03441 123456"})
+    booking = Booking.objects.get()
+    assert r.status_code == 302 and booking.contact_phone == "03441 123456"
+    to_advisor = next(m for m in mail.outbox if m.to == [advisor.email])
+    assert "03441 123456" in to_advisor.body
+    to_person = next(m for m in mail.outbox if m.to == [citizen.email])
+    assert "Wir rufen Sie an unter: 03441 123456" in to_person.body
+    assert "03441 123456" in client.get(reverse("consulting:booking", args=[booking.pk])).content.decode()
+    event = next(
+        iter(
+            icalendar.Calendar.from_ical(
+                client.get(reverse("consulting:booking_ics", args=[booking.pk])).content
+            ).walk("VEVENT")
+        )
+    )
+    assert "03441 123456" in str(event.get("description"))
+    manage = client_for(HOST_A, hub_manager).get(reverse("consulting:manage")).content.decode()
+    assert 'href="tel:03441123456"' in manage and "03441 123456" in manage
+
+
+def test_online_consultation_asks_for_the_address_of_the_link(
+    advisor, topic, citizen, django_capture_on_commit_callbacks
+):
+    slot = make_slot(advisor, [topic], mode=Mode.ONLINE, location="Video")
+    client = client_for(HOST_A, citizen)
+    url = reverse("consulting:book", args=[slot.pk])
+    page = client.get(url).content.decode()
+    assert 'type="email"' in page and f'value="{citizen.email}"' in page and 'type="tel"' not in page
+    r = client.post(url, {"topic": topic.pk, "need": NEED, "email": ""})
+    assert r.status_code == 400 and "an die wir den Link zur Videoberatung senden" in r.content.decode()
+    r = client.post(url, {"topic": topic.pk, "need": NEED, "email": "kein-at"})
+    assert r.status_code == 400 and "gültige E-Mail-Adresse" in r.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(url, {"topic": topic.pk, "need": NEED, "email": "video@example.org"})
+    assert r.status_code == 302 and Booking.objects.get().contact_email == "video@example.org"
+    to_advisor = next(m for m in mail.outbox if m.to == [advisor.email])
+    assert "video@example.org" in to_advisor.body
+
+
+def test_on_site_consultation_asks_for_no_contact(slot, topic, citizen):
+    client = client_for(HOST_A, citizen)
+    url = reverse("consulting:book", args=[slot.pk])
+    page = client.get(url).content.decode()
+    assert 'type="tel"' not in page and 'name="email"' not in page
+    r = client.post(url, {"topic": topic.pk, "need": NEED, "phone": "03441 123456"})
+    assert r.status_code == 302
+    assert (Booking.objects.get().contact_phone, Booking.objects.get().contact_email) == ("", "")
+
+
+def test_rebook_form_to_a_phone_slot_needs_a_number(advisor, topic, citizen):
+    old = make_slot(advisor, [topic], in_hours=72)
+    new = make_slot(advisor, [topic], in_hours=100, mode=Mode.PHONE)
+    booking = services.book(old, citizen, topic, NEED)
+    client = client_for(HOST_A, citizen)
+    url = reverse("consulting:booking_rebook", args=[booking.pk])
+    r = client.post(url, {"slot": new.pk, "phone": ""})
+    assert r.status_code == 400 and "Bitte geben Sie eine Telefonnummer an" in r.content.decode()
+    r = client.post(url, {"slot": new.pk, "phone": "0345 987654"})
+    assert r.status_code == 302 and Booking.objects.get(status="active").contact_phone == "0345 987654"

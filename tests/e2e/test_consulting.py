@@ -133,3 +133,25 @@ def test_advisor_manages_slots_in_the_browser(page, site: Site):
     assert "3 Termin(e) veröffentlicht." in page.locator("main").inner_text()
     assert Slot.objects.filter(advisor=first.advisor).count() == 4
     assert_accessible(page)
+
+
+def test_phone_consultation_asks_for_a_number_in_the_browser(page, site: Site):
+    """Issue 14: a telephone consultation asks for the number to call, accessibly."""
+    _first, second, _ausweis = _seed(site)
+    user = make_user("rueckruf@example.org")
+    login(page, site, user)
+    page.goto(site.a(f"/beratung/termin/{second.pk}/buchen/"))
+    assert_not_error_page(page)
+    page.get_by_label("Ihr Anliegen").fill(NEED)
+    page.get_by_role("button", name="Verbindlich buchen").click()
+    page.wait_for_load_state()
+    assert "Bitte geben Sie eine Telefonnummer an" in page.locator("main").inner_text()
+    assert not Booking.objects.exists()
+    assert_accessible(page)
+    page.get_by_label("Telefonnummer").fill("03441 123456")
+    page.get_by_role("button", name="Verbindlich buchen").click()
+    page.wait_for_load_state()
+    assert "Ihr Termin ist gebucht." in page.locator("main").inner_text()
+    assert "03441 123456" in page.locator("main").inner_text()
+    assert Booking.objects.get().contact_phone == "03441 123456"
+    assert_accessible(page)

@@ -87,3 +87,31 @@ def test_operator_pages_are_accessible(page, site: Site):
         assert_accessible(page)
     page.goto(site.a(f"/digital-hub/verwaltung/auslastung/?woche={day.isoformat()}"))
     assert "20 %" in page.inner_text("main")
+
+
+@pytest.mark.parametrize("view", ["tag", "woche", "monat"])
+def test_availability_fits_a_phone(new_page, site: Site, view):
+    """Issue 14: on a 390 px phone the day grid made the page 730 px wide. The page must fit;
+    the grid becomes one block per resource (or scrolls inside its own region)."""
+    hub = make_hub(site.muni_a)
+    user = make_user("handy@example.org")
+    day = weekday_ahead()
+    from rathaus.hub import services
+
+    services.book(hub.room, user, at(day, 10), at(day, 11))
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    login(page, site, user)
+    page.goto(site.a(f"/digital-hub/standort/{hub.location.pk}/?ansicht={view}&datum={day.isoformat()}"))
+    assert_not_error_page(page)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.hub-grid-wrap table'))
+            .slice(0, 8)
+            .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+    )
+    assert width <= 390, f"{view}: page is {width} px wide; too wide: {wide}"
+    # Every free unit is still reachable and readable.
+    link = page.locator(f'a[href*="/digital-hub/buchen/{hub.desk.pk}/"]').first
+    assert link.is_visible()
+    assert_accessible(page)

@@ -136,6 +136,28 @@ def test_overlap_and_double_submit(hub, booker):
     assert Booking.objects.filter(resource=hub.room, status=BookingStatus.CONFIRMED).count() == 2
 
 
+def test_one_desk_per_person_at_a_time(hub, booker, muni_b):
+    """Issue 14: one person could hold two desks at the same time."""
+    day = weekday_ahead()
+    services.book(hub.desk, booker, at(day, 8), at(day, 13))
+    msg = refused("second_desk", services.book, hub.desk2, booker, at(day, 8), at(day, 18))
+    assert "Sie haben zu dieser Zeit bereits einen Arbeitsplatz gebucht." in msg
+    assert "Arbeitsplatz 01" in msg and "08:00–13:00 Uhr" in msg
+    assert Booking.objects.filter(user=booker).count() == 1
+    # The afternoon of the half-day desk, a room at the same time, another person: all fine.
+    services.book(hub.desk, booker, at(day, 13), at(day, 18))
+    services.book(hub.room, booker, at(day, 9), at(day, 10))
+    services.book(hub.desk2, make_user("andere@example.org"), at(day, 8), at(day, 18))
+    # One person is one person in every municipality.
+    from .conftest import make_hub
+
+    hub_b = make_hub(muni_b, "B ")
+    refused("second_desk", services.book, hub_b.desk2, booker, at(day, 8), at(day, 18))
+    # A cancelled desk booking no longer counts.
+    services.cancel(Booking.objects.get(user=booker, resource=hub.desk, starts_at=at(day, 8)), booker)
+    services.book(hub_b.desk, booker, at(day, 8), at(day, 13))
+
+
 def test_cancelled_booking_frees_the_slot(hub, booker):
     day = weekday_ahead()
     b = services.book(hub.desk2, booker, at(day, 8), at(day, 18))
@@ -225,8 +247,9 @@ def test_check_in_window(hub, booker):
 def test_release_no_shows_after_grace(hub, booker):
     day = weekday_ahead()
     late = services.book(hub.desk2, booker, at(day, 8), at(day, 18))
-    present = services.book(hub.desk, booker, at(day, 8), at(day, 13))
-    services.check_in(present, booker, now=at(day, 8, 5))
+    colleague = make_user("kollegin@example.org")
+    present = services.book(hub.desk, colleague, at(day, 8), at(day, 13))
+    services.check_in(present, colleague, now=at(day, 8, 5))
     assert services.release_no_shows(hub.municipality, now=at(day, 8, 29)) == 0
     assert services.release_no_shows(hub.municipality, now=at(day, 8, 30)) == 1
     late.refresh_from_db()
@@ -243,7 +266,7 @@ def test_release_is_per_municipality(hub, booker, muni_b):
     hub_b = make_hub(muni_b, "B ")
     day = weekday_ahead()
     a = services.book(hub.desk2, booker, at(day, 8), at(day, 18))
-    b = services.book(hub_b.desk2, booker, at(day, 8), at(day, 18))
+    b = services.book(hub_b.desk2, make_user("nachbarin@example.org"), at(day, 8), at(day, 18))
     assert services.release_no_shows(muni_b, now=at(day, 12)) == 1
     a.refresh_from_db()
     b.refresh_from_db()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import pytest
@@ -52,10 +53,30 @@ def test_week_availability_table_is_accessible(client_a, hub, booker):
     assert row is not None
     cells = re.findall(r'hub-cell--(\w+)">([^<]*)', row.group(0))
     assert ("booked", "belegt") in cells
-    # Saturday and Sunday are closed.
-    assert cells[5][0] == "closed" and cells[6][0] == "closed"
+    # The week starts at the chosen day; Saturday and Sunday are closed.
+    assert (cells[5 - day.weekday()][0], cells[6 - day.weekday()][0]) == ("closed", "closed")
     # Anonymous visitors see no booking links, only the login hint.
     assert reverse("hub:book", args=[hub.desk2.pk]) not in html and "Melden Sie sich an" in html
+
+
+def test_default_week_view_starts_today(client_a, hub, monkeypatch):
+    """Issue 14: on a Saturday the Monday-based week showed five past and two closed days, nothing free."""
+    saturday = weekday_ahead(7)
+    saturday += timedelta(days=5 - saturday.weekday())
+    now = at(saturday, 10)
+    from rathaus.hub import views
+
+    monkeypatch.setattr(views, "timezone", SimpleNamespace(now=lambda: now))
+    html = client_a.get(reverse("hub:location", args=[hub.location.pk])).content.decode()
+    caption = re.search(r"<caption[^>]*>(.*?)</caption>", html, re.S).group(1)
+    assert f"Belegung vom {saturday.day}. " in caption
+    headers = re.findall(r'href="\?ansicht=tag&amp;datum=([0-9-]+)"', html)
+    assert headers == [(saturday + timedelta(days=i)).isoformat() for i in range(7)]
+    row = re.search(r"Arbeitsplatz 02<br>.*?</tr>", html, re.S).group(0)
+    states = re.findall(r"hub-cell--(\w+)", row)
+    assert states == ["closed", "closed", "free", "free", "free", "free", "free"]
+    # "Weiter" goes on by seven days from the first day shown.
+    assert f"datum={(saturday + timedelta(days=7)).isoformat()}" in html
 
 
 def test_day_view_links_free_units_to_booking_form(hub, booker):
@@ -154,12 +175,36 @@ def test_booking_form_bad_input_shows_german_errors(hub, booker, data, message):
 def test_restricted_desk_form_explains_and_refuses(hub, booker, partner):
     url = reverse("hub:book", args=[hub.partner_desk.pk])
     c = client_for(HOST_A, booker)
-    assert "vorbehalten" in c.get(url).content.decode()
+    html = c.get(url).content.decode()
+    # Issue 14: no booking form that could only fail on submit.
+    assert "reserviert für IT-Partner des Digital Hubs" in html and "vorbehalten" in html
+    assert "Verbindlich buchen" not in html and 'name="start"' not in html
     day = weekday_ahead()
     data = {"day": day.isoformat(), "start": "08:00", "end": "18:00", "weeks": "1"}
     r = c.post(url, data)
     assert r.status_code == 200 and "IT-Partner des Digital Hubs" in r.content.decode()
+    assert not Booking.objects.exists()
+    assert "Verbindlich buchen" in client_for(HOST_A, partner).get(url).content.decode()
     assert client_for(HOST_A, partner).post(url, data).status_code == 302
+
+
+@pytest.mark.parametrize("view", ["tag", "woche", "monat"])
+def test_reserved_desks_show_as_reserved_to_everyone_but_members(hub, booker, partner, client_a, view):
+    """Issue 14: desks of the IT partner showed as "frei" with a booking link to non-members."""
+    url = reverse("hub:location", args=[hub.location.pk])
+    params = {"ansicht": view, "datum": weekday_ahead().isoformat()}
+    link = reverse("hub:book", args=[hub.partner_desk.pk])
+
+    def partner_row(client) -> str:
+        html = client.get(url, params).content.decode()
+        return re.search(r"Partnerplatz<br>.*?</tr>", html, re.S).group(0)
+
+    for client in (client_for(HOST_A, booker), client_a):
+        row = partner_row(client)
+        assert "reserviert für IT-Partner des Digital Hubs" in row
+        assert "hub-cell--free" not in row and "hub-cell--partial" not in row and link not in row
+    row = partner_row(client_for(HOST_A, partner))
+    assert "hub-cell--free" in row and link in row and "reserviert" not in row
 
 
 def test_weekly_series_through_the_form(hub, booker):
@@ -436,7 +481,7 @@ def test_qr_code_svg_links_to_check_in(hub, manager):
 def test_occupancy_shows_utilisation_with_constant_queries(hub, booker, manager):
     day = weekday_ahead()
     services.book(hub.desk2, booker, at(day, 8), at(day, 18))
-    released = services.book(hub.desk, booker, at(day, 8), at(day, 13))
+    released = services.book(hub.desk, make_user("zweite@example.org"), at(day, 8), at(day, 13))
     services.release_no_shows(hub.municipality, now=at(day, 9))
     released.refresh_from_db()
     assert released.status == BookingStatus.RELEASED

@@ -214,4 +214,12 @@ def consulting(cmd: Any) -> None:
         if len(candidates) <= index:
             continue
         slot = candidates[index]
-        Booking.objects.create(municipality=muni, slot=slot, user=user, topic=topics[topic_slug], need=need)
+        Booking.objects.create(
+            municipality=muni,
+            slot=slot,
+            user=user,
+            topic=topics[topic_slug],
+            need=need,
+            contact_phone="03441 123456" if slot.mode == Mode.PHONE else "",
+            contact_email=user.email if slot.mode == Mode.ONLINE else "",
+        )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import NEED_MAX_LENGTH, Advisor, Mode, Slot, Topic
+from .models import NEED_MAX_LENGTH, PHONE_MAX_LENGTH, Advisor, Mode, Slot, Topic
 
 
 class SlotFilterForm(forms.Form):
@@ -55,6 +55,54 @@ class BookingForm(forms.Form):
         field = self.fields["topic"]
         field.queryset = slot.topics.filter(is_active=True).order_by("name")  # type: ignore[attr-defined]
         field.label_from_instance = lambda topic: topic.label  # type: ignore[attr-defined]
+        add_contact_fields(self, slot.mode, required=True)
+
+    def clean_phone(self) -> str:
+        return _clean(services.clean_phone, self.cleaned_data.get("phone", ""))
+
+    def clean_email(self) -> str:
+        return _clean(services.clean_contact_email, self.cleaned_data.get("email", ""))
+
+
+def _clean(fn: Any, value: str) -> str:
+    try:
+        return str(fn(value))
+    except services.ConsultingError as exc:
+        raise forms.ValidationError(exc.message, code=exc.code) from exc
+
+
+def add_contact_fields(form: forms.Form, mode: str | None, *, required: bool) -> None:
+    """The contact the form of consultation needs: a number to call, an address for the video link.
+
+    ``mode`` None: both, optional (rebooking: the new slot decides which one is needed)."""
+    if mode in (Mode.PHONE, None):
+        form.fields["phone"] = forms.CharField(
+            label=_("Telefonnummer"),
+            max_length=PHONE_MAX_LENGTH,
+            required=required,
+            help_text=_("Unter dieser Nummer ruft die beratende Person Sie zum Termin an.")
+            if mode
+            else _("Nur für telefonische Termine: Unter dieser Nummer rufen wir Sie an."),
+            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            error_messages={
+                "required": _("Bitte geben Sie eine Telefonnummer an, unter der wir Sie anrufen können.")
+            },
+        )
+    if mode in (Mode.ONLINE, None):
+        form.fields["email"] = forms.CharField(
+            label=_("E-Mail-Adresse für den Link zur Videoberatung"),
+            max_length=254,
+            required=required,
+            help_text=_("An diese Adresse schickt die beratende Person den Link zur Videoberatung.")
+            if mode
+            else _("Nur für Videoberatungen: An diese Adresse geht der Link."),
+            widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+            error_messages={
+                "required": _(
+                    "Bitte geben Sie eine E-Mail-Adresse an, an die wir den Link zur Videoberatung senden."
+                )
+            },
+        )
 
 
 class RebookForm(forms.Form):
@@ -67,6 +115,7 @@ class RebookForm(forms.Form):
         field = self.fields["slot"]
         field.queryset = slots  # type: ignore[attr-defined]
         field.label_from_instance = _slot_label  # type: ignore[attr-defined]
+        add_contact_fields(self, None, required=False)
 
 
 def _slot_label(slot: Slot) -> str:

@@ -30,6 +30,16 @@ def booking_ics(booking: Booking, host: str) -> bytes:
         f"Beratung durch / advisor: {slot.advisor.display_name}"
         + (f", {slot.advisor.organisation}" if slot.advisor.organisation else ""),
         f"Form / mode: {Mode(slot.mode).label} {slot.location}".rstrip(),
+        *(
+            [f"Wir rufen Sie an unter / we will call you at: {booking.contact_phone}"]
+            if booking.contact_phone
+            else []
+        ),
+        *(
+            [f"Link zur Videoberatung an / video link to: {booking.contact_email}"]
+            if booking.contact_email
+            else []
+        ),
         f"{booking.municipality.name}",
     ]
     event.add("description", "\n".join(description))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from rathaus.core.tenancy.models import TenantOwned
 
 NEED_MAX_LENGTH = 1000  # characters of the "what do you need" text; documented limit
+PHONE_MAX_LENGTH = 30
 
 
 class Advisor(TenantOwned):
@@ -151,6 +152,10 @@ class Booking(TenantOwned):
         Topic, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("Thema")
     )
     need = models.TextField(_("Ihr Anliegen"), max_length=NEED_MAX_LENGTH)
+    # The contact the slot's form needs (services.contact_for): a number to call for a telephone
+    # consultation, an address for the video link of an online one; nothing on site.
+    contact_phone = models.CharField(_("Telefonnummer"), max_length=PHONE_MAX_LENGTH, blank=True)
+    contact_email = models.EmailField(_("E-Mail-Adresse für den Link zur Videoberatung"), blank=True)
     status = models.CharField(max_length=10, choices=BookingStatus.choices, default=BookingStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

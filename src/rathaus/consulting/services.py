@@ -10,12 +10,15 @@ Limits (documented in docs/ by the lead; defined here):
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
@@ -26,7 +29,7 @@ from rathaus.core.audit import services as audit
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
 
-from .models import NEED_MAX_LENGTH, Advisor, Booking, BookingStatus, Mode, Slot, Topic
+from .models import NEED_MAX_LENGTH, PHONE_MAX_LENGTH, Advisor, Booking, BookingStatus, Mode, Slot, Topic
 
 MAX_ACTIVE_BOOKINGS = 3
 CANCELLATION_DEADLINE = timedelta(hours=24)
@@ -216,6 +219,60 @@ def withdraw_slot(slot: Slot, actor: Any, request: Any = None) -> Slot:
     return slot
 
 
+# --- Contact the form of consultation needs ------------------------------------------------------
+
+_PHONE_CHARS = re.compile(r"^\+?[0-9][0-9 ()/.\-]*$")
+PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 6, 15  # 15: the longest number E.164 allows
+
+
+def clean_phone(value: str) -> str:
+    """A telephone number to call: digits with the usual separators, optionally +country code."""
+    phone = " ".join((value or "").split())
+    if not phone:
+        raise ConsultingError(
+            "phone_missing", _("Bitte geben Sie eine Telefonnummer an, unter der wir Sie anrufen können.")
+        )
+    digits = sum(ch.isdigit() for ch in phone)
+    if (
+        len(phone) > PHONE_MAX_LENGTH
+        or not _PHONE_CHARS.match(phone)
+        or not PHONE_MIN_DIGITS <= digits <= PHONE_MAX_DIGITS
+    ):
+        raise ConsultingError(
+            "phone_invalid",
+            _(
+                "Bitte geben Sie eine gültige Telefonnummer an, "
+                "zum Beispiel 03441 123456 oder +49 3441 123456."
+            ),
+        )
+    return phone
+
+
+def clean_contact_email(value: str) -> str:
+    email = (value or "").strip()
+    if not email:
+        raise ConsultingError(
+            "email_missing",
+            _("Bitte geben Sie eine E-Mail-Adresse an, an die wir den Link zur Videoberatung senden."),
+        )
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ConsultingError("email_invalid", _("Bitte geben Sie eine gültige E-Mail-Adresse an.")) from exc
+    return email
+
+
+def contact_for(mode: str, phone: str = "", email: str = "") -> tuple[str, str]:
+    """(phone, e-mail) to store for a booking of a slot in ``mode``: telephone consultations need a
+    number, online (video) consultations an address for the link, on site needs nothing (and
+    nothing is kept that the form does not need)."""
+    if mode == Mode.PHONE:
+        return clean_phone(phone), ""
+    if mode == Mode.ONLINE:
+        return "", clean_contact_email(email)
+    return "", ""
+
+
 # --- Booking ------------------------------------------------------------------------------------
 
 
@@ -268,7 +325,14 @@ def _taken() -> ConsultingError:
 
 
 def _create_locked(
-    slot: Slot, user: Any, topic: Topic, need: str, *, ignore: Booking | None = None
+    slot: Slot,
+    user: Any,
+    topic: Topic,
+    need: str,
+    *,
+    ignore: Booking | None = None,
+    phone: str = "",
+    email: str = "",
 ) -> Booking:
     """Inside a transaction: lock the slot, re-check every rule, insert. Refuses cleanly when taken."""
     # PostgreSQL: the row lock serialises everyone racing for this slot. SQLite: the IMMEDIATE
@@ -277,19 +341,38 @@ def _create_locked(
     if Booking.objects.filter(slot=locked, status=BookingStatus.ACTIVE).exists():
         raise _taken()
     _check_bookable(locked, user, topic, need, ignore=ignore)
+    contact_phone, contact_email = contact_for(locked.mode, phone, email)
     try:
         with transaction.atomic():  # savepoint: the unique index is the last line of defence
             return Booking.objects.create(
-                municipality_id=locked.municipality_id, slot=locked, user=user, topic=topic, need=need.strip()
+                municipality_id=locked.municipality_id,
+                slot=locked,
+                user=user,
+                topic=topic,
+                need=need.strip(),
+                contact_phone=contact_phone,
+                contact_email=contact_email,
             )
     except IntegrityError as exc:
         raise _taken() from exc
 
 
-def book(slot: Slot, user: Any, topic: Topic, need: str, request: Any = None) -> Booking:
-    """Book a free slot for ``user``; mails to the person and the advisor go out after commit."""
+def book(
+    slot: Slot,
+    user: Any,
+    topic: Topic,
+    need: str,
+    request: Any = None,
+    *,
+    phone: str = "",
+    email: str = "",
+) -> Booking:
+    """Book a free slot for ``user``; mails to the person and the advisor go out after commit.
+
+    ``phone`` is required for a telephone consultation, ``email`` (the address for the video link)
+    for an online one (see ``contact_for``)."""
     with transaction.atomic():
-        booking = _create_locked(slot, user, topic, need)
+        booking = _create_locked(slot, user, topic, need, phone=phone, email=email)
         audit.record(
             "consulting.booking.created",
             request=request,
@@ -352,8 +435,19 @@ def _cancel(
         _mail_booking(booking, "cancelled_by_advisor" if by_advisor else "cancelled")
 
 
-def rebook(booking: Booking, new_slot: Slot, user: Any, request: Any = None) -> Booking:
-    """Move a booking to another free slot in one transaction: both happen, or neither."""
+def rebook(
+    booking: Booking,
+    new_slot: Slot,
+    user: Any,
+    request: Any = None,
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+) -> Booking:
+    """Move a booking to another free slot in one transaction: both happen, or neither.
+
+    The contact the new slot needs: ``phone``/``email`` when given, else the old booking's (the
+    video link goes to the account's address when the old booking had none)."""
     with transaction.atomic():
         old = Booking.objects.select_for_update().select_related("slot", "topic").get(pk=booking.pk)
         if old.user_id != user.pk:
@@ -367,7 +461,15 @@ def rebook(booking: Booking, new_slot: Slot, user: Any, request: Any = None) -> 
         topic = old.topic
         if not new_slot.topics.filter(pk=topic.pk).exists():
             topic = new_slot.topics.filter(is_active=True).first() or topic
-        new = _create_locked(new_slot, user, topic, old.need, ignore=old)
+        new = _create_locked(
+            new_slot,
+            user,
+            topic,
+            old.need,
+            ignore=old,
+            phone=old.contact_phone if phone is None else phone,
+            email=(old.contact_email or user.email) if email is None else email,
+        )
         new.rebooked_from = old
         new.save(update_fields=["rebooked_from"])
         _cancel(old, user, by_advisor=False, request=request, mail=False)
@@ -492,6 +594,8 @@ def export_user_bookings(user: Any) -> tuple[str, Any]:
                 "advisor": b.slot.advisor.display_name,
                 "topic": b.topic.name,
                 "need": b.need,
+                "contact_phone": b.contact_phone,
+                "contact_email": b.contact_email,
                 "status": b.status,
                 "created_at": b.created_at.isoformat(),
             }

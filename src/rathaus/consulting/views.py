@@ -67,13 +67,20 @@ def slot_list(request: HttpRequest) -> HttpResponse:
 def book(request: HttpRequest, pk: int) -> HttpResponse:
     slot = tenant_object_or_404(Slot.objects.select_related("advisor"), request, pk=pk)
     verified = services.is_verified(request.user)
-    form = BookingForm(request.POST or None, slot=slot)
+    user: Any = request.user
+    form = BookingForm(request.POST or None, slot=slot, initial={"email": user.email})
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 booking = services.book(
-                    slot, request.user, form.cleaned_data["topic"], form.cleaned_data["need"], request=request
+                    slot,
+                    user,
+                    form.cleaned_data["topic"],
+                    form.cleaned_data["need"],
+                    request=request,
+                    phone=form.cleaned_data.get("phone", ""),
+                    email=form.cleaned_data.get("email", ""),
                 )
             except services.ConsultingError as exc:
                 form.add_error(None, exc.message)
@@ -173,12 +180,20 @@ def booking_rebook(request: HttpRequest, pk: int) -> HttpResponse:
     choices = (
         Slot.objects.filter(pk__in=[s.pk for s in slots]).select_related("advisor").order_by("starts_at")
     )
-    form = RebookForm(request.POST or None, slots=choices)
+    initial = {"phone": booking.contact_phone, "email": booking.contact_email or user.email}
+    form = RebookForm(request.POST or None, slots=choices, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                new = services.rebook(booking, form.cleaned_data["slot"], request.user, request=request)
+                new = services.rebook(
+                    booking,
+                    form.cleaned_data["slot"],
+                    user,
+                    request=request,
+                    phone=form.cleaned_data["phone"],
+                    email=form.cleaned_data["email"],
+                )
             except services.ConsultingError as exc:
                 form.add_error(None, exc.message)
                 status = 409 if exc.code == "taken" else 400

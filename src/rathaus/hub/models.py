@@ -3,12 +3,15 @@
 The rule "no double booking, ever" lives in the database: on PostgreSQL an exclusion constraint over
 (resource, tstzrange(starts_at, ends_at)) for confirmed bookings (migration 0002); on SQLite the
 booking service re-checks overlaps inside a transaction that holds the database write lock.
+Likewise "one desk per person at a time": an exclusion constraint over (user, time range) of
+confirmed bookings whose ``resource_kind`` is a desk (migration 0003), and the locked re-check.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -191,6 +194,12 @@ class Booking(TenantOwned):
     status = models.CharField(
         _("Status"), max_length=12, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
     )
+    # The resource's kind when booked, copied for the constraint "one desk per person at a time"
+    # (an exclusion constraint cannot look into the resource table). Changing a resource's kind later
+    # leaves existing bookings as they were.
+    resource_kind = models.CharField(
+        _("Art der Ressource"), max_length=20, choices=ResourceKind.choices, blank=True, editable=False
+    )
     series = models.UUIDField(null=True, blank=True, editable=False)
     checked_in_at = models.DateTimeField(_("eingecheckt um"), null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -214,6 +223,11 @@ class Booking(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.resource} {self.starts_at:%d.%m.%Y %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.resource_kind and self.resource_id is not None:
+            self.resource_kind = self.resource.kind
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

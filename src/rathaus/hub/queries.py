@@ -8,6 +8,7 @@ resources or days.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -47,7 +48,7 @@ def _overlaps(busy: list[tuple[datetime, datetime]], s: datetime, e: datetime) -
 
 @dataclass
 class Cell:
-    state: str  # free | partial | booked | closed
+    state: str  # free | partial | booked | closed | reserved
     label: str
     start: datetime | None = None  # the bookable unit a "free" cell links to
     end: datetime | None = None
@@ -81,19 +82,48 @@ class Grid:
 
 
 def _range(view: str, day: date) -> tuple[date, date]:
+    """The days a view shows: the day; its month; or seven days starting at ``day`` (the week view
+    starts at the chosen day, by default today, so it never opens on days that are already over)."""
     if view == "day":
         return day, day
     if view == "month":
         first = day.replace(day=1)
         nxt = (first + timedelta(days=32)).replace(day=1)
         return first, nxt - timedelta(days=1)
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
+    return day, day + timedelta(days=6)
 
 
-def availability(location: Location, view: str, day: date, *, now: datetime) -> Grid:
+def availability(
+    location: Location, view: str, day: date, *, now: datetime, organisations: Collection[int] = ()
+) -> Grid:
+    """The grid of ``view`` around ``day``. ``organisations``: the ids of the viewer's organisations;
+    resources reserved for another organisation show "reserviert für …" instead of free units."""
     first, last = _range(view, day)
     resources = list(resources_of(location))
+    grid = _availability(location, view, day, first, last, resources, now)
+    return _mark_reserved(grid, organisations)
+
+
+def _mark_reserved(grid: Grid, organisations: Collection[int]) -> Grid:
+    """Open cells of resources the viewer may not book become "reserved", without a booking link."""
+    for row in grid.rows:
+        group = row.resource.group
+        if group.organisation_id is None or group.organisation_id in organisations:
+            continue
+        label = _("reserviert für %(org)s") % {"org": group.organisation}
+        row.cells = [cell if cell.state == "closed" else Cell("reserved", label) for cell in row.cells]
+    return grid
+
+
+def _availability(
+    location: Location,
+    view: str,
+    day: date,
+    first: date,
+    last: date,
+    resources: list[Resource],
+    now: datetime,
+) -> Grid:
     hours = hours_of(location)
     closed = closed_days(location, first, last)
     start = at(first, time(0))

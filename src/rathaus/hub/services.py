@@ -4,6 +4,8 @@ Every rule of a booking is checked here (views, API, commands and tasks all come
 The overlap rule is enforced twice: inside a transaction that holds the lock (SQLite: BEGIN
 IMMEDIATE takes the database write lock; PostgreSQL: READ COMMITTED re-check) and, on PostgreSQL,
 by the exclusion constraint ``hub_booking_no_overlap`` whose IntegrityError becomes a BookingError.
+The same for "one desk per person at a time" (``hub_booking_one_desk_per_person``; the person's row
+lock serialises their bookings on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .models import (
     OpeningHours,
     Resource,
     ResourceGroup,
+    ResourceKind,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -149,6 +152,13 @@ def may_book(user: Any, group: ResourceGroup) -> bool:
     return group.organisation_id is None or accounts.is_member_of_organisation(user, group.organisation_id)
 
 
+def organisation_ids(user: Any) -> frozenset[int]:
+    """The organisations whose reserved resources ``user`` may book (one query; none for guests)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(org.pk for org in accounts.organisations_of(user))
+
+
 def _fmt_day(day: date) -> str:
     return date_format(day, "l, j. F Y")
 
@@ -228,6 +238,33 @@ def _overlapping(resource: Resource, start: datetime, end: datetime) -> QuerySet
     )
 
 
+def _other_desk(user: Any, start: datetime, end: datetime) -> QuerySet[Booking]:
+    """The person's confirmed desk bookings overlapping ``start``–``end`` (any desk, any location)."""
+    return Booking.objects.filter(
+        user=user,
+        status=BookingStatus.CONFIRMED,
+        resource_kind=ResourceKind.DESK,
+        starts_at__lt=end,
+        ends_at__gt=start,
+    )
+
+
+def _refuse_second_desk(other: Booking | None) -> BookingError:
+    text = _(
+        "Sie haben zu dieser Zeit bereits einen Arbeitsplatz gebucht. "
+        "Eine Person kann nur einen Arbeitsplatz zur selben Zeit belegen."
+    )
+    if other is not None:
+        s, e = local(other.starts_at), local(other.ends_at)
+        text += " " + _("Ihre Buchung: %(resource)s, %(day)s, %(start)s–%(end)s Uhr.") % {
+            "resource": other.resource.name,
+            "day": _fmt_day(s.date()),
+            "start": f"{s:%H:%M}",
+            "end": f"{e:%H:%M}",
+        }
+    return BookingError(text, "second_desk")
+
+
 def _refuse_overlap(user: Any, clash: Booking | None) -> BookingError:
     if clash is not None and clash.user_id == getattr(user, "pk", None):
         return BookingError(_("Sie haben diesen Zeitraum bereits gebucht."), "duplicate")
@@ -269,10 +306,15 @@ def book(
             clash = _overlapping(resource, start, end).first()
             if clash is not None:
                 raise _refuse_overlap(user, clash)
+            if resource.kind == ResourceKind.DESK:
+                other = _other_desk(user, start, end).select_related("resource").first()
+                if other is not None:
+                    raise _refuse_second_desk(other)
             booking = Booking.objects.create(
                 municipality=resource.municipality,
                 resource=resource,
                 user=user,
+                resource_kind=resource.kind,
                 starts_at=start,
                 ends_at=end,
                 series=series,
@@ -288,7 +330,9 @@ def book(
             if notify:
                 _mail_confirmation(booking, user)
     except IntegrityError as exc:
-        # The exclusion constraint: someone else's booking committed between our check and insert.
+        # An exclusion constraint: a booking committed between our check and insert.
+        if "hub_booking_one_desk_per_person" in str(exc):
+            raise _refuse_second_desk(None) from exc
         if "hub_booking_no_overlap" not in str(exc):
             raise
         raise _refuse_overlap(user, None) from exc

@@ -65,7 +65,9 @@ def location(request: HttpRequest, pk: int) -> HttpResponse:
     view_param = request.GET.get("ansicht", "woche")
     view = VIEWS.get(view_param, "week")
     day = _parse_day(request.GET.get("datum"), today)
-    grid = queries.availability(loc, view, day, now=now)
+    grid = queries.availability(
+        loc, view, day, now=now, organisations=services.organisation_ids(request.user)
+    )
     cells_html = _cells_html(grid, request.user.is_authenticated)
     step = {"day": timedelta(days=1), "week": timedelta(days=7)}.get(view)
     if step is None:  # month
@@ -105,9 +107,7 @@ def _cells_html(grid: queries.Grid, with_links: bool) -> list[str]:
                 s, e = services.local(cell.start), services.local(cell.end)
                 href = f"{base}?datum={s:%Y-%m-%d}&amp;beginn={s:%H:%M}&amp;ende={e:%H:%M}"
                 sr = f": {name} {book_word}, {s:%d.%m.} {s:%H:%M}–{e:%H:%M}"
-                label = (
-                    f'<a class="kern-link" href="{href}">{label}<span class="kern-sr-only">{sr}</span></a>'
-                )
+                label = f'<a class="kern-link" href="{href}">{label}<span class="rh-sr-only">{sr}</span></a>'
             parts.append(f'<td class="kern-table__cell hub-cell hub-cell--{cell.state}">{label}</td>')
         out.append(mark_safe("".join(parts)))  # noqa: S308 - every piece above is escaped or our own markup
     return out
@@ -144,7 +144,8 @@ def _bookable(request: HttpRequest, pk: int) -> Resource:
 def book(request: HttpRequest, pk: int) -> HttpResponse:
     resource = _bookable(request, pk)
     group = resource.group
-    if request.method == "POST":
+    allowed = services.may_book(request.user, group)
+    if request.method == "POST" and allowed:
         form = BookingForm(request.POST)
     else:
         initial: dict[str, Any] = {"weeks": 1}
@@ -152,7 +153,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
             if request.GET.get(param):
                 initial[field] = request.GET[param]
         form = BookingForm(initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and allowed and form.is_valid():
         start, end = form.range()
         weeks = form.cleaned_data["weeks"]
         try:
@@ -174,7 +175,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
             "group": group,
             "location": group.location,
             "unit": services.unit_label(resource),
-            "allowed": services.may_book(request.user, group),
+            "allowed": allowed,
             "verified": services.is_verified(request.user),
         },
     )
