@@ -378,3 +378,23 @@ def test_data_export_and_erasure(parken, citizen):
     assert name == "fim_forms" and len(data["drafts"]) == 1
     services.erase_user_forms(citizen)
     assert not Draft.objects.exists()
+
+
+def test_upload_with_doctype_entity_is_refused_not_500(admin_a, muni_a):
+    from .test_importer import ENTITY, LAUGHS, with_doctype
+
+    c = client_for(HOST_A, admin_a)
+    folder = bewohnerparken_path().parent
+    for doctype, ref in ((ENTITY, b"&e;"), (LAUGHS, b"&d;")):
+        lists = [
+            SimpleUploadedFile(p.name, p.read_bytes(), "text/xml")
+            for p in sorted(folder.glob("C*_genericode.xml"))
+        ]
+        data = with_doctype(bewohnerparken_path().read_bytes(), doctype, ref)
+        r = c.post(
+            reverse("fim:import"),
+            {"schema": SimpleUploadedFile("s.xml", data, "text/xml"), "codelists": lists},
+        )
+        assert r.status_code == 200
+        assert "DOCTYPE" in r.content.decode() and "Sicherheitsgründen" in r.content.decode()
+    assert not FormDefinition.objects.exists()
