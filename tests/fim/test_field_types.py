@@ -67,6 +67,13 @@ def test_bool_is_a_checkbox_and_only_consent_must_be_checked():
     assert required.required and required.clean("true") == "true"
     with pytest.raises(forms.ValidationError):
         required.clean("")
+    # a question that merely contains a consent-like word is no consent (BlaueKarte F00001027)
+    question = {
+        **plain,
+        "name": "Krankenversicherung vorhanden",
+        "label": "Besteht Krankenversicherungsschutz?",
+    }
+    assert not engine.make_field(question, {"codelists": {}}, True).required
 
 
 # --- 5. error messages match the data type ---------------------------------------------------------

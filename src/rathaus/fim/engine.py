@@ -190,7 +190,9 @@ def _decimal(value: str) -> Decimal:
 
 
 # Field meanings read from a field's name/label (FIM schemas do not always model them as types).
-CONSENT_RE = re.compile(r"einwillig|zustimm|einverst|bestätig|kenntnisnahme|versicher", re.IGNORECASE)
+CONSENT_RE = re.compile(
+    r"\beinwillig|\bzustimm|\beinverst|\bbestätig|\bkenntnisnahme|\bversichere\b", re.IGNORECASE
+)
 IDENTIFIER_RE = re.compile(r"nummer|\bnr\b|kennzeichen|identifi|\bID\b", re.IGNORECASE)
 IDENTIFIER_CHARS = re.compile(r"[A-Za-z0-9ÄÖÜäöü][A-Za-z0-9ÄÖÜäöü ./-]*")
 
