@@ -1,5 +1,7 @@
-"""The Bewohnerparkausweis form in a real browser: steps, error summary, repeated group, save and
-resume via the mailed link, review page, submission; axe-core on every page."""
+"""The Bewohnerparkausweis form in a real browser: consent checkboxes, steps, error summary, the
+schema's rules (renewal needs the existing permit, the holder step is skipped for one's own vehicle),
+save and resume via the mailed link, review page with German dates, submission; axe-core on every
+page."""
 
 from __future__ import annotations
 
@@ -39,15 +41,20 @@ def test_fill_bewohnerparkausweis_end_to_end(page, new_page, site: Site):
     check_page(page, form.name)
     page.get_by_role("button", name="Antrag starten").click()
 
-    # Step 1: consent
-    assert "Schritt 1 von 5" in page.content()
+    # Step 1: consent — two checkboxes, both must be ticked (the holder step is not counted yet)
+    assert "Schritt 1 von 4" in page.content()
     check_page(page)
-    choose_first(page, "_allgemein0__0__F00-4cb0dd14-629c-4661-9435-4e9eadc43e07")
-    choose_first(page, "_allgemein0__0__F05001344")
+    consent = field(page, "_allgemein0__0__F00-4cb0dd14-629c-4661-9435-4e9eadc43e07")
+    assert consent.get_attribute("type") == "checkbox"
+    consent.check()
+    page.get_by_role("button", name="Weiter", exact=True).click()
+    assert "Häkchen" in page.locator("[data-error-summary]").inner_text()
+    check_page(page)
+    field(page, "_allgemein0__0__F05001344").check()
     page.get_by_role("button", name="Weiter", exact=True).click()
 
     # Step 2: person — an invalid postcode first
-    assert "Schritt 2 von 5" in page.content()
+    assert "Schritt 2 von 4" in page.content()
     check_page(page, "Angaben zur antragstellenden Person")
     field(page, "G05000496__0__F05000059").fill("Mustermann")
     field(page, "G05000496__0__F05000060").fill("Erika")
@@ -70,24 +77,25 @@ def test_fill_bewohnerparkausweis_end_to_end(page, new_page, site: Site):
     field(page, "G05000496__0__G00000113__0__F00000054").fill("06712")
     page.get_by_role("button", name="Weiter", exact=True).click()
 
-    # Step 3: application — remove and re-add the optional group, then fill it
-    assert "Schritt 3 von 5" in page.content()
+    # Step 3: application — a renewal (rule R05000334) requires the existing permit
+    assert "Schritt 3 von 4" in page.content()
     check_page(page)
     choose_first(page, "G05000493__0__F05001064")
     field(page, "G05000493__0__F05001347").select_option(value="02")
-    page.get_by_role("button", name=re.compile("entfernen")).click()
-    assert field(page, "G05000493__0__G05000599__0__F05001346").count() == 0
-    page.get_by_role("button", name=re.compile("hinzufügen")).click()
+    page.get_by_role("button", name="Weiter", exact=True).click()
+    summary = page.locator("[data-error-summary]")
+    assert summary.is_visible() and "Parkausweisnummer" in summary.inner_text()
+    check_page(page)
     field(page, "G05000493__0__G05000599__0__F05001346").fill("4711")
     field(page, "G05000493__0__G05000599__0__F05001345").fill("2025-12-31")
     check_page(page)
     page.get_by_role("button", name="Weiter", exact=True).click()
 
-    # Step 4: vehicle — save as draft, resume in another browser via the mailed link
-    assert "Schritt 4 von 5" in page.content()
+    # Step 4: vehicle — the identification number has letters; save as draft, resume elsewhere
+    assert "Schritt 4 von 4" in page.content()
     check_page(page)
     field(page, "G05000477__0__F05000627").fill("ZZ-AB 123")
-    field(page, "G05000477__0__F05001062").fill("1")
+    field(page, "G05000477__0__F05001062").fill("WVWZZZ1JZXW000001")
     field(page, "G05000477__0__F05001047").select_option(value="01")
     page.get_by_role("button", name="Als Entwurf speichern").click()
     check_page(page, "Entwurf gespeichert")
@@ -101,19 +109,16 @@ def test_fill_bewohnerparkausweis_end_to_end(page, new_page, site: Site):
     other.goto(resume_url)
     check_page(other, "Entwurf fortsetzen")
     other.get_by_role("button", name="Entwurf fortsetzen").click()
-    assert "Schritt 4 von 5" in other.content()
+    assert "Schritt 4 von 4" in other.content()
     assert field(other, "G05000477__0__F05000627").input_value() == "ZZ-AB 123"
-    other.get_by_role("button", name="Weiter", exact=True).click()
-
-    # Step 5: holder — not needed for the own vehicle
-    assert "Schritt 5 von 5" in other.content()
-    check_page(other)
+    # Own vehicle: the holder step (rule R05000281) is skipped, straight to the review page
     other.get_by_role("button", name="Weiter zur Übersicht").click()
 
     # Review, then submit
     check_page(other, "Angaben prüfen")
     text = other.content()
     assert "Mustermann" in text and "06712" in text and "4711" in text and "ZZ-AB 123" in text
+    assert "03.02.1980" in text and "31.12.2025" in text and "Fahrzeughalter" not in text
     other.get_by_role("button", name="Antrag verbindlich absenden").click()
     check_page(other, "Antrag eingereicht")
     submission = FormSubmission.objects.get()

@@ -217,3 +217,58 @@ def test_command_fails_non_zero(muni_a):
     with pytest.raises(CommandError, match=r"Ungültiger LeiKa"):
         call_command("import_xdf", str(bewohnerparken_path()), "--service", "123", stdout=StringIO())
     assert not FormDefinition.objects.exists()
+
+
+# --- hostile XML (issue 14, probe point 4) ---------------------------------------------------------
+
+ENTITY = b'<!DOCTYPE x [<!ENTITY e "Bewohner">]>\n'
+LAUGHS = (
+    b'<!DOCTYPE x [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>\n'
+)
+EXTERNAL = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
+
+
+def with_doctype(data: bytes, doctype: bytes, ref: bytes = b"&e;") -> bytes:
+    head, sep, rest = data.partition(b"?>")
+    return head + sep + b"\n" + doctype + rest.replace(b"<xdf:name>", b"<xdf:name>" + ref, 1)
+
+
+@pytest.mark.parametrize(
+    ("doctype", "ref"), [(ENTITY, b"&e;"), (LAUGHS, b"&d;"), (EXTERNAL, b"&e;"), (b"<!DOCTYPE x>\n", b"")]
+)
+def test_doctype_and_entities_refused_before_parsing(muni_a, doctype, ref):
+    data = with_doctype(bewohnerparken_path().read_bytes(), doctype, ref)
+    codelists = codelists_from_dir(bewohnerparken_path().parent, bewohnerparken_path())
+    with pytest.raises(XdfImportError, match="DOCTYPE"):
+        parse_xdf(data, codelists=codelists, xsd_dir=xsd_dir())
+    with pytest.raises(XdfImportError, match="DOCTYPE"):
+        services.import_schema(muni_a, data, codelists=codelists)
+    assert not FormDefinition.objects.exists() and not FormVersion.objects.exists()
+
+
+def test_doctype_in_utf16_file_refused():
+    data = with_doctype(minimal(), ENTITY).replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
+    with pytest.raises(XdfImportError, match="DOCTYPE"):
+        parse_xdf(b"\xff\xfe" + data.decode().encode("utf-16-le"))
+
+
+def test_doctype_in_codelist_refused():
+    folder = bewohnerparken_path().parent
+    codelists = codelists_from_dir(folder, bewohnerparken_path())
+    name = next(n for n in codelists if n.startswith("C05000073"))
+    head, sep, rest = codelists[name].partition(b"?>")
+    codelists[name] = head + sep + b"\n" + ENTITY + rest
+    with pytest.raises(XdfImportError, match=f"Codeliste {name}.*DOCTYPE"):
+        parse_xdf(bewohnerparken_path().read_bytes(), codelists=codelists)
+
+
+def test_command_refuses_doctype(muni_a, tmp_path):
+    folder = bewohnerparken_path().parent
+    for p in folder.glob("C*_genericode.xml"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    target = tmp_path / "S05000058V1.0_xdf2.xml"
+    target.write_bytes(with_doctype(bewohnerparken_path().read_bytes(), ENTITY))
+    with pytest.raises(CommandError, match="DOCTYPE"):
+        call_command("import_xdf", str(target), "--municipality", "zeitz", stdout=StringIO())
+    assert not FormVersion.objects.exists()

@@ -88,9 +88,8 @@ def fill_all(client, form):
             "G05000477__0__F05001062": "1",
             "G05000477__0__F05001047": "01",
         },
-        {},
     ]
-    for n, data in enumerate(steps):
+    for n, data in enumerate(steps[:4]):
         response = client.post(step_url(form, n), {**data, "next": "1"})
         assert response.status_code == 302, (n, response.context and response.context["step_form"].errors)
     return response
@@ -106,10 +105,17 @@ def test_index_and_start_page(parken):
 def test_every_step_renders_with_progress(parken):
     c = client_for(HOST_A)
     start(c, parken)
-    for n in range(5):
+    # Until the vehicle question is answered with "another holder", the holder step does not apply.
+    for n in range(4):
         page = c.get(step_url(parken, n))
         assert page.status_code == 200
-        assert f"Schritt {n + 1} von 5" in page.content.decode()
+        assert f"Schritt {n + 1} von 4" in page.content.decode()
+    skipped = c.get(step_url(parken, 4))
+    assert skipped.status_code == 302 and skipped.url == reverse("fim:review", kwargs={"pk": parken.pk})
+    vehicle = {"G05000477__0__F05000627": "ZZ-AB 123", "G05000477__0__F05001062": "1"}
+    c.post(step_url(parken, 3), {**vehicle, "G05000477__0__F05001047": "02", "next": "1"})
+    page = c.get(step_url(parken, 4))
+    assert page.status_code == 200 and "Schritt 5 von 5" in page.content.decode()
 
 
 def test_step_without_draft_redirects_to_start(parken):
@@ -143,13 +149,15 @@ def test_full_walk_review_and_submit(parken, citizen):
     assert response.url == reverse("fim:review", kwargs={"pk": parken.pk})
     review = c.get(response.url)
     assert "Mustermann" in review.content.decode() and "ZZ-AB 123" in review.content.decode()
+    assert "03.02.1980" in review.content.decode() and "1980-02-03" not in review.content.decode()
     done = c.post(response.url)
     assert done.status_code == 302
     sub = FormSubmission.objects.get()
     assert sub.user == citizen and sub.version == parken.active_version
     answers = sub.payload["answers"]
     assert answers["G05000496"][0]["F05000059"] == "Mustermann"
-    assert answers["G05000493"][0]["G05000599"] == []
+    assert "G05000599" not in answers["G05000493"][0]  # new permit: the existing-permit group is off
+    assert "G05000499" not in answers  # own vehicle: the holder step is off
     assert not Draft.objects.exists()
     page = c.get(done.url)
     assert sub.reference in page.content.decode()
@@ -378,3 +386,48 @@ def test_data_export_and_erasure(parken, citizen):
     assert name == "fim_forms" and len(data["drafts"]) == 1
     services.erase_user_forms(citizen)
     assert not Draft.objects.exists()
+
+
+def test_upload_with_doctype_entity_is_refused_not_500(admin_a, muni_a):
+    from .test_importer import ENTITY, LAUGHS, with_doctype
+
+    c = client_for(HOST_A, admin_a)
+    folder = bewohnerparken_path().parent
+    for doctype, ref in ((ENTITY, b"&e;"), (LAUGHS, b"&d;")):
+        lists = [
+            SimpleUploadedFile(p.name, p.read_bytes(), "text/xml")
+            for p in sorted(folder.glob("C*_genericode.xml"))
+        ]
+        data = with_doctype(bewohnerparken_path().read_bytes(), doctype, ref)
+        r = c.post(
+            reverse("fim:import"),
+            {"schema": SimpleUploadedFile("s.xml", data, "text/xml"), "codelists": lists},
+        )
+        assert r.status_code == 200
+        assert "DOCTYPE" in r.content.decode() and "Sicherheitsgründen" in r.content.decode()
+    assert not FormDefinition.objects.exists()
+
+
+def test_switching_back_to_own_vehicle_drops_the_holder_step(parken):
+    """Issue 14: holder data typed while "another holder" was chosen is neither validated, nor shown
+    on the review page, nor submitted once the vehicle is one's own again."""
+    c = client_for(HOST_A)
+    start(c, parken)
+    fill_all(c, parken)
+    vehicle = {"G05000477__0__F05000627": "ZZ-AB 123", "G05000477__0__F05001062": "WVWZZZ1JZXW000001"}
+    r = c.post(step_url(parken, 3), {**vehicle, "G05000477__0__F05001047": "02", "next": "1"})
+    assert r.url == step_url(parken, 4)
+    # half a holder, saved as a draft (invalid: no first name, a bad postcode)
+    c.post(
+        step_url(parken, 4),
+        {"G05000499__0__F05001243": "Zorbasinski", "G05000499__0__G05000554__0__F00000054": "x", "save": "1"},
+    )
+    r = c.post(step_url(parken, 3), {**vehicle, "G05000477__0__F05001047": "01", "next": "1"})
+    assert r.url == reverse("fim:review", kwargs={"pk": parken.pk})
+    assert c.get(step_url(parken, 4)).url == reverse("fim:review", kwargs={"pk": parken.pk})
+    review = c.get(r.url).content.decode()
+    assert "Zorbasinski" not in review and "Angaben zur Fahrzeughalterin" not in review
+    assert c.post(r.url).status_code == 302
+    answers = FormSubmission.objects.get().payload["answers"]
+    assert "G05000499" not in answers
+    assert answers["G05000477"][0]["F05001062"] == "WVWZZZ1JZXW000001"

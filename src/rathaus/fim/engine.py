@@ -19,6 +19,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .importers.xdf import compile_pattern
 
@@ -81,18 +82,63 @@ def find_value(answers: Any, field_id: str) -> Any:
     return None
 
 
+TRUTHY = {"true", "on", "1", "ja", "yes"}
+
+
+def holds(condition: dict[str, Any], value: Any) -> bool:
+    """Whether an answer meets a condition's ``equals`` (a code, or "true" for a yes/no field)."""
+    if value is None or isinstance(value, (dict, list)):
+        return False
+    text = str(value).strip().lower()
+    expected = str(condition["equals"]).strip().lower()
+    if expected == "true":
+        return text in TRUTHY
+    return text == expected
+
+
+def nodes_by_id(defn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+
+    def walk(nodes: list[dict[str, Any]]) -> None:
+        for n in nodes:
+            out.setdefault(n["id"], n)
+            if n["kind"] == "group":
+                walk(n["children"])
+
+    walk(defn["items"])
+    return out
+
+
+def evaluate(defn: dict[str, Any], answers: dict[str, Any]) -> tuple[set[str], dict[str, set[str]]]:
+    """The schema's rules under the current answers: (ids made required, {id switched off: the
+    fields whose answers switched it off}).
+
+    * ``require`` („Wenn bei F… "02" angegeben wird, dann wird G… zur Pflichtangabe“): the target is
+      required when the answer matches. A target that the schema marks optional (``anzahl`` 0:…)
+      exists only for that case, so it is switched off otherwise (not shown, not validated, not
+      submitted, not on the review page) — e.g. the holder of a vehicle registered to someone else.
+    * ``only_if`` („… sind nur dann zu befüllen, wenn F… bejaht wurde“): off unless the answer holds.
+    """
+    required: set[str] = set()
+    off: dict[str, set[str]] = {}
+    nodes = nodes_by_id(defn)
+    for c in conditions(defn):
+        ok = holds(c, find_value(answers, c["field"]))
+        for target in c["targets"]:
+            if c["action"] == "require":
+                if ok:
+                    required.add(target)
+                elif target in nodes and nodes[target]["min"] == 0:
+                    off.setdefault(target, set()).add(c["field"])
+            elif c["action"] == "only_if" and not ok:
+                off.setdefault(target, set()).add(c["field"])
+    return required, off
+
+
 def active_effects(defn: dict[str, Any], answers: dict[str, Any]) -> tuple[set[str], set[str]]:
     """(ids made required, ids switched off) under the current answers."""
-    required: set[str] = set()
-    off: set[str] = set()
-    for c in conditions(defn):
-        value = find_value(answers, c["field"])
-        holds = str(value).strip().lower() == str(c["equals"]).lower() if value is not None else False
-        if c["action"] == "require" and holds:
-            required.update(c["targets"])
-        elif c["action"] == "only_if" and not holds:
-            off.update(c["targets"])
-    return required, off
+    required, off = evaluate(defn, answers)
+    return required, set(off)
 
 
 def _ids_in(node: dict[str, Any]) -> set[str]:
@@ -103,19 +149,19 @@ def _ids_in(node: dict[str, Any]) -> set[str]:
 
 
 def hidden_in_step(defn: dict[str, Any], step: dict[str, Any], answers: dict[str, Any]) -> set[str]:
-    """Ids of fields and groups this step need not show: switched off by an answer given on an
-    earlier step ("nur auszufüllen, wenn …"). A condition whose field is on the same step cannot be
-    decided before the step is submitted (no JavaScript needed), so its targets stay visible."""
+    """Ids of fields and groups this step need not show: switched off by an answer given on another
+    step. A condition whose field is on the same step cannot be decided before the step is
+    submitted (no JavaScript needed), so its targets stay visible (but are not validated while the
+    posted answer switches them off)."""
     here = _ids_in(step)
-    hidden: set[str] = set()
-    for c in conditions(defn):
-        if c["action"] != "only_if" or c["field"] in here:
-            continue
-        value = find_value(answers, c["field"])
-        holds = str(value).strip().lower() == str(c["equals"]).lower() if value is not None else False
-        if not holds:
-            hidden.update(c["targets"])
-    return hidden
+    _required, off = evaluate(defn, answers)
+    return {target for target, fields in off.items() if not fields & here}
+
+
+def active_steps(defn: dict[str, Any], answers: dict[str, Any]) -> list[int]:
+    """Indexes of the steps that apply under the current answers (a step switched off is skipped)."""
+    _required, off = evaluate(defn, answers)
+    return [i for i, step in enumerate(steps(defn)) if step["id"] not in off]
 
 
 def instance_count(node: dict[str, Any], raw: list[Any] | None) -> int:
@@ -130,7 +176,7 @@ def is_empty(value: Any) -> bool:
         return all(is_empty(v) for v in value)
     if isinstance(value, dict):
         return all(is_empty(v) for v in value.values())
-    return value in (None, "", False)
+    return value in (None, "", False, "false")  # "false": an unchecked checkbox
 
 
 # --- building forms ------------------------------------------------------------------------------
@@ -143,6 +189,34 @@ def _decimal(value: str) -> Decimal:
     return Decimal(text)
 
 
+# Field meanings read from a field's name/label (FIM schemas do not always model them as types).
+CONSENT_RE = re.compile(
+    r"\beinwillig|\bzustimm|\beinverst|\bbestätig|\bkenntnisnahme|\bversichere\b", re.IGNORECASE
+)
+IDENTIFIER_RE = re.compile(r"nummer|\bnr\b|kennzeichen|identifi|\bID\b", re.IGNORECASE)
+IDENTIFIER_CHARS = re.compile(r"[A-Za-z0-9ÄÖÜäöü][A-Za-z0-9ÄÖÜäöü ./-]*")
+
+
+def is_identifier(node: dict[str, Any]) -> bool:
+    """A "number" that is a label, not a quantity (Fahrzeug-Identifizierungsnummer, Parkausweisnummer):
+    real ones contain letters or leading zeros, so they are entered and kept as text."""
+    text = f"{node.get('name', '')} {node.get('label', '')}"
+    return node["datentyp"] in ("num", "num_int") and bool(IDENTIFIER_RE.search(text))
+
+
+def is_consent(node: dict[str, Any]) -> bool:
+    return bool(CONSENT_RE.search(f"{node.get('name', '')} {node.get('label', '')}"))
+
+
+NUMBER_MESSAGES = {
+    "num": gettext_lazy(
+        "Bitte geben Sie eine Zahl ein, nur mit Ziffern und höchstens einem Komma (z. B. 3 oder 2,5)."
+    ),
+    "num_int": gettext_lazy("Bitte geben Sie eine ganze Zahl ein, nur mit Ziffern (z. B. 12)."),
+    "num_currency": gettext_lazy("Bitte geben Sie einen Betrag in Euro ein (z. B. 12,50)."),
+}
+
+
 class NumberField(forms.CharField):
     def __init__(self, *, datentyp: str, min_value: str | None, max_value: str | None, **kw: Any) -> None:
         self.datentyp, self.min_v, self.max_v = datentyp, min_value, max_value
@@ -152,14 +226,15 @@ class NumberField(forms.CharField):
         value = super().clean(value)
         if value in ("", None):
             return ""
+        message = str(NUMBER_MESSAGES[self.datentyp])
         try:
             num = _decimal(value)
         except InvalidOperation:
-            raise forms.ValidationError(_("Bitte geben Sie eine Zahl ein (z. B. 12,50).")) from None
+            raise forms.ValidationError(message) from None
         if not num.is_finite():
-            raise forms.ValidationError(_("Bitte geben Sie eine Zahl ein (z. B. 12,50)."))
+            raise forms.ValidationError(message)
         if self.datentyp == "num_int" and num != num.to_integral_value():
-            raise forms.ValidationError(_("Bitte geben Sie eine ganze Zahl ein."))
+            raise forms.ValidationError(message)
         if self.datentyp == "num_currency" and num.as_tuple().exponent < -2:  # type: ignore[operator]
             raise forms.ValidationError(_("Bitte geben Sie höchstens zwei Nachkommastellen an."))
         if self.min_v not in (None, "") and num < _decimal(str(self.min_v)):
@@ -173,15 +248,70 @@ class NumberField(forms.CharField):
         return str(num)
 
 
+class CheckboxInput(forms.CheckboxInput):
+    """A checkbox that always posts ``value`` (the code of a one-entry code list, or "true")."""
+
+    def __init__(self, value: str, attrs: dict[str, Any] | None = None) -> None:
+        self.on_value = value
+        super().__init__(attrs, check_test=lambda v: str(v).strip().lower() in {value.lower(), *TRUTHY})
+
+    def format_value(self, value: Any) -> str:
+        return self.on_value
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name, "")
+
+
+class CheckField(forms.Field):
+    """A single checkbox: a consent (datentyp bool, or a select whose code list has one entry such as
+    „01 Ich stimme zu.“). Checked yields ``on`` (the code or "true"), unchecked ``off`` ("" or "false");
+    ``required`` means it must be checked."""
+
+    def __init__(self, *, on: str, off: str, **kw: Any) -> None:
+        self.on, self.off = on, off
+        kw.setdefault("error_messages", {})["required"] = _("Bitte setzen Sie das Häkchen, um fortzufahren.")
+        super().__init__(widget=CheckboxInput(on), **kw)
+
+    def to_python(self, value: Any) -> str:
+        text = str(value).strip().lower() if value not in (None, False) else ""
+        return self.on if text in {self.on.lower(), *TRUTHY} else self.off
+
+    def validate(self, value: Any) -> None:
+        if self.required and value != self.on:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+def _identifier_check(value: str) -> None:
+    if not IDENTIFIER_CHARS.fullmatch(value):
+        raise forms.ValidationError(
+            _(
+                "Bitte verwenden Sie nur Buchstaben, Ziffern, Leerzeichen, Punkt, Schrägstrich "
+                "und Bindestrich."
+            )
+        )
+
+
 def make_field(node: dict[str, Any], defn: dict[str, Any], required: bool) -> forms.Field:
     kw: dict[str, Any] = {"label": node["label"], "required": required, "help_text": node.get("help", "")}
     dt = node["datentyp"]
     if node["feldart"] == "select" and node.get("codelist"):
         items = defn["codelists"][node["codelist"]]["items"]
+        if len(items) == 1:  # „01 Ich stimme zu.“: a checkbox, not a select with one option
+            code, text = items[0]
+            kw["label"] = f"{node['label']}: {text}"
+            return CheckField(on=code, off="", **kw)
         return forms.ChoiceField(choices=[("", _("Bitte wählen"))] + [(c, lbl) for c, lbl in items], **kw)
     if dt == "bool":
-        return forms.ChoiceField(
-            choices=[("true", _("Ja")), ("false", _("Nein"))], widget=forms.RadioSelect, **kw
+        # A yes/no field is a checkbox. Unchecked means "no", so only a consent must be checked.
+        kw["required"] = required and is_consent(node)
+        return CheckField(on="true", off="false", **kw)
+    if is_identifier(node):
+        return forms.CharField(
+            max_length=node.get("max_length") or 50,
+            min_length=node.get("min_length"),
+            validators=[_identifier_check],
+            strip=True,
+            **kw,
         )
     if dt == "date":
         return forms.DateField(
@@ -252,6 +382,7 @@ class StepForm(forms.Form):
         self.answers = answers
         # name -> (node, innermost optional instance path or "", required once that instance is started)
         self.field_nodes: dict[str, tuple[dict[str, Any], str, bool]] = {}
+        self.off_names: set[str] = set()
         self.required_ids, self.off_ids = active_effects(defn, answers)
         self.hidden_ids = hidden_in_step(defn, self.step, answers)
         kwargs.setdefault("initial", flatten(self.step, answers.get(self.step["id"])))
@@ -259,18 +390,26 @@ class StepForm(forms.Form):
         self.layout = self._build_group(self.step, [self.step["id"]], answers.get(self.step["id"]), True)
 
     def _build_group(
-        self, node: dict[str, Any], path: list[str], raw: Any, top: bool = False, opt_root: str = ""
+        self,
+        node: dict[str, Any],
+        path: list[str],
+        raw: Any,
+        top: bool = False,
+        opt_root: str = "",
+        off: bool = False,
     ) -> dict[str, Any]:
-        count = instance_count(node, raw)
+        # A group switched off by a rule (answer on this step) is shown but neither validated nor kept.
+        off = off or node["id"] in self.off_ids
+        needed = node["id"] in self.required_ids and not off
+        least = max(node["min"], 1) if needed else node["min"]
+        count = max(instance_count(node, raw), least if needed else 0)
         if top:
             count = max(1, count)
         instances = []
         for i in range(count):
             ipath = [*path, str(i)]
             inst_raw = raw[i] if isinstance(raw, list) and i < len(raw) and isinstance(raw[i], dict) else {}
-            optional = (i >= node["min"] and node["id"] not in self.required_ids) or node[
-                "id"
-            ] in self.off_ids
+            optional = i >= least or off
             root = SEP.join(ipath) if optional else opt_root
             entries = []
             for child in node["children"]:
@@ -278,19 +417,22 @@ class StepForm(forms.Form):
                     continue
                 cpath = [*ipath, child["id"]]
                 if child["kind"] == "group":
-                    entries.append(self._build_group(child, cpath, inst_raw.get(child["id"]), opt_root=root))
+                    entries.append(
+                        self._build_group(child, cpath, inst_raw.get(child["id"]), opt_root=root, off=off)
+                    )
                     continue
                 if child["feldart"] in ("label", "hidden", "locked"):
                     if child["feldart"] != "hidden":
                         entries.append({"type": "label", "node": child, "text": child.get("content") or ""})
                     continue
                 name = SEP.join(cpath)
-                req = (child["min"] >= 1 or child["id"] in self.required_ids) and child[
-                    "id"
-                ] not in self.off_ids
+                field_off = off or child["id"] in self.off_ids
+                req = (child["min"] >= 1 or child["id"] in self.required_ids) and not field_off
                 self.fields[name] = make_field(child, self.defn, req and not root)
                 self.field_nodes[name] = (child, root, req)
-                entries.append({"type": "field", "name": name})
+                if field_off:
+                    self.off_names.add(name)
+                entries.append({"type": "field", "name": name, "off": field_off})
             instances.append({"index": i, "path": SEP.join(ipath), "entries": entries})
         maximum = node["max"] if node["max"] is not None else MAX_REPEAT
         return {
@@ -299,16 +441,21 @@ class StepForm(forms.Form):
             "path": SEP.join(path),
             "instances": instances,
             "top": top,
+            "off": off,
             "repeatable": maximum > 1 or (not top and node["min"] == 0),
             "can_add": count < maximum,
-            "can_remove": count > (max(node["min"], 1) if top else node["min"]),
+            "can_remove": count > (max(least, 1) if top else least),
         }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # Fields switched off by a rule under the posted answers: not validated, not kept.
+        for name in self.off_names:
+            self.errors.pop(name, None)
+            cleaned.pop(name, None)
         # Fields of optional instances: required only when the instance was started.
         for name, (_node, root, needed) in self.field_nodes.items():
-            if not (root and needed) or name in self.errors:
+            if not (root and needed) or name in self.errors or name in self.off_names:
                 continue
             prefix = root + SEP
             started = any(not is_empty(v) for n, v in cleaned.items() if n.startswith(prefix))
@@ -339,6 +486,8 @@ def _collect(
     for inst in layout["instances"]:
         values: dict[str, Any] = {}
         for entry in inst["entries"]:
+            if entry.get("off"):
+                continue
             if entry["type"] == "field":
                 values[entry["name"].rsplit(SEP, 1)[1]] = _plain(data.get(entry["name"], ""))
             elif entry["type"] == "group":
@@ -459,7 +608,10 @@ def validate_all(defn: dict[str, Any], answers: dict[str, Any]) -> tuple[dict[st
     """Validate every step; (payload, {step index: invalid form})."""
     payload: dict[str, Any] = {}
     invalid: dict[int, StepForm] = {}
+    active = set(active_steps(defn, answers))
     for i, step in enumerate(steps(defn)):
+        if i not in active:
+            continue  # switched off by a rule: not validated, not submitted
         flat = flatten(step, answers.get(step["id"]))
         data = {k: v for k, v in flat.items() if not isinstance(v, dict)}
         form = StepForm(defn, i, answers, data=data, files={})

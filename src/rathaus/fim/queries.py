@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from . import engine
@@ -28,28 +31,67 @@ def drafts_of(user: Any, municipality: Any) -> QuerySet[Draft]:
     return Draft.objects.for_tenant(municipality).filter(user=user).select_related("form", "version")
 
 
+def display_value(node: dict[str, Any], value: Any, labels: dict[str, dict[str, str]]) -> str:
+    """An answer as people read it, in the active language: code list labels, Ja/Nein, dates as
+    TT.MM.JJJJ in German (the locale's short format in English), numbers with the locale's decimal
+    separator ("12,50" / "12.50"), amounts with €. Values that do not parse are shown as entered."""
+    if isinstance(value, dict):
+        return str(value.get("name", "")) or "–"
+    if value in (None, "", [], False) and node["datentyp"] != "bool":
+        return "–"
+    if node.get("codelist"):
+        return str(labels.get(node["codelist"], {}).get(value, value))
+    dt = node["datentyp"]
+    text = str(value)
+    if engine.is_identifier(node):
+        return text  # Parkausweisnummer 4711, not "4.711"
+    try:
+        if dt == "bool":
+            if value in (None, ""):
+                return "–"
+            return _("Ja") if text.strip().lower() in engine.TRUTHY else _("Nein")
+        if dt == "date":
+            return formats.date_format(date.fromisoformat(text), "SHORT_DATE_FORMAT")
+        if dt == "datetime":
+            return formats.date_format(datetime.fromisoformat(text), "SHORT_DATETIME_FORMAT")
+        if dt == "time":
+            return formats.time_format(time.fromisoformat(text), "TIME_FORMAT")
+        if dt in ("num", "num_int", "num_currency"):
+            number = Decimal(text)
+            places = 2 if dt == "num_currency" else max(0, -int(number.as_tuple().exponent))
+            shown = formats.number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+            return f"{shown} €" if dt == "num_currency" else shown
+    except (ValueError, InvalidOperation, TypeError):
+        return text
+    return text
+
+
 def answer_rows(defn: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
-    """Sections for the review page and receipts: [{"title", "number", "rows": [(label, value)]}]."""
+    """Sections for the review page and receipts: [{"title", "number", "rows": [(label, value)]}].
+
+    Steps, groups and fields that the schema's rules switch off under these answers are left out;
+    values are formatted for the active language (``display_value``)."""
     sections = []
     labels = {c: dict(v["items"]) for c, v in defn["codelists"].items()}
+    _required, off = engine.evaluate(defn, answers)
 
     def walk(node: dict[str, Any], raw: Any, rows: list[tuple[str, str]], prefix: str) -> None:
         for i, inst in enumerate(raw if isinstance(raw, list) else []):
+            if not isinstance(inst, dict):
+                continue
             suffix = f" ({i + 1})" if len(raw) > 1 else ""
             for child in node["children"]:
+                if child["id"] in off:
+                    continue
                 if child["kind"] == "group":
                     walk(child, inst.get(child["id"]), rows, f"{child['label']}{suffix}: ")
                 elif child["feldart"] in ("input", "select"):
-                    value = inst.get(child["id"], "")
-                    if isinstance(value, dict):
-                        value = value.get("name", "")
-                    elif child.get("codelist"):
-                        value = labels.get(child["codelist"], {}).get(value, value)
-                    elif child["datentyp"] == "bool":
-                        value = {"true": _("Ja"), "false": _("Nein")}.get(value, value)
-                    rows.append((prefix + child["label"] + suffix, str(value) if value else "–"))
+                    value = display_value(child, inst.get(child["id"], ""), labels)
+                    rows.append((prefix + child["label"] + suffix, value))
 
     for n, node in enumerate(engine.steps(defn)):
+        if node["id"] in off:
+            continue
         rows: list[tuple[str, str]] = []
         walk(node, answers.get(node["id"], [{}]), rows, "")
         sections.append({"title": node["label"], "number": n, "rows": rows})

@@ -22,7 +22,7 @@ from rathaus.core.audit.services import record
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.tasks import send_email_after_commit
 
-from . import engine
+from . import engine, prefill
 from .importers.xdf import XdfImportError, codelists_from_dir, count_nodes, parse_xdf
 from .models import Draft, FormDefinition, FormSubmission, FormVersion, leika_validator
 
@@ -144,6 +144,7 @@ def start_draft(form: FormDefinition, *, user: Any = None) -> tuple[Draft, str]:
         version=form.active_version,
         user=user if token == "" else None,
         token_hash=token_hash(token) if token else "",
+        answers=prefill.initial_answers(form.active_version.definition, user, form.municipality),
     )
     return draft, token
 

@@ -74,17 +74,29 @@ def form_start(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _neighbour(defn: dict[str, Any], answers: dict[str, Any], index: int, direction: int) -> int | None:
+    """The next (direction 1) or previous (-1) step that applies under the answers, or None."""
+    active = engine.active_steps(defn, answers)
+    candidates = [i for i in active if (i > index if direction > 0 else i < index)]
+    if not candidates:
+        return None
+    return candidates[0] if direction > 0 else candidates[-1]
+
+
 def _step_context(
     form: FormDefinition, draft: Draft, index: int, step_form: engine.StepForm
 ) -> dict[str, Any]:
-    all_steps = engine.steps(draft.version.definition)
+    defn = draft.version.definition
+    all_steps = engine.steps(defn)
+    active = engine.active_steps(defn, step_form.answers)
     return {
         "form_def": form,
         "draft": draft,
         "step_form": step_form,
         "index": index,
-        "number": index + 1,
-        "total": len(all_steps),
+        "number": active.index(index) + 1 if index in active else index + 1,
+        "total": len(active),
+        "has_previous": any(i < index for i in active),
         "step": all_steps[index],
         "counts": engine.group_counts(step_form.layout),
         "fields": step_form.bound_fields_by_name(),
@@ -101,6 +113,12 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     all_steps = engine.steps(defn)
     if step >= len(all_steps):
         raise Http404
+    if step not in engine.active_steps(defn, draft.answers):
+        # Switched off by an earlier answer (e.g. the holder of one's own vehicle): skip it.
+        nxt = _neighbour(defn, draft.answers, step, 1)
+        if nxt is None:
+            return redirect("fim:review", pk=form.pk)
+        return redirect("fim:step", pk=form.pk, step=nxt)
     node = all_steps[step]
     if request.method == "POST":
         raw = engine.raw_from_post(
@@ -112,25 +130,27 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
             draft.answers.get(node["id"]),
         )
         action = next((k for k in request.POST if k.startswith(("add_", "remove_"))), None)
+        answers = {**draft.answers, node["id"]: raw}
         if action:
             raw = engine.apply_action(node, raw, action)
             services.save_step(draft, node["id"], raw, step)
             return redirect(reverse("fim:step", kwargs={"pk": form.pk, "step": step}) + "#formular")
         if "back" in request.POST:
-            services.save_step(draft, node["id"], raw, max(step - 1, 0))
-            return redirect("fim:step", pk=form.pk, step=max(step - 1, 0))
+            prev = _neighbour(defn, answers, step, -1)
+            prev = step if prev is None else prev
+            services.save_step(draft, node["id"], raw, prev)
+            return redirect("fim:step", pk=form.pk, step=prev)
         if "save" in request.POST:
             services.save_step(draft, node["id"], raw, step)
             return redirect("fim:save", pk=form.pk)
-        answers = {**draft.answers, node["id"]: raw}
         data = engine.flatten(node, raw)
         files = {k: v for k, v in data.items() if hasattr(v, "read")}
         data = {k: v for k, v in data.items() if k not in files and not isinstance(v, dict)}
         step_form = engine.StepForm(defn, step, answers, data=data, files=files)
         if step_form.is_valid():
-            nxt = step + 1
-            services.save_step(draft, node["id"], raw, min(nxt, len(all_steps) - 1))
-            if nxt >= len(all_steps):
+            nxt = _neighbour(defn, answers, step, 1)
+            services.save_step(draft, node["id"], raw, step if nxt is None else nxt)
+            if nxt is None:
                 return redirect("fim:review", pk=form.pk)
             return redirect("fim:step", pk=form.pk, step=nxt)
         draft.answers = {**draft.answers, node["id"]: [i for i in raw]}

@@ -39,6 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 NS_V2 = "urn:xoev-de:fim:standard:xdatenfelder_2"
@@ -325,7 +326,13 @@ def xsd_warnings(doc: etree._ElementTree, version: str, xsd_dir: Path | None) ->
         where = f" ({xsd_dir / version})" if xsd_dir is not None else ""
         return [f"XSD-Prüfung übersprungen: XDatenfelder-{version}-XSD nicht gefunden{where}."]
     schema = _xsd(str(xsd_dir / version / "xdatenfelder.xsd"))
-    if schema.validate(doc):
+    try:
+        valid = schema.validate(doc)
+    except etree.XMLSchemaValidateError as exc:  # e.g. unexpanded entity nodes: never a 500
+        raise XdfImportError(
+            _("Das Schema kann nicht gegen die XSD geprüft werden (%(e)s).") % {"e": exc}
+        ) from exc
+    if valid:
         return []
     warnings = []
     latin = 0
@@ -347,6 +354,7 @@ def xsd_warnings(doc: etree._ElementTree, version: str, xsd_dir: Path | None) ->
 
 def parse_genericode(data: bytes, source: str = "") -> dict[str, Any] | None:
     """A genericode CodeList, read namespace-agnostically; None when the file is no code list."""
+    refuse_hostile(data, f"Codeliste {source}" if source else "Codeliste")
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
@@ -412,6 +420,39 @@ def codelists_from_dir(directory: Path, exclude: Path | None = None) -> dict[str
 
 
 # --- parsing -------------------------------------------------------------------------------------
+
+# Markup declarations have no place in XDatenfelder or genericode files; they are how hostile XML
+# works (entity expansion "billion laughs", external entities reading local files or URLs).
+_DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY", b"<!ELEMENT", b"<!ATTLIST", b"<!NOTATION")
+
+
+def refuse_hostile(data: bytes, source: str = "") -> None:
+    """Refuse, before any parsing, XML with a DOCTYPE or other markup declarations (entities,
+    external references). Also looks at UTF-16/UTF-32 encoded files."""
+    variants = [data]
+    for bom, codec in (
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            variants.append(data[len(bom) :].decode(codec, errors="replace").encode("utf-8"))
+            break
+    if data[:4] in (b"<\x00?\x00", b"\x00<\x00?"):  # UTF-16 without BOM
+        variants.append(data.decode("utf-16-le" if data[0] else "utf-16-be", errors="replace").encode())
+    for text in variants:
+        upper = text.upper()
+        if any(decl in upper for decl in _DECLARATIONS):
+            where = f"{source}: " if source else ""
+            raise XdfImportError(
+                where
+                + _(
+                    "Die Datei enthält eine DOCTYPE- oder ENTITY-Deklaration. Aus Sicherheitsgründen "
+                    "werden keine Dokumenttyp-Deklarationen, Entitäten oder externen Verweise "
+                    "angenommen; XDatenfelder- und genericode-Dateien brauchen sie nicht."
+                )
+            )
 
 
 def _parser() -> etree.XMLParser:
@@ -642,6 +683,7 @@ def parse_xdf(
 ) -> ImportResult:
     if len(data) > MAX_XML_BYTES:
         raise XdfImportError("Die Datei ist zu groß (höchstens 20 MB).")
+    refuse_hostile(data)
     try:
         doc = etree.ElementTree(etree.fromstring(data, parser=_parser()))
     except etree.XMLSyntaxError as exc:
