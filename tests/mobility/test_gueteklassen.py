@@ -526,3 +526,21 @@ def test_boardable_departures_equal_an_independent_count(tmp_path, name, day):
     raw = feed.departures(analysis.Window(day, 6 * 3600, 20 * 3600))
     if name.startswith("cairns"):
         assert sum(got.values()) < raw.height  # termini and no-pickup stops are left out
+
+
+# --- Digitalbarometer indicator --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_departures_per_1000_count_boardable_departures(muni_a, tmp_path):
+    """simple_feed: S1 and S2 are both termini of a line every 10 minutes: 84 + 84 boardable
+    departures 06–20 (the 168 arrivals are not departures). 1,000 residents → 168.0 per 1,000."""
+    from rathaus.mobility import indicators, services
+    from tests.mobility.feeds import simple_feed
+
+    services.import_feed(muni_a, simple_feed().write(tmp_path / "f"), "F")
+    x, y = analysis.to_laea(np.array([12.1378]), np.array([51.0486]))
+    path = tmp_path / "grid.csv"
+    path.write_text(f"x;y;Einwohner\n{x[0]};{y[0]};1000\n")
+    services.import_grid(muni_a, path, "Raster")
+    assert indicators.departures_per_1000(muni_a) == 168.0
