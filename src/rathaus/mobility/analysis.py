@@ -204,29 +204,43 @@ class Feed:
         from each ``start_s`` every ``headway_s`` while the start is before ``end_s``; their
         stop_times give the pattern (offsets from the trip's first departure).
 
-        One row per departure: stop_idx, trip_idx, departure_s, route_id, route_type, group,
-        line (mode group, agency and route_short_name, else route_id), direction_id and, for trips
-        without direction_id, next_stop_idx (the stop the trip goes to next).
+        One row per departure: stop_idx, trip_idx, departure_s, group, line (an integer per mode
+        group + agency + route_short_name, else route_id), direction_id and, for trips without
+        direction_id, next_stop_idx (the stop the trip goes to next). The trip ends (last_seq,
+        first_s) come from trips.parquet (written at import), else from stop_times.
         """
-        routes = self.scan("routes").select(
-            "route_id",
-            "route_type",
-            pl.concat_str(
-                [
-                    mode_group_expr(),
-                    pl.col("agency_id").fill_null(""),
-                    pl.coalesce(pl.col("route_short_name"), pl.col("route_id")),
-                ],
-                separator="|",
-            ).alias("line"),
+        routes = (
+            self.scan("routes")
+            .select(
+                "route_id",
+                "route_type",
+                pl.concat_str(
+                    [
+                        mode_group_expr(),
+                        pl.col("agency_id").fill_null(""),
+                        pl.coalesce(pl.col("route_short_name"), pl.col("route_id")),
+                    ],
+                    separator="|",
+                )
+                .rank("dense")
+                .cast(pl.UInt32)
+                .alias("line"),
+            )
+            .collect()
         )
+        trip_cols = self.scan("trips").collect_schema().names()
         trips = (
             self.scan("trips")
             .filter(pl.col("service_id").is_in(self.active_services(window.day)))
-            .select("trip_idx", "route_id", "direction_id")
+            .select(
+                "trip_idx",
+                "route_id",
+                "direction_id",
+                *(c for c in ("last_seq", "first_s") if c in trip_cols),
+            )
+            .collect()
             .join(routes, on="route_id", how="left")
             .with_columns(mode_group_expr().alias("group"))
-            .collect()
         )
         names = self.scan("stop_times").collect_schema().names()
         pickup = pl.col("pickup_type") if "pickup_type" in names else pl.lit(0, pl.Int8)
@@ -235,9 +249,14 @@ class Feed:
             .filter(pl.col("trip_idx").is_in(trips["trip_idx"].implode()))
             .select("trip_idx", "stop_idx", "stop_sequence", "departure_s", pickup.alias("pickup_type"))
         )
-        ends = st.group_by("trip_idx").agg(
-            pl.col("stop_sequence").max().alias("_last_seq"),
-            pl.col("departure_s").min().alias("_first_s"),
+        if "last_seq" not in trips.columns:  # feeds imported before issue 20
+            ends = st.group_by("trip_idx").agg(
+                pl.col("stop_sequence").max().alias("last_seq"),
+                pl.col("departure_s").min().alias("first_s"),
+            )
+            trips = trips.join(ends.collect(), on="trip_idx", how="left")
+        ends = trips.lazy().select(
+            "trip_idx", pl.col("last_seq").alias("_last_seq"), pl.col("first_s").alias("_first_s")
         )
         freq = self.frequencies().filter(pl.col("trip_idx").is_in(trips["trip_idx"].implode()))
         freq_ids = freq["trip_idx"].unique().implode()
@@ -252,9 +271,7 @@ class Feed:
         )
         boardable = pl.col("departure_s").is_not_null() & (pl.col("pickup_type") != 1)
         in_window = (pl.col("departure_s") >= window.start_s) & (pl.col("departure_s") < window.end_s)
-        regular = st.filter(~pl.col("trip_idx").is_in(freq_ids) & boardable & in_window).join(
-            ends.select("trip_idx", "_last_seq"), on="trip_idx"
-        )
+        regular = st.filter(~pl.col("trip_idx").is_in(freq_ids) & boardable & in_window)
         frames = [regular]
         if freq.height:
             runs = (
@@ -274,25 +291,17 @@ class Feed:
                 .filter(in_window)
                 .select(regular.collect_schema().names())
             )
-        deps = pl.concat(frames).filter(pl.col("stop_sequence") < pl.col("_last_seq"))
+        deps = pl.concat(frames)
         if no_dir.len():
             deps = deps.join(nxt, on=["trip_idx", "stop_sequence"], how="left")
         else:
             deps = deps.with_columns(pl.lit(None, pl.UInt32).alias("next_stop_idx"))
+        per_trip = trips.select("trip_idx", "last_seq", "group", "line", "direction_id")
         return (
             deps.collect()
-            .join(trips, on="trip_idx", how="left")
-            .select(
-                "stop_idx",
-                "trip_idx",
-                "departure_s",
-                "route_id",
-                "route_type",
-                "group",
-                "line",
-                "direction_id",
-                "next_stop_idx",
-            )
+            .join(per_trip, on="trip_idx", how="left")
+            .filter(pl.col("stop_sequence") < pl.col("last_seq"))
+            .select("stop_idx", "trip_idx", "departure_s", "group", "line", "direction_id", "next_stop_idx")
         )
 
 
@@ -408,7 +417,12 @@ def station_categories(feed: Feed, window: Window, deps: pl.DataFrame | None = N
         pl.col("stop_name").alias("station_name"),
     )
     coords = station_coordinates(stops)
-    d = deps.join(key, on="stop_idx")
+    # Aggregate the (millions of) departures on integer keys first, then map to stations.
+    d = (
+        deps.group_by("stop_idx", "line", "direction_id", "next_stop_idx")
+        .agg(pl.len().alias("n"), pl.col("group").first())
+        .join(key, on="stop_idx")
+    )
     d = d.join(
         key.rename({"stop_idx": "next_stop_idx", "station_id": "_next_station"}),
         on="next_stop_idx",
@@ -421,7 +435,7 @@ def station_categories(feed: Feed, window: Window, deps: pl.DataFrame | None = N
     )
     per_group = (
         d.group_by("station_id", "group", "line")
-        .agg(pl.len().alias("departures"), pl.col("_direction").n_unique().alias("_directions"))
+        .agg(pl.col("n").sum().alias("departures"), pl.col("_direction").n_unique().alias("_directions"))
         .with_columns((pl.col("departures") / pl.col("_directions")).alias("kurse"))
         .group_by("station_id", "group")
         .agg(pl.col("departures").sum(), pl.col("kurse").sum())

@@ -266,6 +266,8 @@ def _import(folder: Path, out: Path, report: Report) -> None:
         _frequencies(frames.get("frequencies.txt"), trips, out, report)
         if report.ok:
             _stop_times(folder / "stop_times.txt", frames["stop_times.txt"], trips, stops, out, report)
+        if report.ok:
+            _trip_ends(out)
     except pl.exceptions.PolarsError as exc:
         report.error("", None, f"Feed nicht lesbar: {exc}")
 
@@ -552,6 +554,23 @@ def _frequencies(lf: pl.LazyFrame | None, trips: pl.DataFrame, out: Path, report
     )  # type: ignore[arg-type]
     freq.write_parquet(out / "frequencies.parquet")
     report.counts["frequencies"] = freq.height
+
+
+def _trip_ends(out: Path) -> None:
+    """Add ``last_seq`` (highest stop_sequence: the stop where the trip only arrives) and
+    ``first_s`` (first departure: the origin of a frequencies.txt pattern) to trips.parquet, so
+    that the analysis need not group the whole stop_times table for every window."""
+    ends = (
+        pl.scan_parquet(out / "stop_times.parquet")
+        .group_by("trip_idx")
+        .agg(
+            pl.col("stop_sequence").max().alias("last_seq"),
+            pl.col("departure_s").min().alias("first_s"),
+        )
+        .collect()
+    )
+    trips = pl.read_parquet(out / "trips.parquet").join(ends, on="trip_idx", how="left")
+    trips.write_parquet(out / "trips.parquet")
 
 
 def _stop_times(
