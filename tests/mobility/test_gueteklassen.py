@@ -544,3 +544,21 @@ def test_departures_per_1000_count_boardable_departures(muni_a, tmp_path):
     path.write_text(f"x;y;Einwohner\n{x[0]};{y[0]};1000\n")
     services.import_grid(muni_a, path, "Raster")
     assert indicators.departures_per_1000(muni_a) == 168.0
+
+
+def test_feeds_imported_before_issue_20_are_still_analysed(tmp_path):
+    """Without last_seq/first_s in trips.parquet, pickup_type in stop_times.parquet and without
+    frequencies.parquet, the trip ends are computed from stop_times: the same categories."""
+    b = FeedBuilder()
+    b.line("L", 3, three_stops(b, "", 51.05), every(10))
+    feed = imported(b.write(tmp_path / "src"), tmp_path / "feed")
+    new = stations_of(feed)
+    path = tmp_path / "feed"
+    pl.read_parquet(path / "trips.parquet").drop("last_seq", "first_s").write_parquet(path / "trips.parquet")
+    pl.read_parquet(path / "stop_times.parquet").drop("pickup_type").write_parquet(
+        path / "stop_times.parquet"
+    )
+    (path / "frequencies.parquet").unlink()
+    old = stations_of(analysis.Feed(path))
+    assert old == new
+    assert (old["A"]["departures"], old["M"]["departures"], old["A"]["category"]) == (84, 168, 4)
