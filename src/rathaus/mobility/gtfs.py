@@ -488,12 +488,12 @@ def _frequencies(lf: pl.LazyFrame | None, trips: pl.DataFrame, out: Path, report
     The trip's stop_times are its pattern; the analysis runs it from start_s every headway_s seconds
     while the start is before end_s (docs/mobility.md). Always written (empty without the file).
     """
-    schema = {
-        "trip_idx": pl.UInt32,
-        "start_s": pl.Int32,
-        "end_s": pl.Int32,
-        "headway_s": pl.Int32,
-        "exact_times": pl.Int8,
+    schema: dict[str, pl.DataType] = {
+        "trip_idx": pl.UInt32(),
+        "start_s": pl.Int32(),
+        "end_s": pl.Int32(),
+        "headway_s": pl.Int32(),
+        "exact_times": pl.Int8(),
     }
     if lf is None:
         pl.DataFrame(schema=schema).write_parquet(out / "frequencies.parquet")
@@ -550,8 +550,8 @@ def _frequencies(lf: pl.LazyFrame | None, trips: pl.DataFrame, out: Path, report
         report,
     )
     freq = df.select("trip_idx", "start_s", "end_s", "headway_s", pl.col("exact_times").fill_null(0)).cast(
-        schema
-    )  # type: ignore[arg-type]
+        pl.Schema(schema)
+    )
     freq.write_parquet(out / "frequencies.parquet")
     report.counts["frequencies"] = freq.height
 
