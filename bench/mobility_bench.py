@@ -76,7 +76,7 @@ def run_rathaus(feed_dir: Path, work: Path, grid_path: str) -> dict:
         deps = feed.departures(w)
         stats = analysis.stop_stats(feed, w, deps)
     with Stage(stages, "Güteklassen (categories)"):
-        stations = analysis.station_categories(feed, w, deps)
+        stations = analysis.station_categories(feed, w, feed.boardable_departures(w))
     with Stage(stages, "coverage (incl. reading the grid)"):
         if grid_path:
             cells = pl.read_parquet(grid_path).filter(pl.col("Einwohner") > 0)

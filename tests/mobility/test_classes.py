@@ -28,17 +28,22 @@ def every(minutes: int) -> list[int]:
 @pytest.mark.parametrize(
     "route_type,headway,category",
     [
-        (3, 10, 3),  # bus every 10 min: 84 + 84 departures → 840 / 84 = 10 min → ≤10 → III
-        (3, 20, 4),  # bus every 20 min → IV
-        (3, 5, 2),  # bus every 5 min → II
-        (3, 60, 6),  # bus hourly → VI
-        (3, 120, 7),  # bus two-hourly → VII
+        # S1 is a terminus: 84 departures in one direction → 840 / 84 = 10 min. The ARE bands begin
+        # at their lower bound ("10–19" holds 10): bus every 10 min → IV (tests/mobility/
+        # test_gueteklassen.py has every edge).
+        (3, 10, 4),
+        (3, 20, 5),  # bus every 20 min → "20–39" → V
+        (3, 5, 3),  # bus every 5 min → "5–9" → III
+        (3, 60, 6),  # bus hourly → "40–60" → VI
+        (3, 120, 7),  # bus two-hourly → "61–120" → VII
         (2, 60, 4),  # rail hourly → IV
         (2, 30, 3),  # rail half-hourly → III
         (2, 5, 1),  # rail every 5 min → I
-        (0, 5, 1),  # tram every 5 min → I
-        (0, 10, 2),  # tram every 10 min → II
-        (0, 15, 3),  # tram every 15 min (≤20) → III
+        (2, 4, 1),  # rail every 4 min → "< 5" → I
+        (0, 4, 1),  # tram every 4 min → I
+        (0, 5, 2),  # tram every 5 min → II
+        (0, 10, 3),  # tram every 10 min → III
+        (0, 15, 3),  # tram every 15 min ("10–19") → III
     ],
 )
 def test_category_from_mode_and_interval(muni_a, tmp_path, route_type, headway, category):
@@ -56,11 +61,13 @@ def test_interval_above_120_minutes_gives_no_category(muni_a, tmp_path):
     assert row["interval_min"] == 168.0 and row["category"] is None
 
 
-def test_one_direction_only_counts_half(muni_a, tmp_path):
-    """A loop served in one direction every 10 minutes: 84 departures → interval 20 → bus IV."""
+def test_one_direction_only_keeps_its_headway(muni_a, tmp_path):
+    """A line leaving S1 in one direction every 10 minutes: 84 departures in one direction → interval
+    10 (not 20: only a line departing in two directions is halved) → bus IV."""
     b = FeedBuilder().stop("S1", 51.05, 12.14).stop("S2", 51.06, 12.14)
     b.line("L", 3, ["S1", "S2"], every(10), both_directions=False)
-    assert stations(muni_a, tmp_path, b)["S1"]["category"] == 4
+    row = stations(muni_a, tmp_path, b)["S1"]
+    assert (row["interval_min"], row["category"]) == (10, 4)
 
 
 def test_platforms_are_merged_into_their_station(muni_a, tmp_path):
@@ -72,22 +79,23 @@ def test_platforms_are_merged_into_their_station(muni_a, tmp_path):
     b.line("A", 3, ["P1", "X"], every(10), both_directions=False)
     b.line("B", 3, ["X", "P2"], every(10), both_directions=False)
     rows = stations(muni_a, tmp_path, b)
-    assert rows["P"]["departures"] == 168 and rows["P"]["category"] == 3
+    # P1 is left by line A (84); P2 only sees line B end (no departure) → 84, 10 min → IV.
+    assert rows["P"]["departures"] == 84 and rows["P"]["category"] == 4
     assert rows["P"]["station_name"] == "Bahnhof"
     assert "P1" not in rows
 
 
 def test_best_mode_group_wins_at_a_stop(muni_a, tmp_path):
     b = FeedBuilder().stop("S1", 51.05, 12.14).stop("S2", 51.06, 12.14)
-    b.line("BUS", 3, ["S1", "S2"], every(10))  # III
-    b.line("RB", 2, ["S1", "S2"], every(60))  # IV
+    b.line("BUS", 3, ["S1", "S2"], every(10))  # IV
+    b.line("RB", 2, ["S1", "S2"], every(20))  # III
     row = stations(muni_a, tmp_path, b)["S1"]
-    assert row["category"] == 3 and row["best_group"] == "bus" and row["groups"] == "bus;rail"
+    assert row["category"] == 3 and row["best_group"] == "rail" and row["groups"] == "bus;rail"
 
 
 def test_on_demand_is_served_without_category(muni_a, tmp_path):
     b = FeedBuilder().stop("S1", 51.05, 12.14).stop("S2", 51.06, 12.14)
-    b.line("RUF", 715, ["S1", "S2"], every(5))
+    b.line("TAXI", 1501, ["S1", "S2"], every(5))  # on demand (taxi); 715 is a bus now
     row = stations(muni_a, tmp_path, b)["S1"]
     assert row["category"] is None and row["departures"] > 0
 
@@ -131,7 +139,7 @@ def offset(lat: float, lon: float, dx: float, dy: float = 0.0) -> tuple[float, f
 
 
 def test_coverage_on_a_tiny_grid(muni_a, tmp_path):
-    """Stop A: tram every 5 min (I); stop B 1,200 m east: bus hourly (VI). Cells at known distances."""
+    """Stop A: rail every 5 min (I); stop B 1,200 m east: bus hourly (VI). Cells at known distances."""
     b = FeedBuilder().stop("A", 51.05, 12.14)
     ax, ay = offset(51.05, 12.14, 0)
     # B 1,200 m east of A (through the inverse projection).
@@ -140,7 +148,7 @@ def test_coverage_on_a_tiny_grid(muni_a, tmp_path):
     back = Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True)
     blon, blat = back.transform(ax + 1200, ay)
     b.stop("B", blat, blon).stop("Z", 51.2, 12.5)
-    b.line("T", 0, ["A", "Z"], every(5))
+    b.line("T", 2, ["A", "Z"], every(5))
     b.line("BUS", 3, ["B", "Z"], every(60))
     rows = stations(muni_a, tmp_path, b)
     assert rows["A"]["category"] == 1 and rows["B"]["category"] == 6
@@ -210,11 +218,18 @@ def test_class_polygons_are_ordered_worst_first(muni_a, tmp_path):
     feats = analysis.class_polygons(df)
     classes = [f["properties"]["class"] for f in feats]
     assert classes == sorted(classes, reverse=True)
-    first_b = next(
-        f for f in feats if f["properties"]["class"] == "B" and f["properties"]["station_id"] == "S1"
+    # bus every 10 min → IV: C ≤ 300 m, D, E, F
+    first = next(
+        f for f in feats if f["properties"]["class"] == "C" and f["properties"]["station_id"] == "S1"
     )
-    assert first_b["properties"]["outer_m"] == 300 and len(first_b["geometry"]["coordinates"]) == 1
-    ring_d = next(
-        f for f in feats if f["properties"]["class"] == "D" and f["properties"]["station_id"] == "S1"
+    assert first["properties"]["outer_m"] == 300 and len(first["geometry"]["coordinates"]) == 1
+    ring_e = next(
+        f for f in feats if f["properties"]["class"] == "E" and f["properties"]["station_id"] == "S1"
     )
-    assert len(ring_d["geometry"]["coordinates"]) == 2  # 500–750 m ring with a hole
+    assert len(ring_e["geometry"]["coordinates"]) == 2  # 500–750 m ring with a hole
+    # geodesic circles: every outer vertex is 300 m from the station on the ellipsoid
+    lon, lat = np.array(first["geometry"]["coordinates"][0]).T
+    from pyproj import Geod
+
+    _, _, dist = Geod(ellps="WGS84").inv(np.full(len(lon), 12.14), np.full(len(lat), 51.05), lon, lat)
+    assert np.allclose(dist, 300, atol=0.1)

@@ -27,7 +27,7 @@ def test_import_gtfs_prints_counts_and_warnings(muni_a, muni_b):
         stdout=out,
     )
     text = out.getvalue()
-    assert "WARNUNG frequencies.txt:-: frequencies.txt wird nicht ausgewertet" in text
+    assert "frequencies.txt" not in text  # expanded now, no warning
     assert "Fahrplanstand „Demo“ importiert: 9 Haltestellen, 5 Linien, 11 Fahrten, 28 Halte" in text
     assert FeedVersion.objects.get().municipality == muni_a
 

@@ -28,7 +28,8 @@ def test_demo_is_idempotent_and_labelled(muni_a, client_a):
     stations = result.stations.rows_by_key("station_id", named=True, unique=True)
     assert stations["ZBF"]["category"] is not None and stations["ZBF"]["category"] <= 3
     assert "rail" in stations["ZBF"]["groups"]
-    assert stations["GRO"]["category"] is None  # only the Rufbus (on demand)
+    # only the Rufbus (715, rated as a bus): 5 departures towards Zeitz 06–20 → 168 min → none
+    assert stations["GRO"]["category"] is None
     html = client_a.get(reverse("mobility:index")).content.decode()
     assert "Demodaten" in html and "Zeitz, Bahnhof" in html
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 
 # --- Mode groups ------------------------------------------------------------------------------------
 
@@ -22,15 +22,18 @@ GROUPS = (RAIL, TRAM, BUS, ON_DEMAND, OTHER)
 
 
 def mode_group(route_type: int | None) -> str:
-    """GTFS route_type (basic 0–12 and extended 100–1799) → rail / tram / bus / on_demand / other."""
+    """GTFS route_type (basic 0–12 and extended 100–1799) → rail / tram / bus / on_demand / other.
+
+    Aerial lifts (6, 1300–1399) go with buses as in the ARE method; the demand-responsive bus (715)
+    is a bus: where its trips have times in stop_times.txt they count like any bus."""
     t = -1 if route_type is None else int(route_type)
     if t in (1, 2, 12) or 100 <= t <= 199 or 400 <= t <= 499:
         return RAIL
-    if t in (0, 5, 6, 7) or 900 <= t <= 999 or 1300 <= t <= 1499:
+    if t in (0, 5, 7) or 900 <= t <= 999 or 1400 <= t <= 1499:
         return TRAM
-    if t == 715 or 1500 <= t <= 1599:
+    if 1500 <= t <= 1599:
         return ON_DEMAND
-    if t in (3, 4, 11) or 200 <= t <= 299 or 700 <= t <= 899 or 1000 <= t <= 1099 or 1200 <= t <= 1299:
+    if t in (3, 4, 6, 11) or 200 <= t <= 299 or 700 <= t <= 899 or 1000 <= t <= 1099 or 1200 <= t <= 1399:
         return BUS
     return OTHER
 
@@ -40,16 +43,16 @@ def mode_group_expr(col: str = "route_type") -> pl.Expr:
     return (
         pl.when(t.is_in([1, 2, 12]) | t.is_between(100, 199) | t.is_between(400, 499))
         .then(pl.lit(RAIL))
-        .when(t.is_in([0, 5, 6, 7]) | t.is_between(900, 999) | t.is_between(1300, 1499))
+        .when(t.is_in([0, 5, 7]) | t.is_between(900, 999) | t.is_between(1400, 1499))
         .then(pl.lit(TRAM))
-        .when((t == 715) | t.is_between(1500, 1599))
+        .when(t.is_between(1500, 1599))
         .then(pl.lit(ON_DEMAND))
         .when(
-            t.is_in([3, 4, 11])
+            t.is_in([3, 4, 6, 11])
             | t.is_between(200, 299)
             | t.is_between(700, 899)
             | t.is_between(1000, 1099)
-            | t.is_between(1200, 1299)
+            | t.is_between(1200, 1399)
         )
         .then(pl.lit(BUS))
         .otherwise(pl.lit(OTHER))
@@ -58,7 +61,20 @@ def mode_group_expr(col: str = "route_type") -> pl.Expr:
 
 # --- Güteklassen tables (docs/mobility.md, "ÖV-Güteklassen") ---------------------------------------
 
-INTERVAL_BANDS = (5, 10, 20, 40, 60, 120)  # upper bounds in minutes, inclusive
+# Kursintervall bands of the ARE method ("< 5", "5–9", "10–19", "20–39", "40–60", "61–120" minutes):
+# each band begins at its lower bound, so an interval of exactly 10 minutes is in "10–19". The
+# intervals here are fractional (window / Kurse); a band holds [lower, next lower) — 9.9 min is
+# "5–9" — except that 60 is the last minute of "40–60" and 120 of "61–120" (upper-inclusive there,
+# as the published band names say). Anything above 120 minutes has no category.
+INTERVAL_BANDS: tuple[tuple[float, float, bool], ...] = (
+    # (lower bound inclusive, upper bound, upper bound inclusive?)
+    (0, 5, False),
+    (5, 10, False),
+    (10, 20, False),
+    (20, 40, False),
+    (40, 60, True),
+    (60, 120, True),
+)
 # CATEGORY[group][band] → Haltestellenkategorie 1..7 (I..VII)
 CATEGORY = {
     RAIL: (1, 1, 2, 3, 4, 5),
@@ -85,8 +101,9 @@ def category_for(group: str, interval_min: float | None) -> int | None:
     """Haltestellenkategorie (1..7) for a mode group and a mean interval (minutes), or None."""
     if interval_min is None or group not in CATEGORY:
         return None
-    for band, bound in enumerate(INTERVAL_BANDS):
-        if interval_min <= bound:
+    value = round(float(interval_min), 6)  # 840 / 84 must be 10, not 9.999999999
+    for band, (_lower, upper, inclusive) in enumerate(INTERVAL_BANDS):
+        if value < upper or (inclusive and value == upper):
             return CATEGORY[group][band]
     return None
 
@@ -167,6 +184,125 @@ class Feed:
 
     def stops(self) -> pl.DataFrame:
         return self.scan("stops").collect()
+
+    def frequencies(self) -> pl.DataFrame:
+        """frequencies.parquet (trip_idx, start_s, end_s, headway_s); empty for feeds imported
+        before it existed or without frequencies.txt."""
+        path = self.path / "frequencies.parquet"
+        if not path.exists():
+            return pl.DataFrame(
+                schema={"trip_idx": pl.UInt32, "start_s": pl.Int32, "end_s": pl.Int32, "headway_s": pl.Int32}
+            )
+        return pl.read_parquet(path).select("trip_idx", "start_s", "end_s", "headway_s")
+
+    def boardable_departures(self, window: Window) -> pl.DataFrame:
+        """Departures a passenger can board, for the ÖV-Güteklassen (docs/mobility.md, step 1).
+
+        A stop_time of a trip running on the day is a boardable departure when it has a departure
+        time, ``pickup_type`` is not 1 (no pickup) and it is not the trip's last stop (highest
+        stop_sequence: the vehicle only arrives there). Trips listed in frequencies.txt are run
+        from each ``start_s`` every ``headway_s`` while the start is before ``end_s``; their
+        stop_times give the pattern (offsets from the trip's first departure).
+
+        One row per departure: stop_idx, trip_idx, departure_s, group, line (an integer per mode
+        group + agency + route_short_name, else route_id), direction_id and, for trips without
+        direction_id, next_stop_idx (the stop the trip goes to next). The trip ends (last_seq,
+        first_s) come from trips.parquet (written at import), else from stop_times.
+        """
+        routes = (
+            self.scan("routes")
+            .select(
+                "route_id",
+                "route_type",
+                pl.concat_str(
+                    [
+                        mode_group_expr(),
+                        pl.col("agency_id").fill_null(""),
+                        pl.coalesce(pl.col("route_short_name"), pl.col("route_id")),
+                    ],
+                    separator="|",
+                )
+                .rank("dense")
+                .cast(pl.UInt32)
+                .alias("line"),
+            )
+            .collect()
+        )
+        trip_cols = self.scan("trips").collect_schema().names()
+        trips = (
+            self.scan("trips")
+            .filter(pl.col("service_id").is_in(self.active_services(window.day)))
+            .select(
+                "trip_idx",
+                "route_id",
+                "direction_id",
+                *(c for c in ("last_seq", "first_s") if c in trip_cols),
+            )
+            .collect()
+            .join(routes, on="route_id", how="left")
+            .with_columns(mode_group_expr().alias("group"))
+        )
+        names = self.scan("stop_times").collect_schema().names()
+        pickup = pl.col("pickup_type") if "pickup_type" in names else pl.lit(0, pl.Int8)
+        st = (
+            self.scan("stop_times")
+            .filter(pl.col("trip_idx").is_in(trips["trip_idx"].implode()))
+            .select("trip_idx", "stop_idx", "stop_sequence", "departure_s", pickup.alias("pickup_type"))
+        )
+        if "last_seq" not in trips.columns:  # feeds imported before issue 20
+            ends = st.group_by("trip_idx").agg(
+                pl.col("stop_sequence").max().alias("last_seq"),
+                pl.col("departure_s").min().alias("first_s"),
+            )
+            trips = trips.join(ends.collect(), on="trip_idx", how="left")
+        ends = trips.lazy().select(
+            "trip_idx", pl.col("last_seq").alias("_last_seq"), pl.col("first_s").alias("_first_s")
+        )
+        freq = self.frequencies().filter(pl.col("trip_idx").is_in(trips["trip_idx"].implode()))
+        freq_ids = freq["trip_idx"].unique().implode()
+        # Direction of a trip without direction_id: the next stop it serves.
+        no_dir = trips.filter(pl.col("direction_id").is_null())["trip_idx"]
+        nxt = (
+            st.filter(pl.col("trip_idx").is_in(no_dir.implode()))
+            .select("trip_idx", "stop_sequence", "stop_idx")
+            .sort("trip_idx", "stop_sequence")
+            .with_columns(pl.col("stop_idx").shift(-1).over("trip_idx").alias("next_stop_idx"))
+            .drop("stop_idx")
+        )
+        boardable = pl.col("departure_s").is_not_null() & (pl.col("pickup_type") != 1)
+        in_window = (pl.col("departure_s") >= window.start_s) & (pl.col("departure_s") < window.end_s)
+        regular = st.filter(~pl.col("trip_idx").is_in(freq_ids) & boardable & in_window)
+        frames = [regular]
+        if freq.height:
+            runs = (
+                freq.lazy()
+                .with_columns(pl.int_ranges("start_s", "end_s", "headway_s").alias("_run_s"))
+                .explode("_run_s")
+                .select("trip_idx", "_run_s")
+            )
+            pattern = st.filter(pl.col("trip_idx").is_in(freq_ids) & boardable).join(ends, on="trip_idx")
+            frames.append(
+                pattern.join(runs, on="trip_idx")
+                .with_columns(
+                    (pl.col("departure_s") - pl.col("_first_s") + pl.col("_run_s"))
+                    .cast(pl.Int32)
+                    .alias("departure_s")
+                )
+                .filter(in_window)
+                .select(regular.collect_schema().names())
+            )
+        deps = pl.concat(frames)
+        if no_dir.len():
+            deps = deps.join(nxt, on=["trip_idx", "stop_sequence"], how="left")
+        else:
+            deps = deps.with_columns(pl.lit(None, pl.UInt32).alias("next_stop_idx"))
+        per_trip = trips.select("trip_idx", "last_seq", "group", "line", "direction_id")
+        return (
+            deps.collect()
+            .join(per_trip, on="trip_idx", how="left")
+            .filter(pl.col("stop_sequence") < pl.col("last_seq"))
+            .select("stop_idx", "trip_idx", "departure_s", "group", "line", "direction_id", "next_stop_idx")
+        )
 
 
 # --- Statistics -------------------------------------------------------------------------------------
@@ -262,11 +398,15 @@ def group_stats(deps: pl.DataFrame) -> pl.DataFrame:
 def station_categories(feed: Feed, window: Window, deps: pl.DataFrame | None = None) -> pl.DataFrame:
     """Haltestellenkategorie per station (platforms merged via parent_station).
 
-    Per mode group: interval_min = window minutes / (departures / 2) — departures of both directions
-    counted and halved (ARE). The station takes the best category over its groups. On-demand and
-    other modes do not get a category but count as "served".
+    ``deps``: output of ``feed.boardable_departures(window)`` (computed when omitted). Per station,
+    mode group and line: Kurse = boardable departures / number of directions the line departs in
+    at the station (direction_id, else the next station) — so a through stop's two directions are
+    counted and halved (ARE) and a terminus or one-way loop, where the line departs in one direction
+    only, keeps its departures: its interval is the line's real headway. Per station and group:
+    interval_min = window minutes / Σ Kurse. The station takes the best category over its groups.
+    Taxi (1500–1599) and other modes get no category but count as "served".
     """
-    deps = feed.departures(window) if deps is None else deps
+    deps = feed.boardable_departures(window) if deps is None else deps
     stops = feed.stops()
     key = stops.select(
         "stop_idx",
@@ -276,26 +416,38 @@ def station_categories(feed: Feed, window: Window, deps: pl.DataFrame | None = N
         pl.col("stop_id").alias("station_id"),
         pl.col("stop_name").alias("station_name"),
     )
-    coords = (
-        stops.filter(pl.col("stop_lat").is_not_null())
+    coords = station_coordinates(stops)
+    # Aggregate the (millions of) departures on integer keys first, then map to stations.
+    d = (
+        deps.group_by("stop_idx", "line", "direction_id", "next_stop_idx")
+        .agg(pl.len().alias("n"), pl.col("group").first())
         .join(key, on="stop_idx")
-        .group_by("station_id")
-        .agg(pl.col("stop_lat").mean(), pl.col("stop_lon").mean())
+    )
+    d = d.join(
+        key.rename({"stop_idx": "next_stop_idx", "station_id": "_next_station"}),
+        on="next_stop_idx",
+        how="left",
+    ).with_columns(
+        pl.when(pl.col("direction_id").is_not_null())
+        .then(pl.concat_str(pl.lit("d"), pl.col("direction_id").cast(pl.String)))
+        .otherwise(pl.concat_str(pl.lit("n"), pl.col("_next_station").fill_null("")))
+        .alias("_direction")
     )
     per_group = (
-        deps.group_by("stop_idx", "group")
-        .agg(pl.len().alias("departures"))
-        .join(key, on="stop_idx")
+        d.group_by("station_id", "group", "line")
+        .agg(pl.col("n").sum().alias("departures"), pl.col("_direction").n_unique().alias("_directions"))
+        .with_columns((pl.col("departures") / pl.col("_directions")).alias("kurse"))
         .group_by("station_id", "group")
-        .agg(pl.col("departures").sum())
-        .with_columns((window.minutes / (pl.col("departures") / 2)).alias("interval_min"))
+        .agg(pl.col("departures").sum(), pl.col("kurse").sum())
+        .with_columns((window.minutes / pl.col("kurse")).alias("interval_min"))
+        .drop("kurse")
     )
     rows = []
     for row in per_group.iter_rows(named=True):
         rows.append(category_for(row["group"], row["interval_min"]))
     per_group = per_group.with_columns(pl.Series("category", rows, dtype=pl.Int8))
     best = (
-        per_group.sort("category", nulls_last=True)
+        per_group.sort("category", "interval_min", "group", nulls_last=True)
         .group_by("station_id", maintain_order=True)
         .agg(
             pl.col("category").first(),
@@ -314,13 +466,59 @@ def station_categories(feed: Feed, window: Window, deps: pl.DataFrame | None = N
     )
 
 
+def station_coordinates(stops: pl.DataFrame) -> pl.DataFrame:
+    """station_id → stop_lat, stop_lon: the mean of the station's platforms (location_type 0 stops
+    with the station as parent_station, or the stop itself when it has no parent). Entrances,
+    nodes, boarding areas and the parent's own point are not averaged in; a station without located
+    platforms keeps its own coordinates. Longitudes are averaged as angles (a station on the
+    antimeridian stays there)."""
+    platforms = (
+        stops.filter((pl.col("location_type") == 0) & pl.col("stop_lat").is_not_null())
+        .with_columns(
+            pl.coalesce(pl.col("parent_station"), pl.col("stop_id")).alias("station_id"),
+            pl.col("stop_lon").radians().alias("_lon"),
+        )
+        .group_by("station_id")
+        .agg(
+            pl.col("stop_lat").mean(),
+            pl.arctan2(pl.col("_lon").sin().mean(), pl.col("_lon").cos().mean()).degrees().alias("stop_lon"),
+        )
+    )
+    own = stops.filter(pl.col("stop_lat").is_not_null()).select(
+        pl.col("stop_id").alias("station_id"), "stop_lat", "stop_lon"
+    )
+    return pl.concat([platforms, own.join(platforms, on="station_id", how="anti")])
+
+
 _TO_LAEA = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
 _FROM_LAEA = Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True)
+_GEOD = Geod(ellps="WGS84")
+_A = 6_378_137.0  # WGS84 semi-major axis (m)
+_E2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)  # first eccentricity squared
 
 
 def to_laea(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x, y = _TO_LAEA.transform(lon, lat)
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+def from_laea(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lon, lat = _FROM_LAEA.transform(x, y)
+    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+
+
+def ecef(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """WGS84 longitude/latitude (degrees) → earth-centred cartesian coordinates (n × 3, metres) of
+    the point on the ellipsoid. The straight line between two such points differs from the
+    geodesic distance on the ellipsoid by about d³/(24 R²): under 0.01 mm for d ≤ 1,000 m, anywhere
+    on Earth — so distances are right wherever a feed is, without choosing a projection."""
+    lam = np.radians(np.asarray(lon, dtype=np.float64))
+    phi = np.radians(np.asarray(lat, dtype=np.float64))
+    sin_phi = np.sin(phi)
+    n = _A / np.sqrt(1 - _E2 * sin_phi**2)
+    return np.column_stack(
+        (n * np.cos(phi) * np.cos(lam), n * np.cos(phi) * np.sin(lam), n * (1 - _E2) * sin_phi)
+    )
 
 
 @cache
@@ -335,23 +533,24 @@ def class_polygons(stations: pl.DataFrame, segments: int = 36) -> list[dict[str,
     cats = stations.filter(pl.col("category").is_not_null())
     if cats.height == 0:
         return []
-    x, y = to_laea(cats["stop_lon"].to_numpy(), cats["stop_lat"].to_numpy())
-    angles = np.linspace(0, 2 * np.pi, segments, endpoint=False)
-    for i, row in enumerate(cats.iter_rows(named=True)):
+    # Azimuths clockwise from north, taken in decreasing order: the outer ring runs counter-clockwise
+    # (RFC 7946), the hole clockwise. Circles are geodesic (pyproj.Geod), right anywhere on Earth.
+    azimuths = (90 - np.degrees(np.linspace(0, 2 * np.pi, segments, endpoint=False))) % 360
+
+    def circle(lon: float, lat: float, radius: float, az: np.ndarray) -> list[list[float]]:
+        n = len(az)
+        lons, lats, _ = _GEOD.fwd(np.full(n, lon), np.full(n, lat), az, np.full(n, float(radius)))
+        return _closed(np.asarray(lons), np.asarray(lats))
+
+    for row in cats.iter_rows(named=True):
         inner = 0.0
         for ring, radius in enumerate(RINGS):
             cls = CLASS_TABLE[row["category"] - 1][ring]
             if cls is None:
                 break
-            outer_lon, outer_lat = _FROM_LAEA.transform(
-                x[i] + radius * np.cos(angles), y[i] + radius * np.sin(angles)
-            )
-            rings = [_closed(outer_lon, outer_lat)]
+            rings = [circle(row["stop_lon"], row["stop_lat"], radius, azimuths)]
             if inner:
-                in_lon, in_lat = _FROM_LAEA.transform(
-                    x[i] + inner * np.cos(angles[::-1]), y[i] + inner * np.sin(angles[::-1])
-                )
-                rings.append(_closed(in_lon, in_lat))
+                rings.append(circle(row["stop_lon"], row["stop_lat"], inner, azimuths[::-1]))
             feats.append(
                 (
                     cls,
@@ -400,44 +599,52 @@ class Coverage:
 
 
 def _pairs_within(
-    px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, radius: float
+    points: np.ndarray, stops: np.ndarray, radius: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All (point, stop, distance) pairs closer than ``radius``, via a uniform grid of stop buckets
-    (cell = radius), vectorised: each point looks into its 3×3 neighbouring buckets."""
-    if len(px) == 0 or len(sx) == 0:
-        e = np.empty(0, dtype=np.int64)
-        return e, e, np.empty(0)
-    bx = np.floor(sx / radius).astype(np.int64)
-    by = np.floor(sy / radius).astype(np.int64)
-    width = np.int64(1 << 31)
-    skey = bx * width + by
-    order = np.argsort(skey, kind="stable")
-    skey_sorted = skey[order]
-    cx = np.floor(px / radius).astype(np.int64)
-    cy = np.floor(py / radius).astype(np.int64)
-    pts_all: list[np.ndarray] = []
-    stops_all: list[np.ndarray] = []
+    """All (point, stop, distance) pairs at most ``radius`` apart; points and stops are n × 3
+    cartesian coordinates (``ecef``). Vectorised via a uniform grid of cubes (edge = radius): the
+    larger set is bucketed and sorted once, each member of the smaller set looks into its 3×3×3
+    neighbouring cubes."""
+    empty = np.empty(0, dtype=np.int64)
+    if len(points) == 0 or len(stops) == 0:
+        return empty, empty, np.empty(0)
+    swap = len(stops) < len(points)
+    big, small = (points, stops) if swap else (stops, points)
+    cb = np.floor(big / radius).astype(np.int64)
+    cs = np.floor(small / radius).astype(np.int64)
+    lo_b = np.minimum(cb.min(axis=0), cs.min(axis=0)) - 1
+    span = np.maximum(cb.max(axis=0), cs.max(axis=0)) - lo_b + 2
+
+    def key(c: np.ndarray) -> np.ndarray:
+        c = c - lo_b
+        return (c[:, 0] * span[1] + c[:, 1]) * span[2] + c[:, 2]
+
+    bkey = key(cb)
+    order = np.argsort(bkey, kind="stable")
+    bsorted = bkey[order]
+    small_all: list[np.ndarray] = []
+    big_all: list[np.ndarray] = []
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
-            key = (cx + dx) * width + (cy + dy)
-            lo = np.searchsorted(skey_sorted, key, side="left")
-            hi = np.searchsorted(skey_sorted, key, side="right")
-            n = hi - lo
-            if not n.any():
-                continue
-            pidx = np.repeat(np.arange(len(px)), n)
-            # position within each run: arange(total) - start offset of the run
-            offsets = np.repeat(np.cumsum(n) - n, n)
-            sidx = order[np.repeat(lo, n) + (np.arange(n.sum()) - offsets)]
-            pts_all.append(pidx)
-            stops_all.append(sidx)
-    if not pts_all:
-        e = np.empty(0, dtype=np.int64)
-        return e, e, np.empty(0)
-    p = np.concatenate(pts_all)
-    s = np.concatenate(stops_all)
-    d = np.hypot(px[p] - sx[s], py[p] - sy[s])
+            for dz in (-1, 0, 1):
+                k = key(cs + np.array([dx, dy, dz], dtype=np.int64))
+                lo = np.searchsorted(bsorted, k, side="left")
+                hi = np.searchsorted(bsorted, k, side="right")
+                n = hi - lo
+                if not n.any():
+                    continue
+                sidx = np.repeat(np.arange(len(small)), n)
+                offsets = np.repeat(np.cumsum(n) - n, n)
+                bidx = order[np.repeat(lo, n) + (np.arange(n.sum()) - offsets)]
+                small_all.append(sidx)
+                big_all.append(bidx)
+    if not small_all:
+        return empty, empty, np.empty(0)
+    si = np.concatenate(small_all)
+    bi = np.concatenate(big_all)
+    d = np.linalg.norm(small[si] - big[bi], axis=1)
     keep = d <= radius
+    p, s = (bi, si) if swap else (si, bi)
     return p[keep], s[keep], d[keep]
 
 
@@ -448,14 +655,17 @@ def coverage(
 
     ``stations``: output of station_categories (every row is served: it has departures in the
     window; category may be null). Cells: EPSG:3035 coordinates of the cell centres and residents.
+    Distances are measured on the WGS84 ellipsoid (``ecef``), not in the EPSG:3035 plane, so they
+    are right for a feed anywhere on Earth; the cell centres are transformed back exactly.
     """
     n = len(cells_x)
     cell_class = np.full(n, 6, dtype=np.int8)
     within = np.zeros(n, dtype=bool)
     if stations.height and n:
-        sx, sy = to_laea(stations["stop_lon"].to_numpy(), stations["stop_lat"].to_numpy())
+        spos = ecef(stations["stop_lon"].to_numpy(), stations["stop_lat"].to_numpy())
+        cpos = ecef(*from_laea(np.asarray(cells_x, dtype=np.float64), np.asarray(cells_y, dtype=np.float64)))
         cat = stations["category"].fill_null(0).to_numpy().astype(np.int64)
-        p, s, d = _pairs_within(cells_x, cells_y, sx, sy, float(BEYOND_M))
+        p, s, d = _pairs_within(cpos, spos, float(BEYOND_M))
         within[p] = True
         table = np.full((8, 5), 6, dtype=np.int8)  # row 0: no category
         for c in range(1, 8):

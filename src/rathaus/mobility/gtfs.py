@@ -39,11 +39,12 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "end_date",
     ),
     "calendar_dates.txt": ("service_id", "date", "exception_type"),
+    "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs"),
 }
 WEEKDAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_EXAMPLES = 20  # examples reported per kind of problem (the total is reported too)
 MAX_UNZIPPED_BYTES = 1024**3  # zip-bomb guard (default of settings.MOBILITY_MAX_UNZIPPED_BYTES)
-FEED_FILES = ("stops", "routes", "trips", "stop_times", "calendar", "calendar_dates")
+FEED_FILES = ("stops", "routes", "trips", "stop_times", "calendar", "calendar_dates", "frequencies")
 
 
 @dataclass
@@ -369,12 +370,6 @@ def _import(folder: Path, out: Path, report: Report) -> None:
             report.error(name, None, f"Pflichtdatei {name} fehlt.")
     if "calendar.txt" not in present and "calendar_dates.txt" not in present:
         report.error("calendar.txt", None, "Es fehlt calendar.txt und calendar_dates.txt (eine ist Pflicht).")
-    if "frequencies.txt" in present:
-        report.warn(
-            "frequencies.txt",
-            None,
-            "frequencies.txt wird nicht ausgewertet: gezählt werden nur die Fahrten aus stop_times.txt.",
-        )
     if not report.ok:
         return
     _agencies(folder / "agency.txt", report)
@@ -386,6 +381,7 @@ def _import(folder: Path, out: Path, report: Report) -> None:
         "stop_times.txt",
         "calendar.txt",
         "calendar_dates.txt",
+        "frequencies.txt",
     ):
         if name not in present:
             continue
@@ -407,8 +403,11 @@ def _import(folder: Path, out: Path, report: Report) -> None:
         stops = _stops(frames["stops.txt"], out, report)
         routes = _routes(frames["routes.txt"], out, report)
         trips = _trips(frames["trips.txt"], routes, services, out, report)
+        _frequencies(frames.get("frequencies.txt"), trips, out, report)
         if report.ok:
             _stop_times(folder / "stop_times.txt", frames["stop_times.txt"], trips, stops, out, report)
+        if report.ok:
+            _trip_ends(out)
     except pl.exceptions.PolarsError as exc:
         report.error("", None, f"Feed nicht lesbar: {exc}")
 
@@ -636,6 +635,97 @@ def _trips(
     return trips
 
 
+def _frequencies(lf: pl.LazyFrame | None, trips: pl.DataFrame, out: Path, report: Report) -> None:
+    """frequencies.txt → frequencies.parquet (trip_idx, start_s, end_s, headway_s, exact_times).
+
+    The trip's stop_times are its pattern; the analysis runs it from start_s every headway_s seconds
+    while the start is before end_s (docs/mobility.md). Always written (empty without the file).
+    """
+    schema: dict[str, pl.DataType] = {
+        "trip_idx": pl.UInt32(),
+        "start_s": pl.Int32(),
+        "end_s": pl.Int32(),
+        "headway_s": pl.Int32(),
+        "exact_times": pl.Int8(),
+    }
+    if lf is None:
+        pl.DataFrame(schema=schema).write_parquet(out / "frequencies.parquet")
+        return
+    names = lf.collect_schema().names()
+    start, start_bad = time_seconds("start_time")
+    end, end_bad = time_seconds("end_time")
+    df = (
+        lf.select(
+            "_line",
+            *_strip("trip_id", "start_time", "end_time", "headway_secs"),
+            start.alias("start_s"),
+            end.alias("end_s"),
+            (start_bad | pl.col("start_time").str.strip_chars().replace("", None).is_null()).alias("_sb"),
+            (end_bad | pl.col("end_time").str.strip_chars().replace("", None).is_null()).alias("_eb"),
+            pl.col("headway_secs").str.strip_chars().cast(pl.Int32, strict=False).alias("headway_s"),
+            _col_or_null(names, "exact_times", pl.Int8),
+        )
+        .collect()
+        .join(trips.select("trip_id", "trip_idx"), on="trip_id", how="left")
+    )
+    _examples(
+        df.filter(pl.col("trip_idx").is_null()).select("_line", "trip_id"),
+        "frequencies.txt",
+        "Fahrt (trip_id) {trip_id} gibt es in trips.txt nicht.",
+        report,
+    )
+    _examples(
+        df.filter(pl.col("_sb") | pl.col("_eb")).select("_line", "start_time", "end_time"),
+        "frequencies.txt",
+        "Ungültige Zeit {start_time} / {end_time} (erwartet HH:MM:SS, Minuten und Sekunden 00–59).",
+        report,
+    )
+    _examples(
+        df.filter(~pl.col("headway_s").is_between(1, 86_400).fill_null(False)).select(
+            "_line", "headway_secs"
+        ),
+        "frequencies.txt",
+        "headway_secs {headway_secs} ist keine ganze Zahl von 1 bis 86400.",
+        report,
+    )
+    _examples(
+        df.filter(~pl.col("_sb") & ~pl.col("_eb") & (pl.col("end_s") <= pl.col("start_s"))).select(
+            "_line", "start_time", "end_time"
+        ),
+        "frequencies.txt",
+        "end_time {end_time} liegt nicht nach start_time {start_time}.",
+        report,
+    )
+    _examples(
+        df.filter(~pl.col("exact_times").is_in([0, 1]).fill_null(True)).select("_line", "exact_times"),
+        "frequencies.txt",
+        "exact_times {exact_times} ist ungültig (erlaubt: leer, 0, 1).",
+        report,
+    )
+    freq = df.select("trip_idx", "start_s", "end_s", "headway_s", pl.col("exact_times").fill_null(0)).cast(
+        pl.Schema(schema)
+    )
+    freq.write_parquet(out / "frequencies.parquet")
+    report.counts["frequencies"] = freq.height
+
+
+def _trip_ends(out: Path) -> None:
+    """Add ``last_seq`` (highest stop_sequence: the stop where the trip only arrives) and
+    ``first_s`` (first departure: the origin of a frequencies.txt pattern) to trips.parquet, so
+    that the analysis need not group the whole stop_times table for every window."""
+    ends = (
+        pl.scan_parquet(out / "stop_times.parquet")
+        .group_by("trip_idx")
+        .agg(
+            pl.col("stop_sequence").max().alias("last_seq"),
+            pl.col("departure_s").min().alias("first_s"),
+        )
+        .collect()
+    )
+    trips = pl.read_parquet(out / "trips.parquet").join(ends, on="trip_idx", how="left")
+    trips.write_parquet(out / "trips.parquet")
+
+
 def _stop_times(
     path: Path, lf: pl.LazyFrame, trips: pl.DataFrame, stops: pl.DataFrame, out: Path, report: Report
 ) -> None:
@@ -646,6 +736,15 @@ def _stop_times(
         else (pl.lit(None, pl.Int32), pl.lit(False))
     )
     arr_bad = time_bad("arrival_time") if "arrival_time" in names else pl.lit(False)
+    # pickup_type (0–3, empty = 0): 1 = no pickup, i.e. nobody can board (not a departure for the
+    # Güteklassen). Anything else in the column is an error.
+    raw_pickup = (
+        pl.col("pickup_type").str.strip_chars().replace("", None)
+        if "pickup_type" in names
+        else pl.lit(None, pl.String)
+    )
+    pickup = raw_pickup.cast(pl.Int8, strict=False)
+    pickup_bad = (raw_pickup.is_not_null() & ~pickup.is_in([0, 1, 2, 3]).fill_null(False)).fill_null(False)
     target = out / "stop_times.parquet"
     (
         lf.select(
@@ -655,6 +754,8 @@ def _stop_times(
             dep.alias("departure_s"),
             dep_bad.alias("_dep_bad"),
             arr_bad.alias("_arr_bad"),
+            pickup.fill_null(0).alias("pickup_type"),
+            pickup_bad.alias("_pickup_bad"),
         )
         .join(trips.lazy().select("trip_id", "trip_idx"), on="trip_id", how="left")
         .join(stops.lazy().select("stop_id", "stop_idx"), on="stop_id", how="left")
@@ -663,9 +764,11 @@ def _stop_times(
             "stop_idx",
             "stop_sequence",
             "departure_s",
+            "pickup_type",
             pl.col("_line").alias("line"),
             "_dep_bad",
             "_arr_bad",
+            "_pickup_bad",
         )
         .sink_parquet(target)
     )
@@ -677,6 +780,7 @@ def _stop_times(
             pl.col("stop_idx").is_null().sum().alias("no_stop"),
             pl.col("_dep_bad").sum().alias("dep_bad"),
             pl.col("_arr_bad").sum().alias("arr_bad"),
+            pl.col("_pickup_bad").sum().alias("pickup_bad"),
             pl.col("stop_sequence").is_null().sum().alias("seq_bad"),
             (pl.col("departure_s").is_null() & ~pl.col("_dep_bad")).sum().alias("no_dep"),
         )
@@ -702,6 +806,11 @@ def _stop_times(
             "Ungültige Ankunftszeit {arrival_time} (erwartet HH:MM:SS, Minuten und Sekunden 00–59).",
         ),
         ("seq_bad", pl.col("stop_sequence").is_null(), "stop_sequence {stop_sequence} ist keine ganze Zahl."),
+        (
+            "pickup_bad",
+            pl.col("_pickup_bad"),
+            "pickup_type {pickup_type} ist ungültig (erlaubt: leer, 0, 1, 2, 3).",
+        ),
     ]
     for key, cond, message in problems:
         if not summary[key]:
@@ -714,7 +823,14 @@ def _stop_times(
                 "_line",
                 *[
                     (pl.col(c) if c in names else pl.lit(None, pl.String)).fill_null("").alias(c)
-                    for c in ("trip_id", "stop_id", "departure_time", "arrival_time", "stop_sequence")
+                    for c in (
+                        "trip_id",
+                        "stop_id",
+                        "departure_time",
+                        "arrival_time",
+                        "stop_sequence",
+                        "pickup_type",
+                    )
                 ],
             )
             .collect()

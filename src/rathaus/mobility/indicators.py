@@ -42,7 +42,9 @@ def departures_per_1000(muni: Municipality) -> float | None:
     r = _result(muni)
     if r is None or r.coverage is None or not r.coverage.total:
         return None
-    return round(1000 * int(r.stops["departures"].sum()) / r.coverage.total, 1)
+    # Boardable departures (as for the Güteklassen: no trip ends, no pickup_type 1, frequencies.txt
+    # expanded), summed over the stations.
+    return round(1000 * int(r.stations["departures"].sum()) / r.coverage.total, 1)
 
 
 def service_span(muni: Municipality) -> float | None:
@@ -103,7 +105,10 @@ def register() -> None:
             "mobility.departures_per_1000",
             _("Abfahrten je 1.000 Einwohner"),
             "",
-            _("Abfahrten aller Haltestellen geteilt durch Einwohner des Rasters mal 1.000, %(w)s"),
+            _(
+                "Abfahrten mit Einstiegsmöglichkeit an allen Haltestellen geteilt durch Einwohner des "
+                "Rasters mal 1.000, %(w)s"
+            ),
             departures_per_1000,
             13,
         ),

@@ -117,7 +117,7 @@ def analyse(feed: FeedVersion, window: analysis.Window, grid: PopulationGrid | N
         return hit  # type: ignore[no-any-return]
     handle = open_feed(feed)
     deps = handle.departures(window)
-    stations = analysis.station_categories(handle, window, deps)
+    stations = analysis.station_categories(handle, window, handle.boardable_departures(window))
     cov = None
     district_rows: list[dict[str, Any]] = []
     if grid is not None:
