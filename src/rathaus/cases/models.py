@@ -8,6 +8,7 @@ states; an attachment belongs to an application or an API intake.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -208,6 +209,45 @@ class StatusEvent(TenantOwned):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["application", "created_at"], name="cases_event_app")]
+
+    @property
+    def citizen_label(self) -> str:
+        """What happened, in words for the applicant (no internal notes, no codes, no repetition)."""
+        return str(_event_label(self, for_applicant=True))
+
+    @property
+    def staff_label(self) -> str:
+        """What happened, in words for the staff timeline (who acted is shown beside it)."""
+        return str(_event_label(self, for_applicant=False))
+
+
+def _event_label(event: StatusEvent, *, for_applicant: bool) -> Any:
+    to, before = event.to_status, event.from_status
+    if to == Status.RECEIVED:
+        return _("Antrag eingegangen")
+    if to == Status.IN_REVIEW:
+        if before == Status.QUERY and event.by_applicant:
+            if for_applicant:
+                return _("Ihre Antwort auf die Rückfrage ist eingegangen; die Prüfung geht weiter")
+            return _("Antwort auf die Rückfrage eingegangen; Prüfung geht weiter")
+        if before == Status.QUERY:
+            return _("Prüfung ohne Antwort auf die Rückfrage fortgesetzt")
+        return _("Prüfung begonnen")
+    if to == Status.QUERY:
+        return _("Rückfrage der Verwaltung (siehe Postfach)")
+    if to == Status.APPROVED:
+        return _("Bescheid erlassen: bewilligt")
+    if to == Status.REJECTED:
+        return _("Bescheid erlassen: abgelehnt")
+    if to == Status.PARTIAL:
+        return _("Bescheid erlassen: teilweise bewilligt")
+    if to == Status.CLOSED:
+        return _("Vorgang abgeschlossen")
+    if to == Status.WITHDRAWN:
+        if event.by_applicant:
+            return _("Antrag von Ihnen zurückgenommen") if for_applicant else _("Antrag zurückgenommen")
+        return _("Rücknahme von der Verwaltung erfasst")
+    return Status(to).label if to in Status.values else to
 
 
 class MessageKind(models.TextChoices):

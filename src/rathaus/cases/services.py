@@ -704,7 +704,7 @@ def answer_query(
                 message=msg,
             )
         record("cases.answered", request=request, actor=actor, municipality=app.municipality, obj=app)
-        transition(app, Status.IN_REVIEW, actor=actor, request=request, by_applicant=True, note=_("Antwort"))
+        transition(app, Status.IN_REVIEW, actor=actor, request=request, by_applicant=True)
     return msg
 
 
@@ -754,7 +754,7 @@ def set_due_date(app: Application, due: Any, *, request: Any) -> Application:
 def ask(app: Application, body: str, *, request: Any) -> Message:
     """Rückfrage: a message to the applicant; the case waits for the answer."""
     with transaction.atomic():
-        transition(app, Status.QUERY, request=request, note=_("Rückfrage"))
+        transition(app, Status.QUERY, request=request)
         msg = Message.objects.create(
             municipality_id=app.municipality_id,
             application=app,

@@ -250,6 +250,7 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
             "can_review": services.can_transition(app.status, Status.IN_REVIEW),
             "can_close": app.status in DECIDED,
             "can_withdraw": services.can_transition(app.status, Status.WITHDRAWN),
+            "staff_view": True,
         },
     )
 
@@ -266,7 +267,7 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "close":
             services.close(app, request=request)
         elif action == "withdraw":
-            services.transition(app, Status.WITHDRAWN, request=request, note=_("Rücknahme erfasst"))
+            services.transition(app, Status.WITHDRAWN, request=request)
         elif action == "assign":
             form = AssignForm(request.POST, staff=queries.assignable_staff(request))
             if not form.is_valid() or (
