@@ -87,7 +87,9 @@ class ServiceSetting(TenantOwned):
         _("Vorlage für den Bescheid"),
         blank=True,
         help_text=_(
-            "Platzhalter: {aktenzeichen}, {name}, {leistung}, {eingang}, {entscheidung}, {datum}, {kommune}"
+            "Entscheidungstext (Tenor) zwischen Anrede und Begründung. Platzhalter: {anrede}, {name}, "
+            "{vorname}, {nachname}, {aktenzeichen}, {leistung}, {eingang}, {entscheidung}, {begruendung}, "
+            "{datum}, {kommune}, {fachbereich}. Leer: Standardtext."
         ),
     )
 
@@ -358,3 +360,50 @@ class IdempotencyRecord(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "token", "key"], name="cases_idempotency_unique"),
         ]
+
+
+DEFAULT_LEGAL_REMEDY = (
+    "Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Widerspruch erhoben werden. "
+    "Der Widerspruch ist schriftlich, in elektronischer Form nach § 3a Abs. 2 des "
+    "Verwaltungsverfahrensgesetzes oder zur Niederschrift bei der Behörde einzulegen, die den Bescheid "
+    "erlassen hat: {behoerde}, {anschrift}."
+)
+
+
+class LetterSettings(TenantOwned):
+    """Briefkopf and Rechtsbehelfsbelehrung of the municipality's decision letters (Bescheide).
+
+    Empty fields fall back to the municipality's contact details; an empty Rechtsbehelfsbelehrung to
+    :data:`DEFAULT_LEGAL_REMEDY` (Sachsen-Anhalt: Widerspruch within one month at the issuing authority).
+    """
+
+    authority = models.CharField(
+        _("Behörde im Briefkopf"),
+        max_length=200,
+        blank=True,
+        help_text=_("z. B. „Stadt Zeitz – Der Oberbürgermeister“; leer: amtlicher Name der Kommune"),
+    )
+    address = models.TextField(_("Anschrift der Behörde"), blank=True, help_text=_("leer: Anschrift der Kommune"))
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    email = models.EmailField(_("E-Mail"), blank=True)
+    website = models.URLField(_("Website"), blank=True)
+    place = models.CharField(
+        _("Ort in der Datumszeile"), max_length=100, blank=True, help_text=_("leer: Name der Kommune")
+    )
+    legal_remedy = models.TextField(
+        _("Rechtsbehelfsbelehrung"),
+        blank=True,
+        help_text=_("Platzhalter: {behoerde}, {anschrift}. Leer: Widerspruch binnen eines Monats (Sachsen-Anhalt)."),
+    )
+    closing = models.CharField(_("Grußformel"), max_length=100, default="Mit freundlichen Grüßen")
+    signature = models.CharField(
+        _("Zeichnung"),
+        max_length=200,
+        blank=True,
+        help_text=_("z. B. „Im Auftrag“; darunter steht der Name der bearbeitenden Person"),
+    )
+
+    class Meta:
+        verbose_name = _("Briefkopf und Rechtsbehelfsbelehrung")
+        verbose_name_plural = _("Briefköpfe und Rechtsbehelfsbelehrungen")
+        constraints = [models.UniqueConstraint(fields=["municipality"], name="cases_letter_one_per_muni")]
