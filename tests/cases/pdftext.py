@@ -6,6 +6,7 @@ collects the string operands of the text operators (Tj, TJ), one line per text o
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zlib
 
@@ -38,10 +39,8 @@ def pdf_text(data: bytes) -> str:
     lines: list[str] = []
     for match in _STREAM.finditer(data):
         body = match.group(1)
-        try:
+        with contextlib.suppress(zlib.error):
             body = zlib.decompress(body)
-        except zlib.error:
-            pass
         for block in re.findall(rb"BT(.*?)ET", body, re.S):
             parts = [_unescape(s[1:-1]) for s in _STRING.findall(block)]
             if parts:

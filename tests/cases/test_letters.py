@@ -141,7 +141,9 @@ def test_pdf_is_a_lawful_letter(address_app, clerk_a, muni_a):
     clerk_a.display_name = "Petra Sachbearbeiterin"
     clerk_a.save()
     att = services.decide(
-        address_app, Status.REJECTED, "Der Gehweg ist zu schmal für eine Sondernutzung.",
+        address_app,
+        Status.REJECTED,
+        "Der Gehweg ist zu schmal für eine Sondernutzung.",
         request=staff_request(clerk_a, muni_a),
     )
     text = pdf_text(default_storage.open(att.path).read())
@@ -155,7 +157,10 @@ def test_pdf_is_a_lawful_letter(address_app, clerk_a, muni_a):
     # reference, place and date, subject, salutation, decision, reasons, remedy, signature
     assert address_app.reference in one and "Ihr Antrag vom" in one
     assert any(line.startswith("Zeitz, ") for line in lines)
-    assert f"Bescheid über Ihren Antrag „Sondernutzung mit Anschrift“ (Aktenzeichen {address_app.reference})" in one
+    assert (
+        f"Bescheid über Ihren Antrag „Sondernutzung mit Anschrift“ (Aktenzeichen {address_app.reference})"
+        in one
+    )
     assert "Sehr geehrte Frau Mustermann," in lines
     assert "Der Antrag wird abgelehnt" in one
     assert "Begründung" in lines and "Der Gehweg ist zu schmal für eine Sondernutzung." in one

@@ -139,7 +139,17 @@ class LetterSettingsForm(forms.ModelForm):
 
     class Meta:
         model = LetterSettings
-        fields = ["authority", "address", "phone", "email", "website", "place", "legal_remedy", "closing", "signature"]
+        fields = [
+            "authority",
+            "address",
+            "phone",
+            "email",
+            "website",
+            "place",
+            "legal_remedy",
+            "closing",
+            "signature",
+        ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "legal_remedy": forms.Textarea(attrs={"rows": 8}),

@@ -67,6 +67,11 @@ FEMALE = ("frau", "weiblich", "w")
 MALE = ("herr", "männlich", "maennlich", "m")
 
 
+AUTOMATIC_NOTE = (
+    "Dieser Bescheid wurde elektronisch erstellt und ist ohne Unterschrift gültig (§ 37 Abs. 5 VwVfG)."
+)
+
+
 class MissingReasons(ValueError):
     """A (partial) refusal without reasons."""
 
@@ -112,7 +117,7 @@ class Recipient:
 
     @property
     def greeting(self) -> str:
-        """"Sehr geehrte Frau Dr. Weber," / "Sehr geehrter Herr Krause," / "Guten Tag Kim Schulz,"."""
+        """„Sehr geehrte Frau Dr. Weber,“, „Sehr geehrter Herr Krause,“ or „Guten Tag Kim Schulz,“."""
         surname = " ".join(p for p in (self.title, self.last) if p)
         if self.last and self.gender == "f":
             return f"Sehr geehrte Frau {surname},"
@@ -289,7 +294,11 @@ def build(
     info = [("Aktenzeichen", app.reference), ("Ihr Antrag vom", received)]
     if handler:
         info.append(("Bearbeitung", handler))
-    info += [(label, value) for label, value in (("Telefon", phone), ("E-Mail", email), ("Internet", website)) if value]
+    info += [
+        (label, value)
+        for label, value in (("Telefon", phone), ("E-Mail", email), ("Internet", website))
+        if value
+    ]
     reasons = (reasons or "").strip()
     values = _Blank(
         anrede=rec.greeting,
@@ -330,7 +339,5 @@ def build(
         legal_remedy=legal_remedy,
         closing=conf.closing or "Mit freundlichen Grüßen",
         signature=signature,
-        automatic_note=(
-            "Dieser Bescheid wurde elektronisch erstellt und ist ohne Unterschrift gültig (§ 37 Abs. 5 VwVfG)."
-        ),
+        automatic_note=AUTOMATIC_NOTE,
     )

@@ -383,7 +383,9 @@ class LetterSettings(TenantOwned):
         blank=True,
         help_text=_("z. B. „Stadt Zeitz – Der Oberbürgermeister“; leer: amtlicher Name der Kommune"),
     )
-    address = models.TextField(_("Anschrift der Behörde"), blank=True, help_text=_("leer: Anschrift der Kommune"))
+    address = models.TextField(
+        _("Anschrift der Behörde"), blank=True, help_text=_("leer: Anschrift der Kommune")
+    )
     phone = models.CharField(_("Telefon"), max_length=40, blank=True)
     email = models.EmailField(_("E-Mail"), blank=True)
     website = models.URLField(_("Website"), blank=True)
@@ -393,7 +395,9 @@ class LetterSettings(TenantOwned):
     legal_remedy = models.TextField(
         _("Rechtsbehelfsbelehrung"),
         blank=True,
-        help_text=_("Platzhalter: {behoerde}, {anschrift}. Leer: Widerspruch binnen eines Monats (Sachsen-Anhalt)."),
+        help_text=_(
+            "Platzhalter: {behoerde}, {anschrift}. Leer: Widerspruch binnen eines Monats (Sachsen-Anhalt)."
+        ),
     )
     closing = models.CharField(_("Grußformel"), max_length=100, default="Mit freundlichen Grüßen")
     signature = models.CharField(

@@ -337,7 +337,9 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
                 letter = services.build_letter(app, outcome, reasons, author=request.user)
                 if action == "preview_pdf":
                     response = HttpResponse(letter.pdf(), content_type="application/pdf")
-                    response["Content-Disposition"] = f'inline; filename="Bescheid-Entwurf-{app.reference}.pdf"'
+                    response["Content-Disposition"] = (
+                        f'inline; filename="Bescheid-Entwurf-{app.reference}.pdf"'
+                    )
                     return response
                 return _case_page(request, app, decision_form=decision, letter=letter)
         else:

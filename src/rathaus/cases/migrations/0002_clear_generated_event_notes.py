@@ -4,7 +4,16 @@ now come from the event itself; these generated notes are removed."""
 
 from django.db import migrations
 
-GENERATED = ["Rückfrage", "query", "Query", "Antwort", "Reply", "Answer", "Rücknahme erfasst", "Withdrawal recorded"]
+GENERATED = [
+    "Rückfrage",
+    "query",
+    "Query",
+    "Antwort",
+    "Reply",
+    "Answer",
+    "Rücknahme erfasst",
+    "Withdrawal recorded",
+]
 
 
 def clear(apps, schema_editor):

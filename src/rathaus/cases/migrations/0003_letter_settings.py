@@ -5,37 +5,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_clear_generated_event_notes'),
-        ('tenancy', '0001_initial'),
+        ("cases", "0002_clear_generated_event_notes"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='servicesetting',
-            name='decision_template',
-            field=models.TextField(blank=True, help_text='Entscheidungstext (Tenor) zwischen Anrede und Begründung. Platzhalter: {anrede}, {name}, {vorname}, {nachname}, {aktenzeichen}, {leistung}, {eingang}, {entscheidung}, {begruendung}, {datum}, {kommune}, {fachbereich}. Leer: Standardtext.', verbose_name='Vorlage für den Bescheid'),
+            model_name="servicesetting",
+            name="decision_template",
+            field=models.TextField(
+                blank=True,
+                help_text="Entscheidungstext (Tenor) zwischen Anrede und Begründung. Platzhalter: {anrede}, {name}, {vorname}, {nachname}, {aktenzeichen}, {leistung}, {eingang}, {entscheidung}, {begruendung}, {datum}, {kommune}, {fachbereich}. Leer: Standardtext.",
+                verbose_name="Vorlage für den Bescheid",
+            ),
         ),
         migrations.CreateModel(
-            name='LetterSettings',
+            name="LetterSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('authority', models.CharField(blank=True, help_text='z. B. „Stadt Zeitz – Der Oberbürgermeister“; leer: amtlicher Name der Kommune', max_length=200, verbose_name='Behörde im Briefkopf')),
-                ('address', models.TextField(blank=True, help_text='leer: Anschrift der Kommune', verbose_name='Anschrift der Behörde')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='Telefon')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='E-Mail')),
-                ('website', models.URLField(blank=True, verbose_name='Website')),
-                ('place', models.CharField(blank=True, help_text='leer: Name der Kommune', max_length=100, verbose_name='Ort in der Datumszeile')),
-                ('legal_remedy', models.TextField(blank=True, help_text='Platzhalter: {behoerde}, {anschrift}. Leer: Widerspruch binnen eines Monats (Sachsen-Anhalt).', verbose_name='Rechtsbehelfsbelehrung')),
-                ('closing', models.CharField(default='Mit freundlichen Grüßen', max_length=100, verbose_name='Grußformel')),
-                ('signature', models.CharField(blank=True, help_text='z. B. „Im Auftrag“; darunter steht der Name der bearbeitenden Person', max_length=200, verbose_name='Zeichnung')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.municipality', verbose_name='Kommune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "authority",
+                    models.CharField(
+                        blank=True,
+                        help_text="z. B. „Stadt Zeitz – Der Oberbürgermeister“; leer: amtlicher Name der Kommune",
+                        max_length=200,
+                        verbose_name="Behörde im Briefkopf",
+                    ),
+                ),
+                (
+                    "address",
+                    models.TextField(
+                        blank=True,
+                        help_text="leer: Anschrift der Kommune",
+                        verbose_name="Anschrift der Behörde",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="Telefon")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="E-Mail")),
+                ("website", models.URLField(blank=True, verbose_name="Website")),
+                (
+                    "place",
+                    models.CharField(
+                        blank=True,
+                        help_text="leer: Name der Kommune",
+                        max_length=100,
+                        verbose_name="Ort in der Datumszeile",
+                    ),
+                ),
+                (
+                    "legal_remedy",
+                    models.TextField(
+                        blank=True,
+                        help_text="Platzhalter: {behoerde}, {anschrift}. Leer: Widerspruch binnen eines Monats (Sachsen-Anhalt).",
+                        verbose_name="Rechtsbehelfsbelehrung",
+                    ),
+                ),
+                (
+                    "closing",
+                    models.CharField(
+                        default="Mit freundlichen Grüßen", max_length=100, verbose_name="Grußformel"
+                    ),
+                ),
+                (
+                    "signature",
+                    models.CharField(
+                        blank=True,
+                        help_text="z. B. „Im Auftrag“; darunter steht der Name der bearbeitenden Person",
+                        max_length=200,
+                        verbose_name="Zeichnung",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="Kommune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Briefkopf und Rechtsbehelfsbelehrung',
-                'verbose_name_plural': 'Briefköpfe und Rechtsbehelfsbelehrungen',
-                'constraints': [models.UniqueConstraint(fields=('municipality',), name='cases_letter_one_per_muni')],
+                "verbose_name": "Briefkopf und Rechtsbehelfsbelehrung",
+                "verbose_name_plural": "Briefköpfe und Rechtsbehelfsbelehrungen",
+                "constraints": [
+                    models.UniqueConstraint(fields=("municipality",), name="cases_letter_one_per_muni")
+                ],
             },
         ),
     ]
