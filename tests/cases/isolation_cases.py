@@ -12,6 +12,7 @@ from rathaus.cases.models import (
     ApiIntake,
     Application,
     Attachment,
+    LetterSettings,
     Message,
     MessageKind,
     Note,
@@ -87,6 +88,11 @@ def seed_cases(t: Tenant) -> None:
         data=PDF,
         media_type="application/pdf",
         application=app,
+    )
+    LetterSettings.objects.create(
+        municipality=muni,
+        authority=t.marker("LETTER-AUTHORITY"),
+        legal_remedy="Widerspruch: " + t.marker("LETTER-REMEDY"),
     )
     intake = ApiIntake.objects.create(municipality=muni, form=form)
     Attachment.objects.create(municipality=muni, intake=intake, name="slot.pdf")
@@ -169,4 +175,5 @@ for name in ("api:submit", "api:events", "api:submission_export"):
 isolation.page("cases:inbox", shows=["CASE-SERVICE", "CASE-APPLICANT"])
 isolation.page("cases:settings", shows=["CASE-FORM", "CASE-DEPT"])
 isolation.page("cases:mine")
+isolation.page("cases:letter_settings", shows=["LETTER-AUTHORITY", "LETTER-REMEDY"])
 isolation.page("ozg_dashboard")

@@ -255,15 +255,6 @@ def test_query_answer_and_decision_letter(form_a, setting_a, citizen, clerk_a, m
     )
 
 
-def test_decision_template_placeholders(form_a, setting_a, muni_a):
-    app = apply(form_a)
-    text = services.render_decision(
-        app, Status.APPROVED, "Begründung X", "Az. {aktenzeichen} für {name}: {entscheidung}. {unbekannt}"
-    )
-    assert text.startswith(f"Az. {app.reference} für Erika Mustermann: Der Antrag wird bewilligt.")
-    assert "{unbekannt}" in text and "Begründung X" in text
-
-
 def test_receipt_lists_answers_attachments_and_reference(form_a, setting_a):
     ref = store_draft_file(form_a.municipality, "plan.pdf", PDF)
     app = apply(form_a, plan=ref)

@@ -82,9 +82,20 @@ def test_apply_query_answer_approve(page, new_page, site: Site, tmp_path, settin
     staff.reload()
     check(staff)
     assert "Vom 1. bis 3. Dezember." in staff.content()
+    # a refusal without reasons is refused with the error beside the field
+    staff.get_by_label("entschieden: abgelehnt").check()
+    staff.get_by_role("button", name="Vorschau des Bescheids").click()
+    check(staff)
+    assert "Eine Ablehnung oder teilweise Bewilligung muss begründet werden" in staff.content()
     staff.get_by_label("entschieden: bewilligt").check()
     staff.get_by_label("Begründung").fill("Die Voraussetzungen liegen vor.")
-    staff.get_by_role("button", name="Bescheid erstellen").click()
+    staff.get_by_role("button", name="Vorschau des Bescheids").click()
+    check(staff)
+    preview = staff.content()
+    assert "Guten Tag Erika Mustermann," in preview and "Rechtsbehelfsbelehrung" in preview
+    app.refresh_from_db()
+    assert app.status == Status.IN_REVIEW  # the preview changes nothing
+    staff.get_by_role("button", name="Bescheid erlassen").click()
     check(staff)
     app.refresh_from_db()
     assert app.status == Status.APPROVED
@@ -95,6 +106,10 @@ def test_apply_query_answer_approve(page, new_page, site: Site, tmp_path, settin
     assert "entschieden: bewilligt" in page.content()
     assert "Die Voraussetzungen liegen vor." in page.content()
     assert page.get_by_role("link", name=f"Bescheid-{app.reference}.pdf").count() >= 1
+    # the history speaks plainly: no hashes, no "Rückfrage (Rückfrage)"
+    content = page.content()
+    assert "SHA-256" not in content and "Rückfrage (Rückfrage)" not in content
+    assert "Rückfrage der Verwaltung" in content and "Bescheid erlassen: bewilligt" in content
 
 
 def test_guest_link_dashboard_and_settings_pages(page, new_page, site: Site, tmp_path, settings):
@@ -129,6 +144,11 @@ def test_guest_link_dashboard_and_settings_pages(page, new_page, site: Site, tmp
     assert form.name in admin.content(), admin.content()[-3000:]
     admin.goto(site.a(f"/antraege/verwaltung/leistungen/{form.pk}/"))
     check(admin, form.name)
+    admin.get_by_role("button", name="Speichern").click()
+    check(admin)
+    admin.goto(site.a("/antraege/verwaltung/bescheide/"))
+    check(admin, "Briefkopf und Rechtsbehelfsbelehrung der Bescheide")
+    admin.get_by_label("Zeichnung").fill("Im Auftrag")
     admin.get_by_role("button", name="Speichern").click()
     check(admin)
     admin.goto(site.a(f"/antraege/verwaltung/{app.pk}/"))

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from rathaus.core.accounts.models import Department
 from rathaus.core.ui.forms import MultipleFileField
 
-from .models import DECIDED, ServiceSetting, Status
+from . import letters
+from .models import DECIDED, LetterSettings, ServiceSetting, Status
 
 TYPE_CHOICES = [("application/pdf", "PDF"), ("image/jpeg", "JPEG"), ("image/png", "PNG")]
 MAX_UPLOADS = 5
@@ -47,8 +48,20 @@ class DecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reasons = forms.CharField(
-        label=_("Begründung"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10000, required=False
+        label=_("Begründung"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10000,
+        required=False,
+        help_text=_("Pflicht bei Ablehnung und teilweiser Bewilligung (§ 39 VwVfG)."),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            letters.check_reasons(data.get("outcome", ""), data.get("reasons", ""))
+        except letters.MissingReasons as exc:
+            self.add_error("reasons", str(exc))
+        return data
 
 
 class DeadlineForm(forms.Form):
@@ -88,6 +101,18 @@ class SettingForm(forms.ModelForm):
         ]
         widgets = {"decision_template": forms.Textarea(attrs={"rows": 8})}
 
+    def clean_decision_template(self) -> str:
+        text = str(self.cleaned_data.get("decision_template") or "")
+        lowered = text.lower()
+        if "sehr geehrte/r" in lowered or "geehrte(r)" in lowered:
+            raise forms.ValidationError(
+                _(
+                    "Die Anrede setzt der Bescheid selbst (aus den Angaben im Antrag). Bitte entfernen Sie "
+                    "„Sehr geehrte/r“; die Vorlage enthält nur den Entscheidungstext (Tenor)."
+                )
+            )
+        return text
+
     def __init__(self, *args: Any, municipality: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.for_tenant(municipality)  # type: ignore[attr-defined]
@@ -107,3 +132,33 @@ def _min(n: int) -> Any:
     from django.core.validators import MinValueValidator
 
     return MinValueValidator(n)
+
+
+class LetterSettingsForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = LetterSettings
+        fields = [
+            "authority",
+            "address",
+            "phone",
+            "email",
+            "website",
+            "place",
+            "legal_remedy",
+            "closing",
+            "signature",
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "legal_remedy": forms.Textarea(attrs={"rows": 8}),
+        }
+
+    def clean_legal_remedy(self) -> str:
+        text = str(self.cleaned_data.get("legal_remedy") or "").strip()
+        if text and "widerspruch" not in text.lower() and "klage" not in text.lower():
+            raise forms.ValidationError(
+                _("Eine Rechtsbehelfsbelehrung nennt den Rechtsbehelf (Widerspruch oder Klage).")
+            )
+        return text

@@ -8,6 +8,7 @@ states; an attachment belongs to an application or an API intake.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -86,7 +87,9 @@ class ServiceSetting(TenantOwned):
         _("Vorlage für den Bescheid"),
         blank=True,
         help_text=_(
-            "Platzhalter: {aktenzeichen}, {name}, {leistung}, {eingang}, {entscheidung}, {datum}, {kommune}"
+            "Entscheidungstext (Tenor) zwischen Anrede und Begründung. Platzhalter: {anrede}, {name}, "
+            "{vorname}, {nachname}, {aktenzeichen}, {leistung}, {eingang}, {entscheidung}, {begruendung}, "
+            "{datum}, {kommune}, {fachbereich}. Leer: Standardtext."
         ),
     )
 
@@ -209,6 +212,45 @@ class StatusEvent(TenantOwned):
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["application", "created_at"], name="cases_event_app")]
 
+    @property
+    def citizen_label(self) -> str:
+        """What happened, in words for the applicant (no internal notes, no codes, no repetition)."""
+        return str(_event_label(self, for_applicant=True))
+
+    @property
+    def staff_label(self) -> str:
+        """What happened, in words for the staff timeline (who acted is shown beside it)."""
+        return str(_event_label(self, for_applicant=False))
+
+
+def _event_label(event: StatusEvent, *, for_applicant: bool) -> Any:
+    to, before = event.to_status, event.from_status
+    if to == Status.RECEIVED:
+        return _("Antrag eingegangen")
+    if to == Status.IN_REVIEW:
+        if before == Status.QUERY and event.by_applicant:
+            if for_applicant:
+                return _("Ihre Antwort auf die Rückfrage ist eingegangen; die Prüfung geht weiter")
+            return _("Antwort auf die Rückfrage eingegangen; Prüfung geht weiter")
+        if before == Status.QUERY:
+            return _("Prüfung ohne Antwort auf die Rückfrage fortgesetzt")
+        return _("Prüfung begonnen")
+    if to == Status.QUERY:
+        return _("Rückfrage der Verwaltung (siehe Postfach)")
+    if to == Status.APPROVED:
+        return _("Bescheid erlassen: bewilligt")
+    if to == Status.REJECTED:
+        return _("Bescheid erlassen: abgelehnt")
+    if to == Status.PARTIAL:
+        return _("Bescheid erlassen: teilweise bewilligt")
+    if to == Status.CLOSED:
+        return _("Vorgang abgeschlossen")
+    if to == Status.WITHDRAWN:
+        if event.by_applicant:
+            return _("Antrag von Ihnen zurückgenommen") if for_applicant else _("Antrag zurückgenommen")
+        return _("Rücknahme von der Verwaltung erfasst")
+    return Status(to).label if to in Status.values else to
+
 
 class MessageKind(models.TextChoices):
     QUERY = "rueckfrage", _("Rückfrage")
@@ -318,3 +360,54 @@ class IdempotencyRecord(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "token", "key"], name="cases_idempotency_unique"),
         ]
+
+
+DEFAULT_LEGAL_REMEDY = (
+    "Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Widerspruch erhoben werden. "
+    "Der Widerspruch ist schriftlich, in elektronischer Form nach § 3a Abs. 2 des "
+    "Verwaltungsverfahrensgesetzes oder zur Niederschrift bei der Behörde einzulegen, die den Bescheid "
+    "erlassen hat: {behoerde}, {anschrift}."
+)
+
+
+class LetterSettings(TenantOwned):
+    """Briefkopf and Rechtsbehelfsbelehrung of the municipality's decision letters (Bescheide).
+
+    Empty fields fall back to the municipality's contact details; an empty Rechtsbehelfsbelehrung to
+    :data:`DEFAULT_LEGAL_REMEDY` (Sachsen-Anhalt: Widerspruch within one month at the issuing authority).
+    """
+
+    authority = models.CharField(
+        _("Behörde im Briefkopf"),
+        max_length=200,
+        blank=True,
+        help_text=_("z. B. „Stadt Zeitz – Der Oberbürgermeister“; leer: amtlicher Name der Kommune"),
+    )
+    address = models.TextField(
+        _("Anschrift der Behörde"), blank=True, help_text=_("leer: Anschrift der Kommune")
+    )
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    email = models.EmailField(_("E-Mail"), blank=True)
+    website = models.URLField(_("Website"), blank=True)
+    place = models.CharField(
+        _("Ort in der Datumszeile"), max_length=100, blank=True, help_text=_("leer: Name der Kommune")
+    )
+    legal_remedy = models.TextField(
+        _("Rechtsbehelfsbelehrung"),
+        blank=True,
+        help_text=_(
+            "Platzhalter: {behoerde}, {anschrift}. Leer: Widerspruch binnen eines Monats (Sachsen-Anhalt)."
+        ),
+    )
+    closing = models.CharField(_("Grußformel"), max_length=100, default="Mit freundlichen Grüßen")
+    signature = models.CharField(
+        _("Zeichnung"),
+        max_length=200,
+        blank=True,
+        help_text=_("z. B. „Im Auftrag“; darunter steht der Name der bearbeitenden Person"),
+    )
+
+    class Meta:
+        verbose_name = _("Briefkopf und Rechtsbehelfsbelehrung")
+        verbose_name_plural = _("Briefköpfe und Rechtsbehelfsbelehrungen")
+        constraints = [models.UniqueConstraint(fields=["municipality"], name="cases_letter_one_per_muni")]

@@ -32,6 +32,7 @@ from rathaus.core.tasks import send_email_after_commit
 from rathaus.fim import queries as fim_queries
 from rathaus.fim import services as fim
 
+from . import letters
 from .models import (
     DECIDED,
     FINAL,
@@ -39,6 +40,7 @@ from .models import (
     Attachment,
     AttachmentKind,
     Channel,
+    LetterSettings,
     Message,
     MessageKind,
     Note,
@@ -702,7 +704,7 @@ def answer_query(
                 message=msg,
             )
         record("cases.answered", request=request, actor=actor, municipality=app.municipality, obj=app)
-        transition(app, Status.IN_REVIEW, actor=actor, request=request, by_applicant=True, note=_("Antwort"))
+        transition(app, Status.IN_REVIEW, actor=actor, request=request, by_applicant=True)
     return msg
 
 
@@ -752,7 +754,7 @@ def set_due_date(app: Application, due: Any, *, request: Any) -> Application:
 def ask(app: Application, body: str, *, request: Any) -> Message:
     """Rückfrage: a message to the applicant; the case waits for the answer."""
     with transaction.atomic():
-        transition(app, Status.QUERY, request=request, note=_("Rückfrage"))
+        transition(app, Status.QUERY, request=request)
         msg = Message.objects.create(
             municipality_id=app.municipality_id,
             application=app,
@@ -775,67 +777,45 @@ def ask(app: Application, body: str, *, request: Any) -> Message:
     return msg
 
 
-DEFAULT_TEMPLATE = (
-    "Sehr geehrte/r {name},\n\n"
-    "über Ihren Antrag „{leistung}“ vom {eingang} (Aktenzeichen {aktenzeichen}) haben wir entschieden: "
-    "{entscheidung}.\n\n{begruendung}\n\nMit freundlichen Grüßen\n{kommune}"
-)
-OUTCOME_TEXT = {
-    Status.APPROVED: "Der Antrag wird bewilligt",
-    Status.REJECTED: "Der Antrag wird abgelehnt",
-    Status.PARTIAL: "Der Antrag wird teilweise bewilligt",
-}
+MissingReasons = letters.MissingReasons
 
 
-class _Blank(dict):  # type: ignore[type-arg]
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+def build_letter(
+    app: Application, outcome: str, reasons: str, *, author: Any = None, template: str | None = None
+) -> letters.DecisionLetter:
+    """The decision letter (Bescheid) as it would be sent: for the staff preview and for :func:`decide`.
+
+    MissingReasons for a (partial) refusal without reasons."""
+    if outcome not in DECIDED:
+        raise IllegalTransition(_("Unbekannte Entscheidung."))
+    letters.check_reasons(outcome, reasons)
+    if template is None:
+        template = setting_for(app.form).decision_template
+    with override("de"):
+        return letters.build(app, outcome, reasons, template=template, author=author)
 
 
 def render_decision(app: Application, outcome: str, reasons: str, template: str = "") -> str:
-    """The decision letter's text: the service's template with its placeholders filled."""
-    muni = app.municipality
-    values = _Blank(
-        aktenzeichen=app.reference,
-        name=app.applicant_name or "Antragstellerin, sehr geehrter Antragsteller",
-        leistung=app.service_name,
-        eingang=date_format(timezone.localtime(app.submitted_at), "DATE_FORMAT"),
-        entscheidung=OUTCOME_TEXT.get(Status(outcome), outcome),
-        begruendung=reasons,
-        datum=date_format(timezone.localdate(), "DATE_FORMAT"),
-        kommune=muni.official_name or muni.name,
-    )
-    text = (template or DEFAULT_TEMPLATE).format_map(values)
-    if reasons and "{begruendung}" not in (template or DEFAULT_TEMPLATE):
-        text += "\n\n" + reasons
-    return text
-
-
-def decision_pdf(app: Application, text: str, outcome: str) -> bytes:
-    muni = app.municipality
-    doc = Document(municipality_name=muni.official_name or muni.name, title="Bescheid", subject=app.reference)
-    doc.fields(
-        [
-            ("Aktenzeichen", app.reference),
-            ("Leistung", app.service_name),
-            ("Datum", date_format(timezone.localdate(), "DATE_FORMAT")),
-            ("Entscheidung", Status(outcome).label),
-        ]
-    )
-    doc.paragraph(text)
-    return doc.output()
+    """The decision letter's text: the service's template with its placeholders filled, inside the letter."""
+    with override("de"):
+        return letters.build(app, outcome, reasons, template=template).text()
 
 
 def decide(app: Application, outcome: str, reasons: str, *, request: Any) -> Attachment:
-    """Bescheid: status to the outcome, letter as PDF from the service's template, into the Postfach."""
+    """Bescheid: status to the outcome, letter as PDF from the service's template, into the Postfach.
+
+    A rejection or partial approval needs reasons (MissingReasons, nothing is changed)."""
     if outcome not in DECIDED:
         raise IllegalTransition(_("Unbekannte Entscheidung."))
+    letters.check_reasons(outcome, reasons)
     setting = setting_for(app.form)
+    author = getattr(request, "user", None)
     with atomic_with_files(app.municipality_id) as staged:
         transition(app, outcome, request=request)
+        letter = build_letter(app, outcome, reasons, author=author, template=setting.decision_template)
+        text = letter.text()
         with override("de"):
-            text = render_decision(app, outcome, reasons, setting.decision_template)
-            pdf = decision_pdf(app, text, outcome)
+            pdf = letter.pdf()
         app.decision_text = text
         app.save(update_fields=["decision_text"])
         msg = Message.objects.create(
@@ -886,6 +866,25 @@ def save_setting(setting: ServiceSetting, *, request: Any) -> ServiceSetting:
             },
         )
     return setting
+
+
+def letter_settings_of(municipality: Any) -> LetterSettings:
+    """The municipality's letterhead settings (unsaved defaults when none are stored)."""
+    return letters.letter_settings(municipality)
+
+
+def save_letter_settings(conf: LetterSettings, *, request: Any) -> LetterSettings:
+    with transaction.atomic():
+        is_new = conf.pk is None
+        conf.municipality = request.municipality
+        conf.save()
+        record(
+            "cases.letter_settings.created" if is_new else "cases.letter_settings.changed",
+            request=request,
+            obj=conf,
+            changes={"authority": [None, conf.authority], "legal_remedy": [None, conf.legal_remedy]},
+        )
+    return conf
 
 
 # --- retention ----------------------------------------------------------------------------------

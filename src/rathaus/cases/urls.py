@@ -21,4 +21,5 @@ urlpatterns = [
     path("verwaltung/<int:pk>/dokumente/<uuid:att>/", views.case_document, name="case_document"),
     path("verwaltung/leistungen/", views.settings_list, name="settings"),
     path("verwaltung/leistungen/<int:pk>/", views.setting_edit, name="setting_edit"),
+    path("verwaltung/bescheide/", views.letter_settings, name="letter_settings"),
 ]

@@ -16,14 +16,29 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rathaus.core.accounts.permissions import login_required, module_required, public, staff_required
+from rathaus.core.accounts.permissions import (
+    admin_required,
+    login_required,
+    module_required,
+    public,
+    staff_required,
+)
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui import charts
 from rathaus.fim import services as fim_services
 
 from . import queries, services
-from .forms import AnswerForm, AssignForm, DeadlineForm, DecisionForm, NoteForm, QueryForm, SettingForm
-from .models import DECIDED, OPEN, Application, Attachment, ServiceSetting, Status
+from .forms import (
+    AnswerForm,
+    AssignForm,
+    DeadlineForm,
+    DecisionForm,
+    LetterSettingsForm,
+    NoteForm,
+    QueryForm,
+    SettingForm,
+)
+from .models import DECIDED, DEFAULT_LEGAL_REMEDY, OPEN, Application, Attachment, ServiceSetting, Status
 
 CONFIRM_KEY = "cases_confirm"
 
@@ -224,7 +239,17 @@ def _case(request: HttpRequest, pk: int) -> Application:
 
 @staff_required
 def case(request: HttpRequest, pk: int) -> HttpResponse:
-    app = _case(request, pk)
+    return _case_page(request, _case(request, pk))
+
+
+def _case_page(
+    request: HttpRequest,
+    app: Application,
+    *,
+    decision_form: DecisionForm | None = None,
+    letter: Any = None,
+    status: int = 200,
+) -> HttpResponse:
     sub = app.submission
     sections = []
     if sub is not None:
@@ -232,6 +257,8 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
 
         sections = fim_queries.answer_rows(sub.version.definition, sub.payload.get("answers", {}))
     staff = queries.assignable_staff(request)
+    if decision_form is None and app.status == Status.IN_REVIEW:
+        decision_form = DecisionForm()
     return render(
         request,
         "cases/staff/case.html",
@@ -245,12 +272,15 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
             "assign_form": AssignForm(staff=staff, initial={"assignee": app.assignee_id}),
             "note_form": NoteForm(),
             "query_form": QueryForm() if services.can_transition(app.status, Status.QUERY) else None,
-            "decision_form": DecisionForm() if app.status == Status.IN_REVIEW else None,
+            "decision_form": decision_form if app.status == Status.IN_REVIEW else None,
+            "letter": letter,
             "deadline_form": DeadlineForm(initial={"due_date": app.due_date}) if app.status in OPEN else None,
             "can_review": services.can_transition(app.status, Status.IN_REVIEW),
             "can_close": app.status in DECIDED,
             "can_withdraw": services.can_transition(app.status, Status.WITHDRAWN),
+            "staff_view": True,
         },
+        status=status,
     )
 
 
@@ -266,7 +296,7 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "close":
             services.close(app, request=request)
         elif action == "withdraw":
-            services.transition(app, Status.WITHDRAWN, request=request, note=_("Rücknahme erfasst"))
+            services.transition(app, Status.WITHDRAWN, request=request)
         elif action == "assign":
             form = AssignForm(request.POST, staff=queries.assignable_staff(request))
             if not form.is_valid() or (
@@ -293,18 +323,32 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, _("Bitte formulieren Sie die Rückfrage."))
                 return redirect(back)
             services.ask(app, query.cleaned_data["body"], request=request)
-        elif action == "decide":
+        elif action in ("decide", "preview", "preview_pdf"):
+            if app.status != Status.IN_REVIEW:
+                raise services.IllegalTransition(_("Entscheiden lässt sich nur ein Antrag in Prüfung."))
             decision = DecisionForm(request.POST)
             if not decision.is_valid():
-                messages.error(request, _("Bitte wählen Sie eine Entscheidung."))
-                return redirect(back)
-            services.decide(
-                app, decision.cleaned_data["outcome"], decision.cleaned_data["reasons"], request=request
-            )
+                # The errors (e.g. missing reasons for a refusal) are shown beside the fields.
+                return _case_page(request, app, decision_form=decision, status=400)
+            outcome, reasons = decision.cleaned_data["outcome"], decision.cleaned_data["reasons"]
+            if action == "decide":
+                services.decide(app, outcome, reasons, request=request)
+            else:
+                letter = services.build_letter(app, outcome, reasons, author=request.user)
+                if action == "preview_pdf":
+                    response = HttpResponse(letter.pdf(), content_type="application/pdf")
+                    response["Content-Disposition"] = (
+                        f'inline; filename="Bescheid-Entwurf-{app.reference}.pdf"'
+                    )
+                    return response
+                return _case_page(request, app, decision_form=decision, letter=letter)
         else:
             messages.error(request, _("Unbekannte Aktion."))
             return redirect(back)
     except services.IllegalTransition as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    except services.MissingReasons as exc:
         messages.error(request, str(exc))
         return redirect(back)
     messages.success(request, _("Gespeichert."))
@@ -346,7 +390,11 @@ def settings_list(request: HttpRequest) -> HttpResponse:
     forms_ = list(fim_queries.published_forms(request).order_by("name"))
     by_form = {s.form_id: s for s in ServiceSetting.objects.for_tenant(request).select_related("department")}
     rows = [(f, by_form.get(f.pk)) for f in forms_]
-    return render(request, "cases/staff/settings.html", {"rows": rows})
+    from rathaus.core.accounts.permissions import is_municipality_admin
+
+    return render(
+        request, "cases/staff/settings.html", {"rows": rows, "is_admin": is_municipality_admin(request)}
+    )
 
 
 @module_required("services")
@@ -361,6 +409,24 @@ def setting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Einstellungen gespeichert."))
         return redirect("cases:settings")
     return render(request, "cases/staff/setting_edit.html", {"form": form, "form_def": form_def})
+
+
+@admin_required
+def letter_settings(request: HttpRequest) -> HttpResponse:
+    """Briefkopf and Rechtsbehelfsbelehrung of the decision letters (municipality admin)."""
+    instance = services.letter_settings_of(request.municipality)  # type: ignore[attr-defined]
+    initial = {} if instance.legal_remedy else {"legal_remedy": DEFAULT_LEGAL_REMEDY}
+    form = LetterSettingsForm(request.POST or None, instance=instance, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.save_letter_settings(form.save(commit=False), request=request)
+        messages.success(request, _("Briefkopf und Rechtsbehelfsbelehrung gespeichert."))
+        return redirect("cases:letter_settings")
+    muni = request.municipality  # type: ignore[attr-defined]
+    return render(
+        request,
+        "cases/staff/letter_settings.html",
+        {"form": form, "municipality": muni, "placeholders": ["{behoerde}", "{anschrift}"]},
+    )
 
 
 # --- public OZG dashboard ---------------------------------------------------------------------

@@ -29,19 +29,24 @@ def clean(text: object) -> str:
     return value.encode(_ENCODING, errors="replace").decode(_ENCODING)
 
 
+def _new_pdf(*, title: str, author: str, subject: str, lang: str) -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = _ENCODING
+    pdf.set_title(clean(title))
+    pdf.set_author(clean(author))
+    pdf.set_subject(clean(subject or title))
+    pdf.set_creator("Rathaus")
+    pdf.set_lang(lang)
+    pdf.set_creation_date(datetime.now().astimezone())
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.set_margins(20, 18, 20)
+    pdf.add_page()
+    return pdf
+
+
 class Document:
     def __init__(self, *, municipality_name: str, title: str, subject: str = "", lang: str = "de") -> None:
-        pdf = FPDF(format="A4")
-        pdf.core_fonts_encoding = _ENCODING
-        pdf.set_title(clean(title))
-        pdf.set_author(clean(municipality_name))
-        pdf.set_subject(clean(subject or title))
-        pdf.set_creator("Rathaus")
-        pdf.set_lang(lang)
-        pdf.set_creation_date(datetime.now().astimezone())
-        pdf.set_auto_page_break(auto=True, margin=18)
-        pdf.set_margins(20, 18, 20)
-        pdf.add_page()
+        pdf = _new_pdf(title=title, author=municipality_name, subject=subject, lang=lang)
         pdf.set_font("helvetica", size=9)
         pdf.cell(0, 5, clean(municipality_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(4)
@@ -87,3 +92,71 @@ class Document:
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
+
+
+class Letter(Document):
+    """A letter laid out after DIN 5008 (form B) for window envelopes; the body is then written with
+    :meth:`paragraph` and :meth:`heading` like any :class:`Document`.
+
+        letter = Letter(letterhead=["Stadt Zeitz", "Bürgerservice", "Altmarkt 1", "06712 Zeitz"],
+                        return_line="Stadt Zeitz · Altmarkt 1 · 06712 Zeitz",
+                        recipient=["Frau Erika Mustermann", "Musterweg 5", "06712 Zeitz"],
+                        info=[("Aktenzeichen", "ZZ-2026-000123"), ("Telefon", "03441 83-0")],
+                        place_date="Zeitz, 06.12.2026", subject="Bescheid über Ihren Antrag")
+        letter.paragraph("Sehr geehrte Frau Mustermann,")
+
+    Letterhead top left (first line bold), return line and address field 45–90 mm from the top and
+    25 mm from the left (the window of a DL envelope), information block at 125 mm, place and date
+    right-aligned, then the subject in bold.
+    """
+
+    LEFT = 25.0
+    INFO_X = 125.0
+
+    def __init__(
+        self,
+        *,
+        letterhead: Sequence[str],
+        return_line: str,
+        recipient: Sequence[str],
+        info: Sequence[tuple[str, object]],
+        place_date: str,
+        subject: str,
+        title: str = "",
+        lang: str = "de",
+    ) -> None:
+        author = letterhead[0] if letterhead else ""
+        pdf = _new_pdf(title=title or subject, author=author, subject=subject, lang=lang)
+        pdf.set_margins(self.LEFT, 18, 20)
+        pdf.set_xy(self.LEFT, 15)
+        for n, line in enumerate(letterhead):
+            pdf.set_font("helvetica", style="B" if n == 0 else "", size=12 if n == 0 else 9)
+            pdf.cell(0, 6 if n == 0 else 4.5, clean(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # Address field (Anschriftfeld): return line in the first 5 mm, then the recipient.
+        pdf.set_xy(self.LEFT, 50)
+        pdf.set_font("helvetica", size=7)
+        pdf.cell(85, 4, clean(return_line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_xy(self.LEFT, 63)
+        pdf.set_font("helvetica", size=10)
+        for line in recipient:
+            pdf.cell(85, 5, clean(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # Information block beside the address field.
+        y = 50.0
+        for label, value in info:
+            pdf.set_xy(self.INFO_X, y)
+            pdf.set_font("helvetica", size=7)
+            pdf.cell(65, 3.5, clean(label))
+            pdf.set_xy(self.INFO_X, y + 3.5)
+            pdf.set_font("helvetica", size=9)
+            pdf.multi_cell(65, 4.5, clean(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            y = pdf.get_y() + 1.5
+        # Fold mark (Falzmarke) at 105 mm.
+        pdf.line(5, 105, 9, 105)
+        pdf.set_xy(self.LEFT, max(100.0, y + 4))
+        pdf.set_font("helvetica", size=10)
+        pdf.cell(0, 5, clean(place_date), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(4)
+        pdf.set_font("helvetica", style="B", size=11)
+        pdf.multi_cell(0, 5.5, clean(subject), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(4)
+        self.pdf = pdf
