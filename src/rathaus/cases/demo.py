@@ -151,10 +151,11 @@ APPLICATIONS: list[DemoApplication] = [
     ),
 ]
 
+# The Tenor only: the letter (cases.letters) adds letterhead, address, salutation, reasons,
+# Rechtsbehelfsbelehrung and closing itself.
 DECISION_TEMPLATE = (
-    "Sehr geehrte/r {name},\n\nüber Ihren Antrag „{leistung}“ vom {eingang} "
-    "(Aktenzeichen {aktenzeichen}) haben wir entschieden: {entscheidung}.\n\n{begruendung}\n\n"
-    "Mit freundlichen Grüßen\n{kommune}\nBürgerservice"
+    "über Ihren Antrag „{leistung}“ vom {eingang} (Aktenzeichen {aktenzeichen}) wird wie folgt "
+    "entschieden:\n\n{entscheidung}."
 )
 
 
@@ -264,6 +265,9 @@ def _setting(form: Any, dept: Department | None) -> ServiceSetting:
             "decision_template": DECISION_TEMPLATE,
         },
     )
+    if setting.decision_template.startswith("Sehr geehrte/r"):  # the demo's text before the letter layout
+        setting.decision_template = DECISION_TEMPLATE
+        setting.save(update_fields=["decision_template"])
     return setting
 
 
