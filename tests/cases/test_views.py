@@ -12,6 +12,7 @@ from rathaus.cases.models import Application, Status
 from rathaus.core.audit.models import AuditEvent
 from rathaus.fim.models import FormSubmission
 from tests.conftest import HOST_A, HOST_B, client_for
+from tests.exports import csv_rows, csv_text
 
 from .conftest import PDF, PNG, apply, make_form, staff_request
 
@@ -309,10 +310,10 @@ def test_dashboard_and_csv(form_a, setting_a, clerk_a, muni_a):
     c = client_for(HOST_A)
     page = c.get(reverse("ozg_dashboard"))
     assert page.status_code == 200 and "Reifegrad" in page.content.decode()
-    csv_text = b"".join(c.get(reverse("ozg_dashboard_csv")).streaming_content).decode()
-    lines = csv_text.strip().splitlines()
-    assert lines[0].startswith("monat,antraege_eingegangen") and lines[-1].split(",")[1] == "1"
-    assert "Mustermann" not in csv_text
+    text = csv_text(c.get(reverse("ozg_dashboard_csv")))
+    rows = csv_rows(text)
+    assert rows[0][:2] == ["monat", "antraege_eingegangen"] and rows[-1][1] == "1"
+    assert "Mustermann" not in text
 
 
 def test_figures_registered(form_a, setting_a, muni_a):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from rathaus.core import exports
 from rathaus.core.accounts.models import Department
 from rathaus.core.accounts.permissions import manages_module, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
@@ -215,9 +216,7 @@ def manage_import(request: HttpRequest) -> HttpResponse:
 @module_required(MODULE)
 def manage_export(request: HttpRequest) -> HttpResponse:
     muni = _muni(request)
-    response = HttpResponse(services.export_csv(muni), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="leistungen-{muni.slug}.csv"'
-    return response
+    return exports.csv_response(services.export_rows(muni), f"leistungen-{muni.slug}.csv")
 
 
 @module_required(MODULE)
