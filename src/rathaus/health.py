@@ -1,4 +1,5 @@
-"""GET /health: database, migrations, task queue, stuck jobs; 200 when all is well, 503 otherwise."""
+"""GET /health: database, migrations, task queue, stuck jobs, writable storage; 200 when all is well,
+503 otherwise."""
 
 from __future__ import annotations
 
@@ -52,6 +53,14 @@ def _jobs() -> dict[str, Any]:
     return {"ok": not any(stale.values()), "stuck": sum(stale.values()), "by_kind": stale, "workers": alive}
 
 
+def _storage() -> dict[str, Any]:
+    """Write, read and delete a probe file in every file location (media, heritage, mobility)."""
+    from rathaus.core import storage
+
+    locations = storage.probe_all()
+    return {"ok": all(locations.values()), "locations": locations}
+
+
 @public
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
@@ -61,6 +70,7 @@ def health(request: HttpRequest) -> JsonResponse:
         ("migrations", _migrations),
         ("tasks", _tasks),
         ("jobs", _jobs),
+        ("storage", _storage),
     ):
         try:
             checks[name] = fn()

@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # An unwritable file storage gives a clear 503 page, not a plain 500 (docs/operations.md).
+    "rathaus.core.storage.StorageErrorMiddleware",
 ]
 
 ROOT_URLCONF = "rathaus.urls"

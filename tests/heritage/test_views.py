@@ -295,3 +295,19 @@ def test_objects_csv_neutralises_formulas(client_a, muni_a):
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["titel"] == "'@cmd|calc" and row["titel_en"] == "'-1+1"
     assert row["inventarnummer"] == '\'=HYPERLINK("http://x")'
+
+
+def test_image_upload_to_an_unwritable_storage_shows_a_message(curator, muni_a, settings, tmp_path):
+    # issue 14.7: a file where the media folder should be (ENOTDIR even for root)
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")
+    settings.RATHAUS_HERITAGE_MEDIA_ROOT = str(blocker / "heritage-media")
+    obj = make_object(muni_a)
+    upload = io.BytesIO(jpeg_bytes(40, 30))
+    upload.name = "foto.jpg"
+    r = curator.post(
+        f"/sammlung/verwaltung/objekt/{obj.pk}/bilder/",
+        {"image": upload, "alt_text": "Kinderwagen", "rights": obj.image_rights},
+    )
+    assert r.status_code == 200 and "Dateispeicher des Servers" in r.content.decode()
+    assert not obj.images.exists()

@@ -349,3 +349,15 @@ def test_stops_csv_neutralises_formulas_from_the_feed(client_a, muni_a, tmp_path
     feed = services.import_feed(muni_a, b.write(tmp_path / "h"), "Fahrplan 2026")
     rows = csv_dicts(client_a.get(reverse("mobility:stops_csv"), q(feed)))
     assert {r["stop_name"] for r in rows} == {"'" + h for h in hostile}
+
+
+def test_staff_upload_to_an_unwritable_storage_gives_a_clear_page(manager, tmp_path, settings):
+    # issue 14.7: a file where the data folder should be (ENOTDIR even for root)
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")
+    settings.MOBILITY_DATA_DIR = blocker / "mobility"
+    c = client_for(HOST_A, manager)
+    feed_zip = upload(simple_feed().zip(tmp_path / "f.zip"))
+    r = c.post(reverse("mobility:manage"), {"name": "Neu", "file": feed_zip})
+    assert r.status_code == 503 and "Dateispeicher des Servers" in r.content.decode()
+    assert not FeedVersion.objects.filter(name="Neu").exists()
