@@ -333,3 +333,31 @@ def test_other_municipality_form_cannot_be_configured(form_a, admin_b, muni_b):
     assert c.get(reverse("cases:setting_edit", kwargs={"pk": form_a.pk})).status_code == 404
     form_b = make_form(muni_b, "S99000002")
     assert c.get(reverse("cases:setting_edit", kwargs={"pk": form_b.pk})).status_code == 200
+
+
+def test_attachment_to_an_unwritable_storage_gives_a_clear_page_and_stores_nothing(
+    form_a, setting_a, citizen, clerk_a, muni_a, settings, tmp_path
+):
+    # issue 14.7: a file where MEDIA_ROOT should be (ENOTDIR even for root)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rathaus.cases.models import Attachment
+
+    app = apply(form_a, user=citizen)
+    services.ask(app, "Bitte Foto nachreichen.", request=staff_request(clerk_a, muni_a))
+    before = Attachment.objects.count()
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = blocker / "media"
+    r = client_for(HOST_A, citizen).post(
+        reverse("cases:detail", kwargs={"pk": app.pk}),
+        {
+            "action": "answer",
+            "antwort-body": "hier",
+            "antwort-attachments": SimpleUploadedFile("f.png", PNG, "image/png"),
+        },
+    )
+    assert r.status_code == 503 and "Dateispeicher des Servers" in r.content.decode()
+    app.refresh_from_db()
+    assert app.status == Status.QUERY and not app.messages.filter(from_applicant=True).exists()
+    assert Attachment.objects.count() == before
