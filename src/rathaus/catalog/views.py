@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -214,7 +214,7 @@ def manage_import(request: HttpRequest) -> HttpResponse:
 
 
 @module_required(MODULE)
-def manage_export(request: HttpRequest) -> HttpResponse:
+def manage_export(request: HttpRequest) -> StreamingHttpResponse:
     muni = _muni(request)
     return exports.csv_response(services.export_rows(muni), f"leistungen-{muni.slug}.csv")
 

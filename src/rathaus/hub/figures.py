@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +52,7 @@ def _modified(municipality: Municipality) -> datetime | None:
 
 
 @public
-def utilisation_csv(request: HttpRequest) -> HttpResponse:
+def utilisation_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Monthly utilisation per resource kind, the last 12 full months and the current month."""
     muni = request.municipality  # type: ignore[attr-defined]
     today = timezone.localdate()

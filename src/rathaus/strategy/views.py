@@ -361,7 +361,7 @@ def _barometer_rows(muni: Any) -> list[dict[str, Any]]:
 
 
 @public
-def barometer_csv(request: HttpRequest) -> HttpResponse:
+def barometer_csv(request: HttpRequest) -> StreamingHttpResponse:
     rows: list[list[Any]] = [["key", "module", "label", "value", "unit", "method", "source"]]
     base = request.build_absolute_uri("/").rstrip("/")
     stamp = timezone.now().replace(microsecond=0).isoformat()

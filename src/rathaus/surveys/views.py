@@ -357,7 +357,7 @@ def public_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public
-def open_data_csv(request: HttpRequest) -> HttpResponse:
+def open_data_csv(request: HttpRequest) -> StreamingHttpResponse:
     surveys = [
         s
         for s in Survey.objects.for_tenant(request).filter(
