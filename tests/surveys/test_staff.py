@@ -13,7 +13,7 @@ from rathaus.surveys.demo import generate_responses
 from rathaus.surveys.models import Answer, Condition, Kind, Option, Page, Question, Response, Survey
 from rathaus.surveys.templates_data import DIGITAL, MOBILITY
 from tests.conftest import HOST_A, client_for
-from tests.exports import csv_rows
+from tests.exports import csv_rows, csv_text
 from tests.surveys.conftest import build, full_answers, q
 
 pytestmark = pytest.mark.django_db
@@ -250,8 +250,8 @@ def test_public_results_only_after_close_and_hidden_texts(survey, client_a, staf
     assert r.status_code == 302
     assert "Mehr Bänke" not in client_a.get(f"/umfragen/{survey.pk}/ergebnisse/").content.decode()
     assert "ausgeblendet" in staff.get(f"/umfragen/verwaltung/{survey.pk}/ergebnisse/").content.decode()
-    assert "Mehr Bänke" not in client_a.get("/umfragen/ergebnisse.csv").content.decode()
-    assert "Verkehrsmittel" in client_a.get("/umfragen/ergebnisse.csv").content.decode()
+    assert "Mehr Bänke" not in csv_text(client_a.get("/umfragen/ergebnisse.csv"))
+    assert "Verkehrsmittel" in csv_text(client_a.get("/umfragen/ergebnisse.csv"))
     survey.publish_results = False
     survey.save()
     assert client_a.get(f"/umfragen/{survey.pk}/ergebnisse/").status_code == 404
