@@ -65,11 +65,11 @@ run: demo
 	@echo "  2FA-Code: $(PY) manage.py demo_totp admin@zeitz.example  (TOTP-Secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP)"
 	@echo ""
 	@trap 'kill 0' EXIT; \
-	$(DEV_ENV) $(MANAGE) db_worker --queue-name '*' & \
+	$(DEV_ENV) $(MANAGE) run_worker --queue-name '*' & \
 	$(DEV_ENV) $(MANAGE) runserver --noreload $(HOST):$(PORT)
 
 worker: install
-	$(DEV_ENV) $(MANAGE) db_worker --queue-name '*'
+	$(DEV_ENV) $(MANAGE) run_worker --queue-name '*'
 
 lint: install-python
 	$(VENV)/bin/ruff check src tests bench

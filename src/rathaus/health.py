@@ -1,4 +1,5 @@
-"""GET /health: database, migrations and task queue; 200 when all is well, 503 otherwise."""
+"""GET /health: database, migrations, task queue, stuck jobs, writable storage; 200 when all is well,
+503 otherwise."""
 
 from __future__ import annotations
 
@@ -42,11 +43,35 @@ def _tasks() -> dict[str, Any]:
     return {"ok": stale == 0, "waiting": waiting, "stale": stale, "failed_24h": failed}
 
 
+def _jobs() -> dict[str, Any]:
+    """Work still marked running although its worker stopped beating (see rathaus.core.jobs)."""
+    from rathaus.core.jobs import services as jobs
+    from rathaus.core.jobs.models import WorkerHeartbeat
+
+    stale = jobs.find_stale()
+    alive = WorkerHeartbeat.objects.filter(beat_at__gte=timezone.now() - jobs.stale_after()).count()
+    return {"ok": not any(stale.values()), "stuck": sum(stale.values()), "by_kind": stale, "workers": alive}
+
+
+def _storage() -> dict[str, Any]:
+    """Write, read and delete a probe file in every file location (media, heritage, mobility)."""
+    from rathaus.core import storage
+
+    locations = storage.probe_all()
+    return {"ok": all(locations.values()), "locations": locations}
+
+
 @public
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     checks: dict[str, Any] = {}
-    for name, fn in (("database", _database), ("migrations", _migrations), ("tasks", _tasks)):
+    for name, fn in (
+        ("database", _database),
+        ("migrations", _migrations),
+        ("tasks", _tasks),
+        ("jobs", _jobs),
+        ("storage", _storage),
+    ):
         try:
             checks[name] = fn()
         except Exception as exc:  # any failure is reported, never raised

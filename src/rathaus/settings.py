@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "rathaus.core.audit",
     "rathaus.core.search",
     "rathaus.core.ui",
+    "rathaus.core.jobs",
     "rathaus.catalog",
     "rathaus.fim",
     "rathaus.events",
@@ -140,6 +141,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # An unwritable file storage gives a clear 503 page, not a plain 500 (docs/operations.md).
+    "rathaus.core.storage.StorageErrorMiddleware",
 ]
 
 ROOT_URLCONF = "rathaus.urls"
@@ -296,6 +299,8 @@ MEDIA_ROOT = Path(env("RATHAUS_MEDIA_ROOT", str(DATA_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("RATHAUS_MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RATHAUS_MAX_LOGO_BYTES = int(env("RATHAUS_MAX_LOGO_BYTES", str(512 * 1024)))
+# Background work whose worker has not beaten for this long is failed (docs/operations.md).
+RATHAUS_JOB_STALE_MINUTES = int(env("RATHAUS_JOB_STALE_MINUTES", "10"))
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("RATHAUS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

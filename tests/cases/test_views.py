@@ -12,6 +12,7 @@ from rathaus.cases.models import Application, Status
 from rathaus.core.audit.models import AuditEvent
 from rathaus.fim.models import FormSubmission
 from tests.conftest import HOST_A, HOST_B, client_for
+from tests.exports import csv_rows, csv_text
 
 from .conftest import PDF, PNG, apply, make_form, staff_request
 
@@ -309,10 +310,10 @@ def test_dashboard_and_csv(form_a, setting_a, clerk_a, muni_a):
     c = client_for(HOST_A)
     page = c.get(reverse("ozg_dashboard"))
     assert page.status_code == 200 and "Reifegrad" in page.content.decode()
-    csv_text = b"".join(c.get(reverse("ozg_dashboard_csv")).streaming_content).decode()
-    lines = csv_text.strip().splitlines()
-    assert lines[0].startswith("monat,antraege_eingegangen") and lines[-1].split(",")[1] == "1"
-    assert "Mustermann" not in csv_text
+    text = csv_text(c.get(reverse("ozg_dashboard_csv")))
+    rows = csv_rows(text)
+    assert rows[0][:2] == ["monat", "antraege_eingegangen"] and rows[-1][1] == "1"
+    assert "Mustermann" not in text
 
 
 def test_figures_registered(form_a, setting_a, muni_a):
@@ -332,3 +333,31 @@ def test_other_municipality_form_cannot_be_configured(form_a, admin_b, muni_b):
     assert c.get(reverse("cases:setting_edit", kwargs={"pk": form_a.pk})).status_code == 404
     form_b = make_form(muni_b, "S99000002")
     assert c.get(reverse("cases:setting_edit", kwargs={"pk": form_b.pk})).status_code == 200
+
+
+def test_attachment_to_an_unwritable_storage_gives_a_clear_page_and_stores_nothing(
+    form_a, setting_a, citizen, clerk_a, muni_a, settings, tmp_path
+):
+    # issue 14.7: a file where MEDIA_ROOT should be (ENOTDIR even for root)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rathaus.cases.models import Attachment
+
+    app = apply(form_a, user=citizen)
+    services.ask(app, "Bitte Foto nachreichen.", request=staff_request(clerk_a, muni_a))
+    before = Attachment.objects.count()
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = blocker / "media"
+    r = client_for(HOST_A, citizen).post(
+        reverse("cases:detail", kwargs={"pk": app.pk}),
+        {
+            "action": "answer",
+            "antwort-body": "hier",
+            "antwort-attachments": SimpleUploadedFile("f.png", PNG, "image/png"),
+        },
+    )
+    assert r.status_code == 503 and "Dateispeicher des Servers" in r.content.decode()
+    app.refresh_from_db()
+    assert app.status == Status.QUERY and not app.messages.filter(from_applicant=True).exists()
+    assert Attachment.objects.count() == before

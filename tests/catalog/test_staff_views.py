@@ -151,7 +151,7 @@ def test_import_view_refuses_binary_and_oversized(muni_a, manager_a, content):
 def test_export_view(catalog_a, manager_a, service_b):
     response = client_for(HOST_A, manager_a).get(reverse("catalog:manage_export"))
     assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeffleika;name;")
     assert "Bewohnerparkausweis" in text and "Musterstadt" not in text
 

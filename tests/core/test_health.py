@@ -21,7 +21,7 @@ def test_health_ok(muni_a):
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     data = response.json()
     assert data["status"] == "ok"
-    assert set(data["checks"]) == {"database", "migrations", "tasks"}
+    assert set(data["checks"]) == {"database", "migrations", "tasks", "jobs", "storage"}
     assert all(check["ok"] for check in data["checks"].values())
     assert data["checks"]["migrations"]["pending"] == 0
     assert data["checks"]["database"]["vendor"] in {"sqlite", "postgresql"}

@@ -393,7 +393,7 @@ def test_attendee_list_exports_and_check_in(muni_a, manager_a):
     from openpyxl import load_workbook
 
     xlsx = c.get(f"/veranstaltungen/verwaltung/{event.pk}/anmeldungen.xlsx")
-    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     values = [[cell.value for cell in row] for row in ws.iter_rows()]
     assert values[0][0] == event.title and values[1][0] == "Name"
     assert {"Anna Alt", "Carla Cordes", "Unbestätigt"} <= {v[0] for v in values[2:]}

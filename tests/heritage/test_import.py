@@ -157,3 +157,45 @@ def test_management_commands(muni_a, tmp_path):
     assert "1 neu" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("import_lido", str(path), "--municipality", "gibtesnicht")
+
+
+def test_import_of_a_dead_worker_is_failed_with_a_message_and_reported(muni_a):
+    # issue 14.3: the worker was killed (kill -9) during a LIDO import: the job stays "running"
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+    from django.utils import timezone
+
+    from rathaus.core.accounts.models import Role
+    from tests.conftest import HOST_A, client_for, grant, make_user
+
+    old = timezone.now() - timedelta(minutes=settings.RATHAUS_JOB_STALE_MINUTES + 1)
+    job = ImportJob.objects.create(
+        municipality=muni_a, kind="lido", file_name="gross.xml", content=b"<x/>", status="running"
+    )
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=old)
+    busy = ImportJob.objects.create(
+        municipality=muni_a, kind="csv", file_name="laeuft.csv", content=b"", status="running"
+    )
+    ImportJob.objects.filter(pk=busy.pk).update(heartbeat_at=timezone.now())
+    health = Client(HTTP_HOST="zeitz.testserver").get("/health")
+    assert health.status_code == 503 and health.json()["checks"]["jobs"]["by_kind"]["heritage_imports"] == 1
+
+    call_command("recover_jobs")
+    job.refresh_from_db()
+    busy.refresh_from_db()
+    assert job.status == "failed" and job.finished_at is not None
+    assert "abgebrochen" in job.errors[-1]["message"]
+    assert busy.status == "running"  # its worker is alive
+    curator = make_user("kurator-jobs@example.org", mfa=True)
+    grant(curator, muni_a, Role.MODULE_MANAGER, ["heritage"])
+    page = client_for(HOST_A, curator).get(f"/sammlung/verwaltung/import/{job.pk}/").content.decode()
+    assert "fehlgeschlagen" in page and "abgebrochen" in page
+    assert Client(HTTP_HOST="zeitz.testserver").get("/health").json()["checks"]["jobs"]["ok"]
+
+
+def test_a_running_import_writes_its_heartbeat(muni_a):
+    job = run_csv(muni_a, CSV)
+    assert job.heartbeat_at is not None and job.status == "done"

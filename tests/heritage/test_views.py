@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -13,6 +12,7 @@ from lxml import etree
 from rathaus.core.accounts.models import Role
 from rathaus.heritage.models import HeritageObject, ImportJob, Status
 from tests.conftest import HOST_A, client_for, grant, make_user
+from tests.exports import csv_rows
 
 from .conftest import add_image, assert_valid, jpeg_bytes, make_collection, make_object, object_data
 
@@ -140,7 +140,7 @@ def test_drafts_are_not_public(client_a, muni_a, curator):
 
 def test_exports(client_a, muni_a, catalogue):
     r = client_a.get("/sammlung/daten/objekte.csv")
-    rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))
+    rows = csv_rows(r)
     assert rows[0][:3] == ["public_id", "url", "inventarnummer"] and len(rows) == 8
     r = client_a.get("/sammlung/daten/objekte-lido.xml")
     root = assert_valid(etree.fromstring(b"".join(r.streaming_content)), "lido")
@@ -286,3 +286,28 @@ def test_import_page_runs_job(curator, muni_a, django_capture_on_commit_callback
     html = curator.get(r["Location"]).content.decode()
     assert "abgeschlossen" in html and 'http-equiv="refresh"' not in html
     assert HeritageObject.objects.filter(inventory_number="I-1").exists()
+
+
+def test_objects_csv_neutralises_formulas(client_a, muni_a):
+    # issue 14.1: a title `@cmd|calc` (from a LIDO import or a curator) must not run in a spreadsheet
+    make_object(muni_a, '=HYPERLINK("http://x")', publish=True, title_de="@cmd|calc", title_en="-1+1")
+    rows = csv_rows(client_a.get("/sammlung/daten/objekte.csv"))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["titel"] == "'@cmd|calc" and row["titel_en"] == "'-1+1"
+    assert row["inventarnummer"] == '\'=HYPERLINK("http://x")'
+
+
+def test_image_upload_to_an_unwritable_storage_shows_a_message(curator, muni_a, settings, tmp_path):
+    # issue 14.7: a file where the media folder should be (ENOTDIR even for root)
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")
+    settings.RATHAUS_HERITAGE_MEDIA_ROOT = str(blocker / "heritage-media")
+    obj = make_object(muni_a)
+    upload = io.BytesIO(jpeg_bytes(40, 30))
+    upload.name = "foto.jpg"
+    r = curator.post(
+        f"/sammlung/verwaltung/objekt/{obj.pk}/bilder/",
+        {"image": upload, "alt_text": "Kinderwagen", "rights": obj.image_rights},
+    )
+    assert r.status_code == 200 and "Dateispeicher des Servers" in r.content.decode()
+    assert not obj.images.exists()

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from rathaus.mobility import analysis, queries, services
+from tests.exports import csv_dicts
 from tests.mobility.conftest import gtfs_file
 from tests.mobility.feeds import FeedBuilder, simple_feed
 
@@ -115,8 +116,8 @@ def test_command_equals_independent_count(muni_a, name, day, start, end):
     services.import_feed(muni_a, path, name)
     expected = independent_count(path, day, start, end)
     text = command_rows(name, day, hhmm(start), hhmm(end))
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert text.splitlines()[0] == "stop_id,stop_name,departures,mean_headway_min,route_types"
+    rows = csv_dicts(text)
+    assert text.splitlines()[0] == "stop_id;stop_name;departures;mean_headway_min;route_types"
     got = {
         r["stop_id"]: (
             int(r["departures"]),

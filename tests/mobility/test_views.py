@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from rathaus.core.accounts.models import Role
 from rathaus.mobility import services
 from rathaus.mobility.models import District, FeedVersion, PopulationGrid
 from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
+from tests.exports import csv_dicts
 from tests.mobility.feeds import FeedBuilder, simple_feed
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +110,7 @@ def test_classes_geojson(client_a, feed):
 
 def test_stops_csv_has_the_command_columns(client_a, feed):
     r = client_a.get(reverse("mobility:stops_csv"), q(feed))
-    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode())))
+    rows = csv_dicts(r)
     assert rows[0] == {
         "stop_id": "S1",
         "stop_name": "Altmarkt",
@@ -339,3 +338,27 @@ def test_tile_url_is_configurable(client_a, feed, settings):
     settings.MOBILITY_TILE_URL = "https://tiles.example/{z}/{x}/{y}.png"
     html = client_a.get(reverse("mobility:index"), q(feed)).content.decode()
     assert 'data-tile-url="https://tiles.example/{z}/{x}/{y}.png"' in html
+
+
+def test_stops_csv_neutralises_formulas_from_the_feed(client_a, muni_a, tmp_path):
+    # issue 14.1: stop names come from a GTFS feed anyone can publish
+    hostile = ['=HYPERLINK("http://x")', "@cmd|calc", "+1", "-1+1"]
+    b = FeedBuilder()
+    for i, name in enumerate(hostile):
+        b.stop(f"S{i}", 51.0486 + i * 0.005, 12.1378, name)
+    b.line("B1", 3, [f"S{i}" for i in range(len(hostile))], list(range(6 * 60, 8 * 60, 10)))
+    feed = services.import_feed(muni_a, b.write(tmp_path / "h"), "Fahrplan 2026")
+    rows = csv_dicts(client_a.get(reverse("mobility:stops_csv"), q(feed)))
+    assert {r["stop_name"] for r in rows} == {"'" + h for h in hostile}
+
+
+def test_staff_upload_to_an_unwritable_storage_gives_a_clear_page(manager, tmp_path, settings):
+    # issue 14.7: a file where the data folder should be (ENOTDIR even for root)
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")
+    settings.MOBILITY_DATA_DIR = blocker / "mobility"
+    c = client_for(HOST_A, manager)
+    feed_zip = upload(simple_feed().zip(tmp_path / "f.zip"))
+    r = c.post(reverse("mobility:manage"), {"name": "Neu", "file": feed_zip})
+    assert r.status_code == 503 and "Dateispeicher des Servers" in r.content.decode()
+    assert not FeedVersion.objects.filter(name="Neu").exists()

@@ -254,3 +254,22 @@ def test_staff_sets_the_contributor_id(muni_a, muni_b, admin_a, registry):
     make_dataset(muni_b, "In Musterstadt")
     other = client_for(HOST_B).get("/dcat/catalog.ttl")
     assert other.status_code == 200 and b"landSachsenAnhalt" not in other.content
+
+
+def test_upload_to_an_unwritable_storage_gives_a_clear_page(muni_a, admin_a, registry, settings, tmp_path):
+    # issue 14.7: a file where MEDIA_ROOT should be (ENOTDIR even for root)
+    c = client_for(HOST_A, admin_a)
+    c.post(
+        "/daten/verwaltung/neu/",
+        {"title": "Parkplätze", "description": "x", "licence": "", "accrual_periodicity": "ANNUAL"},
+    )
+    ds = Dataset.objects.get(title="Parkplätze")
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = blocker / "media"
+    r = c.post(
+        f"/daten/verwaltung/{ds.pk}/datei/",
+        {"title": "Parkplätze (CSV)", "file": SimpleUploadedFile("parken.csv", CSV), "licence": ""},
+    )
+    assert r.status_code == 503 and "Dateispeicher des Servers" in r.content.decode()
+    assert not Distribution.objects.filter(dataset=ds).exists()

@@ -17,6 +17,7 @@ from rathaus.hub.models import Booking, Location, OpeningHours, Resource, Resour
 from rathaus.strategy import services
 from rathaus.strategy.models import Indicator, IndicatorValue, Measure
 from tests.conftest import make_user
+from tests.exports import csv_rows
 
 from .conftest import make_strategy
 
@@ -238,6 +239,4 @@ def test_dataset_sources_of_existing_apps_resolve_and_serve(muni_a):
             # strategy.measures needs a published strategy (404 otherwise); everything else answers.
             assert r.status_code in ((200, 404) if key == "strategy.measures" else (200,)), (key, path)
     r = c.get("/digital-hub/auslastung.csv")
-    assert (
-        r.content.decode().splitlines()[0] == "monat,art,buchbare_stunden,gebuchte_stunden,auslastung_prozent"
-    )
+    assert csv_rows(r)[0] == ["monat", "art", "buchbare_stunden", "gebuchte_stunden", "auslastung_prozent"]

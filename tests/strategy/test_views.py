@@ -9,6 +9,7 @@ import pytest
 from rathaus.strategy import demo
 from rathaus.strategy.models import Indicator, Measure, MeasureLink
 from tests.conftest import HOST_A, HOST_B, client_for
+from tests.exports import csv_dicts
 
 from .conftest import make_strategy
 
@@ -77,7 +78,7 @@ def test_barometer_page_and_open_data(muni_a):
     by_key = {f["key"]: f for f in data["figures"]}
     assert by_key["strategy.progress"]["value"] == pytest.approx(46.7, abs=0.05)
     assert by_key["strategy.measures_done"]["value"] == pytest.approx(33.3, abs=0.05)
-    rows = list(csv.DictReader(io.StringIO(c.get("/digitalbarometer/kennzahlen.csv").content.decode())))
+    rows = csv_dicts(c.get("/digitalbarometer/kennzahlen.csv"))
     assert {r["key"] for r in rows} == set(by_key)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
@@ -14,6 +13,7 @@ from rathaus.surveys.demo import generate_responses
 from rathaus.surveys.models import Answer, Condition, Kind, Option, Page, Question, Response, Survey
 from rathaus.surveys.templates_data import DIGITAL, MOBILITY
 from tests.conftest import HOST_A, client_for
+from tests.exports import csv_rows, csv_text
 from tests.surveys.conftest import build, full_answers, q
 
 pytestmark = pytest.mark.django_db
@@ -250,16 +250,15 @@ def test_public_results_only_after_close_and_hidden_texts(survey, client_a, staf
     assert r.status_code == 302
     assert "Mehr Bänke" not in client_a.get(f"/umfragen/{survey.pk}/ergebnisse/").content.decode()
     assert "ausgeblendet" in staff.get(f"/umfragen/verwaltung/{survey.pk}/ergebnisse/").content.decode()
-    assert "Mehr Bänke" not in client_a.get("/umfragen/ergebnisse.csv").content.decode()
-    assert "Verkehrsmittel" in client_a.get("/umfragen/ergebnisse.csv").content.decode()
+    assert "Mehr Bänke" not in csv_text(client_a.get("/umfragen/ergebnisse.csv"))
+    assert "Verkehrsmittel" in csv_text(client_a.get("/umfragen/ergebnisse.csv"))
     survey.publish_results = False
     survey.save()
     assert client_a.get(f"/umfragen/{survey.pk}/ergebnisse/").status_code == 404
 
 
 def _csv(response):
-    text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
-    return list(csv.reader(io.StringIO(text)))
+    return csv_rows(response)
 
 
 def test_exports_parse_back(staff, survey):
@@ -333,3 +332,19 @@ def test_demo_is_idempotent(muni_a):
 
 def test_home_page_links_the_survey_list(client_a):
     assert 'href="/umfragen/"' in client_a.get("/").content.decode()
+
+
+def test_exports_neutralise_formulas_in_free_texts(staff, survey):
+    # issue 14.1: free-text answers are typed by anyone who takes the survey
+    answers = full_answers(survey)
+    key = next(k for k, v in answers.items() if v == {"t": "Weil er pünktlich ist"})
+    answers[key] = {"t": '=HYPERLINK("http://x")'}
+    services.submit(survey, services.Submission(answers=answers, segment="business"))
+    rows = _csv(staff.get(f"/umfragen/verwaltung/{survey.pk}/antworten.csv"))
+    cell = dict(zip(rows[0], rows[1], strict=True))
+    assert cell["F5"] == '\'=HYPERLINK("http://x")'
+    r = staff.get(f"/umfragen/verwaltung/{survey.pk}/antworten.xlsx")
+    wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
+    ws = wb[wb.sheetnames[0]]
+    f5 = ws.cell(row=2, column=rows[0].index("F5") + 1)
+    assert f5.data_type == "s" and f5.value == '\'=HYPERLINK("http://x")'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rathaus.core import exports
 from rathaus.core.accounts.permissions import (
     admin_required,
     login_required,
@@ -471,23 +471,12 @@ def dashboard_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Monthly application statistics as CSV (open data; aggregated, no personal data)."""
     rows = queries.monthly_statistics(request.municipality, months=24)  # type: ignore[attr-defined]
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
     def lines() -> Any:
-        yield writer.writerow(
-            ["monat", "antraege_eingegangen", "antraege_entschieden", "median_bearbeitungstage"]
-        )
+        yield ["monat", "antraege_eingegangen", "antraege_entschieden", "median_bearbeitungstage"]
         for r in rows:
-            median = "" if r["median_days"] is None else str(r["median_days"])
-            yield writer.writerow([r["month"].strftime("%Y-%m"), r["received"], r["decided"], median])
+            yield [r["month"].strftime("%Y-%m"), r["received"], r["decided"], r["median_days"]]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="antraege-je-monat.csv"'
-    return response
+    return exports.csv_response(lines(), "antraege-je-monat.csv")
 
 
 def register() -> None:

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from rathaus.core import exports
 from rathaus.core.accounts.models import Department
 from rathaus.core.audit import services as audit
 from rathaus.core.tenancy.models import Municipality
@@ -174,7 +175,7 @@ def add_life_situation(
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # 2 MiB: about 1,000 fully described services
 MAX_CSV_ROWS = 2000
-DELIMITER = ";"
+DELIMITER = exports.DELIMITER
 LIST_SEPARATOR = "|"  # between several Lebenslagen in one cell
 
 COLUMNS = (
@@ -196,20 +197,6 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("name", "summary", "themenfeld")
 TRUE_VALUES = {"ja", "j", "1", "true", "wahr", "x", "yes"}
 FALSE_VALUES = {"nein", "n", "0", "false", "falsch", "", "no"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _protect(value: str) -> str:
-    """Spreadsheet formula injection: cells that could start a formula get a leading apostrophe."""
-    if value[:1] in _FORMULA_START or (value[:1] == "'" and value[1:2] in _FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _unprotect(value: str) -> str:
-    if value[:1] == "'" and value[1:2] in (*_FORMULA_START, "'"):
-        return value[1:]
-    return value
 
 
 @dataclass(frozen=True)
@@ -333,7 +320,7 @@ def import_csv(
                     )
                 )
                 continue
-            row = {h: _unprotect(v) for h, v in zip(header, raw, strict=True)}
+            row = {h: exports.unguard(v) for h, v in zip(header, raw, strict=True)}
             row_errors: list[RowError] = []
 
             def err(
@@ -503,12 +490,9 @@ def export_rows(municipality: Municipality) -> Iterable[list[str]]:
             "reifegrad": str(s.reifegrad),
             "published": "ja" if s.is_published else "nein",
         }
-        yield [_protect(values[c] if c in values else str(getattr(s, c))) for c in COLUMNS]
+        yield [values[c] if c in values else str(getattr(s, c)) for c in COLUMNS]
 
 
 def export_csv(municipality: Municipality) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
-    out.write("\ufeff")  # BOM: spreadsheet programs then read UTF-8
-    writer.writerows(export_rows(municipality))
-    return out.getvalue()
+    """The whole catalogue as CSV text (the core convention, which the import reads back)."""
+    return exports.csv_text(export_rows(municipality))

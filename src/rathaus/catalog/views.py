@@ -8,12 +8,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from rathaus.core import exports
 from rathaus.core.accounts.models import Department
 from rathaus.core.accounts.permissions import manages_module, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
@@ -214,11 +215,9 @@ def manage_import(request: HttpRequest) -> HttpResponse:
 
 
 @module_required(MODULE)
-def manage_export(request: HttpRequest) -> HttpResponse:
+def manage_export(request: HttpRequest) -> StreamingHttpResponse:
     muni = _muni(request)
-    response = HttpResponse(services.export_csv(muni), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="leistungen-{muni.slug}.csv"'
-    return response
+    return exports.csv_response(services.export_rows(muni), f"leistungen-{muni.slug}.csv")
 
 
 @module_required(MODULE)

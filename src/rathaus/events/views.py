@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -11,14 +9,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rathaus.core import ratelimit
+from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import login_required, manages_module, module_required, public
 from rathaus.core.tenancy.services import normalise_host, tenant_object_or_404
 
@@ -304,19 +302,14 @@ def attendees(request: HttpRequest, pk: int) -> HttpResponse:
 EXPORT_HEADER = ["Name", "E-Mail", "Status", "Angefragt", "Bestätigt", "Position", "Anwesend"]
 
 
-def _safe(value: str) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ is shown as text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _export_rows(event: Event) -> Iterator[list[str]]:
     position = 0
     for r in queries.attendees(event).iterator(chunk_size=1000):
         if r.status == RegistrationStatus.WAITLIST:
             position += 1
         yield [
-            _safe(r.name),
-            _safe(r.email),
+            r.name,
+            r.email,
             str(r.get_status_display()),
             timezone.localtime(r.requested_at).strftime("%Y-%m-%d %H:%M"),
             timezone.localtime(r.confirmed_at).strftime("%Y-%m-%d %H:%M") if r.confirmed_at else "",
@@ -325,45 +318,27 @@ def _export_rows(event: Event) -> Iterator[list[str]]:
         ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @module_required("events")
 def attendees_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     event = tenant_object_or_404(Event, request, pk=pk)
-    writer = csv.writer(_Echo(), delimiter=";")
 
-    def rows() -> Iterator[str]:
-        yield "\ufeff"  # BOM: spreadsheet programs then read UTF-8
-        yield writer.writerow(EXPORT_HEADER)
-        for row in _export_rows(event):
-            yield writer.writerow(row)
+    def rows() -> Iterator[list[str]]:
+        yield EXPORT_HEADER
+        yield from _export_rows(event)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="anmeldungen-{event.pk}.csv"'
-    return response
+    return exports.csv_response(rows(), f"anmeldungen-{event.pk}.csv")
 
 
 @module_required("events")
-def attendees_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    from openpyxl import Workbook
-
+def attendees_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     event = tenant_object_or_404(Event, request, pk=pk)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Anmeldungen")
-    ws.append([event.title])
-    ws.append(EXPORT_HEADER)
-    for row in _export_rows(event):
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(
-        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="anmeldungen-{event.pk}.xlsx"'
-    return response
+
+    def rows() -> Iterator[list[str]]:
+        yield [event.title]
+        yield EXPORT_HEADER
+        yield from _export_rows(event)
+
+    return exports.xlsx_response([("Anmeldungen", rows())], f"anmeldungen-{event.pk}.xlsx")
 
 
 @module_required("events")

@@ -34,3 +34,15 @@ class HeritageConfig(AppConfig):
             StaffEntry("heritage", _("Digitale Sammlung: Import (CSV, LIDO)"), "heritage:import_start", 51)
         )
         figures.register()
+
+        from rathaus.core.jobs.services import StaleSource, register_stale_source
+
+        from . import importers
+
+        register_stale_source(
+            StaleSource(
+                "heritage_imports",
+                count=lambda cutoff: importers.stale_jobs(cutoff).count(),
+                fail=importers.fail_stale_jobs,
+            )
+        )

@@ -11,11 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -35,6 +38,29 @@ from .models import (
 )
 
 PROGRESS_EVERY = 25
+HEARTBEAT_SECONDS = 20  # at least this often the running job writes heartbeat_at
+
+
+def stale_jobs(cutoff: datetime) -> Any:
+    """Running imports whose worker has not written a heartbeat since ``cutoff``."""
+    return ImportJob.objects.filter(status=ImportStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+
+
+def fail_stale_jobs(cutoff: datetime, message: str) -> int:
+    """Fail every stale running import with ``message`` on its page (rathaus.core.jobs)."""
+    count = 0
+    for job in stale_jobs(cutoff).defer("content"):
+        messages = [*job.messages, {"line": 0, "level": "error", "message": message}]
+        count += (
+            stale_jobs(cutoff)
+            .filter(pk=job.pk)
+            .update(status=ImportStatus.FAILED, messages=messages, finished_at=timezone.now())
+        )
+    return count
+
+
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
 SEP = "|"
@@ -255,7 +281,8 @@ def _message(job_messages: list[dict[str, Any]], line: int, level: str, message:
 def run(job: ImportJob) -> None:
     """Process the job (called by the background task); never raises for bad content."""
     muni = job.municipality
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, heartbeat_at=timezone.now())
+    last_beat = time.monotonic()
     messages: list[dict[str, Any]] = []
     created = updated = failed = 0
     try:
@@ -333,9 +360,15 @@ def run(job: ImportJob) -> None:
                 updated += 1
             else:
                 created += 1
-        if i % PROGRESS_EVERY == 0:
+        if i % PROGRESS_EVERY == 0 or time.monotonic() - last_beat > HEARTBEAT_SECONDS:
+            last_beat = time.monotonic()
             ImportJob.objects.filter(pk=job.pk).update(
-                processed=i, created=created, updated=updated, failed=failed, messages=messages
+                processed=i,
+                created=created,
+                updated=updated,
+                failed=failed,
+                messages=messages,
+                heartbeat_at=timezone.now(),
             )
     ImportJob.objects.filter(pk=job.pk).update(
         processed=len(rows),

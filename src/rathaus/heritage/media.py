@@ -18,6 +18,8 @@ from typing import IO
 import pyvips
 from django.conf import settings
 
+from rathaus.core import storage
+
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # 200 MB
 MAX_PIXELS = 100_000_000  # 100 megapixels
 TILE_SIZE = 256
@@ -76,9 +78,9 @@ def store_original(municipality_id: int, image_id: str, stream: IO[bytes], size:
         raise MediaError(_("Nur JPEG-, PNG- und TIFF-Bilder sind erlaubt (geprüft am Dateiinhalt)."))
     mime, ext = kind
     folder = image_dir(municipality_id, image_id)
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"original.{ext}"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         written = len(head)
         with target.open("wb") as out:
             out.write(head)
@@ -94,8 +96,10 @@ def store_original(municipality_id: int, image_id: str, stream: IO[bytes], size:
             raise MediaError(_("Die Bilddatei ist beschädigt oder kann nicht gelesen werden.")) from exc
         if width * height > MAX_PIXELS:
             raise MediaError(_("Das Bild ist zu groß (höchstens 100 Megapixel)."))
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(folder, ignore_errors=True)
+        if storage.is_storage_fault(exc):
+            raise MediaError(storage.message()) from exc
         raise
     return Checked(mime, ext, width, height)
 

@@ -392,6 +392,9 @@ class ImportJob(TenantOwned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written by the running import at least every HEARTBEAT_SECONDS; a running job without a
+    # recent heartbeat lost its worker and is failed by rathaus.core.jobs (recover_jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from lxml import etree
 
+from rathaus.core import exports
 from rathaus.core.accounts.permissions import manages_module, module_required, public
 from rathaus.core.tenancy.services import primary_host, tenant_object_or_404
 
@@ -295,14 +295,8 @@ CSV_HEADER = [
 ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(request: HttpRequest, qs: Any) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(CSV_HEADER)
+def _csv_rows(request: HttpRequest, qs: Any) -> Iterator[list[Any]]:
+    yield CSV_HEADER
     site = _site(request)
     last = 0
     while True:
@@ -310,47 +304,37 @@ def _csv_rows(request: HttpRequest, qs: Any) -> Iterator[str]:
         if not chunk:
             break
         for o in chunk:
-            yield writer.writerow(
-                [
-                    o.public_id,
-                    site + o.get_absolute_url(),
-                    o.inventory_number,
-                    o.object_type,
-                    o.title_de,
-                    o.title_en,
-                    " | ".join(
-                        f"{a['name']} ({a.get('role', '')})" + (f" <{a['gnd']}>" if a.get("gnd") else "")
-                        for a in o.actors or []
-                    ),
-                    o.dating,
-                    o.date_earliest if o.date_earliest is not None else "",
-                    o.date_latest if o.date_latest is not None else "",
-                    " | ".join(
-                        t["label"] + (f" <{t['uri']}>" if t.get("uri") else "") for t in o.places or []
-                    ),
-                    " | ".join(t["label"] for t in o.materials or []),
-                    " | ".join(t["label"] for t in o.techniques or []),
-                    " | ".join(
-                        t["label"] + (f" <{t['uri']}>" if t.get("uri") else "") for t in o.subjects or []
-                    ),
-                    o.institution,
-                    o.metadata_rights,
-                    o.image_rights,
-                    " | ".join(c.set_spec for c in o.collections.all() if c.is_public),
-                    "ja" if o.has_image else "nein",
-                    o.datestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                ]
-            )
+            yield [
+                o.public_id,
+                site + o.get_absolute_url(),
+                o.inventory_number,
+                o.object_type,
+                o.title_de,
+                o.title_en,
+                " | ".join(
+                    f"{a['name']} ({a.get('role', '')})" + (f" <{a['gnd']}>" if a.get("gnd") else "")
+                    for a in o.actors or []
+                ),
+                o.dating,
+                o.date_earliest if o.date_earliest is not None else "",
+                o.date_latest if o.date_latest is not None else "",
+                " | ".join(t["label"] + (f" <{t['uri']}>" if t.get("uri") else "") for t in o.places or []),
+                " | ".join(t["label"] for t in o.materials or []),
+                " | ".join(t["label"] for t in o.techniques or []),
+                " | ".join(t["label"] + (f" <{t['uri']}>" if t.get("uri") else "") for t in o.subjects or []),
+                o.institution,
+                o.metadata_rights,
+                o.image_rights,
+                " | ".join(c.set_spec for c in o.collections.all() if c.is_public),
+                "ja" if o.has_image else "nein",
+                o.datestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ]
         last = chunk[-1].pk
 
 
 @public
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        _csv_rows(request, queries.published(_muni(request))), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="sammlung-objekte.csv"'
-    return response
+    return exports.csv_response(_csv_rows(request, queries.published(_muni(request))), "sammlung-objekte.csv")
 
 
 @public

@@ -434,15 +434,14 @@ def display(value: Any, kind: str) -> str:
 
 
 def csv_value(value: Any, kind: str) -> str:
-    """Numbers with the decimal comma of the (German) locale; text guarded against formula injection."""
+    """Numbers with the decimal comma of the (German) locale; text as it is (core.exports guards it)."""
     if value is None:
         return ""
     if kind == PERCENT:
         return _decimal(100 * value)
     if kind == HOURS:
         return _decimal(value)
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rathaus.core import figures
+from rathaus.core import exports, figures
 from rathaus.core.accounts.permissions import public
 from rathaus.core.tenancy.models import Municipality
 
@@ -53,28 +52,26 @@ def _modified(municipality: Municipality) -> datetime | None:
 
 
 @public
-def utilisation_csv(request: HttpRequest) -> HttpResponse:
+def utilisation_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Monthly utilisation per resource kind, the last 12 full months and the current month."""
     muni = request.municipality  # type: ignore[attr-defined]
     today = timezone.localdate()
     first = dashboard._add_months(today.replace(day=1), -12)
     period = dashboard.aligned(dashboard.MONTH, first, today)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["monat", "art", "buchbare_stunden", "gebuchte_stunden", "auslastung_prozent"])
+    rows: list[list[Any]] = [["monat", "art", "buchbare_stunden", "gebuchte_stunden", "auslastung_prozent"]]
     for row in _usage(muni, period).usage:
         if row.bucket is None:
             continue
-        writer.writerow(
+        rows.append(
             [
                 row.bucket.first.strftime("%Y-%m"),
                 row.kind,
                 round(row.bookable_hours, 1),
                 round(row.booked_hours, 1),
-                "" if row.rate is None else round(row.rate * 100, 1),
+                None if row.rate is None else round(row.rate * 100, 1),
             ]
         )
-    return HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    return exports.csv_response(rows, "digital-hub-auslastung.csv", inline=True)
 
 
 def register() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -11,7 +9,7 @@ from urllib.parse import urlencode
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rathaus.core import exports
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 
@@ -442,15 +441,5 @@ def dashboard_csv(request: HttpRequest, table: str) -> HttpResponseBase:
         rows = found.csv_rows() if found is not None else None
     if rows is None:
         raise Http404
-    writer = csv.writer(_Echo(), delimiter=";")
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # BOM: spreadsheet programs then read UTF-8
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="digital-hub-{table}-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}.csv"'
-    )
-    return response
+    name = f"digital-hub-{table}-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}.csv"
+    return exports.csv_response(rows, name)

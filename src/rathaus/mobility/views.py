@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import tempfile
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.formats import number_format
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rathaus.core import figures
+from rathaus.core import exports, figures
 from rathaus.core.accounts.permissions import module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui import charts
@@ -329,11 +328,6 @@ def _polygon_feature(ring: list[list[float]], kind: str, name: str) -> dict[str,
     }
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @public
 def stops_csv(request: HttpRequest) -> HttpResponseBase:
     """Departures per stop, the same columns as ``manage.py gtfs_stop_stats``."""
@@ -342,41 +336,24 @@ def stops_csv(request: HttpRequest) -> HttpResponseBase:
         return _bad_request(form)
     stops = result.stops
 
-    def rows() -> Iterator[str]:
-        writer = csv.writer(_Echo(), lineterminator="\n")
-        yield writer.writerow(["stop_id", "stop_name", "departures", "mean_headway_min", "route_types"])
+    def rows() -> Iterator[list[Any]]:
+        yield ["stop_id", "stop_name", "departures", "mean_headway_min", "route_types"]
         for r in stops.iter_rows(named=True):
-            h = r["mean_headway_min"]
-            yield writer.writerow(
-                [
-                    r["stop_id"],
-                    r["stop_name"] or "",
-                    r["departures"],
-                    "" if h is None else h,
-                    r["route_types"],
-                ]
-            )
+            yield [r["stop_id"], r["stop_name"], r["departures"], r["mean_headway_min"], r["route_types"]]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="abfahrten-je-haltestelle.csv"'
-    return response
+    return exports.csv_response(rows(), "abfahrten-je-haltestelle.csv")
 
 
 @public
 def indicators_csv(request: HttpRequest) -> HttpResponseBase:
     muni = _muni(request)
 
-    def rows() -> Iterator[str]:
-        writer = csv.writer(_Echo(), lineterminator="\n")
-        yield writer.writerow(["key", "label", "value", "unit", "method"])
+    def rows() -> Iterator[list[Any]]:
+        yield ["key", "label", "value", "unit", "method"]
         for ind, value in figures.compute_all(muni, [i.key for i in figures.indicators("mobility")]):
-            yield writer.writerow(
-                [ind.key, str(ind.label), "" if value is None else value, ind.unit, str(ind.method)]
-            )
+            yield [ind.key, ind.label, value, ind.unit, ind.method]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="mobilitaet-kennzahlen.csv"'
-    return response
+    return exports.csv_response(rows(), "mobilitaet-kennzahlen.csv")
 
 
 @public

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rathaus.core import exports
 from rathaus.core.accounts.permissions import module_required, public
 from rathaus.core.pdf import Document
 from rathaus.core.tenancy.services import tenant_object_or_404
@@ -261,21 +260,11 @@ def report_csv(request: HttpRequest) -> StreamingHttpResponse:
     if queries.current_strategy(muni) is None:
         raise Http404
 
-    def lines() -> Iterator[str]:
-        buf = io.StringIO()
-        writer = csv.writer(buf, delimiter=";")
-        buf.write("\ufeff")
-        writer.writerow(REPORT_HEADERS)
-        for row in _report_rows(muni):
-            writer.writerow(row)
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-        yield buf.getvalue()
+    def lines() -> Iterator[Any]:
+        yield REPORT_HEADERS
+        yield from _report_rows(muni)
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="digitalstrategie-statusbericht.csv"'
-    return response
+    return exports.csv_response(lines(), "digitalstrategie-statusbericht.csv")
 
 
 @public
@@ -372,27 +361,23 @@ def _barometer_rows(muni: Any) -> list[dict[str, Any]]:
 
 
 @public
-def barometer_csv(request: HttpRequest) -> HttpResponse:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["key", "module", "label", "value", "unit", "method", "source"])
+def barometer_csv(request: HttpRequest) -> StreamingHttpResponse:
+    rows: list[list[Any]] = [["key", "module", "label", "value", "unit", "method", "source"]]
     base = request.build_absolute_uri("/").rstrip("/")
     stamp = timezone.now().replace(microsecond=0).isoformat()
     for r in _barometer_rows(_muni(request)):
-        writer.writerow(
+        rows.append(
             [
                 r["key"],
                 r["module"],
                 r["label"],
-                "" if r["value"] is None else r["value"],
+                r["value"],
                 r["unit"],
                 r["method"],
                 base + r["source"] if r["source"] else "",
             ]
         )
-    response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="digitalbarometer-{stamp[:10]}.csv"'
-    return response
+    return exports.csv_response(rows, f"digitalbarometer-{stamp[:10]}.csv", inline=True)
 
 
 @public

@@ -7,8 +7,6 @@ queries on ``Answer`` instead of the tallies; with a cross-tabulation one more g
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -443,23 +441,9 @@ def codebook(s: structure.Structure) -> Iterator[list[Any]]:
         # empty cell = not answered or not shown (condition)
 
 
-class Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterator[list[Any]]) -> Iterator[str]:
-    writer = csv.writer(Echo())
-    yield "\ufeff"  # BOM: spreadsheet programs then read UTF-8
-    for row in rows:
-        yield writer.writerow(row)
-
-
-def aggregated_csv(surveys: list[Survey]) -> str:
+def aggregated_rows(surveys: list[Survey]) -> Iterator[list[Any]]:
     """Open data: counts per answer of published, closed surveys (no single responses)."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(
+    yield (
         [
             "umfrage_id",
             "umfrage",
@@ -478,7 +462,7 @@ def aggregated_csv(surveys: list[Survey]) -> str:
             q = qr.question
             if qr.rows:
                 for row in qr.rows:
-                    w.writerow(
+                    yield (
                         [
                             survey.pk,
                             survey.title,
@@ -492,7 +476,7 @@ def aggregated_csv(surveys: list[Survey]) -> str:
                         ]
                     )
             if not qr.rows and not qr.matrix:
-                w.writerow(
+                yield (
                     [
                         survey.pk,
                         survey.title,
@@ -506,7 +490,7 @@ def aggregated_csv(surveys: list[Survey]) -> str:
                     ]
                 )
             for m in qr.matrix:
-                w.writerow(
+                yield (
                     [
                         survey.pk,
                         survey.title,
@@ -519,4 +503,3 @@ def aggregated_csv(surveys: list[Survey]) -> str:
                         qr.answered,
                     ]
                 )
-    return buf.getvalue()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rathaus.core import ratelimit
+from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 
@@ -359,7 +357,7 @@ def public_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public
-def open_data_csv(request: HttpRequest) -> HttpResponse:
+def open_data_csv(request: HttpRequest) -> StreamingHttpResponse:
     surveys = [
         s
         for s in Survey.objects.for_tenant(request).filter(
@@ -367,9 +365,7 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
         )
         if s.results_public
     ]
-    response = HttpResponse(queries.aggregated_csv(surveys), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="umfragen-ergebnisse.csv"'
-    return response
+    return exports.csv_response(queries.aggregated_rows(surveys), "umfragen-ergebnisse.csv")
 
 
 # --- Staff: builder ---------------------------------------------------------------------------------
@@ -719,46 +715,22 @@ def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     s = structure.load(survey)
     services.audit.record("surveys.export.csv", request=request, obj=survey)
-    response = StreamingHttpResponse(
-        queries.csv_lines(queries.export_rows(survey, s)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="umfrage-{survey.pk}-antworten.csv"'
-    return response
+    return exports.csv_response(queries.export_rows(survey, s), f"umfrage-{survey.pk}-antworten.csv")
 
 
 @staff
 def codebook_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     s = structure.load(survey)
-    response = StreamingHttpResponse(
-        queries.csv_lines(queries.codebook(s)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="umfrage-{survey.pk}-codebuch.csv"'
-    return response
+    return exports.csv_response(queries.codebook(s), f"umfrage-{survey.pk}-codebuch.csv")
 
 
 @staff
 def export_xlsx(request: HttpRequest, pk: int) -> FileResponse:
-    from openpyxl import Workbook
-
     survey = tenant_object_or_404(Survey, request, pk=pk)
     s = structure.load(survey)
     services.audit.record("surveys.export.xlsx", request=request, obj=survey)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Antworten"))
-    for row in queries.export_rows(survey, s):
-        ws.append(row)
-    book = wb.create_sheet(_("Codebuch"))
-    for row in queries.codebook(s):
-        book.append(row)
-    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - handed to FileResponse
-    handle.close()
-    wb.save(handle.name)
-    stream = open(handle.name, "rb")  # noqa: SIM115 - closed by FileResponse
-    os.unlink(handle.name)  # the open handle keeps the data until the response is sent
-    return FileResponse(
-        stream,
-        as_attachment=True,
-        filename=f"umfrage-{survey.pk}-antworten.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return exports.xlsx_response(
+        [(_("Antworten"), queries.export_rows(survey, s)), (_("Codebuch"), queries.codebook(s))],
+        f"umfrage-{survey.pk}-antworten.xlsx",
     )

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from rathaus.core import exports
 from rathaus.core.accounts.permissions import admin_required
 
 from . import queries
@@ -50,14 +48,5 @@ def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
 
     _form, filters = _filters(request)
     qs = queries.filtered_events(request.municipality, filters)  # type: ignore[attr-defined]
-    writer = csv.writer(_Echo(), delimiter=";")
-
-    def rows() -> Iterator[str]:
-        yield "\ufeff"  # BOM so that spreadsheet programs read UTF-8
-        for row in iter_csv_rows(qs):
-            yield writer.writerow(row)
-
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="protokoll-{stamp}.csv"'
-    return response
+    return exports.csv_response(iter_csv_rows(qs), f"protokoll-{stamp}.csv")

@@ -2,18 +2,19 @@
 
     python manage.py gtfs_stop_stats "Fahrplan 2026" --date 2026-03-10 --from 06:00 --to 09:00 --format csv
 
-Columns (stable): stop_id,stop_name,departures,mean_headway_min,route_types — see docs/mobility.md.
+Columns (stable): stop_id;stop_name;departures;mean_headway_min;route_types (the core CSV
+convention, rathaus.core.exports) — see docs/mobility.md.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rathaus.core import exports
 from rathaus.mobility import analysis, gtfs, queries
 from rathaus.mobility.models import FeedVersion
 
@@ -50,16 +51,4 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=1))
             return
-        writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for row in rows:
-            h = row["mean_headway_min"]
-            writer.writerow(
-                [
-                    row["stop_id"],
-                    row["stop_name"] or "",
-                    row["departures"],
-                    "" if h is None else h,
-                    row["route_types"],
-                ]
-            )
+        exports.write_csv(self.stdout, [COLUMNS, *([row[c] for c in COLUMNS] for row in rows)])
