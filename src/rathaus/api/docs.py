@@ -8,6 +8,7 @@ tables for parameters, responses and schemas, German first, usable without JavaS
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +52,8 @@ def constraints(schema: dict[str, Any]) -> str:
         ("default", "default"),
     ):
         if key in schema:
-            parts.append(f"{label} {schema[key]}")
+            value = schema[key]
+            parts.append(f"{label} {json.dumps(value, ensure_ascii=False) if key == 'default' else value}")
     return ", ".join(parts)
 
 
