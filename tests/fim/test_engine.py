@@ -217,3 +217,17 @@ def test_every_importable_file_renders_every_step(name):
         for field_name in form.fields:
             assert f'name="{field_name}"' in html
         assert step["label"]
+
+
+def test_the_word_false_in_a_text_field_of_an_optional_group_is_an_answer():
+    """Found by the property test above: "false" (the value of an unticked checkbox) typed into the
+    Postleitzahl of an optional address group counted as empty, so the group asked for it again."""
+    from hypothesis import find
+
+    defn = blaue_karte_defn()
+    answers = find(answers_strategy(defn), lambda a: True, settings=settings(database=None))
+    employer = answers["G00000642"][0]["G00000132"][0]
+    employer["G00000085"][0]["G00000080"][0]["F00000054"] = "false"
+    payload, invalid = engine.validate_all(defn, answers)
+    assert invalid == {}
+    assert "false" in str(payload["G00000642"])

@@ -429,7 +429,10 @@ class StepForm(forms.Form):
                 field_off = off or child["id"] in self.off_ids
                 req = (child["min"] >= 1 or child["id"] in self.required_ids) and not field_off
                 self.fields[name] = make_field(child, self.defn, req and not root)
-                self.field_nodes[name] = (child, root, req)
+                # An unticked yes/no checkbox is the answer "Nein", never a missing one (unless it is
+                # a consent, which must be ticked): a started optional instance does not require it.
+                yes_no = child.get("datentyp") == "bool" and not is_consent(child)
+                self.field_nodes[name] = (child, root, req and not yes_no)
                 if field_off:
                     self.off_names.add(name)
                 entries.append({"type": "field", "name": name, "off": field_off})
@@ -458,10 +461,18 @@ class StepForm(forms.Form):
             if not (root and needed) or name in self.errors or name in self.off_names:
                 continue
             prefix = root + SEP
-            started = any(not is_empty(v) for n, v in cleaned.items() if n.startswith(prefix))
-            if started and is_empty(cleaned.get(name)):
+            started = any(not self._blank(n, v) for n, v in cleaned.items() if n.startswith(prefix))
+            if started and self._blank(name, cleaned.get(name)):
                 self.add_error(name, REQUIRED_MSG)
         return cleaned
+
+    def _blank(self, name: str, value: Any) -> bool:
+        """Nothing answered in this field: "false" means an unticked checkbox only for yes/no fields
+        (a citizen may well type the word "false" into a text field)."""
+        node = self.field_nodes.get(name, (None, "", False))[0]
+        if node is not None and node.get("datentyp") == "bool":
+            return is_empty(value)
+        return value is None or value == "" or (isinstance(value, list | dict) and is_empty(value))
 
     def bound_fields_by_name(self) -> dict[str, forms.BoundField]:
         return {name: self[name] for name in self.fields}
