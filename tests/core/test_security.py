@@ -185,6 +185,8 @@ def test_check_deploy_passes_with_production_settings():
 def test_production_settings_refuse_to_start_without_secret():
     env = _production_env()
     del env["RATHAUS_SECRET_KEY"]
+    # A development checkout has var/development.env, which would provide a secret; a server has none.
+    env["RATHAUS_DEVELOPMENT_ENV_FILE"] = str(REPO / "var" / "no-such-development.env")
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=REPO,

@@ -538,7 +538,7 @@ def test_departures_per_1000_count_boardable_departures(muni_a, tmp_path):
     from rathaus.mobility import indicators, services
     from tests.mobility.feeds import simple_feed
 
-    services.import_feed(muni_a, simple_feed().write(tmp_path / "f"), "F")
+    services.import_feed(muni_a, simple_feed().write(tmp_path / "f"), "F", publish=True)
     x, y = analysis.to_laea(np.array([12.1378]), np.array([51.0486]))
     path = tmp_path / "grid.csv"
     path.write_text(f"x;y;Einwohner\n{x[0]};{y[0]};1000\n")

@@ -347,7 +347,7 @@ def test_stops_csv_neutralises_formulas_from_the_feed(client_a, muni_a, tmp_path
     for i, name in enumerate(hostile):
         b.stop(f"S{i}", 51.0486 + i * 0.005, 12.1378, name)
     b.line("B1", 3, [f"S{i}" for i in range(len(hostile))], list(range(6 * 60, 8 * 60, 10)))
-    feed = services.import_feed(muni_a, b.write(tmp_path / "h"), "Fahrplan 2026")
+    feed = services.import_feed(muni_a, b.write(tmp_path / "h"), "Fahrplan 2026", publish=True)
     rows = csv_dicts(client_a.get(reverse("mobility:stops_csv"), q(feed)))
     assert {r["stop_name"] for r in rows} == {"'" + h for h in hostile}
 
