@@ -22,7 +22,7 @@ class ServiceFilterForm(forms.Form):
         lebenslage = self.fields["lebenslage"]
         assert isinstance(themenfeld, forms.ChoiceField) and isinstance(lebenslage, forms.ChoiceField)
         themenfeld.choices = [("", _("Alle Themenfelder")), *Themenfeld.choices]
-        lebenslage.choices = [("", _("Alle Lebenslagen"))] + [(s.slug, s.name) for s in situations]
+        lebenslage.choices = [("", _("Alle Lebenslagen"))] + [(s.slug, s.display_name) for s in situations]
 
 
 class ServiceForm(forms.ModelForm):
