@@ -65,6 +65,7 @@ class ServiceForm(forms.ModelForm):
         muni = self.instance.municipality
         self.fields["department"].queryset = Department.objects.for_tenant(muni)  # type: ignore[attr-defined]
         self.fields["life_situations"].queryset = LifeSituation.objects.for_tenant(muni)  # type: ignore[attr-defined]
+        self.fields["life_situations"].label_from_instance = lambda s: s.display_name  # type: ignore[attr-defined]
 
     def clean_leika(self) -> str:
         return str(self.cleaned_data.get("leika") or "").replace(" ", "")

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import template
 from django.forms import BoundField
-from django.utils import dateformat, formats
+from django.forms.boundfield import BoundWidget
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 
 from rathaus.core.ui import vocabulary
 from rathaus.core.ui.forms import widget_class
+from rathaus.formats import UnknownFormat, localize
 
 register = template.Library()
 
@@ -34,6 +33,18 @@ def kern_widget(field: BoundField) -> SafeString:
     return field.as_widget(attrs=attrs)
 
 
+@register.simple_tag
+def kern_choice(field: BoundField, choice: BoundWidget) -> SafeString:
+    """One radio or checkbox of a choice list with KERN's class (Django renders it without any class,
+    so browsers drew tiny native controls, misaligned with their labels)."""
+    css = widget_class(field.field.widget)
+    attrs = dict(choice.data["attrs"])
+    classes = [attrs.get("class", ""), css, f"{css}--error" if field.errors else ""]
+    attrs["class"] = " ".join(c for c in classes if c)
+    data = {**choice.data, "attrs": attrs, "wrap_label": False}
+    return choice.parent_widget._render(choice.template_name, {"widget": data}, choice.renderer)
+
+
 @register.filter
 def is_checkbox(field: BoundField) -> bool:
     return field.widget_type == "checkbox"
@@ -44,31 +55,13 @@ def is_choice_list(field: BoundField) -> bool:
     return field.widget_type in {"radioselect", "checkboxselectmultiple"}
 
 
-def named_format(name: str) -> str:
-    """The pattern a format name stands for in the active language (rathaus/formats/<lang>/formats.py).
-
-    Django's own names (DATE_FORMAT, SHORT_DATETIME_FORMAT ...) and the portal's (WEEKDAY_DATE_FORMAT,
-    CLOCK_FORMAT ...). An unknown name is an error, never a pattern: templates must not write
-    language-bound patterns such as "d.m.Y".
-    """
-    for module in formats.get_format_modules(get_language()):
-        pattern = getattr(module, name, None)
-        if isinstance(pattern, str):
-            return pattern
-    if name in formats.FORMAT_SETTINGS:
-        return str(formats.get_format(name))
-    raise template.TemplateSyntaxError(f"unknown date format name {name!r}")
-
-
 @register.filter(expects_localtime=True)
 def localdate(value: Any, name: str = "DATE_FORMAT") -> str:
     """`{{ when|localdate:"WEEKDAY_DATE_FORMAT" }}`: a date or time in the format the language names."""
-    if value in (None, ""):
-        return ""
-    pattern = named_format(name)
-    if isinstance(value, datetime.time):
-        return dateformat.time_format(value, pattern)
-    return dateformat.format(value, pattern)
+    try:
+        return localize(value, name)
+    except UnknownFormat as exc:
+        raise template.TemplateSyntaxError(str(exc)) from exc
 
 
 @register.filter
