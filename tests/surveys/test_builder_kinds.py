@@ -27,7 +27,7 @@ def _names(html: str) -> set[str]:
 def test_step_one_asks_for_the_kind_only(staff, muni_a):
     page = Page.objects.filter(survey=build(muni_a)).first()
     html = staff.get(f"/umfragen/verwaltung/seite/{page.pk}/frage/neu/").content.decode()
-    assert '<form method="get" novalidate>' in html and '<form method="post"' not in html
+    assert '<form method="get" novalidate>' in html and '<form method="post" novalidate>' not in html
     assert html.count('type="radio" name="art"') == len(Kind.choices)
     assert 'class="kern-form-check__radio"' in html
     assert "options_text" not in html and "scale_min" not in html
@@ -46,7 +46,9 @@ def test_step_two_shows_only_the_settings_of_the_kind(staff, muni_a, kind):
 def test_matrix_question_is_created_in_two_steps(staff, muni_a):
     page = Page.objects.filter(survey=build(muni_a)).first()
     url = f"/umfragen/verwaltung/seite/{page.pk}/frage/neu/?art=matrix"
-    r = staff.post(url, {"kind": "matrix", "text": "Wie oft?", "rows_text": "Bus\nRad", "scale_max": 4})
+    r = staff.post(
+        url, {"kind": "matrix", "text": "Wie oft?", "rows_text": "Bus\nRad", "scale_min": 1, "scale_max": 4}
+    )
     assert r.status_code == 302
     q = Question.objects.get(text="Wie oft?")
     assert (q.kind, q.scale_max, [r.label for r in q.rows.all()]) == ("matrix", 4, ["Bus", "Rad"])
