@@ -90,7 +90,7 @@ def chosen_kind(value: Any) -> str | None:
 class QuestionKindForm(forms.Form):
     """Step 1 of the question builder (a GET form, works without JavaScript): which kind of question."""
 
-    art = forms.ChoiceField(label=_("Art der Frage"), choices=Kind.choices, widget=forms.RadioSelect)
+    art = forms.ChoiceField(label=_("Fragetyp"), choices=Kind.choices, widget=forms.RadioSelect)
 
 
 class QuestionForm(forms.ModelForm):
