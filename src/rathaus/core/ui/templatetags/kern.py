@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.forms import BoundField
 from django.forms.boundfield import BoundWidget
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from rathaus.core.ui import vocabulary
 from rathaus.core.ui.forms import widget_class
@@ -42,7 +42,9 @@ def kern_choice(field: BoundField, choice: BoundWidget) -> SafeString:
     classes = [attrs.get("class", ""), css, f"{css}--error" if field.errors else ""]
     attrs["class"] = " ".join(c for c in classes if c)
     data = {**choice.data, "attrs": attrs, "wrap_label": False}
-    return choice.parent_widget._render(choice.template_name, {"widget": data}, choice.renderer)
+    # Django's own widget template renders (and escapes) the input, as BoundWidget.tag() does.
+    html = choice.renderer.render(choice.template_name, {"widget": data})
+    return mark_safe(html)  # noqa: S308
 
 
 @register.filter
