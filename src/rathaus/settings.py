@@ -263,6 +263,9 @@ USERSESSIONS_TRACK_ACTIVITY = False
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date/time formats per language (rathaus/formats/<lang>/formats.py): templates name a format,
+# never a pattern such as "d.m.Y".
+FORMAT_MODULE_PATH = ["rathaus.formats"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True

@@ -36,12 +36,15 @@ def test_build_invite_answer_and_see_results(browser, new_page, site: Site):
         assert_accessible(page)  # the page editor
         page.get_by_role("link", name="Frage hinzufügen").click()
         assert_accessible(page)
+        # Step 1 asks for the kind, step 2 shows only that kind's settings (issue 14).
+        page.get_by_label("Einfachauswahl" if title == "Ihr Rad" else "Freitext (kurz)").check()
+        page.get_by_role("button", name="Weiter").click()
+        assert_accessible(page)
         if title == "Ihr Rad":
-            page.get_by_label("Fragetyp").select_option("single")
             page.get_by_label("Frage", exact=True).fill("Besitzen Sie ein Fahrrad?")
             page.get_by_label("Antwortmöglichkeiten").fill("ja\nnein")
         else:
-            page.get_by_label("Fragetyp").select_option("text_short")
+            assert page.locator("[name=options_text]").count() == 0
             page.get_by_label("Frage", exact=True).fill("Wo stellen Sie es ab?")
         page.get_by_role("button", name="Frage speichern").click()
         assert_not_error_page(page)

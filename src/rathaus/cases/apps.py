@@ -9,7 +9,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Anträge und Sachbearbeitung"
 
     def ready(self) -> None:
-        from django.utils.translation import gettext_lazy as _
+        from django.utils.translation import gettext_lazy
 
         from rathaus.core import figures
         from rathaus.core.accounts import services as accounts
@@ -27,25 +27,26 @@ class CasesConfig(AppConfig):
         views.register()
         accounts.register_data_exporter(services.export_user_applications)
         accounts.register_data_eraser(services.erase_user_applications)
-        t: Any = _
+        # Named `_`: makemessages extracts only _() calls (a `t()` alias kept these texts German).
+        _: Any = gettext_lazy
         register_portal_entry(
             PortalEntry(
                 key="cases",
-                title=t("Meine Anträge"),
-                description=t("Stand Ihrer Anträge, Rückfragen und Bescheide"),
+                title=_("Meine Anträge"),
+                description=_("Stand Ihrer Anträge, Rückfragen und Bescheide"),
                 url_name="cases:mine",
                 order=15,
             )
         )
         register_staff_entry(
             StaffEntry(
-                "services", t("Anträge: Posteingang und Sachbearbeitung"), "cases:inbox", 40, all_staff=True
+                "services", _("Anträge: Posteingang und Sachbearbeitung"), "cases:inbox", 40, all_staff=True
             )
         )
         register_staff_entry(
             StaffEntry(
                 "services",
-                t("Anträge: Fachbereiche, Fristen und Aufbewahrung je Leistung"),
+                _("Anträge: Fachbereiche, Fristen und Aufbewahrung je Leistung"),
                 "cases:settings",
                 41,
             )
@@ -54,9 +55,9 @@ class CasesConfig(AppConfig):
             figures.Indicator(
                 key="cases.share_online",
                 module="services",
-                label=t("Anteil der online verfügbaren Leistungen"),
+                label=_("Anteil der online verfügbaren Leistungen"),
                 unit="%",
-                method=t("Online verfügbare Leistungen geteilt durch alle veröffentlichten Leistungen"),
+                method=_("Online verfügbare Leistungen geteilt durch alle veröffentlichten Leistungen"),
                 compute=queries.share_online,
                 source_url_name="ozg_dashboard",
                 order=20,
@@ -66,9 +67,9 @@ class CasesConfig(AppConfig):
             figures.Indicator(
                 key="cases.applications_12_months",
                 module="services",
-                label=t("Online-Anträge der letzten 12 Monate"),
+                label=_("Online-Anträge der letzten 12 Monate"),
                 unit="",
-                method=t("Anzahl der eingegangenen Anträge (Online-Formular und Schnittstelle) in 365 Tagen"),
+                method=_("Anzahl der eingegangenen Anträge (Online-Formular und Schnittstelle) in 365 Tagen"),
                 compute=queries.applications_last_12_months,
                 source_url_name="ozg_dashboard",
                 order=21,
@@ -78,9 +79,9 @@ class CasesConfig(AppConfig):
             figures.Indicator(
                 key="cases.median_processing_days",
                 module="services",
-                label=t("Mittlere Bearbeitungsdauer von Anträgen"),
+                label=_("Mittlere Bearbeitungsdauer von Anträgen"),
                 unit="Tage",
-                method=t(
+                method=_(
                     "Median der Tage vom Eingang bis zur Entscheidung, Entscheidungen der letzten 365 Tage"
                 ),
                 compute=queries.median_processing_days,
@@ -92,8 +93,8 @@ class CasesConfig(AppConfig):
             figures.DatasetSource(
                 key="cases.monthly_applications",
                 module="services",
-                title=t("Online-Anträge je Monat"),
-                description=t(
+                title=_("Online-Anträge je Monat"),
+                description=_(
                     "Eingegangene und entschiedene Anträge je Monat mit der mittleren Bearbeitungsdauer "
                     "(Median in Tagen); zusammengefasst, ohne personenbezogene Daten."
                 ),
@@ -102,7 +103,7 @@ class CasesConfig(AppConfig):
                 distributions=(
                     figures.Distribution(
                         key="csv",
-                        title=t("Anträge je Monat (CSV)"),
+                        title=_("Anträge je Monat (CSV)"),
                         url_name="ozg_dashboard_csv",
                         media_type="text/csv",
                         format="CSV",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .models import STANDARD_LIFE_SITUATIONS
+
 B = "Bürgerservice und Einwohnermeldeamt"
 O = "Ordnungsamt"  # noqa: E741
 BA = "Bauamt und Stadtplanung"
@@ -17,16 +19,7 @@ K = "Kämmerei und Steuern"
 W = "Wirtschaftsförderung und Digitalisierung"
 KU = "Kultur, Museum Schloss Moritzburg und Stadtarchiv"
 
-LIFE_SITUATIONS = [
-    "Umzug",
-    "Geburt",
-    "Heirat",
-    "Unternehmen gründen",
-    "Haustier",
-    "Bauen",
-    "Todesfall",
-    "Auto und Verkehr",
-]
+LIFE_SITUATIONS = STANDARD_LIFE_SITUATIONS  # platform vocabulary, English in English mode
 
 OPENING_HOURS = {
     B: "Montag 9–12 Uhr\nDienstag 9–12 und 13–18 Uhr\nDonnerstag 9–12 und 13–16 Uhr\nFreitag 9–12 Uhr\n"

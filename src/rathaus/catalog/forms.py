@@ -22,7 +22,7 @@ class ServiceFilterForm(forms.Form):
         lebenslage = self.fields["lebenslage"]
         assert isinstance(themenfeld, forms.ChoiceField) and isinstance(lebenslage, forms.ChoiceField)
         themenfeld.choices = [("", _("Alle Themenfelder")), *Themenfeld.choices]
-        lebenslage.choices = [("", _("Alle Lebenslagen"))] + [(s.slug, s.name) for s in situations]
+        lebenslage.choices = [("", _("Alle Lebenslagen"))] + [(s.slug, s.display_name) for s in situations]
 
 
 class ServiceForm(forms.ModelForm):
@@ -72,6 +72,7 @@ class ServiceForm(forms.ModelForm):
         muni = self.instance.municipality
         self.fields["department"].queryset = Department.objects.for_tenant(muni)  # type: ignore[attr-defined]
         self.fields["life_situations"].queryset = LifeSituation.objects.for_tenant(muni)  # type: ignore[attr-defined]
+        self.fields["life_situations"].label_from_instance = lambda s: s.display_name  # type: ignore[attr-defined]
 
     def clean_leika(self) -> str:
         return str(self.cleaned_data.get("leika") or "").replace(" ", "")

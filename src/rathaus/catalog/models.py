@@ -16,9 +16,11 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from rathaus.core.tenancy.models import TenantOwned, TenantQuerySet
+from rathaus.core.ui.vocabulary import register_terms, term
 
 LEIKA_PATTERN = r"^99\d{12}$"
 leika_validator = RegexValidator(
@@ -77,6 +79,20 @@ def initial_letter(name: str) -> str:
     return letter if "A" <= letter <= "Z" else "#"
 
 
+# Lebenslagen the platform ships (demo data, a starting set): shown in English in English mode.
+# Names staff create stay as written (core/ui/vocabulary.py).
+STANDARD_LIFE_SITUATIONS = register_terms(
+    gettext_noop("Umzug"),
+    gettext_noop("Geburt"),
+    gettext_noop("Heirat"),
+    gettext_noop("Unternehmen gründen"),
+    gettext_noop("Haustier"),
+    gettext_noop("Bauen"),
+    gettext_noop("Todesfall"),
+    gettext_noop("Auto und Verkehr"),
+)
+
+
 class LifeSituation(TenantOwned):
     """A Lebenslage (e.g. Umzug, Geburt) grouping services citizens need together."""
 
@@ -99,6 +115,11 @@ class LifeSituation(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (a platform-defined Lebenslage in English, others as written)."""
+        return term(self.name)
 
 
 class ServiceQuerySet(TenantQuerySet):

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -315,7 +315,7 @@ def publish(request: HttpRequest) -> HttpResponse:
                     messages.warning(
                         request,
                         _("Nicht angelegt, weil er sich mit einem anderen Termin überschneidet: %(when)s")
-                        % {"when": timezone.localtime(start).strftime("%d.%m.%Y %H:%M")},
+                        % {"when": formats.date_format(timezone.localtime(start), "SHORT_DATETIME_FORMAT")},
                     )
                 return redirect("consulting:manage")
         else:

@@ -209,7 +209,7 @@ class GuestRegistrationForm(forms.Form):
 
 
 def _tag_choices(tags: Any) -> list[tuple[str, str]]:
-    return [("", _("alle")), *[(t.slug, t.name) for t in tags]]
+    return [("", _("alle")), *[(t.slug, t.display_name) for t in tags]]
 
 
 class EventFilterForm(forms.Form):

@@ -14,8 +14,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from rathaus.core.tenancy.models import TenantOwned, TenantQuerySet
+from rathaus.core.ui.vocabulary import register_terms, term
 
 
 class EventType(models.TextChoices):
@@ -47,6 +49,25 @@ class EventStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Abgesagt")
 
 
+# Keywords the platform ships (demo events): shown in English in English mode; keywords staff
+# create stay as written (core/ui/vocabulary.py).
+STANDARD_TAGS = register_terms(
+    gettext_noop("Senioren"),
+    gettext_noop("Smartphone"),
+    gettext_noop("Digitale Teilhabe"),
+    gettext_noop("Online-Ausweis"),
+    gettext_noop("Digitale Verwaltung"),
+    gettext_noop("Weiterbildung"),
+    gettext_noop("Office"),
+    gettext_noop("Mobilität"),
+    gettext_noop("Beteiligung"),
+    gettext_noop("Wirtschaft"),
+    gettext_noop("E-Rechnung"),
+    gettext_noop("Open Data"),
+    gettext_noop("Verwaltung"),
+)
+
+
 class Tag(TenantOwned):
     name = models.CharField(_("Name"), max_length=60)
     slug = models.SlugField(_("Kurzname"), max_length=60)
@@ -61,6 +82,11 @@ class Tag(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The keyword in the active language (a platform-defined one in English, others as written)."""
+        return term(self.name)
 
 
 class EventQuerySet(TenantQuerySet):

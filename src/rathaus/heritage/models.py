@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -103,7 +104,31 @@ class Level(models.TextChoices):
     ITEM = "item", _("Einzelstück")
 
 
-class Collection(TenantOwned):
+class TitledInTwoLanguages:
+    """Titles follow the page language: German pages show title_de only; English pages title_en,
+    or title_de (marked lang="de") where no English title exists."""
+
+    title_de: str
+    title_en: str
+
+    @property
+    def display_title(self) -> str:
+        english = (get_language() or "de").startswith("en")
+        return (self.title_en or self.title_de) if english else self.title_de
+
+    @property
+    def display_title_lang(self) -> str:
+        """The language of display_title ("de" or "en"), for a lang attribute."""
+        english = (get_language() or "de").startswith("en")
+        return "en" if english and self.title_en else "de"
+
+    @property
+    def original_title(self) -> str:
+        """The German title where the English page shows the English one (else empty)."""
+        return self.title_de if self.display_title_lang == "en" else ""
+
+
+class Collection(TitledInTwoLanguages, TenantOwned):
     """A collection or set (OAI-PMH set); ``parent`` builds the archival hierarchy."""
 
     slug = models.SlugField(_("Kurzname"), max_length=60, help_text=_("Teil des OAI-Set-Namens"))
@@ -148,7 +173,7 @@ class Collection(TenantOwned):
         return reverse("heritage:collection", args=[self.set_spec])
 
 
-class HeritageObject(TenantOwned):
+class HeritageObject(TitledInTwoLanguages, TenantOwned):
     """One cultural object (Objekt) of the municipality's collection."""
 
     public_id = models.CharField(max_length=20, unique=True, default=new_public_id, editable=False)

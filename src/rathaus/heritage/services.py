@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rathaus.core.audit import services as audit
 from rathaus.core.tenancy.models import Municipality
@@ -58,6 +59,13 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.DRAFT: {Status.REVIEW},
     Status.REVIEW: {Status.DRAFT, Status.PUBLISHED},
     Status.PUBLISHED: {Status.DRAFT},
+}
+# What the button that makes a transition says: an action, not the target status (issue 14).
+TRANSITION_ACTIONS: dict[tuple[str, str], Any] = {
+    (Status.DRAFT, Status.REVIEW): gettext_lazy("Zur Prüfung einreichen"),
+    (Status.REVIEW, Status.DRAFT): gettext_lazy("Zurück in Bearbeitung geben"),
+    (Status.REVIEW, Status.PUBLISHED): gettext_lazy("Veröffentlichen"),
+    (Status.PUBLISHED, Status.DRAFT): gettext_lazy("Veröffentlichung zurücknehmen"),
 }
 GND_RE = re.compile(r"^https?://d-nb\.info/gnd/[0-9X\-]+/?$")
 URI_RE = re.compile(r"^https?://\S+$")

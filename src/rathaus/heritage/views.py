@@ -537,9 +537,8 @@ def _object_form_page(request: HttpRequest, obj: HeritageObject | None) -> HttpR
         )
     transitions = []
     if obj is not None:
-        labels = dict(Status.choices)
         for to in sorted(services.TRANSITIONS.get(obj.status, set())):
-            transitions.append((to, labels[to]))
+            transitions.append((to, services.TRANSITION_ACTIONS[(obj.status, to)]))
     return render(
         request,
         "heritage/staff/object_form.html",

@@ -31,6 +31,7 @@ from rathaus.core.audit import services as audit
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
+from rathaus.formats import localize
 
 from .models import (
     Booking,
@@ -432,7 +433,7 @@ def cancel(
                 _("Die Stornofrist ist abgelaufen (bis %(n)s Stunden vor Beginn, also bis %(when)s Uhr).")
                 % {
                     "n": booking.resource.group.cancellation_deadline_hours,
-                    "when": f"{local(deadline):%d.%m.%Y %H:%M}",
+                    "when": localize(local(deadline), "SHORT_DATETIME_FORMAT"),
                 },
                 "deadline",
             )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rathaus.core import exports
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.formats import localize
 
 from . import dashboard as hub_dashboard
 from . import ical, queries, services
@@ -95,6 +96,7 @@ def _cells_html(grid: queries.Grid, with_links: bool) -> list[str]:
     """The table cells of each row, built here rather than in the template: a month with 50 resources
     has 1,500 cells, and the template language would spend most of the page's time on them."""
     book_word = _("buchen")
+    days: dict[Any, str] = {}  # "11.12." / "11 Dec" once per day, not per cell
     out: list[str] = []
     for row in grid.rows:
         base = reverse("hub:book", args=[row.resource.pk])
@@ -105,8 +107,11 @@ def _cells_html(grid: queries.Grid, with_links: bool) -> list[str]:
             if with_links and cell.start is not None and cell.end is not None:
                 s, e = services.local(cell.start), services.local(cell.end)
                 href = f"{base}?datum={s:%Y-%m-%d}&amp;beginn={s:%H:%M}&amp;ende={e:%H:%M}"
-                sr = f": {name} {book_word}, {s:%d.%m.} {s:%H:%M}–{e:%H:%M}"
-                label = f'<a class="kern-link" href="{href}">{label}<span class="rh-sr-only">{sr}</span></a>'
+                day = days.get(s.date()) or days.setdefault(s.date(), localize(s, "SHORT_DAY_MONTH_FORMAT"))
+                sr = f": {name} {book_word}, {day} {s:%H:%M}–{e:%H:%M}"
+                label = (
+                    f'<a class="kern-link" href="{href}">{label}<span class="rh-sr-only">{sr}</span></a>'
+                )
             parts.append(f'<td class="kern-table__cell hub-cell hub-cell--{cell.state}">{label}</td>')
         out.append(mark_safe("".join(parts)))  # noqa: S308 - every piece above is escaped or our own markup
     return out

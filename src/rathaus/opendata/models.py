@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.tenancy.models import Municipality, TenantOwned
@@ -77,6 +78,17 @@ class Dataset(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the page language (the German one where no English title exists)."""
+        english = (get_language() or "de").startswith("en")
+        return (self.title_en or self.title) if english else self.title
+
+    @property
+    def display_description(self) -> str:
+        english = (get_language() or "de").startswith("en")
+        return (self.description_en or self.description) if english else self.description
 
     def get_absolute_url(self) -> str:
         return reverse("opendata:dataset", args=[self.pk])

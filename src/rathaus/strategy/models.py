@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from rathaus.core.accounts.models import Department
 from rathaus.core.tenancy.models import TenantOwned
+from rathaus.core.ui.vocabulary import register_terms, term
 
 
 class Strategy(TenantOwned):
@@ -23,6 +25,17 @@ class Strategy(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Bodies that adopt a strategy, as the platform names them (the field's default and common values):
+# shown in English in English mode; any other body staff write stays as written.
+ADOPTING_BODIES = register_terms(
+    gettext_noop("Stadtrat"),
+    gettext_noop("Gemeinderat"),
+    gettext_noop("Ortschaftsrat"),
+    gettext_noop("Hauptausschuss"),
+    gettext_noop("Kreistag"),
+)
 
 
 class StrategyVersion(TenantOwned):
@@ -45,6 +58,11 @@ class StrategyVersion(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.adopted_on:%d.%m.%Y})"
+
+    @property
+    def adopted_by_display(self) -> str:
+        """Who adopted it, in the active language when the platform names the body (Stadtrat)."""
+        return term(self.adopted_by)
 
 
 class FieldOfAction(TenantOwned):

@@ -69,6 +69,30 @@ class PageForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
+# The settings that apply to each kind of question; the builder shows only these (issue 14). Every other
+# field of QuestionForm is common to all kinds.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    Kind.SINGLE: ("options_text", "allow_other"),
+    Kind.MULTIPLE: ("options_text", "allow_other", "min_choices", "max_choices"),
+    Kind.RANKING: ("options_text",),
+    Kind.NUMBER: ("min_value", "max_value"),
+    Kind.SCALE: ("scale_min", "scale_max", "scale_low_label", "scale_high_label"),
+    Kind.MATRIX: ("rows_text", "scale_min", "scale_max", "scale_low_label", "scale_high_label"),
+}
+KIND_SPECIFIC_FIELDS = frozenset(name for names in KIND_FIELDS.values() for name in names)
+
+
+def chosen_kind(value: Any) -> str | None:
+    """A valid question kind from a request parameter, or None (then the builder asks for one)."""
+    return value if value in Kind.values else None
+
+
+class QuestionKindForm(forms.Form):
+    """Step 1 of the question builder (a GET form, works without JavaScript): which kind of question."""
+
+    art = forms.ChoiceField(label=_("Fragetyp"), choices=Kind.choices, widget=forms.RadioSelect)
+
+
 class QuestionForm(forms.ModelForm):
     options_text = forms.CharField(
         label=_("Antwortmöglichkeiten"),
@@ -103,21 +127,26 @@ class QuestionForm(forms.ModelForm):
             "scale_high_label",
         ]
         help_texts = {
-            "min_choices": _("nur Mehrfachauswahl"),
-            "max_choices": _("nur Mehrfachauswahl"),
-            "min_value": _("nur Zahl"),
-            "max_value": _("nur Zahl"),
-            "scale_min": _("Skala und Matrix"),
-            "scale_max": _("Skala und Matrix, höchstens 11 Stufen"),
+            "scale_max": _("höchstens 11 Stufen"),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Step 2 of the builder: the kind is chosen, only its settings are shown (and saved).
+        self.kind = kind or (self.instance.kind if self.instance.pk else None)
+        if self.kind:
+            wanted = set(KIND_FIELDS.get(self.kind, ()))
+            for name in KIND_SPECIFIC_FIELDS - wanted:
+                del self.fields[name]
+            self.fields["kind"].widget = forms.HiddenInput()
+            self.initial["kind"] = self.kind
         if self.instance.pk:
-            self.fields["options_text"].initial = "\n".join(
-                o.label for o in self.instance.options.all() if not o.is_other
-            )
-            self.fields["rows_text"].initial = "\n".join(r.label for r in self.instance.rows.all())
+            if "options_text" in self.fields:
+                self.fields["options_text"].initial = "\n".join(
+                    o.label for o in self.instance.options.all() if not o.is_other
+                )
+            if "rows_text" in self.fields:
+                self.fields["rows_text"].initial = "\n".join(r.label for r in self.instance.rows.all())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -139,7 +168,7 @@ class QuestionForm(forms.ModelForm):
         return (self.cleaned_data.get("rows_text") or "").splitlines()
 
     def question_data(self) -> dict[str, Any]:
-        return {k: self.cleaned_data[k] for k in self.Meta.fields}
+        return {k: self.cleaned_data[k] for k in self.Meta.fields if k in self.fields}
 
 
 class ConditionForm(forms.Form):

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from rathaus.core.audit import services as audit
@@ -569,7 +569,7 @@ def may_take_part(survey: Survey, user: Any) -> str | None:
         return _("Diese Umfrage ist nicht veröffentlicht.")
     if status == Status.SCHEDULED:
         return _("Diese Umfrage beginnt erst am %(date)s.") % {
-            "date": timezone.localtime(survey.opens_at).strftime("%d.%m.%Y %H:%M")
+            "date": formats.date_format(timezone.localtime(survey.opens_at), "SHORT_DATETIME_FORMAT")
         }  # type: ignore[arg-type]
     if status == Status.CLOSED:
         return _("Diese Umfrage ist beendet. Eine Teilnahme ist nicht mehr möglich.")

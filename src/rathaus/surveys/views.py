@@ -21,7 +21,17 @@ from rathaus.core.accounts.permissions import module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import queries, services, structure
-from .forms import ConditionForm, InvitationForm, PageForm, QuestionForm, StartForm, SurveyForm, TemplateForm
+from .forms import (
+    ConditionForm,
+    InvitationForm,
+    PageForm,
+    QuestionForm,
+    QuestionKindForm,
+    StartForm,
+    SurveyForm,
+    TemplateForm,
+    chosen_kind,
+)
 from .models import (
     CATEGORICAL_KINDS,
     Access,
@@ -511,11 +521,27 @@ def page_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("surveys:edit", pk=page.survey_id)
 
 
+def _question_kind(request: HttpRequest, question: Question | None = None) -> str | None:
+    """The kind the builder edits: posted with the form, chosen in step 1 (?art=), or the question's own."""
+    return (
+        chosen_kind(request.POST.get("kind"))
+        or chosen_kind(request.GET.get("art"))
+        or (question.kind if question else None)
+    )
+
+
 @staff
 @require_http_methods(["GET", "POST"])
 def question_create(request: HttpRequest, pk: int) -> HttpResponse:
     page: Page = _child(Page, request, pk)
-    form = QuestionForm(request.POST or None)
+    kind = _question_kind(request)
+    if kind is None:  # step 1: choose the kind, then only its settings are shown
+        return render(
+            request,
+            "surveys/staff/question.html",
+            {"kind_form": QuestionKindForm(), "page": page, "survey": page.survey, "question": None},
+        )
+    form = QuestionForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_question(
@@ -529,7 +555,14 @@ def question_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "surveys/staff/question.html",
-        {"form": form, "page": page, "survey": page.survey, "question": None},
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": Kind(kind).label,
+            "page": page,
+            "survey": page.survey,
+            "question": None,
+        },
     )
 
 
@@ -537,7 +570,8 @@ def question_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     question: Question = _child(Question, request, pk)
-    form = QuestionForm(request.POST or None, instance=Question.objects.get(pk=question.pk))
+    kind = _question_kind(request, question)
+    form = QuestionForm(request.POST or None, instance=Question.objects.get(pk=question.pk), kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_question(
@@ -554,6 +588,9 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "surveys/staff/question.html",
         {
             "form": form,
+            "kind": kind,
+            "kind_label": Kind(kind).label if kind else "",
+            "kind_form": QuestionKindForm(initial={"art": kind}),
             "page": page,
             "survey": question.survey,
             "question": question,

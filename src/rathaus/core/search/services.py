@@ -7,6 +7,7 @@ the API and module-specific searches (``kinds=``).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from typing import Any
 
 import snowballstemmer
 from django.db import connection, transaction
+from django.utils.html import strip_tags
+from markdown_it import MarkdownIt
 
 from rathaus.core.tenancy.models import Municipality
 
@@ -230,8 +233,18 @@ def _search_postgres(muni_id: int, terms: list[str], kinds: list[str] | None, li
         return [r[0] for r in cur.fetchall()]
 
 
+# Bodies are often Markdown (notices, legal pages, fact sheets): snippets show the text, not the markup.
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
+def plain_text(markdown: str) -> str:
+    """The readable text of a Markdown body on one line: no `**`, `#`, link syntax or HTML."""
+    rendered = _md.render(markdown or "")
+    return " ".join(html.unescape(strip_tags(rendered)).split())
+
+
 def _snippet(body: str, terms: list[str], width: int = 180) -> str:
-    text = " ".join((body or "").split())
+    text = plain_text(body)
     lower = text.lower()
     pos = min((p for p in (lower.find(t[:4]) for t in terms) if p >= 0), default=0)
     start = max(0, pos - width // 3)

@@ -13,6 +13,7 @@ extra table column.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,23 @@ GAP = 8
 LABEL_WIDTH = 190
 PLOT_WIDTH = 420
 VALUE_WIDTH = 90
+LABEL_GAP = 8  # between the end of a label and its bar
+LINE_HEIGHT = 16  # of a label line (font-size 13px, .rh-chart__svg)
+# Widest average glyph of the 13px sans-serif labels, generously: a label line of this many characters
+# always fits left of the bar, so that no label is cut off at the left edge ("tale Bildung und Kompetenzen").
+CHAR_WIDTH = 7.6
+LABEL_CHARS = int((LABEL_WIDTH - LABEL_GAP) // CHAR_WIDTH)
+
+
+@dataclass
+class LabelLine:
+    text: str
+    y: int
+
+
+def label_lines(label: str, chars: int = LABEL_CHARS) -> list[str]:
+    """The label wrapped into lines that fit the label column; nothing is cut off or dropped."""
+    return textwrap.wrap(label, width=chars, break_long_words=True, break_on_hyphens=True) or [""]
 
 
 @dataclass
@@ -37,6 +55,7 @@ class Bar:
     text_y: int
     marker: float | None = None
     marker_display: str = ""
+    lines: list[LabelLine] = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +68,7 @@ class Chart:
     width: int = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
     height: int = 0
     label_width: int = LABEL_WIDTH
+    label_x: int = LABEL_WIDTH - LABEL_GAP
     value_x: int = LABEL_WIDTH + PLOT_WIDTH + 6
 
 
@@ -77,8 +97,12 @@ def bar_chart(
     chart = Chart(
         caption=caption, unit=unit, value_heading=value_heading or caption, marker_heading=marker_heading
     )
+    top_y = 0
     for i, ((label, _), value) in enumerate(zip(rows, values, strict=True)):
-        y = i * (BAR_HEIGHT + GAP)
+        lines = label_lines(str(label))
+        row_height = max(BAR_HEIGHT, len(lines) * LINE_HEIGHT + 6)
+        y = top_y + (row_height - BAR_HEIGHT) // 2  # the bar is centred on its (possibly wrapped) label
+        first_line = top_y + (row_height - len(lines) * LINE_HEIGHT) // 2 + LINE_HEIGHT - 4
         marker = marks[i] if i < len(marks) else None
         chart.bars.append(
             Bar(
@@ -90,7 +114,9 @@ def bar_chart(
                 text_y=y + BAR_HEIGHT - 6,
                 marker=None if marker is None else LABEL_WIDTH + min(1.0, marker / top) * PLOT_WIDTH,
                 marker_display=_fmt(marker, decimals, unit) if markers is not None else "",
+                lines=[LabelLine(text, first_line + n * LINE_HEIGHT) for n, text in enumerate(lines)],
             )
         )
-    chart.height = max(1, len(rows)) * (BAR_HEIGHT + GAP)
+        top_y += row_height + GAP
+    chart.height = max(BAR_HEIGHT + GAP, top_y)
     return chart
