@@ -109,9 +109,7 @@ def _cells_html(grid: queries.Grid, with_links: bool) -> list[str]:
                 href = f"{base}?datum={s:%Y-%m-%d}&amp;beginn={s:%H:%M}&amp;ende={e:%H:%M}"
                 day = days.get(s.date()) or days.setdefault(s.date(), localize(s, "SHORT_DAY_MONTH_FORMAT"))
                 sr = f": {name} {book_word}, {day} {s:%H:%M}–{e:%H:%M}"
-                label = (
-                    f'<a class="kern-link" href="{href}">{label}<span class="rh-sr-only">{sr}</span></a>'
-                )
+                label = f'<a class="kern-link" href="{href}">{label}<span class="rh-sr-only">{sr}</span></a>'
             parts.append(f'<td class="kern-table__cell hub-cell hub-cell--{cell.state}">{label}</td>')
         out.append(mark_safe("".join(parts)))  # noqa: S308 - every piece above is escaped or our own markup
     return out
