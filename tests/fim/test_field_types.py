@@ -136,7 +136,8 @@ def test_review_rows_show_german_dates(defn):
 def test_review_rows_show_english_dates_in_english(defn):
     with translation.override("en"):
         shown = rows(defn, ANSWERS)
-    assert shown["Geburtsdatum"] == "02/03/1980"
+    # the project's English formats (rathaus/formats/en): unambiguous day-month-year, 24-hour clock
+    assert shown["Geburtsdatum"] == "3 Feb 1980"
 
 
 @pytest.mark.parametrize(
@@ -145,8 +146,8 @@ def test_review_rows_show_english_dates_in_english(defn):
         ("num", "1234.5", "1.234,5", "1,234.5"),
         ("num_int", "12000", "12.000", "12,000"),
         ("num_currency", "12.50", "12,50 €", "12.50 €"),
-        ("date", "2026-03-01", "01.03.2026", "03/01/2026"),
-        ("time", "08:30", "08:30", "8:30 a.m."),
+        ("date", "2026-03-01", "01.03.2026", "1 Mar 2026"),
+        ("time", "08:30", "08:30", "08:30"),
         ("bool", "true", "Ja", "Yes"),
         ("num", "keine Zahl", "keine Zahl", "keine Zahl"),
     ],
