@@ -206,7 +206,11 @@ def live(request: HttpRequest) -> JsonResponse:
 def ready(request: HttpRequest) -> JsonResponse:
     """Readiness: the detailed report for the operator."""
     if not operator_allowed(request):
-        return JsonResponse({"status": "forbidden"}, status=403)
+        detail = (
+            "Nur mit Token (Authorization: Bearer) oder aus einem freigegebenen Netz. / "
+            "Only with a token (Authorization: Bearer) or from an allowed network."
+        )
+        return JsonResponse({"status": "forbidden", "detail": detail}, status=403)
     checks = run_checks()
     ok = all(c.get("ok") for c in checks.values())
     return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)

@@ -103,6 +103,7 @@ def test_readiness_refused_from_outside_without_token(muni_a):
     response = _ready(REMOTE_ADDR="203.0.113.5")
     assert response.status_code == 403
     assert "checks" not in response.json()
+    assert response.json()["status"] == "forbidden" and "Token" in response.json()["detail"]
     # A forged X-Forwarded-For does not help without trusted proxies.
     assert _ready(REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="127.0.0.1").status_code == 403
 
