@@ -4,3 +4,8 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rathaus.settings")
 application = get_asgi_application()
+
+# Remember the migrations of the code this process runs (readiness compares them, not the disk).
+from rathaus import health  # noqa: E402
+
+health.warm()

@@ -6,10 +6,12 @@ Every variable is documented in docs/configuration.md. Defaults are safe for a d
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent  # src/rathaus
@@ -337,10 +339,21 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # for rate limits and the audit log is read from there only when this is set (docs/operations.md).
 RATHAUS_TRUSTED_PROXY_COUNT = int(env("RATHAUS_TRUSTED_PROXY_COUNT", "0"))
 ALLAUTH_TRUSTED_PROXY_COUNT = RATHAUS_TRUSTED_PROXY_COUNT
+# /health/ready (detailed readiness report): a bearer token and/or the client networks allowed to
+# read it (docs/operations.md, section "Health"). /health and /health/live stay public.
+RATHAUS_HEALTH_TOKEN = env("RATHAUS_HEALTH_TOKEN", "")
+RATHAUS_HEALTH_ALLOWED_NETWORKS = env_list("RATHAUS_HEALTH_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+for _net in RATHAUS_HEALTH_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_net, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(
+            f"RATHAUS_HEALTH_ALLOWED_NETWORKS: {_net!r} ist kein Netz / is not a network ({_exc})"
+        ) from None
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RATHAUS_BEHIND_PROXY", False) else None
 )
-SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SECURE_REDIRECT_EXEMPT = [r"^health(/live|/ready)?$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

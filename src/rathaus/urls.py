@@ -12,7 +12,9 @@ from . import health
 require_mfa_for_admin(admin.site)
 
 urlpatterns = [
-    path("health", health.health, name="health"),
+    path("health", health.live, name="health"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("konto/", include("allauth.urls")),
     path("api/", api.urls),

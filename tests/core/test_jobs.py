@@ -32,7 +32,7 @@ def _task(status: str = "RUNNING", worker: str = "w-dead", started_minutes_ago: 
 
 
 def _health():
-    return Client(HTTP_HOST="zeitz.testserver").get("/health")
+    return Client(HTTP_HOST="zeitz.testserver").get("/health/ready")
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from rathaus.core import storage
 
 
 def _health():
-    return Client(HTTP_HOST="zeitz.testserver").get("/health")
+    return Client(HTTP_HOST="zeitz.testserver").get("/health/ready")
 
 
 def blocked(tmp_path, name: str = "media"):

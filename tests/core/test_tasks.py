@@ -22,7 +22,7 @@ def test_mail_is_queued_in_database_and_sent_by_worker(client, muni_a):
         assert DBTaskResult.objects.count() == 1
         assert len(mail.outbox) == 0  # queued, not sent yet
 
-        health = client.get("/health").json()
+        health = client.get("/health/ready").json()
         assert health["checks"]["tasks"]["waiting"] == 1
 
         call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*")

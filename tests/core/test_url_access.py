@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.urls import path
 from ninja import NinjaAPI
 
+from rathaus import health
 from rathaus.core.accounts.permissions import (
     admin_required,
     login_required,
@@ -24,7 +25,6 @@ from rathaus.core.accounts.permissions import (
     public,
     staff_required,
 )
-from rathaus.health import health
 from tests.isolation import UrlEntry, access_of, unwrap_chain, view_module, walk_urls
 
 # Third-party views, each allowed by namespace ("ns:") or by the module prefix it comes from.
@@ -93,9 +93,12 @@ def test_our_views_in_third_party_namespaces_are_checked_too():
 
 
 def test_health_is_declared_public():
-    assert access_of(health) == "public"
-    entry = next(e for e in walk_urls() if e.key == "health")
-    assert access_of(entry.callback) == "public"
+    """Liveness is public; readiness is public to the URL layer and checks token/network itself."""
+    assert access_of(health.live) == "public"
+    assert access_of(health.ready) == "public"
+    for key in ("health", "health-live", "health-ready"):
+        entry = next(e for e in walk_urls() if e.key == key)
+        assert access_of(entry.callback) == "public"
 
 
 def test_decorators_set_the_declaration():

@@ -180,7 +180,7 @@ def test_import_of_a_dead_worker_is_failed_with_a_message_and_reported(muni_a):
         municipality=muni_a, kind="csv", file_name="laeuft.csv", content=b"", status="running"
     )
     ImportJob.objects.filter(pk=busy.pk).update(heartbeat_at=timezone.now())
-    health = Client(HTTP_HOST="zeitz.testserver").get("/health")
+    health = Client(HTTP_HOST="zeitz.testserver").get("/health/ready")
     assert health.status_code == 503 and health.json()["checks"]["jobs"]["by_kind"]["heritage_imports"] == 1
 
     call_command("recover_jobs")
@@ -193,7 +193,7 @@ def test_import_of_a_dead_worker_is_failed_with_a_message_and_reported(muni_a):
     grant(curator, muni_a, Role.MODULE_MANAGER, ["heritage"])
     page = client_for(HOST_A, curator).get(f"/sammlung/verwaltung/import/{job.pk}/").content.decode()
     assert "fehlgeschlagen" in page and "abgebrochen" in page
-    assert Client(HTTP_HOST="zeitz.testserver").get("/health").json()["checks"]["jobs"]["ok"]
+    assert Client(HTTP_HOST="zeitz.testserver").get("/health/ready").json()["checks"]["jobs"]["ok"]
 
 
 def test_a_running_import_writes_its_heartbeat(muni_a):

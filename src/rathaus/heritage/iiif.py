@@ -9,6 +9,7 @@ is read, so a small view of a big image stays cheap).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 import pyvips
 
 from . import media
+
+logger = logging.getLogger(__name__)
 
 IMAGE_CONTEXT = "http://iiif.io/api/image/3/context.json"
 PROFILE = "level1"
@@ -137,7 +140,20 @@ def render(
     tile = folder / "tiles" / reg_c / size_c / "0" / "default.jpg"
     if tile.is_file():
         return tile, "image/jpeg"
-    return cut(folder / "pyramid.tif", width, region, out), "image/jpeg"
+    pyramid = folder / "pyramid.tif"
+    if not pyramid.is_file():
+        raise missing_master(pyramid)
+    try:
+        return cut(pyramid, width, region, out), "image/jpeg"
+    except pyvips.Error as exc:  # unreadable or truncated file, removed between check and read
+        raise missing_master(pyramid, exc) from exc
+
+
+def missing_master(path: Path, exc: BaseException | None = None) -> IiifError:
+    """The image record exists but its file on disk is gone or unreadable: a 404 for the viewer and a
+    warning for the operator (restore the file from backup or upload the image again)."""
+    logger.warning("IIIF image file missing or unreadable: %s (%s)", path, exc or "not found")
+    return IiifError(404, "image file not available")
 
 
 def cut(pyramid: Path, width: int, region: Box, out: tuple[int, int]) -> bytes:

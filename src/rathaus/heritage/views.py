@@ -421,7 +421,12 @@ def iiif_image(
         return _iiif_error(exc.status, exc.message)
     response: HttpResponseBase
     if isinstance(out, Path):
-        response = FileResponse(out.open("rb"), content_type=ctype)
+        try:
+            handle = out.open("rb")
+        except OSError as exc:  # tile removed or unreadable after the check
+            error = iiif.missing_master(out, exc)
+            return _iiif_error(error.status, error.message)
+        response = FileResponse(handle, content_type=ctype)
     else:
         response = HttpResponse(out, content_type=ctype)
     response["Link"] = f'<{iiif.PROFILE_URI}>;rel="profile"'
