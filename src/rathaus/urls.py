@@ -6,6 +6,7 @@ from django.views.static import serve
 
 from rathaus.api.api import api
 from rathaus.core.accounts.admin_site import require_mfa_for_admin
+from rathaus.core.observability.views import metrics_view
 
 from . import health
 
@@ -13,6 +14,7 @@ require_mfa_for_admin(admin.site)
 
 urlpatterns = [
     path("health", health.health, name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("konto/", include("allauth.urls")),
     path("api/", api.urls),
