@@ -48,12 +48,16 @@ def test_metrics_count_requests_by_method_status_class_and_municipality(muni_a):
     assert client.get("/gibt-es-nicht/12345/").status_code == 404
     after = scrape()
     total = "rathaus_http_requests_total"
-    assert value(after, total, method="GET", status="2xx", municipality="zeitz") - value(
-        before, total, method="GET", status="2xx", municipality="zeitz"
-    ) == 1
-    assert value(after, total, method="GET", status="4xx", municipality="zeitz") - value(
-        before, total, method="GET", status="4xx", municipality="zeitz"
-    ) == 1
+    assert (
+        value(after, total, method="GET", status="2xx", municipality="zeitz")
+        - value(before, total, method="GET", status="2xx", municipality="zeitz")
+        == 1
+    )
+    assert (
+        value(after, total, method="GET", status="4xx", municipality="zeitz")
+        - value(before, total, method="GET", status="4xx", municipality="zeitz")
+        == 1
+    )
     count = "rathaus_http_request_duration_seconds_count"
     assert value(after, count, municipality="zeitz") - value(before, count, municipality="zeitz") == 2
     # the scrapes themselves are not counted
@@ -148,7 +152,9 @@ def test_metrics_answer_on_any_host_without_a_municipality(db):
 def test_metrics_in_multiprocess_mode_add_up_processes(tmp_path):
     """Two processes count into PROMETHEUS_MULTIPROC_DIR; a third renders the sum of both."""
     code = (
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'rathaus.settings'); django.setup()\n"
+        "import django, os\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'rathaus.settings')\n"
+        "django.setup()\n"
         "from rathaus.core.observability import metrics\n"
         "import sys\n"
         "if sys.argv[1] == 'count':\n"
@@ -165,9 +171,8 @@ def test_metrics_in_multiprocess_mode_add_up_processes(tmp_path):
     }
     for _ in range(2):
         subprocess.run([sys.executable, "-c", code, "count"], env=env, check=True, timeout=120)
-    out = subprocess.run(
-        [sys.executable, "-c", code, "render"], env=env, check=True, timeout=120, capture_output=True, text=True
-    ).stdout
+    render = [sys.executable, "-c", code, "render"]
+    out = subprocess.run(render, env=env, check=True, timeout=120, capture_output=True, text=True).stdout
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for f in text_string_to_metric_families(out)
@@ -307,9 +312,8 @@ def test_log_format_setting_picks_the_formatter():
 
 def test_an_unknown_log_format_stops_the_start():
     env = {**__import__("os").environ, "RATHAUS_LOG_FORMAT": "xml"}
-    done = subprocess.run(
-        [sys.executable, "-c", "import rathaus.settings"], env=env, capture_output=True, text=True, timeout=120
-    )
+    command = [sys.executable, "-c", "import rathaus.settings"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "RATHAUS_LOG_FORMAT" in done.stderr
 

@@ -53,7 +53,7 @@ class PlainFormatter(logging.Formatter):
             **kwargs,
         )
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return iso_time(record.created)
 
     def format(self, record: logging.LogRecord) -> str:

@@ -41,7 +41,7 @@ LATENCY = Histogram(
 
 
 def multiprocess_dir() -> str:
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir") or ""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 
 
 def method_label(method: str | None) -> str:
