@@ -7,6 +7,7 @@ Every variable is documented in docs/configuration.md. Defaults are safe for a d
 from __future__ import annotations
 
 import ipaddress
+import hashlib
 import os
 from pathlib import Path
 
@@ -128,6 +129,8 @@ if DEMO:
     INSTALLED_APPS.append("rathaus.demo")
 
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID) and the request metrics cover every answer, 404s included.
+    "rathaus.core.observability.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the tenant middleware, so that its unknown-host 404 page gets the headers too.
@@ -201,6 +204,13 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Every key carries a prefix of this installation, so two installations on one Redis never read each
+# other's entries. Default: derived from the secret key (same for web and worker of one installation,
+# different between installations; the key itself cannot be recovered from it).
+CACHE_KEY_PREFIX = env("RATHAUS_CACHE_KEY_PREFIX") or (
+    "rathaus-" + hashlib.sha256(f"rathaus-cache-prefix:{SECRET_KEY}".encode()).hexdigest()[:12]
+)
+CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
 TENANT_CACHE_SECONDS = int(env("RATHAUS_TENANT_CACHE_SECONDS", "60"))
 
 # --- Background tasks -------------------------------------------------------------------------
@@ -353,7 +363,7 @@ for _net in RATHAUS_HEALTH_ALLOWED_NETWORKS:
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RATHAUS_BEHIND_PROXY", False) else None
 )
-SECURE_REDIRECT_EXEMPT = [r"^health(/live|/ready)?$"]
+SECURE_REDIRECT_EXEMPT = [r"^health(/live|/ready)?$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -379,12 +389,29 @@ CONTENT_SECURITY_POLICY = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
-# --- Logging ----------------------------------------------------------------------------------
+# --- Logging and metrics (docs/operations.md, "Monitoring and logs") ------------------------------
+# json: one JSON object per line (time with UTC offset, level, logger, message, request_id,
+# municipality, exception); plain: one text line, also with the UTC offset.
+LOG_FORMAT = env("RATHAUS_LOG_FORMAT", "plain" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"RATHAUS_LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r} (see docs/configuration.md)."
+    )
+# The client's address appears in log records only when switched on (personal data).
+RATHAUS_LOG_CLIENT_IP = env_bool("RATHAUS_LOG_CLIENT_IP", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request": {"()": "rathaus.core.observability.logging.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"()": "rathaus.core.observability.logging.PlainFormatter"},
+        "json": {"()": "rathaus.core.observability.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request"]}
+    },
     "root": {"handlers": ["console"], "level": env("RATHAUS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -392,6 +419,10 @@ LOGGING = {
         "pyvips": {"level": "WARNING"},
     },
 }
+# GET /metrics (Prometheus text): with this bearer token from anywhere, or without a token from
+# these networks (client address as in the rate limits, see RATHAUS_TRUSTED_PROXY_COUNT).
+RATHAUS_METRICS_TOKEN = env("RATHAUS_METRICS_TOKEN")
+RATHAUS_METRICS_ALLOWED_NETWORKS = env_list("RATHAUS_METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
 
 # --- Rathaus ----------------------------------------------------------------------------------
 # Folder with the public reference files (schemas, sample feeds) that tests read by path.

@@ -6,6 +6,7 @@ from django.views.static import serve
 
 from rathaus.api.api import api
 from rathaus.core.accounts.admin_site import require_mfa_for_admin
+from rathaus.core.observability.views import metrics_view
 
 from . import health
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("health", health.live, name="health"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("konto/", include("allauth.urls")),
     path("api/", api.urls),

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseForbidden, HttpResponseNotFound
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -111,3 +111,55 @@ def module_required(module: str) -> Callable[[View], View]:
 
     check.__name__ = f"module:{module}"
     return _guard(check, need_mfa=True)
+
+
+def operator(request: HttpRequest) -> bool:
+    """An operator's machine endpoint (/metrics): ``Authorization: Bearer <RATHAUS_METRICS_TOKEN>``,
+    or a client address in RATHAUS_METRICS_ALLOWED_NETWORKS. A request that carries
+    X-Forwarded-For while no trusted proxy is configured was relayed by something (a reverse proxy
+    on the same machine would make every visitor look like 127.0.0.1): only the token counts then."""
+    import hmac
+    import ipaddress
+
+    from django.conf import settings
+
+    from rathaus.core.ratelimit import client_ip
+
+    token = str(getattr(settings, "RATHAUS_METRICS_TOKEN", "") or "")
+    auth = request.headers.get("authorization", "")
+    if token and auth.startswith("Bearer "):
+        return hmac.compare_digest(auth[len("Bearer ") :].strip().encode(), token.encode())
+    if request.headers.get("x-forwarded-for") and not settings.RATHAUS_TRUSTED_PROXY_COUNT:
+        return False
+    try:
+        address = ipaddress.ip_address(client_ip(request).split("%")[0])
+    except ValueError:
+        return False
+    for network in getattr(settings, "RATHAUS_METRICS_ALLOWED_NETWORKS", []):
+        try:
+            if address in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def operator_required(view: View) -> View:
+    """For machine endpoints without a login: 403 for a wrong bearer token, else 404 when refused
+    (the endpoint does not reveal itself to the public)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not operator(request):
+            if request.headers.get("authorization", "").startswith("Bearer "):
+                return HttpResponseForbidden(
+                    "Zugriff verweigert: ungültiges Token. / Access denied: invalid token.\n",
+                    content_type="text/plain; charset=utf-8",
+                )
+            return HttpResponseNotFound(
+                "Nicht gefunden. / Not found.\n", content_type="text/plain; charset=utf-8"
+            )
+        return view(request, *args, **kwargs)
+
+    wrapped.rathaus_access = "operator"  # type: ignore[attr-defined]
+    return wrapped

@@ -9,8 +9,9 @@ from django.template import loader
 
 from .services import municipality_for_host
 
-# Paths that work on any host: the load balancer's health check and static assets.
-TENANT_FREE_PREFIXES = ("/health", "/static/")
+# Paths that work on any host: the load balancer's health check, the operator's metrics and static
+# assets.
+TENANT_FREE_PREFIXES = ("/health", "/metrics", "/static/")
 
 
 class TenantMiddleware:
