@@ -6,8 +6,8 @@ Every variable is documented in docs/configuration.md. Defaults are safe for a d
 
 from __future__ import annotations
 
-import ipaddress
 import hashlib
+import ipaddress
 import os
 from pathlib import Path
 
