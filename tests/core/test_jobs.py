@@ -79,7 +79,9 @@ def test_heartbeat_thread_beats_and_removes_its_row(monkeypatch):
     assert not WorkerHeartbeat.objects.filter(worker_id="w-test").exists()
 
 
-@pytest.mark.django_db
+# transaction=True: db_worker closes the database connection between tasks (as a real worker does),
+# which on PostgreSQL would end the transaction an ordinary test runs in.
+@pytest.mark.django_db(transaction=True)
 def test_run_worker_recovers_at_start_and_runs_tasks(muni_a):
     from django.core import mail
     from django.test import override_settings
