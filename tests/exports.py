@@ -11,9 +11,10 @@ from rathaus.core import exports
 
 def body(response: Any) -> bytes:
     if getattr(response, "streaming", False):
-        data = b"".join(response.streaming_content)
-        response.close()
-        return data
+        # Reading to the end closes the response: the test client's wrapper does it with the
+        # connection-closing signal switched off. Closing it again here would fire request_finished,
+        # which on PostgreSQL closes the connection that holds the test's transaction.
+        return b"".join(response.streaming_content)
     return bytes(response.content)
 
 
