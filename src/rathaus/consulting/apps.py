@@ -39,3 +39,6 @@ class ConsultingConfig(AppConfig):
         accounts.register_data_exporter(services.export_user_bookings)
         accounts.register_data_eraser(services.erase_user_bookings)
         from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)
+        from . import schedule  # periodic jobs for run_scheduled_jobs (issue 22)
+
+        schedule.register_jobs()

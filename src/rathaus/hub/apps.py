@@ -37,3 +37,6 @@ class HubConfig(AppConfig):
             StaffEntry("hub", _("Digital Hub: Dashboard mit Kennzahlen"), "hub:dashboard", 31)
         )
         from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)
+        from . import schedule  # periodic jobs for run_scheduled_jobs (issue 22)
+
+        schedule.register_jobs()
