@@ -15,7 +15,7 @@ def register_jobs() -> None:
             name="erase_expired_cases",
             interval=timedelta(days=1),
             run=services.erase_expired,
-            description="Löscht Daten abgeschlossener Anträge nach der Aufbewahrungsfrist / retention of applications",
+            description="Aufbewahrungsfrist abgeschlossener Anträge / retention of applications",
             module="cases",
         )
     )

@@ -15,7 +15,7 @@ def register_jobs() -> None:
             name="send_consulting_reminders",
             interval=timedelta(hours=1),
             run=services.send_reminders,
-            description="Erinnerung an Beratungstermine, einmal je Buchung / consulting reminders, once per booking",
+            description="Erinnerung an Beratungstermine / consulting reminders",
             module="consulting",
         )
     )

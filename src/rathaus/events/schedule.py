@@ -15,7 +15,7 @@ def register_jobs() -> None:
             name="send_event_reminders",
             interval=timedelta(hours=1),
             run=services.send_reminders,
-            description="Erinnerungen vor Veranstaltungen, einmal je Person / event reminders, once per person",
+            description="Erinnerungen vor Veranstaltungen / event reminders",
             module="events",
         )
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from rathaus.core.jobs.scheduler import MONTHLY, ScheduledJob, register
 
 from . import services

@@ -42,7 +42,7 @@ class JobsConfig(AppConfig):
                     run=lambda _none: call_command(
                         "prune_db_task_results", queue_name="*", min_age_days=30, verbosity=0
                     ),
-                    description="Löscht erledigte Aufgaben-Ergebnisse älter als 30 Tage / prunes task results",
+                    description="Löscht alte Aufgaben-Ergebnisse / prunes task results",
                     per_municipality=False,
                     module="core",
                 )

@@ -143,7 +143,7 @@ def execute(job: ScheduledJob, node: str) -> Outcome:
         try:
             result = job.run(target)
             results.append(f"{label}: {result}" if result is not None else label)
-        except Exception as exc:  # noqa: BLE001 - recorded, the next municipality/job still runs
+        except Exception as exc:  # recorded, the next municipality/job still runs
             logger.exception("Scheduled job %s failed for %s", job.name, label)
             errors.append(f"{label}: {type(exc).__name__}: {exc}")
     status = ScheduledJobRun.FAILED if errors else ScheduledJobRun.OK
@@ -175,7 +175,7 @@ def run_due(
             if not claim(job, node, now=now, force=force):
                 outcomes.append(Outcome(job.name, "skipped"))
                 continue
-        except Exception as exc:  # noqa: BLE001 - e.g. a lock timeout: try again next pass
+        except Exception as exc:  # e.g. a lock timeout: try again next pass
             logger.exception("Could not claim scheduled job %s", job.name)
             outcomes.append(Outcome(job.name, "skipped", str(exc)))
             continue

@@ -58,7 +58,7 @@ class Command(BaseCommand):
     def _pass(self, jobs: list[scheduler.ScheduledJob], force: bool) -> None:
         try:
             outcomes = scheduler.run_due(jobs, force=force)
-        except Exception as exc:  # noqa: BLE001 - e.g. database away: the loop tries again
+        except Exception as exc:  # e.g. database away: the loop tries again
             self.stderr.write(f"Durchlauf fehlgeschlagen / pass failed: {exc}")
             return
         for o in outcomes:
