@@ -114,3 +114,6 @@ class CasesConfig(AppConfig):
                 landing_url_name="ozg_dashboard",
             )
         )
+        from . import schedule  # periodic jobs for run_scheduled_jobs (issue 22)
+
+        schedule.register_jobs()

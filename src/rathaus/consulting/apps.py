@@ -38,4 +38,9 @@ class ConsultingConfig(AppConfig):
         register_staff_entry(StaffEntry("hub", title, "consulting:manage", 35))
         accounts.register_data_exporter(services.export_user_bookings)
         accounts.register_data_eraser(services.erase_user_bookings)
-        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)
+        from . import (
+            figures,  # noqa: F401  (registers indicators and open datasets, issue 9)
+            schedule,  # periodic jobs for run_scheduled_jobs (issue 22)
+        )
+
+        schedule.register_jobs()

@@ -33,4 +33,9 @@ class EventsConfig(AppConfig):
         register_staff_entry(StaffEntry("events", _("Veranstaltungen verwalten"), "events:manage", 20))
         register_data_exporter(services.export_registrations_of)
         register_data_eraser(services.erase_registrations_of)
-        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)
+        from . import (
+            figures,  # noqa: F401  (registers indicators and open datasets, issue 9)
+            schedule,  # periodic jobs for run_scheduled_jobs (issue 22)
+        )
+
+        schedule.register_jobs()

@@ -36,4 +36,9 @@ class HubConfig(AppConfig):
         register_staff_entry(
             StaffEntry("hub", _("Digital Hub: Dashboard mit Kennzahlen"), "hub:dashboard", 31)
         )
-        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)
+        from . import (
+            figures,  # noqa: F401  (registers indicators and open datasets, issue 9)
+            schedule,  # periodic jobs for run_scheduled_jobs (issue 22)
+        )
+
+        schedule.register_jobs()

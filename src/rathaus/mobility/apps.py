@@ -36,3 +36,6 @@ class MobilityConfig(AppConfig):
             )
         )
         indicators.register()
+        from . import schedule  # periodic jobs for run_scheduled_jobs (issue 22)
+
+        schedule.register_jobs()

@@ -30,3 +30,6 @@ class OpendataConfig(AppConfig):
         register_staff_entry(
             StaffEntry("opendata", _("Offene Daten: Datensätze und Dateien"), "opendata:manage", 80)
         )
+        from . import schedule  # periodic jobs for run_scheduled_jobs (issue 22)
+
+        schedule.register_jobs()

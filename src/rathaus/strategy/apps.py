@@ -42,3 +42,6 @@ class StrategyConfig(AppConfig):
         register_staff_entry(
             StaffEntry("strategy", _("Digitalstrategie: Maßnahmen und Indikatoren"), "strategy:manage", 70)
         )
+        from . import schedule  # periodic jobs for run_scheduled_jobs (issue 22)
+
+        schedule.register_jobs()

@@ -5,3 +5,45 @@ class JobsConfig(AppConfig):
     name = "rathaus.core.jobs"
     label = "jobs"
     verbose_name = "Hintergrundarbeit"
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from django.apps import apps
+        from django.core.management import call_command
+
+        from . import scheduler, services
+
+        scheduler.register(
+            scheduler.ScheduledJob(
+                name="recover_jobs",
+                interval=timedelta(minutes=5),
+                run=lambda _none: sum(services.recover().values()),
+                description="Markiert Arbeit toter Worker als fehlgeschlagen / fails work of dead workers",
+                per_municipality=False,
+                module="core",
+            )
+        )
+        scheduler.register(
+            scheduler.ScheduledJob(
+                name="clearsessions",
+                interval=timedelta(days=1),
+                run=lambda _none: call_command("clearsessions"),
+                description="Löscht abgelaufene Sitzungen / deletes expired sessions",
+                per_municipality=False,
+                module="core",
+            )
+        )
+        if apps.is_installed("django_tasks_db"):
+            scheduler.register(
+                scheduler.ScheduledJob(
+                    name="prune_db_task_results",
+                    interval=timedelta(days=7),
+                    run=lambda _none: call_command(
+                        "prune_db_task_results", queue_name="*", min_age_days=30, verbosity=0
+                    ),
+                    description="Löscht alte Aufgaben-Ergebnisse / prunes task results",
+                    per_municipality=False,
+                    module="core",
+                )
+            )

@@ -14,3 +14,28 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
+
+
+class ScheduledJobRun(models.Model):
+    """One row per registered periodic job (``rathaus.core.jobs.scheduler``): its last run and its lease.
+
+    A node runs a job only after it has set ``locked_by``/``locked_until`` with one conditional UPDATE
+    (free or expired lease, job due); a node that dies leaves a lease that expires at ``locked_until``.
+    """
+
+    OK = "ok"
+    FAILED = "failed"
+    RUNNING = "running"
+    OUTCOMES = [(OK, "erfolgreich"), (FAILED, "fehlgeschlagen"), (RUNNING, "läuft")]
+
+    name = models.CharField(max_length=100, primary_key=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=10, choices=OUTCOMES, blank=True)
+    last_message = models.TextField(blank=True)
+    run_count = models.PositiveIntegerField(default=0)
+    locked_by = models.CharField(max_length=100, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.last_outcome or '-'})"

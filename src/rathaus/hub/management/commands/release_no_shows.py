@@ -1,7 +1,5 @@
-"""Release no-show bookings. Run every 5 minutes from cron or a systemd timer, e.g.
-
-*/5 * * * *  cd /srv/rathaus && .venv/bin/python manage.py release_no_shows --municipality zeitz
-"""
+"""Release no-show bookings. Scheduled by ``run_scheduled_jobs`` (docs/operations.md); this command
+runs it by hand."""
 
 from __future__ import annotations
 

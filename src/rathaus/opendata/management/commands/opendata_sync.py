@@ -1,7 +1,6 @@
-"""Bring module datasets of the open-data catalog up to date. Run hourly, e.g.
-
-15 * * * *  cd /srv/rathaus && .venv/bin/python manage.py opendata_sync
-"""
+"""Bring module datasets of the open-data catalog up to date.
+Scheduled by ``run_scheduled_jobs`` (docs/operations.md); this command
+runs it by hand."""
 
 from __future__ import annotations
 

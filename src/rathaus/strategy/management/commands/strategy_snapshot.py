@@ -1,7 +1,6 @@
-"""Store the live values of computed indicators in their time series. Run monthly, e.g.
-
-0 3 1 * *  cd /srv/rathaus && .venv/bin/python manage.py strategy_snapshot
-"""
+"""Store the live values of computed indicators in their time series.
+Scheduled by ``run_scheduled_jobs`` (docs/operations.md); this command
+runs it by hand."""
 
 from __future__ import annotations
 

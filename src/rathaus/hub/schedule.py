@@ -1,0 +1,21 @@
+"""Periodic jobs of this module, run by ``manage.py run_scheduled_jobs`` (docs/operations.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rathaus.core.jobs.scheduler import ScheduledJob, register
+
+from . import services
+
+
+def register_jobs() -> None:
+    register(
+        ScheduledJob(
+            name="release_no_shows",
+            interval=timedelta(minutes=5),
+            run=services.release_no_shows,
+            description="Gibt Buchungen ohne Check-in nach der Karenzzeit frei / releases no-show bookings",
+            module="hub",
+        )
+    )
