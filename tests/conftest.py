@@ -31,6 +31,7 @@ def _private_data_dirs(settings, tmp_path_factory):
     """Uploads and module data files of a test run go to a temporary folder, never to var/."""
     base = tmp_path_factory.getbasetemp() / "rathaus-data"
     settings.MEDIA_ROOT = base / "media"
+    settings.PRIVATE_ROOT = base / "private"
     settings.MOBILITY_DATA_DIR = base / "mobility"
     settings.RATHAUS_HERITAGE_MEDIA_ROOT = str(base / "heritage-media")
 

@@ -310,6 +310,66 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("RATHAUS_MEDIA_ROOT", str(DATA_DIR / "media")))
+# Private files (case attachments, form uploads, decision letters, receipts, import files, exports):
+# storage alias "private", never under MEDIA_ROOT and never given a URL; they are served only through
+# access-checked views (docs/storage.md).
+PRIVATE_ROOT = Path(env("RATHAUS_PRIVATE_ROOT", str(DATA_DIR / "private")))
+_media_abs, _private_abs = MEDIA_ROOT.resolve(), PRIVATE_ROOT.resolve()
+if _private_abs == _media_abs or _media_abs in _private_abs.parents or _private_abs in _media_abs.parents:
+    raise ImproperlyConfigured(
+        f"RATHAUS_PRIVATE_ROOT ({PRIVATE_ROOT}) must lie outside RATHAUS_MEDIA_ROOT ({MEDIA_ROOT}) "
+        "and must not contain it: the web server serves MEDIA_ROOT without access checks."
+    )
+STORAGES["private"] = {"BACKEND": "rathaus.core.storage.PrivateFileSystemStorage"}
+# Object storage (docs/storage.md): RATHAUS_STORAGE=s3 puts "default" (public media) and "private" into
+# two buckets of any S3-compatible service (django-storages). Private objects are never public URLs:
+# the access-checked view streams them, or redirects to a signed URL valid for
+# RATHAUS_S3_SIGNED_URL_SECONDS when RATHAUS_PRIVATE_DELIVERY=redirect.
+RATHAUS_STORAGE = env("RATHAUS_STORAGE", "local").strip().lower()
+RATHAUS_PRIVATE_DELIVERY = env("RATHAUS_PRIVATE_DELIVERY", "stream").strip().lower()
+RATHAUS_S3_SIGNED_URL_SECONDS = int(env("RATHAUS_S3_SIGNED_URL_SECONDS", "300"))
+if RATHAUS_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("RATHAUS_STORAGE must be 'local' or 's3'.")
+if RATHAUS_PRIVATE_DELIVERY not in ("stream", "redirect"):
+    raise ImproperlyConfigured("RATHAUS_PRIVATE_DELIVERY must be 'stream' or 'redirect'.")
+if RATHAUS_STORAGE == "s3":
+    _s3_bucket, _s3_private_bucket = env("RATHAUS_S3_BUCKET"), env("RATHAUS_S3_PRIVATE_BUCKET")
+    if not _s3_bucket or not _s3_private_bucket or _s3_bucket == _s3_private_bucket:
+        raise ImproperlyConfigured(
+            "RATHAUS_STORAGE=s3 needs RATHAUS_S3_BUCKET (public media) and a different "
+            "RATHAUS_S3_PRIVATE_BUCKET (private files)."
+        )
+    _s3_common = {
+        "endpoint_url": env("RATHAUS_S3_ENDPOINT_URL") or None,
+        "access_key": env("RATHAUS_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env("RATHAUS_S3_SECRET_ACCESS_KEY") or None,
+        "region_name": env("RATHAUS_S3_REGION") or None,
+        "addressing_style": env("RATHAUS_S3_ADDRESSING_STYLE", "path"),
+        "signature_version": "s3v4",
+        "file_overwrite": False,  # a second upload of the same name gets a new name, as on disk
+        "default_acl": None,  # bucket policy decides; Rathaus never sets public-read on an object
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3_common,
+            "bucket_name": _s3_bucket,
+            # Public media: plain URLs (bucket readable for the public or behind a CDN domain), or
+            # signed ones when the bucket is not public (RATHAUS_S3_PUBLIC_SIGNED=true).
+            "querystring_auth": env_bool("RATHAUS_S3_PUBLIC_SIGNED", False),
+            "custom_domain": env("RATHAUS_S3_PUBLIC_DOMAIN") or None,
+            "querystring_expire": RATHAUS_S3_SIGNED_URL_SECONDS,
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "rathaus.core.storage_s3.PrivateS3Storage",
+        "OPTIONS": {
+            **_s3_common,
+            "bucket_name": _s3_private_bucket,
+            "querystring_auth": True,
+            "querystring_expire": RATHAUS_S3_SIGNED_URL_SECONDS,
+        },
+    }
 # Explicit upload limits (docs/configuration.md).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("RATHAUS_MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

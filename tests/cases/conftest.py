@@ -111,15 +111,17 @@ def apply(form: FormDefinition, *, user: Any = None, plan: Any = "", **kw: Any) 
 
 def store_draft_file(muni: Any, name: str, data: bytes) -> dict[str, Any]:
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
 
-    path = default_storage.save(f"fim/{muni.pk}/test/{name}", ContentFile(data))
+    from rathaus.core.storage import private_storage
+
+    path = private_storage().save(f"fim/{muni.pk}/test/{name}", ContentFile(data))
     return {"name": name, "path": path, "size": len(data)}
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_ROOT = str(tmp_path / "private")
     return tmp_path / "media"
 
 

@@ -8,13 +8,13 @@ import hashlib
 from typing import Any
 
 import pytest
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from rathaus.cases import letters, services
 from rathaus.cases.forms import DecisionForm, SettingForm
 from rathaus.cases.models import DEFAULT_LEGAL_REMEDY, Application, LetterSettings, Message, Status
 from rathaus.core.audit.models import AuditEvent
+from rathaus.core.storage import private_storage
 from rathaus.fim import services as fim
 from rathaus.fim.models import FormDefinition, FormVersion
 from tests.conftest import HOST_A, HOST_B, client_for
@@ -146,7 +146,7 @@ def test_pdf_is_a_lawful_letter(address_app, clerk_a, muni_a):
         "Der Gehweg ist zu schmal für eine Sondernutzung.",
         request=staff_request(clerk_a, muni_a),
     )
-    text = pdf_text(default_storage.open(att.path).read())
+    text = pdf_text(private_storage().open(att.path).read())
     lines = text.splitlines()
     one = flat(text)
     # letterhead: authority, department, address

@@ -8,12 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from rathaus.cases import services
 from rathaus.cases.models import Application, Attachment, ReferenceCounter, Status, StatusEvent
 from rathaus.core.audit.models import AuditEvent
+from rathaus.core.storage import private_storage
 from rathaus.fim import services as fim
 from rathaus.fim.models import Draft, FormSubmission
 
@@ -135,8 +135,8 @@ def test_attachment_taken_over_with_sha256(form_a, setting_a, django_capture_on_
         app = apply(form_a, plan=ref)
     att = app.attachments.get()
     assert att.sha256 == hashlib.sha256(PDF).hexdigest() and att.media_type == "application/pdf"
-    assert default_storage.open(att.path).read() == PDF
-    assert not default_storage.exists(ref["path"])  # the draft's copy is gone after commit
+    assert private_storage().open(att.path).read() == PDF
+    assert not private_storage().exists(ref["path"])  # the draft's copy is gone after commit
     assert app.submission.payload["answers"]["G1"][0]["F_PLAN"]["attachment"] == str(att.pk)
 
 
@@ -181,7 +181,7 @@ def test_failure_after_writing_files_leaves_nothing(form_a, setting_a, monkeypat
     ref = store_draft_file(form_a.municipality, "plan.pdf", PDF)
 
     def boom(staged):
-        assert staged.paths and all(default_storage.exists(p) for p in staged.paths)
+        assert staged.paths and all(private_storage().exists(p) for p in staged.paths)
         raise RuntimeError("injected")
 
     monkeypatch.setattr(services, "after_files_written", boom)
@@ -191,7 +191,7 @@ def test_failure_after_writing_files_leaves_nothing(form_a, setting_a, monkeypat
     assert not FormSubmission.objects.exists()
     case_dir = Path(_media) / "cases"
     assert not case_dir.exists() or not any(p.is_file() for p in case_dir.rglob("*"))
-    assert default_storage.exists(ref["path"])  # the draft keeps its file for a retry
+    assert private_storage().exists(ref["path"])  # the draft keeps its file for a retry
     assert Draft.objects.count() == 1
 
 
@@ -245,7 +245,7 @@ def test_query_answer_and_decision_letter(form_a, setting_a, citizen, clerk_a, m
     att = services.decide(app, Status.PARTIAL, "Nur für zwei Tage.", request=request)
     app.refresh_from_db()
     assert app.status == Status.PARTIAL and app.decided_at
-    data = default_storage.open(att.path).read()
+    data = private_storage().open(att.path).read()
     assert data.startswith(b"%PDF") and att.sha256 == hashlib.sha256(data).hexdigest()
     assert app.reference in app.decision_text and "teilweise" in app.decision_text
     services.close(app, request=request)
@@ -305,7 +305,7 @@ def test_retention_erases_personal_data_keeps_statistics(
         closed_at=timezone.now() - timedelta(days=31)
     )
     paths = list(old.attachments.values_list("path", flat=True))
-    assert paths and all(default_storage.exists(p) for p in paths)
+    assert paths and all(private_storage().exists(p) for p in paths)
     from rathaus.cases.tasks import erase_expired_cases
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -316,7 +316,7 @@ def test_retention_erases_personal_data_keeps_statistics(
     assert old.status == Status.CLOSED and old.decided_at and old.submitted_at and old.form_id == form_a.pk
     assert not old.attachments.exists() and not old.messages.exists()
     assert old.submission.payload["answers"] == {} and old.submission.email == ""
-    assert not any(default_storage.exists(p) for p in paths)
+    assert not any(private_storage().exists(p) for p in paths)
     young.refresh_from_db()
     still_open.refresh_from_db()
     assert young.erased_at is None and still_open.erased_at is None

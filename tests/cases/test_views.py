@@ -338,7 +338,7 @@ def test_other_municipality_form_cannot_be_configured(form_a, admin_b, muni_b):
 def test_attachment_to_an_unwritable_storage_gives_a_clear_page_and_stores_nothing(
     form_a, setting_a, citizen, clerk_a, muni_a, settings, tmp_path
 ):
-    # issue 14.7: a file where MEDIA_ROOT should be (ENOTDIR even for root)
+    # issue 14.7: a file where PRIVATE_ROOT should be (ENOTDIR even for root)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from rathaus.cases.models import Attachment
@@ -348,7 +348,7 @@ def test_attachment_to_an_unwritable_storage_gives_a_clear_page_and_stores_nothi
     before = Attachment.objects.count()
     blocker = tmp_path / "datei"
     blocker.write_text("x")
-    settings.MEDIA_ROOT = blocker / "media"
+    settings.PRIVATE_ROOT = blocker / "private"
     r = client_for(HOST_A, citizen).post(
         reverse("cases:detail", kwargs={"pk": app.pk}),
         {

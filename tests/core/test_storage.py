@@ -27,13 +27,17 @@ def blocked(tmp_path, name: str = "media"):
 
 def test_health_probes_every_file_location(muni_a):
     check = _health().json()["checks"]["storage"]
-    assert check == {"ok": True, "locations": {"media": True, "heritage_media": True, "mobility": True}}
+    assert check == {
+        "ok": True,
+        "locations": {"media": True, "private": True, "heritage_media": True, "mobility": True},
+    }
 
 
 @pytest.mark.parametrize(
     "setting,name",
     [
         ("MEDIA_ROOT", "media"),
+        ("PRIVATE_ROOT", "private"),
         ("RATHAUS_HERITAGE_MEDIA_ROOT", "heritage_media"),
         ("MOBILITY_DATA_DIR", "mobility"),
     ],

@@ -22,7 +22,7 @@ def check(page, heading: str | None = None) -> None:
 
 
 def test_apply_query_answer_approve(page, new_page, site: Site, tmp_path, settings):
-    settings.MEDIA_ROOT = str(tmp_path)
+    settings.PRIVATE_ROOT = str(tmp_path)
     form = make_form(site.muni_a)
     dept = Department.objects.create(municipality=site.muni_a, name="Bürgerservice")
     ServiceSetting.objects.create(municipality=site.muni_a, form=form, department=dept)
@@ -113,7 +113,7 @@ def test_apply_query_answer_approve(page, new_page, site: Site, tmp_path, settin
 
 
 def test_guest_link_dashboard_and_settings_pages(page, new_page, site: Site, tmp_path, settings):
-    settings.MEDIA_ROOT = str(tmp_path)
+    settings.PRIVATE_ROOT = str(tmp_path)
     form = make_form(site.muni_a)
     # Guest applies without an account and follows the secret link
     page.goto(site.a(f"/formulare/{form.pk}/"))

@@ -9,11 +9,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from lxml import etree
 
+from rathaus.core.storage import private_storage
 from rathaus.fim import engine
 from rathaus.fim.demo import DEMO_FORMS, DEMO_SCHEMAS, demo_forms, schema_files
 from rathaus.fim.models import FormDefinition, FormSubmission, FormVersion
@@ -97,7 +97,7 @@ def _post_data(defn: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, 
         data: dict[str, Any] = {}
         for name, value in engine.flatten(step, answers.get(step["id"])).items():
             if isinstance(value, dict):
-                with default_storage.open(value["path"], "rb") as fh:
+                with private_storage().open(value["path"], "rb") as fh:
                     data[name] = SimpleUploadedFile(value["name"], fh.read(), "application/pdf")
             else:
                 data[name] = value

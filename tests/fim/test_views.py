@@ -319,7 +319,7 @@ def test_upload_import_and_errors(admin_a, muni_a):
 
 
 def test_holder_step_with_file_uploads(parken, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+    settings.PRIVATE_ROOT = str(tmp_path)
     c = client_for(HOST_A)
     start(c, parken)
     fill_all(c, parken)

@@ -15,11 +15,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from rathaus.core.accounts.models import Department, User
+from rathaus.core.storage import private_storage
 from rathaus.core.tenancy.models import Municipality
 from rathaus.demo.registry import demo_step
 from rathaus.fim import queries as fim_queries
@@ -161,7 +161,7 @@ DECISION_TEMPLATE = (
 
 def _file(municipality: Municipality, key: str, name: str) -> dict[str, Any]:
     """A small PDF in the storage, as the form engine keeps an uploaded file in a draft."""
-    path = default_storage.save(f"fim/{municipality.pk}/demo-{key}/{name}", ContentFile(DEMO_PDF))
+    path = private_storage().save(f"fim/{municipality.pk}/demo-{key}/{name}", ContentFile(DEMO_PDF))
     return {"name": name, "path": path, "size": len(DEMO_PDF)}
 
 

@@ -17,7 +17,6 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from django.utils.translation import override
 from rathaus.core.audit.services import record
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.pdf import Document
+from rathaus.core.storage import private_storage
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.fim import queries as fim_queries
 from rathaus.fim import services as fim
@@ -224,14 +224,14 @@ class StagedFiles:
         self.paths: list[str] = []
 
     def write(self, data: bytes) -> str:
-        path = default_storage.save(f"cases/{self.municipality_id}/{uuid.uuid4().hex}", ContentFile(data))
+        path = private_storage().save(f"cases/{self.municipality_id}/{uuid.uuid4().hex}", ContentFile(data))
         self.paths.append(path)
         return path
 
     def discard(self) -> None:
         for path in self.paths:
             try:
-                default_storage.delete(path)
+                private_storage().delete(path)
             except OSError:  # pragma: no cover - logged, the next run of the orphan check finds it
                 logger.exception("could not delete %s", path)
 
@@ -292,11 +292,11 @@ def store_attachment(
 
 def delete_files(paths: list[str]) -> None:
     for path in paths:
-        default_storage.delete(path)
+        private_storage().delete(path)
 
 
 def read_attachment(att: Attachment) -> bytes:
-    with default_storage.open(att.path, "rb") as fh:
+    with private_storage().open(att.path, "rb") as fh:
         return bytes(fh.read())
 
 
@@ -424,7 +424,7 @@ def submit_draft(draft: Any, payload: dict[str, Any], key: str) -> Any:
     files: list[tuple[str, str, bytes]] = []
     for ref in refs:
         try:
-            with default_storage.open(ref["path"], "rb") as fh:
+            with private_storage().open(ref["path"], "rb") as fh:
                 files.append((ref["path"], ref["name"], fh.read()))
         except (OSError, ValueError) as exc:
             raise AttachmentRejected(
@@ -1120,7 +1120,7 @@ def upload_intake_attachment(intake: Any, att: Attachment, data: bytes) -> Attac
         locked.save()
         after_files_written(staged)
         if old:
-            transaction.on_commit(lambda: default_storage.delete(old))
+            transaction.on_commit(lambda: private_storage().delete(old))
     return locked
 
 

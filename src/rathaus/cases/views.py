@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rathaus.core import exports
+from rathaus.core import exports, storage
 from rathaus.core.accounts.permissions import (
     admin_required,
     login_required,
@@ -160,14 +159,11 @@ def guest(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _file(att: Attachment) -> FileResponse:
-    try:
-        fh = default_storage.open(att.path, "rb")
-    except OSError as exc:
-        raise Http404 from exc
-    response = FileResponse(fh, as_attachment=True, filename=att.name, content_type=att.media_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def _file(att: Attachment) -> HttpResponseBase:
+    """An attachment from the private storage; every caller has checked access to its application."""
+    return storage.file_response(
+        storage.private_storage(), att.path, filename=att.name, content_type=att.media_type or None
+    )
 
 
 def _pdf(data: bytes, name: str) -> HttpResponse:

@@ -1,4 +1,18 @@
-"""File storage faults: one message for staff, a middleware for every upload, and the /health probe.
+"""File storages: public media and private files, serving private files, storage faults, the probe.
+
+Two storage aliases (docs/storage.md):
+
+* ``default`` — public media (municipality logos, open-data distributions) under MEDIA_ROOT, which a
+  proxy may serve at /media/ without any check;
+* ``private`` — everything personal or internal (case attachments, form uploads, decision letters,
+  receipts, import files, exports) under PRIVATE_ROOT, never under MEDIA_ROOT and without a URL.
+  Views serve them only after their own access check, through :func:`file_response`.
+
+With ``RATHAUS_STORAGE=s3`` both aliases are buckets of an S3-compatible service; private objects are
+streamed through the view or, with ``RATHAUS_PRIVATE_DELIVERY=redirect``, handed out as a signed URL
+that expires after ``RATHAUS_S3_SIGNED_URL_SECONDS``.
+
+Storage faults:
 
 Uploads (case attachments, form files, open-data distributions, GTFS feeds, heritage masters)
 write files before or inside the transaction that creates their rows, so an ``OSError`` from the
@@ -18,9 +32,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponse
+from django.core.files.storage import FileSystemStorage, Storage, default_storage, storages
+from django.core.signals import setting_changed
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
+from django.utils.functional import cached_property
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -42,6 +60,129 @@ FILE_LOCATION_SETTINGS = {
     "heritage_media": "RATHAUS_HERITAGE_MEDIA_ROOT",
     "mobility": "MOBILITY_DATA_DIR",
 }
+
+PRIVATE = "private"
+# Top-level folders of private files. Installations before the private storage kept them under
+# MEDIA_ROOT; ``manage.py move_private_files`` moves them (docs/storage.md).
+PRIVATE_PREFIXES = ("cases", "fim")
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """The local private storage: folder settings.PRIVATE_ROOT, no URL at all."""
+
+    def __init__(self, location: Any = None, **kwargs: Any) -> None:
+        kwargs.pop("base_url", None)
+        super().__init__(location=location, **kwargs)
+        setting_changed.connect(self._clear_private_location)
+
+    @cached_property
+    def base_location(self) -> Any:
+        return self._value_or_setting(self._location, settings.PRIVATE_ROOT)
+
+    def _clear_private_location(self, *, setting: str, **kwargs: Any) -> None:
+        if setting == "PRIVATE_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Private files have no URL; serve them through an access-checked view.")
+
+
+def private_storage() -> Storage:
+    return storages[PRIVATE]
+
+
+def is_s3(storage: Storage) -> bool:
+    return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
+
+
+def local_file_locations() -> dict[str, Path]:
+    """Every local folder with files: each FileSystemStorage alias and FILE_LOCATION_SETTINGS (backup)."""
+    found: dict[str, Path] = {}
+    for alias in settings.STORAGES:
+        if alias == "staticfiles":
+            continue
+        storage = storages[alias]
+        if isinstance(storage, FileSystemStorage):
+            found[alias] = Path(storage.location)
+    for name, setting in FILE_LOCATION_SETTINGS.items():
+        value = getattr(settings, setting, None)
+        if value:
+            found[name] = Path(value)
+    return found
+
+
+def _s3_key(storage: Any, name: str) -> str:
+    from storages.utils import clean_name
+
+    return str(storage._normalize_name(clean_name(name)))
+
+
+def file_response(
+    storage: Storage,
+    name: str,
+    *,
+    filename: str,
+    content_type: str | None,
+    as_attachment: bool = True,
+) -> HttpResponseBase:
+    """A stored file as a download, streamed in blocks (never read whole into memory).
+
+    Callers check access first. A private object on S3 with RATHAUS_PRIVATE_DELIVERY=redirect is
+    answered with a redirect to a signed URL that expires soon; every other file is streamed by this
+    process. A missing file is 404.
+    """
+    if not name:
+        raise Http404
+    private = storage is private_storage()
+    if is_s3(storage):
+        from botocore.exceptions import ClientError
+
+        key = _s3_key(storage, name)
+        if private and settings.RATHAUS_PRIVATE_DELIVERY == "redirect":
+            return signed_redirect(storage, name, filename=filename, content_type=content_type)
+        try:
+            obj = storage.bucket.Object(key).get()  # type: ignore[attr-defined]
+        except ClientError as exc:
+            raise Http404 from exc
+        response: FileResponse = FileResponse(
+            obj["Body"], as_attachment=as_attachment, filename=filename, content_type=content_type
+        )
+        response["Content-Length"] = str(obj["ContentLength"])
+    else:
+        try:
+            fh = storage.open(name, "rb")
+        except OSError as exc:
+            raise Http404 from exc
+        response = FileResponse(fh, as_attachment=as_attachment, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    if private:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def signed_url(storage: Storage, name: str, *, filename: str, content_type: str | None) -> str:
+    """A short-lived signed GET URL of an S3 object that downloads as ``filename``."""
+    params = {"ResponseContentDisposition": content_disposition_header(True, filename) or "attachment"}
+    if content_type:
+        params["ResponseContentType"] = content_type
+    return str(
+        storage.connection.meta.client.generate_presigned_url(  # type: ignore[attr-defined]
+            "get_object",
+            Params={"Bucket": storage.bucket_name, "Key": _s3_key(storage, name), **params},  # type: ignore[attr-defined]
+            ExpiresIn=settings.RATHAUS_S3_SIGNED_URL_SECONDS,
+            HttpMethod="GET",
+        )
+    )
+
+
+def signed_redirect(storage: Storage, name: str, *, filename: str, content_type: str | None) -> HttpResponse:
+    if not storage.exists(name):
+        raise Http404
+    response = HttpResponseRedirect(signed_url(storage, name, filename=filename, content_type=content_type))
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def is_storage_fault(exc: BaseException) -> bool:
@@ -73,14 +214,14 @@ class StorageErrorMiddleware:
         return response
 
 
-def _probe_storage() -> None:
-    name = default_storage.save(f".health/probe-{uuid.uuid4().hex}", ContentFile(b"rathaus"))
+def _probe_storage(storage: Storage = default_storage) -> None:
+    name = storage.save(f".health/probe-{uuid.uuid4().hex}", ContentFile(b"rathaus"))
     try:
-        with default_storage.open(name, "rb") as fh:
+        with storage.open(name, "rb") as fh:
             if fh.read() != b"rathaus":
                 raise OSError(errno.EIO, "probe read back wrong content")
     finally:
-        default_storage.delete(name)
+        storage.delete(name)
 
 
 def _probe_folder(folder: Path) -> None:
@@ -97,7 +238,10 @@ def _probe_folder(folder: Path) -> None:
 def probe_all() -> dict[str, bool]:
     """Write, read and delete a small file in every configured file location."""
     results: dict[str, bool] = {}
-    checks: list[tuple[str, Any]] = [("media", _probe_storage)]
+    checks: list[tuple[str, Any]] = [
+        ("media", _probe_storage),
+        (PRIVATE, lambda: _probe_storage(private_storage())),
+    ]
     for name, setting in FILE_LOCATION_SETTINGS.items():
         value = getattr(settings, setting, None)
         if value:
@@ -106,7 +250,7 @@ def probe_all() -> dict[str, bool]:
         try:
             fn()
             results[name] = True
-        except OSError as exc:
+        except Exception as exc:
             logger.error("Storage probe %s failed: %s", name, exc)
             results[name] = False
     return results

@@ -13,13 +13,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rathaus.core.audit.services import record
 from rathaus.core.mail import bilingual_body, bilingual_subject
+from rathaus.core.storage import private_storage
 from rathaus.core.tasks import send_email_after_commit
 
 from . import engine, prefill
@@ -152,7 +152,7 @@ def start_draft(form: FormDefinition, *, user: Any = None) -> tuple[Draft, str]:
 def _store_files(draft: Draft, value: Any) -> Any:
     if isinstance(value, UploadedFile):
         name = Path(value.name or "datei").name[:100]
-        path = default_storage.save(f"fim/{draft.municipality_id}/{uuid.uuid4().hex}/{name}", value)
+        path = private_storage().save(f"fim/{draft.municipality_id}/{uuid.uuid4().hex}/{name}", value)
         return {"name": name, "path": path, "size": value.size}
     if isinstance(value, list):
         return [_store_files(draft, v) for v in value]

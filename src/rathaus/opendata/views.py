@@ -8,12 +8,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rathaus.core import storage
 from rathaus.core.accounts.permissions import module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 
@@ -117,17 +119,13 @@ def _preview(request: HttpRequest, dist: Distribution) -> Any:
 
 
 @public
-def download(request: HttpRequest, pk: int, dist_pk: int) -> FileResponse:
+def download(request: HttpRequest, pk: int, dist_pk: int) -> HttpResponseBase:
     ds = tenant_object_or_404(Dataset.objects.filter(status=DatasetStatus.PUBLISHED), request, pk=pk)
     dist = tenant_object_or_404(Distribution.objects.filter(dataset=ds).exclude(file=""), request, pk=dist_pk)
-    try:
-        fh = dist.file.open("rb")
-    except OSError as err:
-        raise Http404 from err
     name = dist.file.name.rsplit("/", 1)[-1]
-    response = FileResponse(fh, as_attachment=True, filename=name, content_type=dist.media_type or None)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return storage.file_response(
+        dist.file.storage, dist.file.name, filename=name, content_type=dist.media_type or None
+    )
 
 
 def _catalog(request: HttpRequest, ext: str) -> HttpResponse:
