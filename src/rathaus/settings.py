@@ -333,43 +333,12 @@ if RATHAUS_STORAGE not in ("local", "s3"):
 if RATHAUS_PRIVATE_DELIVERY not in ("stream", "redirect"):
     raise ImproperlyConfigured("RATHAUS_PRIVATE_DELIVERY must be 'stream' or 'redirect'.")
 if RATHAUS_STORAGE == "s3":
-    _s3_bucket, _s3_private_bucket = env("RATHAUS_S3_BUCKET"), env("RATHAUS_S3_PRIVATE_BUCKET")
-    if not _s3_bucket or not _s3_private_bucket or _s3_bucket == _s3_private_bucket:
-        raise ImproperlyConfigured(
-            "RATHAUS_STORAGE=s3 needs RATHAUS_S3_BUCKET (public media) and a different "
-            "RATHAUS_S3_PRIVATE_BUCKET (private files)."
-        )
-    _s3_common = {
-        "endpoint_url": env("RATHAUS_S3_ENDPOINT_URL") or None,
-        "access_key": env("RATHAUS_S3_ACCESS_KEY_ID") or None,
-        "secret_key": env("RATHAUS_S3_SECRET_ACCESS_KEY") or None,
-        "region_name": env("RATHAUS_S3_REGION") or None,
-        "addressing_style": env("RATHAUS_S3_ADDRESSING_STYLE", "path"),
-        "signature_version": "s3v4",
-        "file_overwrite": False,  # a second upload of the same name gets a new name, as on disk
-        "default_acl": None,  # bucket policy decides; Rathaus never sets public-read on an object
-    }
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            **_s3_common,
-            "bucket_name": _s3_bucket,
-            # Public media: plain URLs (bucket readable for the public or behind a CDN domain), or
-            # signed ones when the bucket is not public (RATHAUS_S3_PUBLIC_SIGNED=true).
-            "querystring_auth": env_bool("RATHAUS_S3_PUBLIC_SIGNED", False),
-            "custom_domain": env("RATHAUS_S3_PUBLIC_DOMAIN") or None,
-            "querystring_expire": RATHAUS_S3_SIGNED_URL_SECONDS,
-        },
-    }
-    STORAGES["private"] = {
-        "BACKEND": "rathaus.core.storage_s3.PrivateS3Storage",
-        "OPTIONS": {
-            **_s3_common,
-            "bucket_name": _s3_private_bucket,
-            "querystring_auth": True,
-            "querystring_expire": RATHAUS_S3_SIGNED_URL_SECONDS,
-        },
-    }
+    from rathaus.core.storage_config import StorageConfigError, s3_storages
+
+    try:
+        STORAGES.update(s3_storages(env, RATHAUS_S3_SIGNED_URL_SECONDS))
+    except StorageConfigError as _exc:
+        raise ImproperlyConfigured(str(_exc)) from _exc
 # Explicit upload limits (docs/configuration.md).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("RATHAUS_MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

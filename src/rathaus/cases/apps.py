@@ -24,6 +24,9 @@ class CasesConfig(AppConfig):
         from . import queries, services, views
 
         fim.register_submit_handler(services.submit_draft)
+        from rathaus.core.storage_migrate import register_private_references
+
+        register_private_references("cases.attachments", queries.attachment_paths)
         views.register()
         accounts.register_data_exporter(services.export_user_applications)
         accounts.register_data_eraser(services.erase_user_applications)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from django.utils import timezone
 from rathaus.core.accounts import permissions
 from rathaus.core.accounts.models import Department
 
-from .models import DECIDED, OPEN, Application, Status
+from .models import DECIDED, OPEN, Application, Attachment, Status
 
 PAGE_SIZE = 25
 REFERENCE_RE = re.compile(r"^[A-Za-z]{1,4}-\d{1,4}(-\d{0,6})?$")
@@ -267,3 +268,8 @@ def share_online(municipality: Any) -> float | None:
 def last_change(municipality: Any) -> Any:
     latest = Application.objects.for_tenant(municipality).order_by("-submitted_at").first()
     return latest.submitted_at if latest else None
+
+
+def attachment_paths() -> Iterator[str]:
+    """Storage names of every stored attachment (all municipalities): file migration checks them."""
+    return Attachment.objects.exclude(path="").values_list("path", flat=True).iterator(chunk_size=2000)
