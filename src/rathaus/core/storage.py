@@ -77,7 +77,7 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
     @cached_property
     def base_location(self) -> Any:
-        return self._value_or_setting(self._location, settings.PRIVATE_ROOT)
+        return self._value_or_setting(self._location, settings.PRIVATE_ROOT)  # type: ignore[attr-defined]
 
     def _clear_private_location(self, *, setting: str, **kwargs: Any) -> None:
         if setting == "PRIVATE_ROOT":

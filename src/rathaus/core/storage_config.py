@@ -14,7 +14,7 @@ class StorageConfigError(ValueError):
 
 
 def s3_storages(env: Callable[..., str], signed_url_seconds: int) -> dict[str, dict[str, Any]]:
-    """"default" (public media) and "private" as two buckets of one S3-compatible service."""
+    """ "default" (public media) and "private" as two buckets of one S3-compatible service."""
     bucket, private_bucket = env("RATHAUS_S3_BUCKET", ""), env("RATHAUS_S3_PRIVATE_BUCKET", "")
     if not bucket or not private_bucket or bucket == private_bucket:
         raise StorageConfigError(

@@ -13,6 +13,7 @@ files stay on local disk and are not copied.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,10 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rathaus.core import storage, storage_migrate
+
+
+def _quiet(_line: str) -> None:
+    pass
 
 
 class Command(BaseCommand):
@@ -37,7 +42,7 @@ class Command(BaseCommand):
             )
         media = FileSystemStorage(location=settings.MEDIA_ROOT)
         private = storage.PrivateFileSystemStorage(location=settings.PRIVATE_ROOT)
-        log = self.stdout.write if verbosity > 1 or dry_run else (lambda _line: None)
+        log: Callable[[str], None] = self.stdout.write if verbosity > 1 or dry_run else _quiet
         report = storage_migrate.Report()
         public_names = (
             n

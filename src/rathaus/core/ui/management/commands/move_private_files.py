@@ -12,12 +12,17 @@ interruption (docs/storage.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rathaus.core import storage, storage_migrate
+
+
+def _quiet(_line: str) -> None:
+    pass
 
 
 class Command(BaseCommand):
@@ -28,7 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, dry_run: bool = False, verbosity: int = 1, **options: Any) -> None:
         src, dst = storages["default"], storage.private_storage()
-        log = self.stdout.write if verbosity > 1 or dry_run else (lambda _line: None)
+        log: Callable[[str], None] = self.stdout.write if verbosity > 1 or dry_run else _quiet
         report = storage_migrate.Report()
         for prefix in storage.PRIVATE_PREFIXES:
             storage_migrate.transfer(
