@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,9 +28,16 @@ def client_key(request: HttpRequest) -> str:
 
 
 def hit(request: HttpRequest, action: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one attempt; False when the caller has exceeded ``limit`` in the current window."""
+    """Count one attempt; False when the caller has exceeded ``limit`` in the current window.
+
+    The counter lives in the shared cache (Redis in production), so every process and node counts
+    together. The window's number is part of the key: Django's Redis ``incr`` is EXISTS then INCR,
+    and a key that expires between the two comes back from INCR without a lifetime; with the window
+    in the key such a stray counter can never block the next window.
+    """
     muni = getattr(request, "municipality", None)
-    key = f"rl:{action}:{getattr(muni, 'pk', 0)}:{client_key(request)}"
+    window = int(time.time() // window_seconds)
+    key = f"rl:{action}:{getattr(muni, 'pk', 0)}:{client_key(request)}:{window}"
     added = cache.add(key, 1, window_seconds)
     if added:
         return True

@@ -254,3 +254,29 @@ def probe_all() -> dict[str, bool]:
             logger.error("Storage probe %s failed: %s", name, exc)
             results[name] = False
     return results
+
+
+def deploy_checks(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """``manage.py check --deploy``: shared state and files a production setup of several processes needs."""
+    from django.core import checks
+
+    found: list[Any] = []
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(("LocMemCache", "DummyCache", "FileBasedCache")):
+        found.append(
+            checks.Warning(
+                "The cache is local to each process (no RATHAUS_REDIS_URL): rate limits, cached pages "
+                "and the municipality lookup are not shared between app servers and workers.",
+                hint="Set RATHAUS_REDIS_URL (docs/storage.md, 'Shared state').",
+                id="rathaus.W101",
+            )
+        )
+    if settings.RATHAUS_STORAGE == "s3" and settings.RATHAUS_S3_SIGNED_URL_SECONDS > 3600:
+        found.append(
+            checks.Warning(
+                "Signed URLs of private files stay valid for more than an hour.",
+                hint="Lower RATHAUS_S3_SIGNED_URL_SECONDS (default 300).",
+                id="rathaus.W102",
+            )
+        )
+    return found

@@ -7,4 +7,10 @@ class UiConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from rathaus.core import storage
+
         from . import search_provider  # noqa: F401
+
+        checks.register(storage.deploy_checks, checks.Tags.caches, deploy=True)
