@@ -188,3 +188,20 @@ def test_migrate_files_reports_a_referenced_file_that_is_nowhere(
     with pytest.raises(CommandError):
         call_command("migrate_files", "--to", "s3")
     assert storages["private"].exists(plan.path) is False
+
+
+def test_open_data_file_in_the_public_bucket_streams_through_the_download_view(s3, muni_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rathaus.opendata import services as opendata
+    from tests.opendata.conftest import make_dataset
+
+    ds = make_dataset(muni_a)
+    data = b"baum;art\n1;Linde\n"
+    dist = opendata.add_file(ds, SimpleUploadedFile("baeume.csv", data, "text/csv"), title="Bäume")
+    assert dist.file.name in keys(s3["client"], s3["public"])
+    assert not keys(s3["client"], s3["private"])
+    response = client_for(HOST_A).get(reverse("opendata:download", kwargs={"pk": ds.pk, "dist_pk": dist.pk}))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == data
+    assert response["Content-Length"] == str(len(data)) and response["X-Content-Type-Options"] == "nosniff"
+    assert "Cache-Control" not in response or "no-store" not in response["Cache-Control"]
