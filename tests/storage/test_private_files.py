@@ -207,3 +207,19 @@ def test_move_private_files_reports_missing_references(app_with_files, settings)
     (Path(settings.PRIVATE_ROOT) / plan.path).unlink()
     with pytest.raises(CommandError):
         call_command("move_private_files")
+
+
+def test_private_files_are_not_readable_by_other_users_of_the_machine(app_with_files, settings):
+    for att in app_with_files.attachments.all():
+        path = Path(settings.PRIVATE_ROOT) / att.path
+        assert path.stat().st_mode & 0o777 == 0o640
+        assert path.parent.stat().st_mode & 0o777 == 0o750
+
+
+def test_every_local_file_location_is_listed_for_the_backup(settings):
+    from rathaus.core.storage import local_file_locations
+
+    found = local_file_locations()
+    assert found["default"] == Path(settings.MEDIA_ROOT).resolve()
+    assert found["private"] == Path(settings.PRIVATE_ROOT).resolve()
+    assert {"heritage_media", "mobility"} <= set(found)

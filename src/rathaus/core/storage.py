@@ -68,10 +68,16 @@ PRIVATE_PREFIXES = ("cases", "fim")
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
-    """The local private storage: folder settings.PRIVATE_ROOT, no URL at all."""
+    """The local private storage: folder settings.PRIVATE_ROOT, no URL at all.
+
+    Files are created 0640 and folders 0750: readable by the application's user (and a backup group),
+    not by other users of the machine such as the web server's.
+    """
 
     def __init__(self, location: Any = None, **kwargs: Any) -> None:
         kwargs.pop("base_url", None)
+        kwargs.setdefault("file_permissions_mode", 0o640)
+        kwargs.setdefault("directory_permissions_mode", 0o750)
         super().__init__(location=location, **kwargs)
         setting_changed.connect(self._clear_private_location)
 
