@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -89,6 +90,10 @@ def test_redirect_delivery_gives_a_short_lived_signed_url_after_the_check(app_on
     query = parse_qs(parts.query)
     assert url.startswith(s3["endpoint"]) and parts.path == f"/{s3['private']}/{plan.path}"
     assert query["X-Amz-Expires"] == ["45"] and query["X-Amz-Signature"][0]
+    # signed now, so it expires 45 s from now (moto_server does not enforce the expiry itself; any
+    # S3 service rejects the URL after X-Amz-Date + X-Amz-Expires)
+    signed_at = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - signed_at).total_seconds()) < 300
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
     assert "attachment" in query["response-content-disposition"][0]
     with urllib.request.urlopen(url) as signed:  # noqa: S310 - the S3 server answers the signed URL
