@@ -57,7 +57,21 @@ def demo_designed_forms(cmd: Any) -> None:
             continue
         design = build_design(zeitz, spec)
         outcome = designer.publish(design)
+        _offer_online(design)
         cmd.stdout.write(f"Formular „{outcome.form.name}“ gestaltet und veröffentlicht.")
+
+
+def _offer_online(design: FormDesign) -> None:
+    """The linked catalogue service now has its form online: say so (Reifegrad 3, online verfügbar)."""
+    if not design.catalog_service_id:
+        return
+    from rathaus.catalog import queries as catalog_queries
+    from rathaus.catalog import services as catalog_services
+
+    service = catalog_queries.staff_services(design.municipality).filter(pk=design.catalog_service_id).first()
+    if service is not None and service.reifegrad < 3:
+        service.reifegrad = 3
+        catalog_services.save_service(service, reason="Demodaten: Online-Formular gestaltet")
 
 
 def _service_id(municipality: Municipality, name: str) -> int | None:
