@@ -312,6 +312,12 @@ def test_invalid_designer_input_is_refused_with_a_message(muni_a, manager):
             lambda: designer.add_rule(d, {"action": "only_if", "field": i["Mitglieder"], "targets": [step]}),
             "Ja/Nein",
         ),
+        (
+            lambda: designer.add_rule(
+                d, {"action": "require", "field": i["Name des Vereins"], "equals": "x", "targets": [step]}
+            ),
+            "Auswahl- oder Ja/Nein-Feld",
+        ),
         (lambda: designer.add_field(d, {"type": "select", "label": "Leer"}, step), "keine Codeliste"),
         (lambda: designer.add_codelist(d, {"name": "Leer", "items": "  \n"}), "mindestens einen Eintrag"),
         (lambda: designer.add_codelist(d, {"name": "Doppelt", "items": "01;A\n01;B"}), "mehrfach"),

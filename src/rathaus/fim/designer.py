@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from lxml import etree
 
@@ -59,6 +60,7 @@ MEDIA_TYPES = {
     "image/png": "PNG",
 }
 MAX_FILE_MB = 10
+MAX_ELEMENTS = 500
 FIELD_ID_RE = re.compile(r"F\d[\w-]{0,60}")
 GROUP_ID_RE = re.compile(r"G\d[\w-]{0,60}")
 CODE_RE = re.compile(r"[\w.\-/]{1,40}")
@@ -240,6 +242,8 @@ def problems(defn: dict[str, Any], *, publishing: bool = False) -> list[str]:
                 out.append(_("Die Gruppe %(id)s „%(l)s“ ist leer.") % {"id": nid, "l": node["label"]})
             continue
         out.extend(_field_problems(defn, node))
+    if len(seen) > MAX_ELEMENTS:
+        out.append(_("Ein Formular hat höchstens %(n)d Felder und Gruppen.") % {"n": MAX_ELEMENTS})
     if publishing and not defn["items"]:
         out.append(_("Das Formular hat noch keinen Schritt."))
     for step in defn["items"]:
@@ -316,7 +320,12 @@ def _condition_problems(
             % {"r": rid, "f": c["field"]}
         )
     if c["action"] == "require":
-        if source["feldart"] == "select" and source.get("codelist") in defn["codelists"]:
+        if source["feldart"] != "select" and source["datentyp"] != "bool":
+            out.append(
+                _("Regel %(r)s: Die Bedingung braucht ein Auswahl- oder Ja/Nein-Feld; %(f)s ist keines.")
+                % {"r": rid, "f": c["field"]}
+            )
+        elif source["feldart"] == "select" and source.get("codelist") in defn["codelists"]:
             codes = {code for code, _label in defn["codelists"][source["codelist"]]["items"]}
             if c["equals"] not in codes:
                 out.append(
@@ -692,14 +701,12 @@ def baukasten(municipality: Any, exclude_form: Any = None) -> list[dict[str, Any
 
     versions = (
         FormVersion.objects.for_tenant(municipality)
-        .filter(form__design__isnull=True, form__active_version__isnull=False)
+        .filter(form__design__isnull=True, form__active_version=F("pk"))
         .select_related("form")
         .order_by("form__name", "pk")
     )
     out = []
     for version in versions:
-        if version.form.active_version_id != version.pk:
-            continue
         defn = version.definition
         for node in walk(defn["items"]):
             kind = _("Gruppe") if node["kind"] == "group" else _("Feld")
