@@ -526,3 +526,14 @@ def test_designer_list_query_count(muni_a, manager, django_assert_max_num_querie
     c.get(reverse("fim:designs"))
     with django_assert_max_num_queries(15):
         assert c.get(reverse("fim:designs")).status_code == 200
+
+
+def test_designer_edit_page_query_count(muni_a, manager, django_assert_max_num_queries):
+    services.import_file(bewohnerparken_path(), muni_a)  # a Baukasten to offer
+    d = build_full(muni_a, manager)
+    c = client_for(HOST_A, manager)
+    url = reverse("fim:design", kwargs={"pk": d.pk})
+    c.get(url)
+    with django_assert_max_num_queries(20):
+        page = c.get(url)
+    assert page.status_code == 200 and "G05000496" in page.content.decode()
