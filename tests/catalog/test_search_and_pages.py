@@ -167,7 +167,7 @@ def test_detail_links_fim_form_when_available(catalog_a, muni_a, monkeypatch):
     import sys
     import types
 
-    def finder(muni, leika):
+    def finder(muni, leika, service_id=None):
         return "/formulare/x/" if leika == "99102013104000" and muni == muni_a else None
 
     try:

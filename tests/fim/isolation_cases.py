@@ -136,3 +136,61 @@ isolation.object_url("fim:draft_resume", "fim.user_draft", user="fim_applicant",
 isolation.object_url("fim:preview", "fim.form", shows=["FORM", "RULE", "FIELD"])
 isolation.page("fim:index", shows=["FORM"])
 isolation.page("fim:manage", shows=["FORM"])
+
+
+# --- form designer (issue 18) -----------------------------------------------------------------------
+
+
+@isolation.seeder
+def seed_fim_designer(t: Tenant) -> None:
+    from rathaus.fim import designer
+
+    d = designer.create_design(t.municipality, title=t.marker("DESIGN"))
+    d = designer.add_codelist(d, {"name": t.marker("DLIST"), "items": "01;Eins\n02;Zwei"})
+    d = designer.add_group(d, {"label": t.marker("DSTEP")})
+    d = designer.add_field(d, {"type": "text", "label": t.marker("DFIELD")}, d.definition["items"][0]["id"])
+    t.add("fim.design", d)
+
+
+def _design_field(d: Any) -> dict[str, Any]:
+    return {"pk": d.pk, "node_id": d.definition["items"][0]["children"][0]["id"]}
+
+
+def _design_group(d: Any) -> dict[str, Any]:
+    return {"pk": d.pk, "node_id": d.definition["items"][0]["id"]}
+
+
+isolation.page("fim:designs", shows=["DESIGN"])
+isolation.object_url(
+    "fim:design",
+    "fim.design",
+    post=lambda t, d: {"op": "step", "step-label": "Neuer Schritt"},
+    shows=["DESIGN", "DFIELD", "DLIST"],
+)
+isolation.object_url(
+    "fim:design_field",
+    "fim.design",
+    kwargs=_design_field,
+    post=lambda t, d: {"field-type": "text", "field-label": "Geändert"},
+    shows=["DFIELD"],
+)
+isolation.object_url(
+    "fim:design_group",
+    "fim.design",
+    kwargs=_design_group,
+    post=lambda t, d: {"group-label": "Geändert"},
+    shows=["DSTEP"],
+)
+isolation.object_url(
+    "fim:design_codelist",
+    "fim.design",
+    kwargs=lambda d: {"pk": d.pk, "index": 0},
+    post=lambda t, d: {"codelist-name": "Geändert", "codelist-items": "01;A"},
+    shows=["DLIST"],
+)
+isolation.object_url("fim:design_preview", "fim.design", shows=["DFIELD"])
+isolation.object_url(
+    "fim:design_preview_step", "fim.design", kwargs=lambda d: {"pk": d.pk, "step": 0}, shows=["DFIELD"]
+)
+isolation.object_url("fim:design_publish", "fim.design", get=False, post=nothing)
+isolation.object_url("fim:design_export", "fim.design")

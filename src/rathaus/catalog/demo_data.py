@@ -744,6 +744,35 @@ SERVICES: list[dict[str, Any]] = [
         "online": False,
         "reifegrad": 1,
     },
+    # Local services without a FIM schema: their online forms are built with the form designer
+    # (rathaus.fim.demo_designs, issue 18) and linked to the service by the designer.
+    {
+        "name": "Zuschuss für Vereine (Vereinsförderung)",
+        "themenfeld": "engagement-hobby",
+        "department": KU,
+        "life": [],
+        "synonyms": "Vereinsförderung, Zuschuss, Förderung Verein, Jugendarbeit, Vereinsfest",
+        "summary": "Gemeinnützige Vereine aus Zeitz erhalten für Vorhaben einen Zuschuss von bis zu 2.500 Euro.",
+        "unterlagen": "- Freistellungsbescheid des Finanzamts\n- Kostenplan des Vorhabens",
+        "kosten": "Keine.",
+        "fristen": "Anträge für das folgende Jahr bis zum 30. September.",
+        "rechtsgrundlagen": "Richtlinie der Stadt Zeitz zur Förderung von Vereinen",
+        "online": False,
+        "reifegrad": 1,
+    },
+    {
+        "name": "Anmietung Bürgerhaus",
+        "themenfeld": "engagement-hobby",
+        "department": KU,
+        "life": [],
+        "synonyms": "Saal mieten, Raum mieten, Feier, Hochzeit, Tagung, Bürgerhaus",
+        "summary": "Säle und Seminarräume des Bürgerhauses Zeitz können für Feiern, Vereinsveranstaltungen "
+        "und Tagungen gemietet werden.",
+        "kosten": "Nach der Entgeltordnung für das Bürgerhaus; Vereine zahlen ermäßigt.",
+        "rechtsgrundlagen": "Benutzungs- und Entgeltordnung für das Bürgerhaus Zeitz",
+        "online": False,
+        "reifegrad": 1,
+    },
 ]
 
 # Musterstadt (second demo tenant): a few services, so that tenant separation is visible.

@@ -88,9 +88,10 @@ def staff_services(municipality: Municipality, q: str = "") -> QuerySet[Service]
     return qs
 
 
-def online_form_url(municipality: Municipality, leika: str) -> str | None:
-    """The FIM online form for this LeiKa key, if the form engine has one (optional dependency)."""
-    if not leika:
+def online_form_url(municipality: Municipality, leika: str, service_id: int | None = None) -> str | None:
+    """The online form of the service (a designed form linked to it, or the FIM form for its LeiKa
+    key), if the form engine has one (optional dependency)."""
+    if not leika and not service_id:
         return None
     try:
         from rathaus.fim import queries as fim_queries
@@ -99,7 +100,7 @@ def online_form_url(municipality: Municipality, leika: str) -> str | None:
     finder = getattr(fim_queries, "form_for_service", None)
     if finder is None:
         return None
-    url = finder(municipality, leika)
+    url = finder(municipality, leika, service_id)
     return str(url) if url else None
 
 

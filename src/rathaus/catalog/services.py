@@ -48,7 +48,9 @@ AUDITED_FIELDS = (
 def online_offer(service: Service) -> str:
     """Where the service can be applied for online: its form in Rathaus (found by the LeiKa key through
     ``rathaus.fim.queries.form_for_service``) or the external link; "" when there is neither."""
-    return queries.online_form_url(service.municipality, service.leika) or service.online_url or ""
+    return (
+        queries.online_form_url(service.municipality, service.leika, service.pk) or service.online_url or ""
+    )
 
 
 def online_claim_errors(service: Service, *, has_offer: bool | None = None) -> dict[str, str]:

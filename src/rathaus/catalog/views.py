@@ -81,7 +81,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     muni = _muni(request)
     service = tenant_object_or_404(queries.service_detail(muni), request, pk=pk)
-    form_url = queries.online_form_url(muni, service.leika)
+    form_url = queries.online_form_url(muni, service.leika, service.pk)
     url = request.build_absolute_uri(reverse("catalog:detail", args=[service.pk]))
     labels = {f: _field_label(f) for f in MODULE_FIELDS}
     modules = [

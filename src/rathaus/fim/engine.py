@@ -291,6 +291,25 @@ def _identifier_check(value: str) -> None:
         )
 
 
+MEDIA_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def sniff_media_type(head: bytes) -> str | None:
+    """The type of an upload by its first bytes (never by its name or the browser's claim)."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return None
+
+
+def _megabytes(size: int) -> str:
+    mb = size / (1024 * 1024)
+    return f"{mb:g}".replace(".", ",")
+
+
 def make_field(node: dict[str, Any], defn: dict[str, Any], required: bool) -> forms.Field:
     kw: dict[str, Any] = {"label": node["label"], "required": required, "help_text": node.get("help", "")}
     dt = node["datentyp"]
@@ -339,9 +358,25 @@ def make_field(node: dict[str, Any], defn: dict[str, Any], required: bool) -> fo
     if dt == "file":
         attrs = {"accept": ",".join(node["media_types"])} if node.get("media_types") else {}
 
+        limit = min(node.get("max_size") or MAX_FILE_BYTES, MAX_FILE_BYTES)
+        allowed = list(node.get("media_types") or [])
+
         def small(upload: Any) -> None:
-            if isinstance(upload, UploadedFile) and (upload.size or 0) > MAX_FILE_BYTES:
-                raise forms.ValidationError(_("Die Datei ist zu groß (höchstens 10 MB)."))
+            if not isinstance(upload, UploadedFile):
+                return
+            if (upload.size or 0) > limit:
+                raise forms.ValidationError(
+                    _("Die Datei ist zu groß (höchstens %(mb)s MB).") % {"mb": _megabytes(limit)}
+                )
+            if allowed:
+                upload.seek(0)
+                head = upload.read(16)
+                upload.seek(0)
+                if sniff_media_type(head) not in allowed:
+                    names = ", ".join(MEDIA_LABELS.get(m, m) for m in allowed)
+                    raise forms.ValidationError(
+                        _("Die Datei hat keinen erlaubten Typ (erlaubt: %(types)s).") % {"types": names}
+                    )
 
         return forms.FileField(widget=forms.ClearableFileInput(attrs=attrs), validators=[small], **kw)
     validators: list[Any] = []

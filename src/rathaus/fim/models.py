@@ -124,3 +124,54 @@ class FormSubmission(TenantOwned):
                 name="fim_submission_idempotent",
             ),
         ]
+
+
+class FormDesign(TenantOwned):
+    """A form built by staff in the form designer (issue 18): the working copy of its definition.
+
+    ``definition`` has exactly the shape of ``FormVersion.definition`` (rathaus.fim.importers.xdf).
+    Publishing exports it as XDatenfelder 2.0 and imports that export through the normal importer,
+    so the published version is an ordinary FormVersion of ``form`` (same engine, same round trip).
+    """
+
+    form = models.OneToOneField(
+        FormDefinition, on_delete=models.CASCADE, related_name="design", verbose_name=_("Formular")
+    )
+    definition = models.JSONField(_("Definition"))
+    # Catalogue service (rathaus.catalog.Service pk) that offers this form; no FK: the catalogue
+    # depends on the form engine, not the other way round.
+    catalog_service_id = models.PositiveIntegerField(_("Leistung im Katalog"), null=True, blank=True)
+    next_number = models.PositiveIntegerField(default=1)
+    published_revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Formularentwurf (Designer)")
+        verbose_name_plural = _("Formularentwürfe (Designer)")
+
+    def __str__(self) -> str:
+        return str(self.definition.get("title", self.form_id))
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        return self.revision != self.published_revision
+
+
+class FormDesignChange(TenantOwned):
+    """The change log of a designed form: who changed what when."""
+
+    design = models.ForeignKey(FormDesign, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(_("Aktion"), max_length=40)
+    summary = models.CharField(_("Änderung"), max_length=500)
+    revision = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Änderung am Formular")
+        verbose_name_plural = _("Änderungen am Formular")
+        ordering = ["-at", "-pk"]

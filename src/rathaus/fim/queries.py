@@ -19,11 +19,17 @@ def published_forms(municipality: Any) -> QuerySet[FormDefinition]:
     return FormDefinition.objects.for_tenant(municipality).filter(active_version__isnull=False)
 
 
-def form_for_service(municipality: Any, leika: str) -> str | None:
-    """URL of the online form for a LeiKa key in this municipality, or None."""
-    if not leika:
-        return None
-    form = published_forms(municipality).filter(leika=leika).order_by("pk").first()
+def form_for_service(municipality: Any, leika: str, service_id: int | None = None) -> str | None:
+    """URL of the online form of a catalogue service in this municipality, or None: a published
+    designed form linked to the service (``FormDesign.catalog_service_id``; local services often
+    have no LeiKa key), else a published form with the service's LeiKa key."""
+    form = None
+    if service_id:
+        form = (
+            published_forms(municipality).filter(design__catalog_service_id=service_id).order_by("pk").first()
+        )
+    if form is None and leika:
+        form = published_forms(municipality).filter(leika=leika).order_by("pk").first()
     return reverse("fim:form", kwargs={"pk": form.pk}) if form else None
 
 

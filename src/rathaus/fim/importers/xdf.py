@@ -483,6 +483,15 @@ def _praezisierung(el: etree._Element, ident: str, warnings: list[str]) -> dict[
                 out[dst] = conv(str(raw[src]).strip())
             except ValueError:
                 warnings.append(f"Präzisierung {src} von {ident} ist ungültig und wurde ignoriert.")
+    # File limits: XDatenfelder 2.0 has no element for them, so the form designer writes them into
+    # the Präzisierung (``"mediaType": [...]``, ``"maxSize": bytes``); 3.0.0 has mediaType/maxSize.
+    media = raw.get("mediaType")
+    if isinstance(media, str):
+        media = [media]
+    if isinstance(media, list):
+        out["media_types"] = [str(m).strip() for m in media if str(m).strip()]
+    if str(raw.get("maxSize", "")).strip().isdigit():
+        out["max_size"] = int(str(raw["maxSize"]).strip())
     if "pattern" in out:
         try:
             compile_pattern(out["pattern"])
@@ -549,10 +558,15 @@ class _Parser:
             raise XdfImportError(f"Unbekannter Datentyp „{datentyp}“ in {_describe(el)} ({node_id}).")
         node.update(feldart=feldart, datentyp=datentyp, codelist=None)
         node["content"] = next((_text(c) for c in _children(el) if _local(c) == "inhalt" and _text(c)), "")
-        node.update(_praezisierung(el, node_id, self.warnings))
-        node["media_types"] = [_text(c) for c in _children(el) if _local(c) == "mediaType" and _text(c)]
+        prae = _praezisierung(el, node_id, self.warnings)
+        media = prae.pop("media_types", [])
+        size_prae = prae.pop("max_size", None)
+        node.update(prae)
+        node["media_types"] = [
+            _text(c) for c in _children(el) if _local(c) == "mediaType" and _text(c)
+        ] or media
         size = _text(el, "maxSize")
-        node["max_size"] = int(size) if size.isdigit() else None
+        node["max_size"] = int(size) if size.isdigit() else size_prae
         if feldart == "select":
             node["codelist"] = self.codelist(el, node_id)
             if node["codelist"] is None:
