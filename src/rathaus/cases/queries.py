@@ -267,3 +267,13 @@ def share_online(municipality: Any) -> float | None:
 def last_change(municipality: Any) -> Any:
     latest = Application.objects.for_tenant(municipality).order_by("-submitted_at").first()
     return latest.submitted_at if latest else None
+
+
+def application_of_submission(submission: Any) -> Application | None:
+    """The application a FIM submission became (other apps use this, e.g. rathaus.payments)."""
+    return Application.objects.filter(submission=submission).select_related("form", "municipality").first()
+
+
+def application_for(municipality: Any, pk: int) -> Application | None:
+    """One application of this municipality by its id (or None)."""
+    return Application.objects.filter(municipality=municipality, pk=pk).select_related("form").first()
