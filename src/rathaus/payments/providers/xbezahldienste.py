@@ -26,6 +26,13 @@ from .base import OptionField, PaymentOrder, Provider, ProviderError, StartResul
 
 STATUS_MAP = {"INITIAL": "started", "PAYED": "paid", "FAILED": "failed", "CANCELED": "cancelled"}
 ID_RE = re.compile(r"^[\w-]{1,36}$", re.ASCII)
+# Characters the spec allows in purpose and description; anything else becomes a blank.
+_PURPOSE_BAD = re.compile(r"[^A-Za-z0-9_\s-]")
+_TEXT_BAD = re.compile(r"[^\w\s,.\u00C0-\u017F-]")
+
+
+def _text(value: str, limit: int) -> str:
+    return " ".join(_TEXT_BAD.sub(" ", value).split())[:limit] or "-"
 
 
 def _amount(value: Decimal) -> float:
@@ -113,7 +120,7 @@ class XBezahldiensteProvider(Provider):
             entry: dict[str, Any] = {
                 "id": f"{n}",
                 "reference": order.kassenzeichen[:36],
-                "description": item["text"][:250],
+                "description": _text(item["text"], 250),
                 "quantity": qty,
                 "taxRate": 0,
                 "singleNetAmount": _amount(single),
@@ -129,8 +136,8 @@ class XBezahldiensteProvider(Provider):
             "requestTimestamp": timezone.now().replace(microsecond=0).isoformat(),
             "currency": "EUR",
             "grosAmount": _amount(order.amount),
-            "purpose": order.purpose[:27],
-            "description": order.description[:250],
+            "purpose": " ".join(_PURPOSE_BAD.sub(" ", order.purpose).split())[:27] or "-",
+            "description": _text(order.description, 250),
             "redirectUrl": order.redirect_url,
             "items": items,
         }
