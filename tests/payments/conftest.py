@@ -86,9 +86,9 @@ def invoice_a(muni_a):
 
 @pytest.fixture
 def kasse_a(muni_a, dept_a):
-    """Staff of Zeitz with the OZG module (sees every case and the reconciliation list)."""
+    """Module manager of Zeitz for the OZG module (sees every case and the reconciliation list)."""
     user = make_user("kasse-a@example.org", mfa=True)
-    grant(user, muni_a, Role.STAFF, modules=["services"])
+    grant(user, muni_a, Role.MODULE_MANAGER, modules=["services"])
     return user
 
 
