@@ -63,17 +63,17 @@ def test_full_payment_through_the_test_server(
     # the return before paying: the status is fetched (INITIAL), nothing changes
     back = stored["redirectUrl"].split("://", 1)[1].split("/", 1)[1]
     r = c.get("/" + back)
-    assert r.status_code == 302 and r["Location"] == reverse("payments:pay", args=[app.pk])
+    assert r.status_code == 200 and "noch nicht bestätigt" in r.content.decode()
     app.refresh_from_db()
     assert app.status == Status.PAYMENT_DUE
     # the citizen pays on the provider's page, comes back: paid, eingegangen, receipt
     xbd_a.set_status(txn, "PAYED")
     with django_capture_on_commit_callbacks(execute=True):
         r = c.get("/" + back)
-    assert r["Location"] == reverse("payments:receipt", args=[app.pk])
     app.refresh_from_db()
     assert app.status == Status.RECEIVED
-    page = c.get(r["Location"]).content.decode()
+    page = r.content.decode()
+    assert "Vielen Dank" in page
     assert 'data-amount="30.70"' in page and app.reference in page
     assert ("GET", f"/api/paymenttransaction/rathaus-zeitz/15084590/{txn}") in xbd_a.log
     assert any(p == "/oauth/token" for _m, p in xbd_a.log)
@@ -111,7 +111,7 @@ def test_return_and_notification_twice_and_out_of_order_change_state_once(form_a
     xbd_a.set_status(txn, "PAYED")
     for _ in range(2):
         assert anon.post(notify, json.dumps({"transactionId": txn}), content_type="application/json").status_code == 200
-        assert c.get(back).status_code == 302
+        assert c.get(back).status_code == 200
     app.refresh_from_db()
     assert app.status == Status.RECEIVED
     assert StatusEvent.objects.filter(application=app, to_status=Status.RECEIVED).count() == 1
@@ -170,7 +170,7 @@ def test_provider_down_or_slow_keeps_zahlung_offen(form_a, setting_a, rule_a, xb
     xbd_a.set_status(txn, "PAYED")
     xbd_a.mode = "down"
     back = "/" + xbd_a.transactions[txn]["paymentRequest"]["redirectUrl"].split("://", 1)[1].split("/", 1)[1]
-    r = c.get(back, follow=True)
+    r = c.get(back)
     assert "nicht beim Zahlungsdienst abfragen" in r.content.decode()
     app.refresh_from_db()
     assert app.status == Status.PAYMENT_DUE

@@ -65,14 +65,18 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("payments:receipt", pk=pk)
     elif fee.is_settled:
         return redirect("payments:receipt", pk=pk)
-    last = fee.attempts.first()
+    return _pay_page(request, fee, error=error)
+
+
+def _pay_page(request: HttpRequest, fee: ApplicationFee, *, error: str = "", notice: str = "") -> HttpResponse:
     return render(
         request,
         "payments/pay.html",
         {
             "fee": fee,
             "error": error,
-            "last": last,
+            "notice": notice,
+            "last": fee.attempts.first(),
             "provider_label": _provider_label(fee),
             "expired": fee.state == FeeState.EXPIRED,
         },
@@ -82,32 +86,33 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public
 def return_view(request: HttpRequest, token: str) -> HttpResponse:
-    """The citizen comes back from the pay page: the status is fetched from the provider, always."""
+    """The citizen comes back from the pay page: the status is fetched from the provider, always.
+
+    The answer is rendered here (no redirect), so a reload asks the provider again and stays harmless."""
     attempt = services.attempt_from_token(request.municipality, token)  # type: ignore[attr-defined]
     if attempt is None:
         raise Http404
-    app_pk = attempt.fee.application_id
-    hooks.allow(request, app_pk)
+    hooks.allow(request, attempt.fee.application_id)
+    notice = ""
     try:
         services.sync(attempt, request=request)
     except ProviderError:
-        messages.error(
-            request,
-            _(
-                "Wir konnten den Stand Ihrer Zahlung gerade nicht beim Zahlungsdienst abfragen. Ihr Antrag "
-                "bleibt gespeichert (Zahlung offen); wir prüfen es erneut. Bitte zahlen Sie nicht doppelt – "
-                "sehen Sie später unter „Meine Anträge“ nach."
-            ),
+        notice = _(
+            "Wir konnten den Stand Ihrer Zahlung gerade nicht beim Zahlungsdienst abfragen. Ihr Antrag "
+            "bleibt gespeichert (Zahlung offen); wir prüfen es erneut. Bitte zahlen Sie nicht doppelt – "
+            "sehen Sie später unter „Meine Anträge“ nach."
         )
-        return redirect("payments:pay", pk=app_pk)
     except services.PaymentError as exc:
-        messages.error(request, str(exc))
-        return redirect("payments:pay", pk=app_pk)
-    attempt.fee.refresh_from_db()
-    if attempt.fee.is_settled:
-        return redirect("payments:receipt", pk=app_pk)
-    messages.warning(request, _("Die Zahlung wurde nicht abgeschlossen. Sie können es erneut versuchen."))
-    return redirect("payments:pay", pk=app_pk)
+        notice = str(exc)
+    fee = ApplicationFee.objects.get(pk=attempt.fee_id)
+    if fee.is_settled:
+        return _receipt_page(request, fee)
+    attempt.refresh_from_db()
+    if not notice and attempt.status in ("abgebrochen", "fehlgeschlagen"):
+        notice = _("Die Zahlung wurde nicht abgeschlossen. Sie können es erneut versuchen.")
+    elif not notice:
+        notice = _("Der Zahlungsdienst hat die Zahlung noch nicht bestätigt. Wenn Sie bezahlt haben, sehen Sie den Stand später unter „Meine Anträge“.")
+    return _pay_page(request, fee, notice=notice)
 
 
 @public
@@ -128,7 +133,10 @@ def notify(request: HttpRequest, provider: str) -> HttpResponse:
 
 @public
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    fee = _fee_for_visitor(request, pk)
+    return _receipt_page(request, _fee_for_visitor(request, pk))
+
+
+def _receipt_page(request: HttpRequest, fee: ApplicationFee) -> HttpResponse:
     return render(
         request,
         "payments/receipt.html",
