@@ -47,10 +47,18 @@ def test_citizen_pays_bewohnerparkausweis_clerk_refunds(page, new_page, site: Si
     settings.MEDIA_ROOT = str(tmp_path)
     form = fim_services.import_file(bewohnerparken_path(), site.muni_a, leika=LEIKA).form
     service = Service.objects.create(
-        municipality=site.muni_a, leika=LEIKA, name="Bewohnerparkausweis", summary="Parken", themenfeld="mobilitaet-reisen"
+        municipality=site.muni_a,
+        leika=LEIKA,
+        name="Bewohnerparkausweis",
+        summary="Parken",
+        themenfeld="mobilitaet-reisen",
     )
-    FeeRule.objects.create(municipality=site.muni_a, service=service, base_amount=Decimal("30.70"), is_demo=True)
-    services.save_config(site.muni_a, provider="xbezahldienste", options=xbd_options(xbd), secret=xbd_server.CLIENT_SECRET)
+    FeeRule.objects.create(
+        municipality=site.muni_a, service=service, base_amount=Decimal("30.70"), is_demo=True
+    )
+    services.save_config(
+        site.muni_a, provider="xbezahldienste", options=xbd_options(xbd), secret=xbd_server.CLIENT_SECRET
+    )
     citizen = make_user("e2e-zahlung@example.org")
 
     # The catalogue shows the fee before the citizen starts

@@ -39,7 +39,11 @@ def xbd():
 @pytest.fixture
 def service_a(muni_a):
     return Service.objects.create(
-        municipality=muni_a, leika=LEIKA, name="Sondernutzung Gehweg", summary="Test", themenfeld="mobilitaet-reisen"
+        municipality=muni_a,
+        leika=LEIKA,
+        name="Sondernutzung Gehweg",
+        summary="Test",
+        themenfeld="mobilitaet-reisen",
     )
 
 
@@ -66,7 +70,11 @@ def xbd_options(server: Any) -> dict[str, str]:
 @pytest.fixture
 def xbd_a(muni_a, xbd):
     services.save_config(
-        muni_a, provider="xbezahldienste", options=xbd_options(xbd), secret=xbd_server.CLIENT_SECRET, expiry_days=7
+        muni_a,
+        provider="xbezahldienste",
+        options=xbd_options(xbd),
+        secret=xbd_server.CLIENT_SECRET,
+        expiry_days=7,
     )
     return xbd
 
@@ -85,7 +93,7 @@ def invoice_a(muni_a):
 
 
 @pytest.fixture
-def kasse_a(muni_a, dept_a):
+def kasse_a(muni_a):
     """Module manager of Zeitz for the OZG module (sees every case and the reconciliation list)."""
     user = make_user("kasse-a@example.org", mfa=True)
     grant(user, muni_a, Role.MODULE_MANAGER, modules=["services"])

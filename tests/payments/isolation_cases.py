@@ -43,7 +43,9 @@ def seed_payments(t: Tenant) -> None:
     att = PaymentAttempt.objects.create(
         municipality=muni, fee=fee, provider="xbezahldienste", amount=fee.amount, transaction_id=f"txn{t.key}"
     )
-    Refund.objects.create(municipality=muni, fee=fee, amount=Decimal("1.00"), reason=t.marker("FEE-REFUND"), method="kasse")
+    Refund.objects.create(
+        municipality=muni, fee=fee, amount=Decimal("1.00"), reason=t.marker("FEE-REFUND"), method="kasse"
+    )
     t.add("payments.service", service)
     t.add("payments.fee", fee)
     t.add("payments.attempt", att)
@@ -54,13 +56,25 @@ def app_pk(fee: Any) -> dict[str, Any]:
 
 
 def rule_form(t: Tenant, obj: Any) -> dict[str, Any]:
-    return {"base_amount": "10.00", "unit_field": "", "unit_label": "", "unit_price": "0", "max_units": "1",
-            "reduction_field": "", "reduction_percent": "0", "reduction_reason": "", "haushaltsstelle": "1",
-            "legal_basis": "", "is_active": "on"}
+    return {
+        "base_amount": "10.00",
+        "unit_field": "",
+        "unit_label": "",
+        "unit_price": "0",
+        "max_units": "1",
+        "reduction_field": "",
+        "reduction_percent": "0",
+        "reduction_reason": "",
+        "haushaltsstelle": "1",
+        "legal_basis": "",
+        "is_active": "on",
+    }
 
 
 applicant = "case_applicant"
-isolation.object_url("payments:pay", "payments.fee", kwargs=app_pk, user=applicant, shows=["FEE-APP", "FEE-LINE"])
+isolation.object_url(
+    "payments:pay", "payments.fee", kwargs=app_pk, user=applicant, shows=["FEE-APP", "FEE-LINE"]
+)
 isolation.object_url("payments:receipt", "payments.fee", kwargs=app_pk, user=applicant, shows=["FEE-APP"])
 isolation.object_url("payments:receipt_pdf", "payments.fee", kwargs=app_pk, user=applicant)
 isolation.object_url(

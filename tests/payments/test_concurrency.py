@@ -38,9 +38,14 @@ def test_parallel_return_and_notifications_settle_once(form_a, setting_a, rule_a
             with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=5)
             if i % 2:
-                return services.handle_notification(app.municipality, "xbezahldienste", b'{"transactionId": "%s"}' % attempt.transaction_id.encode(), {})
+                return services.handle_notification(
+                    app.municipality,
+                    "xbezahldienste",
+                    b'{"transactionId": "%s"}' % attempt.transaction_id.encode(),
+                    {},
+                )
             return services.sync(PaymentAttempt.objects.get(pk=attempt.pk))
-        except Exception as exc:  # noqa: BLE001 - any error would be a 500
+        except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
             return False
         finally:

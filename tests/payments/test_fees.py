@@ -12,15 +12,21 @@ from django.urls import reverse
 
 from rathaus.payments import crypto, fees
 from rathaus.payments.models import ProviderConfig
-from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
+from tests.conftest import HOST_A, client_for, grant, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def rule(**kw):
     base = dict(
-        base_amount=Decimal("10.00"), unit_field="", unit_label="", unit_price=Decimal("0"), max_units=1,
-        reduction_field="", reduction_percent=0, reduction_reason="",
+        base_amount=Decimal("10.00"),
+        unit_field="",
+        unit_label="",
+        unit_price=Decimal("0"),
+        max_units=1,
+        reduction_field="",
+        reduction_percent=0,
+        reduction_reason="",
     )
     base.update(kw)
     return SimpleNamespace(**base)
@@ -32,7 +38,13 @@ def test_fixed_fee_is_exact():
 
 
 def test_per_unit_from_an_answer_bounded():
-    r = rule(base_amount=Decimal("5.00"), unit_field="F_JAHRE", unit_label="je Jahr", unit_price=Decimal("30.70"), max_units=3)
+    r = rule(
+        base_amount=Decimal("5.00"),
+        unit_field="F_JAHRE",
+        unit_label="je Jahr",
+        unit_price=Decimal("30.70"),
+        max_units=3,
+    )
     assert fees.quote(r, {"G1": [{"F_JAHRE": "2"}]}).amount == Decimal("66.40")
     assert fees.quote(r, {"G1": [{"F_JAHRE": "500"}]}).amount == Decimal("97.10")  # bounded by 3
     assert fees.quote(r, {"G1": [{"F_JAHRE": "-4"}]}).amount == Decimal("35.70")  # at least 1
@@ -43,11 +55,24 @@ def test_per_unit_from_an_answer_bounded():
 
 
 def test_reduction_and_exemption_with_reason():
-    r = rule(base_amount=Decimal("30.70"), reduction_field="F_SOZ", reduction_percent=50, reduction_reason="Sozialpass")
+    r = rule(
+        base_amount=Decimal("30.70"),
+        reduction_field="F_SOZ",
+        reduction_percent=50,
+        reduction_reason="Sozialpass",
+    )
     q = fees.quote(r, {"F_SOZ": "true"})
     assert q.amount == Decimal("15.35") and "Sozialpass" in q.lines[-1]["text"]
     assert fees.quote(r, {"F_SOZ": "false"}).amount == Decimal("30.70")
-    free = fees.quote(rule(base_amount=Decimal("30.70"), reduction_field="F", reduction_percent=100, reduction_reason="befreit"), {"F": True})
+    free = fees.quote(
+        rule(
+            base_amount=Decimal("30.70"),
+            reduction_field="F",
+            reduction_percent=100,
+            reduction_reason="befreit",
+        ),
+        {"F": True},
+    )
     assert free.amount == Decimal("0.00") and not free.is_due and free.exempt_reason == "befreit"
 
 
@@ -76,13 +101,22 @@ def test_provider_settings_store_secret_encrypted_and_never_show_it(muni_a, muni
     c = client_for(HOST_A, admin)
     url = reverse("payments:settings")
     data = {
-        "provider": "xbezahldienste", "expiry_days": 7, "reminder_days": 2, "secret": "Sehr-Geheim-42",
-        "opt_base_url": "https://epay.example/api", "opt_token_url": "https://epay.example/token",
-        "opt_client_id": "zeitz", "opt_originator_id": "rathaus-zeitz", "opt_endpoint_id": "15084590",
+        "provider": "xbezahldienste",
+        "expiry_days": 7,
+        "reminder_days": 2,
+        "secret": "Sehr-Geheim-42",
+        "opt_base_url": "https://epay.example/api",
+        "opt_token_url": "https://epay.example/token",
+        "opt_client_id": "zeitz",
+        "opt_originator_id": "rathaus-zeitz",
+        "opt_endpoint_id": "15084590",
     }
     assert c.post(url, data).status_code == 302
     conf = ProviderConfig.objects.get(municipality=muni_a)
-    assert "Sehr-Geheim" not in conf.secret_encrypted and crypto.decrypt(conf.secret_encrypted) == "Sehr-Geheim-42"
+    assert (
+        "Sehr-Geheim" not in conf.secret_encrypted
+        and crypto.decrypt(conf.secret_encrypted) == "Sehr-Geheim-42"
+    )
     page = c.get(url).content.decode()
     assert "Sehr-Geheim" not in page and conf.secret_encrypted not in page
     # an empty secret keeps the stored one
@@ -90,7 +124,16 @@ def test_provider_settings_store_secret_encrypted_and_never_show_it(muni_a, muni
     conf.refresh_from_db()
     assert crypto.decrypt(conf.secret_encrypted) == "Sehr-Geheim-42"
     # a bad IBAN for the invoice provider is refused with a message
-    bad = c.post(url, {"provider": "rechnung", "expiry_days": 7, "reminder_days": 2, "opt_account_holder": "X", "opt_iban": "DE00123"})
+    bad = c.post(
+        url,
+        {
+            "provider": "rechnung",
+            "expiry_days": 7,
+            "reminder_days": 2,
+            "opt_account_holder": "X",
+            "opt_iban": "DE00123",
+        },
+    )
     assert bad.status_code == 200 and "IBAN" in bad.content.decode()
     # not for citizens, not for admins of another municipality
     assert client_for(HOST_A, make_user("b@example.org")).get(url).status_code in (302, 403)

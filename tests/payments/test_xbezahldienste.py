@@ -33,7 +33,9 @@ def test_application_with_fee_waits_in_zahlung_offen(form_a, setting_a, rule_a, 
     app = submit(form_a, citizen_a)
     assert app.status == Status.PAYMENT_DUE
     fee = ApplicationFee.objects.get(application=app)
-    assert fee.amount == Decimal("30.70") and fee.kassenzeichen == app.reference and fee.state == FeeState.OPEN
+    assert (
+        fee.amount == Decimal("30.70") and fee.kassenzeichen == app.reference and fee.state == FeeState.OPEN
+    )
     # fixed at submission: a later change of the tariff does not change this application's fee
     rule_a.base_amount = Decimal("99.00")
     rule_a.save()
@@ -99,7 +101,9 @@ def test_cancelled_payment_can_be_retried_from_meine_antraege(form_a, setting_a,
     assert app.status == Status.RECEIVED and xbd_a.errors == []
 
 
-def test_return_and_notification_twice_and_out_of_order_change_state_once(form_a, setting_a, rule_a, xbd_a, citizen_a):
+def test_return_and_notification_twice_and_out_of_order_change_state_once(
+    form_a, setting_a, rule_a, xbd_a, citizen_a
+):
     app = submit(form_a, citizen_a)
     c = client_for(HOST_A, citizen_a)
     txn = _pay(c, app)["Location"].rsplit("/", 1)[1]
@@ -107,10 +111,16 @@ def test_return_and_notification_twice_and_out_of_order_change_state_once(form_a
     notify = reverse("payments:notify", args=["xbezahldienste"])
     anon = client_for(HOST_A)
     # a notification before the payment: verified, nothing happens
-    assert anon.post(notify, json.dumps({"transactionId": txn}), content_type="application/json").status_code == 200
+    assert (
+        anon.post(notify, json.dumps({"transactionId": txn}), content_type="application/json").status_code
+        == 200
+    )
     xbd_a.set_status(txn, "PAYED")
     for _ in range(2):
-        assert anon.post(notify, json.dumps({"transactionId": txn}), content_type="application/json").status_code == 200
+        assert (
+            anon.post(notify, json.dumps({"transactionId": txn}), content_type="application/json").status_code
+            == 200
+        )
         assert c.get(back).status_code == 200
     app.refresh_from_db()
     assert app.status == Status.RECEIVED
@@ -120,23 +130,35 @@ def test_return_and_notification_twice_and_out_of_order_change_state_once(form_a
     xbd_a.set_status(txn, "CANCELED")
     anon.post(notify, json.dumps({"transactionId": txn}), content_type="application/json")
     fee = ApplicationFee.objects.get(application=app)
-    assert fee.state == FeeState.PAID and PaymentAttempt.objects.get(transaction_id=txn).status == AttemptStatus.PAID
+    assert (
+        fee.state == FeeState.PAID
+        and PaymentAttempt.objects.get(transaction_id=txn).status == AttemptStatus.PAID
+    )
 
 
-def test_forged_foreign_or_changed_notifications_are_refused(form_a, setting_a, rule_a, xbd_a, citizen_a, muni_b):
+def test_forged_foreign_or_changed_notifications_are_refused(
+    form_a, setting_a, rule_a, xbd_a, citizen_a, muni_b
+):
     app = submit(form_a, citizen_a)
     c = client_for(HOST_A, citizen_a)
     txn = _pay(c, app)["Location"].rsplit("/", 1)[1]
     xbd_a.set_status(txn, "PAYED")
     notify = reverse("payments:notify", args=["xbezahldienste"])
     # forged transaction id
-    r = client_for(HOST_A).post(notify, json.dumps({"transactionId": "erfunden123"}), content_type="application/json")
+    r = client_for(HOST_A).post(
+        notify, json.dumps({"transactionId": "erfunden123"}), content_type="application/json"
+    )
     assert r.status_code == 404
     # the right id, but sent to another municipality's portal
     r = client_for(HOST_B).post(notify, json.dumps({"transactionId": txn}), content_type="application/json")
     assert r.status_code == 404
     # unknown provider
-    assert client_for(HOST_A).post(reverse("payments:notify", args=["stripe"]), b"{}", content_type="application/json").status_code == 404
+    assert (
+        client_for(HOST_A)
+        .post(reverse("payments:notify", args=["stripe"]), b"{}", content_type="application/json")
+        .status_code
+        == 404
+    )
     # the provider reports another amount: refused, nothing changed
     xbd_a.tamper_amount = Decimal("0.01")
     r = client_for(HOST_A).post(notify, json.dumps({"transactionId": txn}), content_type="application/json")
@@ -154,7 +176,11 @@ def test_provider_down_or_slow_keeps_zahlung_offen(form_a, setting_a, rule_a, xb
     c = client_for(HOST_A, citizen_a)
     xbd_a.mode = "down"
     r = _pay(c, app)
-    assert r.status_code == 503 and "nicht erreichbar" in r.content.decode() and "Meine Anträge" in r.content.decode()
+    assert (
+        r.status_code == 503
+        and "nicht erreichbar" in r.content.decode()
+        and "Meine Anträge" in r.content.decode()
+    )
     app.refresh_from_db()
     assert app.status == Status.PAYMENT_DUE
     settings.RATHAUS_PAYMENT_TIMEOUT = 0.5
@@ -183,7 +209,9 @@ def test_pay_page_only_for_the_applicant(form_a, setting_a, rule_a, xbd_a, citiz
     assert client_for(HOST_A, make_user("mallory@example.org")).get(url).status_code == 404
     assert client_for(HOST_B, citizen_a).get(url).status_code == 404
     assert client_for(HOST_A, citizen_a).get(url).status_code == 200
-    assert client_for(HOST_A, citizen_a).get(reverse("payments:receipt_pdf", args=[app.pk])).status_code == 200
+    assert (
+        client_for(HOST_A, citizen_a).get(reverse("payments:receipt_pdf", args=[app.pk])).status_code == 200
+    )
     assert client_for(HOST_A).get(reverse("payments:receipt_pdf", args=[app.pk])).status_code == 404
 
 

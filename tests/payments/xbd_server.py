@@ -20,7 +20,7 @@ from referencing import Registry, Resource
 
 SCHEMAS = Path(__file__).parent / "schemas"
 CLIENT_ID = "rathaus-test"
-CLIENT_SECRET = "s3cr3t-xbd"  # noqa: S105 - test credential
+CLIENT_SECRET = "s3cr3t-xbd"
 ORIGINATOR = "rathaus-zeitz"
 ENDPOINT = "15084590"
 
@@ -30,10 +30,14 @@ def _load(name: str) -> dict[str, Any]:
 
 
 _registry = Registry().with_resources(
-    [(n, Resource.from_contents(_load(n))) for n in ("payment_request.schema.json", "payment_transaction.schema.json")]
+    [
+        (n, Resource.from_contents(_load(n)))
+        for n in ("payment_request.schema.json", "payment_transaction.schema.json")
+    ]
 )
-REQUEST = jsonschema.Draft202012Validator(_load("payment_request.schema.json"), registry=_registry,
-                                          format_checker=jsonschema.FormatChecker())
+REQUEST = jsonschema.Draft202012Validator(
+    _load("payment_request.schema.json"), registry=_registry, format_checker=jsonschema.FormatChecker()
+)
 TRANSACTION = jsonschema.Draft202012Validator(_load("payment_transaction.schema.json"), registry=_registry)
 TOKEN = jsonschema.Draft202012Validator(_load("token_request.schema.json"))
 
@@ -76,8 +80,11 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _problem(self, code: int, error: str) -> None:
-        self._json(code, {"errorCode": error, "httpResponseCode": code, "functionalText": error},
-                   "application/problem+json")
+        self._json(
+            code,
+            {"errorCode": error, "httpResponseCode": code, "functionalText": error},
+            "application/problem+json",
+        )
 
     def _invalid(self, what: str) -> None:
         self.server.errors.append(what)
@@ -140,18 +147,24 @@ class Handler(BaseHTTPRequestHandler):
         problems = [f"{list(e.path)}: {e.message}" for e in REQUEST.iter_errors(req)]
         if problems:
             return self._invalid(f"payment request: {problems}")
-        total = sum(Decimal(str(i["totalNetAmount"])) + Decimal(str(i.get("totalTaxAmount", 0))) for i in req["items"])
+        total = sum(
+            Decimal(str(i["totalNetAmount"])) + Decimal(str(i.get("totalTaxAmount", 0))) for i in req["items"]
+        )
         if total != Decimal(str(req["grosAmount"])):
             self.server.errors.append(f"calculation: {total} != {req['grosAmount']}")
             return self._problem(400, "CALCULATION_ERROR")
         with self.server.lock:
-            if any(t["paymentRequest"]["requestId"] == req["requestId"] for t in self.server.transactions.values()):
+            if any(
+                t["paymentRequest"]["requestId"] == req["requestId"]
+                for t in self.server.transactions.values()
+            ):
                 return self._problem(409, "PAYMENT_EXISTS")
             txn = uuid.uuid4().hex[:24]
             data = {
                 "paymentInformation": {
                     "transactionId": txn,
-                    "transactionUrl": f"{self.server.base}/api/paymenttransaction/{ORIGINATOR}/{ENDPOINT}/{txn}",
+                    "transactionUrl": f"{self.server.base}/api/paymenttransaction/"
+                    f"{ORIGINATOR}/{ENDPOINT}/{txn}",
                     "transactionRedirectUrl": f"{self.server.base}/pay/{txn}",
                     "transactionTimestamp": "2026-12-07T10:00:00Z",
                     "status": "INITIAL",
@@ -195,8 +208,9 @@ class Handler(BaseHTTPRequestHandler):
         amount = data["paymentRequest"]["grosAmount"]
         html = (
             '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Testbezahlseite</title></head>'
-            f'<body><main><h1>Testbezahlseite</h1><p>Betrag: {amount:.2f} EUR</p>'
-            f'<form method="post" action="/pay/{txn}"><button name="action" value="pay">Jetzt zahlen</button> '
+            f"<body><main><h1>Testbezahlseite</h1><p>Betrag: {amount:.2f} EUR</p>"
+            f'<form method="post" action="/pay/{txn}">'
+            '<button name="action" value="pay">Jetzt zahlen</button> '
             '<button name="action" value="cancel">Abbrechen</button></form></main></body></html>'
         ).encode()
         self.send_response(200)

@@ -19,7 +19,6 @@ from rathaus.core.accounts.models import Department
 from rathaus.core.accounts.permissions import manages_module, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui.services import render_markdown
-
 from rathaus.payments import queries as payments_queries
 
 from . import jsonld, queries, services

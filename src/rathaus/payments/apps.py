@@ -19,7 +19,9 @@ class PaymentsConfig(AppConfig):
         hooks.register()
         schedule.register_jobs()
         _: Any = gettext_lazy
-        register_staff_entry(StaffEntry("services", _("Zahlungen: Tagesabgleich und Erstattungen"), "payments:day", 42))
+        register_staff_entry(
+            StaffEntry("services", _("Zahlungen: Tagesabgleich und Erstattungen"), "payments:day", 42)
+        )
         register_staff_entry(
             StaffEntry("services", _("Gebühren je Leistung und Zahlungsanbieter"), "payments:settings", 43)
         )

@@ -13,9 +13,9 @@ from django.conf import settings
 
 def _fernet() -> Fernet:
     material = (getattr(settings, "RATHAUS_PAYMENT_KEY", "") or settings.SECRET_KEY).encode()
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"rathaus.payments", info=b"provider-secrets").derive(
-        material
-    )
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"rathaus.payments", info=b"provider-secrets"
+    ).derive(material)
     return Fernet(base64.urlsafe_b64encode(key))
 
 

@@ -67,10 +67,20 @@ def quote(rule: Any, answers: dict[str, Any] | None = None) -> Quote:
     if rule.unit_field and rule.unit_price:
         n = _units(find_answer(answers, rule.unit_field), rule.max_units) if answers else 1
         part = (Decimal(rule.unit_price) * n).quantize(CENT)
-        lines.append({"text": f"{n} × {money(Decimal(rule.unit_price))} EUR {rule.unit_label}".strip(), "amount": money(part)})
+        lines.append(
+            {
+                "text": f"{n} × {money(Decimal(rule.unit_price))} EUR {rule.unit_label}".strip(),
+                "amount": money(part),
+            }
+        )
         total += part
     reason = ""
-    if rule.reduction_field and rule.reduction_percent and answers and _yes(find_answer(answers, rule.reduction_field)):
+    if (
+        rule.reduction_field
+        and rule.reduction_percent
+        and answers
+        and _yes(find_answer(answers, rule.reduction_field))
+    ):
         cut = (total * Decimal(rule.reduction_percent) / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
         reason = rule.reduction_reason or "Ermäßigung"
         lines.append({"text": f"{reason} ({rule.reduction_percent} %)", "amount": money(-cut)})

@@ -56,8 +56,12 @@ class FeeRuleForm(forms.ModelForm):
 
 class ProviderForm(forms.Form):
     provider = forms.ChoiceField(label=_("Zahlungsanbieter"))
-    expiry_days = forms.IntegerField(label=_("Frist für die Zahlung (Tage)"), min_value=1, max_value=90, initial=7)
-    reminder_days = forms.IntegerField(label=_("Erinnerung (Tage vor Ablauf)"), min_value=0, max_value=89, initial=2)
+    expiry_days = forms.IntegerField(
+        label=_("Frist für die Zahlung (Tage)"), min_value=1, max_value=90, initial=7
+    )
+    reminder_days = forms.IntegerField(
+        label=_("Erinnerung (Tage vor Ablauf)"), min_value=0, max_value=89, initial=2
+    )
     secret = forms.CharField(
         label=_("Geheimnis (OAuth2-Client-Secret)"),
         required=False,
@@ -67,7 +71,7 @@ class ProviderForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provider"].choices = providers.choices()
+        self.fields["provider"].choices = providers.choices()  # type: ignore[attr-defined]
         seen: set[str] = set()
         for _key, label in providers.choices():
             cls = providers.get(_key)
@@ -77,7 +81,7 @@ class ProviderForm(forms.Form):
                     continue
                 seen.add(opt.name)
                 self.fields[f"opt_{opt.name}"] = forms.CharField(
-                    label=f"{opt.label} ({label})", required=False, max_length=300, help_text=opt.help
+                    label=f"{opt.label} ({label})", required=False, max_length=300, help_text=str(opt.help)
                 )
 
     def clean(self) -> dict[str, Any]:
@@ -87,9 +91,9 @@ class ProviderForm(forms.Form):
             for opt in cls.options:
                 if opt.required and not (data.get(f"opt_{opt.name}") or "").strip():
                     self.add_error(f"opt_{opt.name}", _("Bitte ausfüllen."))
-            if opt_iban := (data.get("opt_iban") or "").replace(" ", "").upper():
-                if cls.key == "rechnung" and not _iban_ok(opt_iban):
-                    self.add_error("opt_iban", _("Diese IBAN ist nicht gültig."))
+            iban = (data.get("opt_iban") or "").replace(" ", "").upper()
+            if iban and cls.key == "rechnung" and not _iban_ok(iban):
+                self.add_error("opt_iban", _("Diese IBAN ist nicht gültig."))
         return data
 
     def options_for(self, key: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ def allow(request: Any, app_pk: int) -> None:
     """Remember in the session that this visitor may pay (and see the receipt of) this application."""
     allowed = list(request.session.get(SESSION_KEY, []))
     if app_pk not in allowed:
-        request.session[SESSION_KEY] = (allowed + [app_pk])[-20:]
+        request.session[SESSION_KEY] = [*allowed, app_pk][-20:]
 
 
 def applicant_link(app: Any, request: Any) -> tuple[str, str] | None:
@@ -49,6 +49,9 @@ def staff_panel(app: Any, request: Any) -> str:
 def register() -> None:
     cases.register_extension(
         cases.CaseExtension(
-            key="payments", hold=services.hold_for_payment, applicant_link=applicant_link, staff_panel=staff_panel
+            key="payments",
+            hold=services.hold_for_payment,
+            applicant_link=applicant_link,
+            staff_panel=staff_panel,
         )
     )

@@ -63,7 +63,10 @@ class FeeRule(TenantOwned):
         help_text=_("Kennung eines Ja/Nein-Felds; bei „ja“ wird ermäßigt."),
     )
     reduction_percent = models.PositiveSmallIntegerField(
-        _("Ermäßigung (%)"), default=0, validators=[MaxValueValidator(100)], help_text=_("100 = Gebührenbefreiung")
+        _("Ermäßigung (%)"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_("100 = Gebührenbefreiung"),
     )
     reduction_reason = models.CharField(_("Grund der Ermäßigung"), max_length=200, blank=True)
     haushaltsstelle = models.CharField(
@@ -80,7 +83,9 @@ class FeeRule(TenantOwned):
             models.CheckConstraint(
                 condition=Q(base_amount__gte=0) & Q(unit_price__gte=0), name="payments_fee_not_negative"
             ),
-            models.CheckConstraint(condition=Q(reduction_percent__lte=100), name="payments_fee_reduction_max"),
+            models.CheckConstraint(
+                condition=Q(reduction_percent__lte=100), name="payments_fee_reduction_max"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,7 +113,9 @@ class ProviderConfig(TenantOwned):
     class Meta:
         verbose_name = _("Zahlungsanbieter")
         verbose_name_plural = _("Zahlungsanbieter")
-        constraints = [models.UniqueConstraint(fields=["municipality"], name="payments_provider_one_per_muni")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality"], name="payments_provider_one_per_muni")
+        ]
 
 
 class FeeState(models.TextChoices):
@@ -129,7 +136,9 @@ class ApplicationFee(TenantOwned):
     amount = models.DecimalField(_("Betrag (EUR)"), max_digits=8, decimal_places=2)
     lines = models.JSONField(_("Berechnung"), default=list)
     haushaltsstelle = models.CharField(_("Haushaltsstelle"), max_length=40, blank=True)
-    state = models.CharField(_("Zahlungsstand"), max_length=20, choices=FeeState.choices, default=FeeState.OPEN)
+    state = models.CharField(
+        _("Zahlungsstand"), max_length=20, choices=FeeState.choices, default=FeeState.OPEN
+    )
     provider = models.CharField(_("Zahlungsanbieter"), max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("Zahlungsfrist bis"))
@@ -148,7 +157,9 @@ class ApplicationFee(TenantOwned):
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
                 name="payments_appfee_refund_bounded",
             ),
-            models.CheckConstraint(condition=Q(state__in=FeeState.values), name="payments_appfee_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=FeeState.values), name="payments_appfee_state_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["municipality", "paid_at"], name="payments_fee_paid"),
@@ -213,7 +224,9 @@ class Refund(TenantOwned):
     reason = models.CharField(_("Grund"), max_length=300)
     method = models.CharField(max_length=10, choices=RefundMethod.choices)
     provider_reference = models.CharField(max_length=100, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,7 +14,9 @@ from .models import ApplicationFee, FeeRule, FeeState, PaymentAttempt, Refund
 
 
 def rule_of_service(service: Any) -> FeeRule | None:
-    return FeeRule.objects.filter(municipality_id=service.municipality_id, service=service, is_active=True).first()
+    return FeeRule.objects.filter(
+        municipality_id=service.municipality_id, service=service, is_active=True
+    ).first()
 
 
 def fee_for_service(service: Any) -> dict[str, Any] | None:
@@ -41,7 +43,11 @@ def offer_for_service(service: Any) -> dict[str, Any] | None:
     fee = fee_for_service(service)
     if fee is None:
         return None
-    offer: dict[str, Any] = {"@type": "Offer", "price": fees.money(Decimal(fee["amount"])), "priceCurrency": "EUR"}
+    offer: dict[str, Any] = {
+        "@type": "Offer",
+        "price": fees.money(Decimal(fee["amount"])),
+        "priceCurrency": "EUR",
+    }
     if fee["unit_price"]:
         offer["priceSpecification"] = {
             "@type": "UnitPriceSpecification",
@@ -134,5 +140,7 @@ def export_rows(municipality: Any, start: date, end: date) -> Any:
 
 
 def totals(municipality: Any) -> dict[str, Any]:
-    agg = ApplicationFee.objects.filter(municipality=municipality, paid_at__isnull=False).aggregate(s=Sum("amount"))
+    agg = ApplicationFee.objects.filter(municipality=municipality, paid_at__isnull=False).aggregate(
+        s=Sum("amount")
+    )
     return {"paid": agg["s"] or Decimal("0.00")}

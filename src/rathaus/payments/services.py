@@ -125,7 +125,9 @@ def rule_for_form(form: Any) -> FeeRule | None:
     if not getattr(form, "leika", ""):
         return None
     return (
-        FeeRule.objects.filter(municipality_id=form.municipality_id, service__leika=form.leika, is_active=True)
+        FeeRule.objects.filter(
+            municipality_id=form.municipality_id, service__leika=form.leika, is_active=True
+        )
         .order_by("pk")
         .first()
     )
@@ -198,8 +200,13 @@ def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt
         attempt = PaymentAttempt.objects.create(
             municipality=fee.municipality, fee=locked, provider=conf.provider, amount=locked.amount
         )
-        record("payments.started", request=request, municipality=fee.municipality, obj=attempt,
-               changes={"kassenzeichen": [None, fee.kassenzeichen], "amount": [None, str(fee.amount)]})
+        record(
+            "payments.started",
+            request=request,
+            municipality=fee.municipality,
+            obj=attempt,
+            changes={"kassenzeichen": [None, fee.kassenzeichen], "amount": [None, str(fee.amount)]},
+        )
     order = PaymentOrder(
         request_id=str(attempt.request_id),
         amount=fee.amount,
@@ -207,8 +214,12 @@ def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt
         description=f"{fee.service_name} {fee.kassenzeichen}"[:250],
         redirect_url=return_url(attempt, request),
         kassenzeichen=fee.kassenzeichen,
-        items=[{"text": line["text"], "amount": line["amount"], "quantity": 1} for line in fee.lines
-               if Decimal(line["amount"]) > 0] or [{"text": fee.service_name, "amount": str(fee.amount), "quantity": 1}],
+        items=[
+            {"text": line["text"], "amount": line["amount"], "quantity": 1}
+            for line in fee.lines
+            if Decimal(line["amount"]) > 0
+        ]
+        or [{"text": fee.service_name, "amount": str(fee.amount), "quantity": 1}],
         haushaltsstelle=fee.haushaltsstelle,
     )
     if sum(Decimal(i["amount"]) for i in order.items) != fee.amount:
@@ -221,8 +232,13 @@ def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt
             PaymentAttempt.objects.filter(pk=attempt.pk).update(
                 status=AttemptStatus.FAILED, status_detail=str(exc)[:200]
             )
-            record("payments.start_failed", request=request, municipality=fee.municipality, obj=attempt,
-                   changes={"error": [None, str(exc)[:200]]})
+            record(
+                "payments.start_failed",
+                request=request,
+                municipality=fee.municipality,
+                obj=attempt,
+                changes={"error": [None, str(exc)[:200]]},
+            )
         raise PaymentError(
             _(
                 "Der Zahlungsdienst ist gerade nicht erreichbar. Ihr Antrag ist gespeichert (Zahlung offen). "
@@ -265,8 +281,10 @@ def _settle(attempt: PaymentAttempt, fee_state: str, attempt_status: str, *, req
                 request=request,
                 municipality=fee.municipality,
                 obj=fee,
-                changes={"state": [FeeState.EXPIRED if late else FeeState.OPEN, fee_state],
-                         "transaction": [None, att.transaction_id]},
+                changes={
+                    "state": [FeeState.EXPIRED if late else FeeState.OPEN, fee_state],
+                    "transaction": [None, att.transaction_id],
+                },
             )
             cases.payment_confirmed(fee.application, note=fee.kassenzeichen)
             changed = True
@@ -283,8 +301,13 @@ def apply_status(attempt: PaymentAttempt, status: TransactionStatus, *, request:
     if status.status in ("paid",) and Decimal(status.amount).quantize(Decimal("0.01")) != attempt.amount:
         problems.append("amount")
     if problems:
-        record("payments.refused", request=request, municipality=attempt.municipality, obj=attempt,
-               changes={"problems": [None, problems], "amount": [str(attempt.amount), str(status.amount)]})
+        record(
+            "payments.refused",
+            request=request,
+            municipality=attempt.municipality,
+            obj=attempt,
+            changes={"problems": [None, problems], "amount": [str(attempt.amount), str(status.amount)]},
+        )
         raise PaymentMismatch(_("Die Angaben des Zahlungsdienstes passen nicht zu dieser Zahlung."))
     if status.status == "paid":
         return _settle(attempt, FeeState.PAID, AttemptStatus.PAID, request=request)
@@ -296,8 +319,13 @@ def apply_status(attempt: PaymentAttempt, status: TransactionStatus, *, request:
                 return False
             att.status, att.status_detail = new, status.detail
             att.save(update_fields=["status", "status_detail", "updated_at"])
-            record("payments.not_paid", request=request, municipality=att.municipality, obj=att,
-                   changes={"status": [AttemptStatus.STARTED, new]})
+            record(
+                "payments.not_paid",
+                request=request,
+                municipality=att.municipality,
+                obj=att,
+                changes={"status": [AttemptStatus.STARTED, new]},
+            )
         return True
     return False
 
@@ -327,8 +355,13 @@ def handle_notification(municipality: Any, provider_key: str, body: bytes, param
         .first()
     )
     if attempt is None:
-        record("payments.refused", municipality=municipality, object_type="payments.paymentattempt",
-               object_id=txn[:60], changes={"problems": [None, ["unknown transaction"]]})
+        record(
+            "payments.refused",
+            municipality=municipality,
+            object_type="payments.paymentattempt",
+            object_id=txn[:60],
+            changes={"problems": [None, ["unknown transaction"]]},
+        )
         raise UnknownTransaction(_("Unbekannte Transaktion."))
     return sync(attempt)
 
@@ -344,8 +377,13 @@ def mark_paid(fee: ApplicationFee, *, request: Any = None) -> bool:
             return False
         locked.state, locked.paid_at = FeeState.PAID, timezone.now()
         locked.save(update_fields=["state", "paid_at"])
-        record("payments.booked", request=request, municipality=locked.municipality, obj=locked,
-               changes={"state": [FeeState.INVOICED, FeeState.PAID]})
+        record(
+            "payments.booked",
+            request=request,
+            municipality=locked.municipality,
+            obj=locked,
+            changes={"state": [FeeState.INVOICED, FeeState.PAID]},
+        )
     return True
 
 
@@ -371,9 +409,13 @@ def refund(fee: ApplicationFee, amount: Decimal, reason: str, *, request: Any = 
             except RefundNotSupported:
                 pass
             except ProviderError as exc:
-                raise PaymentError(_("Der Zahlungsdienst hat die Erstattung abgelehnt oder ist nicht erreichbar.")) from exc
+                raise PaymentError(
+                    _("Der Zahlungsdienst hat die Erstattung abgelehnt oder ist nicht erreichbar.")
+                ) from exc
         locked.refunded_amount += amount
-        locked.state = FeeState.REFUNDED if locked.refunded_amount == locked.amount else FeeState.PARTLY_REFUNDED
+        locked.state = (
+            FeeState.REFUNDED if locked.refunded_amount == locked.amount else FeeState.PARTLY_REFUNDED
+        )
         locked.save(update_fields=["refunded_amount", "state"])
         item = Refund.objects.create(
             municipality=locked.municipality,
@@ -384,8 +426,13 @@ def refund(fee: ApplicationFee, amount: Decimal, reason: str, *, request: Any = 
             provider_reference=ref[:100],
             created_by=request.user if request is not None and request.user.is_authenticated else None,
         )
-        record("payments.refunded", request=request, municipality=locked.municipality, obj=locked,
-               changes={"amount": [None, str(amount)], "method": [None, method], "reason": [None, reason[:300]]})
+        record(
+            "payments.refunded",
+            request=request,
+            municipality=locked.municipality,
+            obj=locked,
+            changes={"amount": [None, str(amount)], "method": [None, method], "reason": [None, reason[:300]]},
+        )
     fee.refresh_from_db()
     return item
 
@@ -423,20 +470,31 @@ def expire_unpaid(municipality: Any = None, now: Any = None) -> int:
         if not days or fee.expires_at - timedelta(days=days) > now:
             continue
         with transaction.atomic():
-            if ApplicationFee.objects.filter(pk=fee.pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
+            if (
+                ApplicationFee.objects.filter(pk=fee.pk, reminded_at__isnull=True).update(reminded_at=now)
+                != 1
+            ):
                 continue
-            until = date_format(timezone.localtime(fee.expires_at), "DATETIME_FORMAT")
-            amount = fees.money(fee.amount)
-            cases.notify_applicant(
-                fee.application,
-                lambda: _("Gebühr noch offen: %(ref)s") % {"ref": fee.kassenzeichen},
-                lambda: _(
-                    "Guten Tag,\n\ndie Gebühr von %(amount)s EUR für Ihren Antrag „%(service)s“ ist noch nicht "
-                    "bezahlt. Bitte bezahlen Sie sie bis %(until)s über „Meine Anträge“; danach verfällt der Antrag."
-                ) % {"amount": amount, "service": fee.service_name, "until": until},
-            )
+            _remind(fee)
             record("payments.reminded", municipality=fee.municipality, obj=fee)
     return expired
+
+
+def _remind(fee: ApplicationFee) -> None:
+    until = date_format(timezone.localtime(fee.expires_at), "DATETIME_FORMAT")
+    values = {"amount": fees.money(fee.amount), "service": fee.service_name, "until": until}
+    cases.notify_applicant(
+        fee.application,
+        lambda: _("Gebühr noch offen: %(ref)s") % {"ref": fee.kassenzeichen},
+        lambda: (
+            _(
+                "Guten Tag,\n\ndie Gebühr von %(amount)s EUR für Ihren Antrag „%(service)s“ ist "
+                "noch nicht bezahlt. Bitte bezahlen Sie sie bis %(until)s über „Meine Anträge“; "
+                "danach verfällt der Antrag."
+            )
+            % values
+        ),
+    )
 
 
 # --- receipt ------------------------------------------------------------------------------------------
@@ -447,9 +505,10 @@ def receipt_pdf(fee: ApplicationFee) -> bytes:
     muni = fee.municipality
     conf = config_of(muni)
     with override("de"):
-        invoice = fee.state == FeeState.INVOICED or (fee.state == FeeState.OPEN and conf is not None
-                                                      and providers.get(conf.provider) is not None
-                                                      and not providers.get(conf.provider).online)  # type: ignore[union-attr]
+        cls = providers.get(conf.provider) if conf is not None else None
+        invoice = fee.state == FeeState.INVOICED or (
+            fee.state == FeeState.OPEN and cls is not None and not cls.online
+        )
         doc = Document(
             municipality_name=muni.official_name or muni.name,
             title=_("Zahlungsaufforderung") if invoice else _("Zahlungsbeleg"),
@@ -466,7 +525,10 @@ def receipt_pdf(fee: ApplicationFee) -> bytes:
             ]
         )
         if fee.lines:
-            doc.table([_("Position"), _("Betrag (EUR)")], [(ln["text"], ln["amount"].replace(".", ",")) for ln in fee.lines])
+            doc.table(
+                [_("Position"), _("Betrag (EUR)")],
+                [(ln["text"], ln["amount"].replace(".", ",")) for ln in fee.lines],
+            )
         if invoice and conf is not None:
             opts = conf.options or {}
             doc.heading(_("Bitte überweisen Sie den Betrag"))

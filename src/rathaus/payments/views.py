@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from rathaus.catalog import queries as catalog_queries
 from rathaus.cases import queries as cases_queries
+from rathaus.catalog import queries as catalog_queries
 from rathaus.core import exports
 from rathaus.core.accounts.permissions import admin_required, module_required, public, staff_required
 from rathaus.core.tenancy.services import tenant_object_or_404
@@ -68,7 +69,9 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     return _pay_page(request, fee, error=error)
 
 
-def _pay_page(request: HttpRequest, fee: ApplicationFee, *, error: str = "", notice: str = "") -> HttpResponse:
+def _pay_page(
+    request: HttpRequest, fee: ApplicationFee, *, error: str = "", notice: str = ""
+) -> HttpResponse:
     return render(
         request,
         "payments/pay.html",
@@ -111,7 +114,10 @@ def return_view(request: HttpRequest, token: str) -> HttpResponse:
     if not notice and attempt.status in ("abgebrochen", "fehlgeschlagen"):
         notice = _("Die Zahlung wurde nicht abgeschlossen. Sie können es erneut versuchen.")
     elif not notice:
-        notice = _("Der Zahlungsdienst hat die Zahlung noch nicht bestätigt. Wenn Sie bezahlt haben, sehen Sie den Stand später unter „Meine Anträge“.")
+        notice = _(
+            "Der Zahlungsdienst hat die Zahlung noch nicht bestätigt. Wenn Sie bezahlt haben, "
+            "sehen Sie den Stand später unter „Meine Anträge“."
+        )
     return _pay_page(request, fee, notice=notice)
 
 
@@ -119,7 +125,7 @@ def return_view(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt  # called by the provider's server; it proves nothing: the status is fetched back
 @require_POST
 def notify(request: HttpRequest, provider: str) -> HttpResponse:
-    params = {k: v for k, v in request.GET.items()}
+    params = {k: str(v) for k, v in request.GET.items()}
     try:
         services.handle_notification(request.municipality, provider, request.body, params)  # type: ignore[attr-defined]
     except services.UnknownTransaction:
@@ -172,12 +178,17 @@ def day(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payments/staff/day.html",
-        {"form": form, "day": the_day, "export_form": ExportForm(initial={"von": the_day, "bis": the_day}), **data},
+        {
+            "form": form,
+            "day": the_day,
+            "export_form": ExportForm(initial={"von": the_day, "bis": the_day}),
+            **data,
+        },
     )
 
 
 @module_required(MODULE)
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponseBase:
     form = ExportForm(request.GET or None)
     if not form.is_valid():
         messages.error(request, _("Bitte wählen Sie einen gültigen Zeitraum (höchstens ein Jahr)."))
@@ -202,9 +213,14 @@ def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
             if not form.is_valid():
                 messages.error(request, _("Bitte geben Sie Betrag und Grund der Erstattung an."))
                 return redirect(back)
-            item = services.refund(fee, form.cleaned_data["amount"], form.cleaned_data["reason"], request=request)
+            item = services.refund(
+                fee, form.cleaned_data["amount"], form.cleaned_data["reason"], request=request
+            )
             if item.method == "kasse":
-                messages.success(request, _("Erstattung erfasst: Die Auszahlungsanordnung steht im Tagesabgleich für die Kasse."))
+                messages.success(
+                    request,
+                    _("Erstattung erfasst: Die Auszahlungsanordnung steht im Tagesabgleich für die Kasse."),
+                )
             else:
                 messages.success(request, _("Erstattung über den Zahlungsanbieter ausgelöst."))
         elif action == "booked":
@@ -235,7 +251,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     conf = services.config_of(muni) or ProviderConfig.objects.filter(municipality=muni).first()
     initial: dict[str, Any] = {}
     if conf is not None:
-        initial = {"provider": conf.provider, "expiry_days": conf.expiry_days, "reminder_days": conf.reminder_days}
+        initial = {
+            "provider": conf.provider,
+            "expiry_days": conf.expiry_days,
+            "reminder_days": conf.reminder_days,
+        }
         initial.update({f"opt_{k}": v for k, v in (conf.options or {}).items()})
     form = ProviderForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -5,32 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0003_letter_settings'),
-        ('fim', '0002_draft_submit_key_formsubmission_idempotency_key_and_more'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("cases", "0003_letter_settings"),
+        ("fim", "0002_draft_submit_key_formsubmission_idempotency_key_and_more"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='application',
-            name='cases_app_status_valid',
+            model_name="application",
+            name="cases_app_status_valid",
         ),
         migrations.AlterField(
-            model_name='application',
-            name='status',
-            field=models.CharField(choices=[('zahlung_offen', 'Zahlung offen'), ('eingegangen', 'eingegangen'), ('in_pruefung', 'in Prüfung'), ('rueckfrage', 'Rückfrage'), ('bewilligt', 'entschieden: bewilligt'), ('abgelehnt', 'entschieden: abgelehnt'), ('teilweise', 'entschieden: teilweise bewilligt'), ('abgeschlossen', 'abgeschlossen'), ('zurueckgezogen', 'zurückgezogen')], default='eingegangen', max_length=20, verbose_name='Status'),
+            model_name="application",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("zahlung_offen", "Zahlung offen"),
+                    ("eingegangen", "eingegangen"),
+                    ("in_pruefung", "in Prüfung"),
+                    ("rueckfrage", "Rückfrage"),
+                    ("bewilligt", "entschieden: bewilligt"),
+                    ("abgelehnt", "entschieden: abgelehnt"),
+                    ("teilweise", "entschieden: teilweise bewilligt"),
+                    ("abgeschlossen", "abgeschlossen"),
+                    ("zurueckgezogen", "zurückgezogen"),
+                ],
+                default="eingegangen",
+                max_length=20,
+                verbose_name="Status",
+            ),
         ),
         migrations.AlterField(
-            model_name='statusevent',
-            name='to_status',
-            field=models.CharField(choices=[('zahlung_offen', 'Zahlung offen'), ('eingegangen', 'eingegangen'), ('in_pruefung', 'in Prüfung'), ('rueckfrage', 'Rückfrage'), ('bewilligt', 'entschieden: bewilligt'), ('abgelehnt', 'entschieden: abgelehnt'), ('teilweise', 'entschieden: teilweise bewilligt'), ('abgeschlossen', 'abgeschlossen'), ('zurueckgezogen', 'zurückgezogen')], max_length=20),
+            model_name="statusevent",
+            name="to_status",
+            field=models.CharField(
+                choices=[
+                    ("zahlung_offen", "Zahlung offen"),
+                    ("eingegangen", "eingegangen"),
+                    ("in_pruefung", "in Prüfung"),
+                    ("rueckfrage", "Rückfrage"),
+                    ("bewilligt", "entschieden: bewilligt"),
+                    ("abgelehnt", "entschieden: abgelehnt"),
+                    ("teilweise", "entschieden: teilweise bewilligt"),
+                    ("abgeschlossen", "abgeschlossen"),
+                    ("zurueckgezogen", "zurückgezogen"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['zahlung_offen', 'eingegangen', 'in_pruefung', 'rueckfrage', 'bewilligt', 'abgelehnt', 'teilweise', 'abgeschlossen', 'zurueckgezogen'])), name='cases_app_status_valid'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "zahlung_offen",
+                            "eingegangen",
+                            "in_pruefung",
+                            "rueckfrage",
+                            "bewilligt",
+                            "abgelehnt",
+                            "teilweise",
+                            "abgeschlossen",
+                            "zurueckgezogen",
+                        ],
+                    )
+                ),
+                name="cases_app_status_valid",
+            ),
         ),
     ]

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.utils.functional import Promise
+
 
 class ProviderError(Exception):
     """The provider cannot be reached, answers with an error, or answers nonsense."""
@@ -54,14 +56,14 @@ class TransactionStatus:
 @dataclass(frozen=True)
 class OptionField:
     name: str
-    label: str
+    label: str | Promise
     required: bool = True
-    help: str = ""
+    help: str | Promise = ""
 
 
 class Provider:
     key: ClassVar[str] = ""
-    label: ClassVar[str] = ""
+    label: ClassVar[str | Promise] = ""
     options: ClassVar[tuple[OptionField, ...]] = ()
     has_secret: ClassVar[bool] = False
     supports_refund: ClassVar[bool] = False

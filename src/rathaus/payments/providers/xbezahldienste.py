@@ -46,7 +46,9 @@ class XBezahldiensteProvider(Provider):
     label = _("XBezahldienste 1.0 (ePayBL, pmPayment, GiroCheckout …)")
     has_secret = True
     options = (
-        OptionField("base_url", _("Basis-URL der Schnittstelle"), help=_("z. B. https://epay.example/api/v1")),
+        OptionField(
+            "base_url", _("Basis-URL der Schnittstelle"), help=_("z. B. https://epay.example/api/v1")
+        ),
         OptionField("token_url", _("OAuth2-Token-URL")),
         OptionField("client_id", _("OAuth2-Client-ID")),
         OptionField("originator_id", _("originatorId (Kennung des Online-Dienstes)")),
@@ -74,12 +76,18 @@ class XBezahldiensteProvider(Provider):
         return status, data
 
     def _token(self) -> str:
-        key = "payments:xbd-token:" + urllib.parse.quote(self.opts.get("token_url", "") + self.opts.get("client_id", ""))
+        key = "payments:xbd-token:" + urllib.parse.quote(
+            self.opts.get("token_url", "") + self.opts.get("client_id", "")
+        )
         token = cache.get(key)
         if token:
             return str(token)
         body = urllib.parse.urlencode(
-            {"grant_type": "client_credentials", "client_id": self.opts.get("client_id", ""), "client_secret": self.secret}
+            {
+                "grant_type": "client_credentials",
+                "client_id": self.opts.get("client_id", ""),
+                "client_secret": self.secret,
+            }
         ).encode()
         req = urllib.request.Request(  # noqa: S310
             self.opts.get("token_url", ""),
