@@ -34,7 +34,9 @@ def test_demo_fees_and_invoice_provider(muni_a, settings, tmp_path):
     demo_fees(cmd())
     zeitz = Municipality.objects.get(slug="zeitz")
     rules = {r.service.name: r for r in FeeRule.objects.filter(municipality=zeitz).select_related("service")}
-    assert rules["Bewohnerparkausweis"].base_amount == Decimal("30.70") and rules["Bewohnerparkausweis"].is_demo
+    assert (
+        rules["Bewohnerparkausweis"].base_amount == Decimal("30.70") and rules["Bewohnerparkausweis"].is_demo
+    )
     assert rules["Gewerbeanmeldung"].base_amount == Decimal("26.00") and rules["Gewerbeanmeldung"].is_demo
     conf = ProviderConfig.objects.get(municipality=zeitz)
     assert conf.provider == "rechnung" and conf.options["iban"] == "DE02120300000000202051"

@@ -140,3 +140,13 @@ def test_provider_settings_store_secret_encrypted_and_never_show_it(muni_a, muni
     other = make_user("admin-b@example.org", mfa=True)
     grant(other, muni_b, "admin")
     assert client_for(HOST_A, other).get(url).status_code in (302, 403)
+
+
+def test_form_start_page_shows_the_fee(muni_a, form_a, rule_a, invoice_a):
+    page = client_for(HOST_A).get(reverse("fim:form", args=[form_a.pk])).content.decode()
+    assert 'data-fee="30.70"' in page and "nach dem Absenden des Online-Antrags bezahlt" in page
+
+
+def test_without_provider_the_fee_is_charged_when_processed(muni_a, form_a, rule_a):
+    page = client_for(HOST_A).get(reverse("fim:form", args=[form_a.pk])).content.decode()
+    assert 'data-fee="30.70"' in page and "bei der Bearbeitung erhoben" in page

@@ -10,7 +10,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from . import fees
-from .models import ApplicationFee, FeeRule, FeeState, PaymentAttempt, Refund
+from .models import ApplicationFee, FeeRule, FeeState, PaymentAttempt, ProviderConfig, Refund
 
 
 def rule_of_service(service: Any) -> FeeRule | None:
@@ -35,7 +35,18 @@ def fee_for_service(service: Any) -> dict[str, Any] | None:
         "reduction_reason": rule.reduction_reason,
         "legal_basis": rule.legal_basis,
         "is_demo": rule.is_demo,
+        "online": ProviderConfig.objects.filter(
+            municipality_id=service.municipality_id, is_active=True
+        ).exists(),
     }
+
+
+def fee_for_form(form: Any) -> dict[str, Any] | None:
+    """The fee of the catalogue service a FIM form belongs to (by LeiKa key), for the form's start page."""
+    from rathaus.catalog import queries as catalog_queries
+
+    service = catalog_queries.service_for_leika(form.municipality, getattr(form, "leika", ""))
+    return fee_for_service(service) if service is not None else None
 
 
 def offer_for_service(service: Any) -> dict[str, Any] | None:
