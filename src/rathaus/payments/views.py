@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from rathaus.cases import queries as cases_queries
 from rathaus.catalog import queries as catalog_queries
-from rathaus.core import exports
+from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import admin_required, module_required, public, staff_required
 from rathaus.core.tenancy.services import tenant_object_or_404
 
@@ -26,6 +26,10 @@ from .forms import DayForm, ExportForm, FeeRuleForm, ProviderForm, RefundForm
 from .models import ApplicationFee, FeeRule, FeeState, ProviderConfig
 from .providers import base as providers
 from .providers.base import ProviderError
+
+# Limits per client address: starts (each one calls the provider) and provider notifications.
+START_LIMIT = 10  # per 10 minutes
+NOTIFY_LIMIT = 120  # per minute
 
 # --- citizen ------------------------------------------------------------------------------------------
 
@@ -56,6 +60,8 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if fee.is_settled:
             return redirect("payments:receipt", pk=pk)
+        if not ratelimit.hit(request, "payments.start", limit=START_LIMIT, window_seconds=600):
+            return _pay_page(request, fee, error=_("Zu viele Versuche. Bitte warten Sie einige Minuten."))
         try:
             attempt = services.start_payment(fee, request=request)
         except services.PaymentError as exc:
@@ -125,6 +131,8 @@ def return_view(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt  # called by the provider's server; it proves nothing: the status is fetched back
 @require_POST
 def notify(request: HttpRequest, provider: str) -> HttpResponse:
+    if not ratelimit.hit(request, "payments.notify", limit=NOTIFY_LIMIT, window_seconds=60):
+        return JsonResponse({"detail": "too many requests"}, status=429)
     params = {k: str(v) for k, v in request.GET.items()}
     try:
         services.handle_notification(request.municipality, provider, request.body, params)  # type: ignore[attr-defined]
