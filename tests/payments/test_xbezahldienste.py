@@ -233,3 +233,29 @@ def test_guest_reaches_the_payment_after_submitting(form_a, setting_a, rule_a, x
     assert url == reverse("payments:pay", args=[sub.application.pk])
     assert c.get(url).status_code == 200
     assert Application.objects.get(pk=sub.application.pk).status == Status.PAYMENT_DUE
+
+
+def test_guest_gets_the_link_to_pay_later(
+    form_a, setting_a, rule_a, xbd_a, mailoutbox, django_capture_on_commit_callbacks
+):
+    import re
+
+    from rathaus.fim import services as fim
+    from tests.cases.conftest import answers
+
+    draft, _ = fim.start_draft(form_a)
+    draft.answers = answers()
+    draft.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        sub = fim.submit(draft)
+    app = sub.application
+    assert app.status == Status.PAYMENT_DUE
+    assert len(mailoutbox) == 1 and app.reference in mailoutbox[0].subject
+    link = re.search(r"https?://\S+/antraege/zugang/\S+/", mailoutbox[0].body).group(0)
+    # another browser, days later: the link shows the application with the pay button, the payment works
+    c = client_for(HOST_A)
+    page = c.get(link.split("://", 1)[1].split("/", 1)[1].join(["/", ""])).content.decode()
+    pay_url = reverse("payments:pay", args=[app.pk])
+    assert pay_url in page
+    r = c.post(pay_url)
+    assert r.status_code == 302 and r["Location"].startswith(xbd_a.base)

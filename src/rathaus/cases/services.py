@@ -620,7 +620,9 @@ def _open(
             app.save()
             _event(app, "", app.status, actor=user, by_applicant=True)
             record("cases.submitted", actor=user, municipality=municipality, obj=app)
-            if not held:
+            if held:
+                _send_held_after_commit(app, raw)
+            else:
                 _send_receipt_after_commit(app, raw)
     except (_AlreadyDone, IntegrityError):
         existing = Application.objects.filter(municipality=municipality, idempotency_key=key).first()
@@ -717,6 +719,43 @@ def _send_receipt_after_commit(app: Application, raw_token: str) -> None:
         msg = EmailMessage(subject=subject, body=bilingual_body(body), to=[fresh.applicant_email])
         msg.attach(f"Eingangsbestaetigung-{fresh.reference}.pdf", pdf, "application/pdf")
         msg.send(fail_silently=False)
+
+    transaction.on_commit(send, robust=True)
+
+
+def _send_held_after_commit(app: Application, raw_token: str) -> None:
+    """The application waits for its fee ("Zahlung offen"): the applicant gets the link to it, so that
+    an abandoned payment can be taken up again (a guest's link exists only in this mail and on the
+    confirmation page). Sent directly after commit, like the receipt, never through the task table."""
+    if not app.applicant_email:
+        return
+    pk = app.pk
+
+    def send() -> None:
+        fresh = Application.objects.select_related("municipality").get(pk=pk)
+        url = status_url(fresh, raw_token)
+
+        def body() -> str:
+            text = _(
+                "Guten Tag,\n\nIhr Antrag „%(service)s“ ist gespeichert (Aktenzeichen %(ref)s). Er gilt als "
+                "eingegangen, sobald die Gebühr bezahlt ist."
+            ) % {"service": fresh.service_name, "ref": fresh.reference}
+            if raw_token or fresh.applicant_id:
+                text += "\n\n" + _("Hier können Sie die Gebühr bezahlen und den Stand sehen:\n%(url)s") % {
+                    "url": url
+                }
+            if raw_token:
+                text += "\n\n" + _(
+                    "Bitte geben Sie diesen Link nicht weiter: Wer ihn kennt, kann Ihren Antrag sehen."
+                )
+            return text
+
+        subject = bilingual_subject(
+            lambda: _("Antrag gespeichert, Gebühr offen: %(ref)s") % {"ref": fresh.reference}
+        )
+        EmailMessage(subject=subject, body=bilingual_body(body), to=[fresh.applicant_email]).send(
+            fail_silently=False
+        )
 
     transaction.on_commit(send, robust=True)
 
