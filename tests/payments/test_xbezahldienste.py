@@ -44,6 +44,8 @@ def test_application_with_fee_waits_in_zahlung_offen(form_a, setting_a, rule_a, 
     assert mailoutbox == []  # the receipt goes out when the payment is confirmed
     page = client_for(HOST_A, citizen_a).get(reverse("cases:detail", args=[app.pk])).content.decode()
     assert reverse("payments:pay", args=[app.pk]) in page and "Zahlung offen" in page
+    mine = client_for(HOST_A, citizen_a).get(reverse("cases:mine")).content.decode()
+    assert "Gebühr jetzt bezahlen" in mine
 
 
 def test_without_fee_rule_or_provider_nothing_changes(form_a, setting_a, citizen_a, rule_a):
