@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "rathaus.hub",
     "rathaus.consulting",
     "rathaus.cases",
+    "rathaus.payments",
     "rathaus.surveys",
     "rathaus.heritage",
     "rathaus.mobility",
@@ -477,3 +478,9 @@ MOBILITY_MAX_UNZIPPED_BYTES = int(env("RATHAUS_MOBILITY_MAX_UNZIPPED_MB", "1024"
 MOBILITY_MAX_ZIP_RATIO = int(env("RATHAUS_MOBILITY_MAX_ZIP_RATIO", "200"))
 MOBILITY_MAX_ZIP_MEMBERS = int(env("RATHAUS_MOBILITY_MAX_ZIP_MEMBERS", "500"))
 MOBILITY_STALE_HOURS = float(env("RATHAUS_MOBILITY_STALE_HOURS", "6"))
+
+# Payments (rathaus.payments, docs/payment.md): key for the provider secrets at rest (empty: derived
+# from SECRET_KEY; set it to rotate SECRET_KEY without re-entering the secrets) and the HTTP timeout
+# in seconds for calls to the payment provider.
+RATHAUS_PAYMENT_KEY = env("RATHAUS_PAYMENT_KEY")
+RATHAUS_PAYMENT_TIMEOUT = float(env("RATHAUS_PAYMENT_TIMEOUT", "10"))

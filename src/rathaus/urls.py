@@ -30,6 +30,7 @@ urlpatterns = [
     path("digital-hub/", include("rathaus.hub.urls")),
     path("beratung/", include("rathaus.consulting.urls")),
     path("antraege/", include("rathaus.cases.urls")),
+    path("zahlung/", include("rathaus.payments.urls")),
     path("umfragen/", include("rathaus.surveys.urls")),
     path("sammlung/", include("rathaus.heritage.urls")),
     path("mobilitaet/", include("rathaus.mobility.urls")),

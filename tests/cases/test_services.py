@@ -35,11 +35,17 @@ LEGAL = {
     ("bewilligt", "abgeschlossen"),
     ("abgelehnt", "abgeschlossen"),
     ("teilweise", "abgeschlossen"),
+    ("zahlung_offen", "zurueckgezogen"),  # an unpaid application (rathaus.payments)
 }
+# Only the system (a confirmed payment) may make these, never staff or the applicant.
+SYSTEM_ONLY = {("zahlung_offen", "eingegangen")}
 
 
 def test_transition_table_is_the_documented_workflow():
-    assert {(str(a), str(b)) for a, b in services.TRANSITIONS} == LEGAL
+    assert {(str(a), str(b)) for a, b in services.TRANSITIONS} == LEGAL | SYSTEM_ONLY
+    for frm, to in SYSTEM_ONLY:
+        assert not services.can_transition(frm, to, "staff")
+        assert not services.can_transition(frm, to, "applicant")
 
 
 @pytest.mark.parametrize(("frm", "to"), list(itertools.product(Status.values, Status.values)))

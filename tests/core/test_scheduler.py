@@ -49,6 +49,7 @@ def test_registry_lists_every_periodic_job_of_the_platform():
         "send_event_reminders",
         "send_consulting_reminders",
         "erase_expired_cases",
+        "expire_unpaid_applications",
         "opendata_sync",
         "strategy_snapshot",
         "recover_jobs",

@@ -25,6 +25,7 @@ def default_types() -> list[str]:
 
 
 class Status(models.TextChoices):
+    PAYMENT_DUE = "zahlung_offen", _("Zahlung offen")
     RECEIVED = "eingegangen", _("eingegangen")
     IN_REVIEW = "in_pruefung", _("in Prüfung")
     QUERY = "rueckfrage", _("Rückfrage")
@@ -225,6 +226,10 @@ class StatusEvent(TenantOwned):
 
 def _event_label(event: StatusEvent, *, for_applicant: bool) -> Any:
     to, before = event.to_status, event.from_status
+    if to == Status.PAYMENT_DUE:
+        return _("Antrag gespeichert, Gebühr noch nicht bezahlt")
+    if to == Status.RECEIVED and before == Status.PAYMENT_DUE:
+        return _("Gebühr bezahlt, Antrag eingegangen")
     if to == Status.RECEIVED:
         return _("Antrag eingegangen")
     if to == Status.IN_REVIEW:
@@ -246,6 +251,8 @@ def _event_label(event: StatusEvent, *, for_applicant: bool) -> Any:
     if to == Status.CLOSED:
         return _("Vorgang abgeschlossen")
     if to == Status.WITHDRAWN:
+        if before == Status.PAYMENT_DUE and not event.by_applicant and event.actor_id is None:
+            return _("Antrag verfallen: Gebühr nicht fristgerecht bezahlt")
         if event.by_applicant:
             return _("Antrag von Ihnen zurückgenommen") if for_applicant else _("Antrag zurückgenommen")
         return _("Rücknahme von der Verwaltung erfasst")

@@ -273,3 +273,13 @@ def last_change(municipality: Any) -> Any:
 def attachment_paths() -> Iterator[str]:
     """Storage names of every stored attachment (all municipalities): file migration checks them."""
     return Attachment.objects.exclude(path="").values_list("path", flat=True).iterator(chunk_size=2000)
+
+
+def application_of_submission(submission: Any) -> Application | None:
+    """The application a FIM submission became (other apps use this, e.g. rathaus.payments)."""
+    return Application.objects.filter(submission=submission).select_related("form", "municipality").first()
+
+
+def application_for(municipality: Any, pk: int) -> Application | None:
+    """One application of this municipality by its id (or None)."""
+    return Application.objects.filter(municipality=municipality, pk=pk).select_related("form").first()

@@ -57,6 +57,9 @@ logger = logging.getLogger(__name__)
 S = Status
 # Every legal transition: (from, to) -> who may make it ("staff", "applicant").
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    # An application with a fee waits until the payment provider confirms (rathaus.payments).
+    (S.PAYMENT_DUE, S.RECEIVED): frozenset({"system"}),
+    (S.PAYMENT_DUE, S.WITHDRAWN): frozenset({"applicant", "staff", "system"}),
     (S.RECEIVED, S.IN_REVIEW): frozenset({"staff"}),
     (S.RECEIVED, S.QUERY): frozenset({"staff"}),
     (S.RECEIVED, S.WITHDRAWN): frozenset({"applicant", "staff"}),
@@ -101,9 +104,10 @@ def transition(
     request: Any = None,
     by_applicant: bool = False,
     note: str = "",
+    system: bool = False,
 ) -> Application:
     """Move the application to ``to`` (row locked); IllegalTransition for anything not in the table."""
-    role = "applicant" if by_applicant else "staff"
+    role = "system" if system else ("applicant" if by_applicant else "staff")
     with transaction.atomic():
         fresh = _locked(app)
         if not can_transition(fresh.status, to, role):
@@ -145,6 +149,77 @@ def _event(app: Application, before: str, to: str, *, actor: Any, by_applicant: 
         by_applicant=by_applicant,
         note=note[:500],
     )
+
+
+# --- extensions (the payment step, rathaus.payments) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseExtension:
+    """What another app adds to the case flow without cases naming it (ADR 0006).
+
+    ``hold(app)`` runs inside the transaction that stores a web application; True keeps it in
+    "Zahlung offen" (no receipt mail yet). ``applicant_link(app, request)`` gives the applicant's next
+    step for such an application (label, url) or None. ``staff_panel(app, request)`` gives HTML for the
+    staff case page (or "")."""
+
+    key: str
+    hold: Any
+    applicant_link: Any
+    staff_panel: Any
+
+
+_extensions: list[CaseExtension] = []
+
+
+def register_extension(ext: CaseExtension) -> None:
+    if all(e.key != ext.key for e in _extensions):
+        _extensions.append(ext)
+
+
+def extensions() -> list[CaseExtension]:
+    return list(_extensions)
+
+
+def payment_confirmed(app: Application, *, note: str = "") -> bool:
+    """The fee of an application in "Zahlung offen" is confirmed: it is now "eingegangen".
+
+    Idempotent (False when the application was not waiting any more). The Bearbeitungsfrist counts from
+    now; the Eingangsbestätigung goes out now."""
+    with transaction.atomic():
+        fresh = _locked(app)
+        if fresh.status != Status.PAYMENT_DUE:
+            return False
+        setting = setting_for(fresh.form)
+        fresh.status = Status.RECEIVED
+        fresh.due_date = timezone.localdate() + timedelta(days=setting.deadline_days)
+        fresh.save(update_fields=["status", "due_date"])
+        _event(fresh, Status.PAYMENT_DUE, Status.RECEIVED, actor=None, by_applicant=False, note=note)
+        record(
+            "cases.status",
+            municipality=fresh.municipality,
+            obj=fresh,
+            changes={"status": [Status.PAYMENT_DUE, Status.RECEIVED]},
+        )
+        _send_receipt_after_commit(fresh, "")
+    app.refresh_from_db()
+    return True
+
+
+def payment_expired(app: Application) -> bool:
+    """An unpaid application whose payment period has ended is withdrawn by the system (idempotent)."""
+    with transaction.atomic():
+        fresh = _locked(app)
+        if fresh.status != Status.PAYMENT_DUE:
+            return False
+        transition(fresh, Status.WITHDRAWN, note=_("Gebühr nicht fristgerecht bezahlt"), system=True)
+    app.refresh_from_db()
+    return True
+
+
+def notify_applicant(app: Application, subject: Any, text: Any) -> None:
+    """A short bilingual mail to the applicant (used by extensions, e.g. the payment reminder)."""
+    _notify(app, subject, text)
 
 
 # --- reference numbers ------------------------------------------------------------------------
@@ -539,10 +614,16 @@ def _open(
             app.submission = build(staged, app)
             if not app.applicant_name and user is not None:
                 app.applicant_name = (user.display_name or user.email)[:200]
+            held = channel == Channel.WEB and any(ext.hold(app) for ext in _extensions)
+            if held:
+                app.status = Status.PAYMENT_DUE
             app.save()
-            _event(app, "", Status.RECEIVED, actor=user, by_applicant=True)
+            _event(app, "", app.status, actor=user, by_applicant=True)
             record("cases.submitted", actor=user, municipality=municipality, obj=app)
-            _send_receipt_after_commit(app, raw)
+            if held:
+                _send_held_after_commit(app, raw)
+            else:
+                _send_receipt_after_commit(app, raw)
     except (_AlreadyDone, IntegrityError):
         existing = Application.objects.filter(municipality=municipality, idempotency_key=key).first()
         if existing is None:
@@ -638,6 +719,43 @@ def _send_receipt_after_commit(app: Application, raw_token: str) -> None:
         msg = EmailMessage(subject=subject, body=bilingual_body(body), to=[fresh.applicant_email])
         msg.attach(f"Eingangsbestaetigung-{fresh.reference}.pdf", pdf, "application/pdf")
         msg.send(fail_silently=False)
+
+    transaction.on_commit(send, robust=True)
+
+
+def _send_held_after_commit(app: Application, raw_token: str) -> None:
+    """The application waits for its fee ("Zahlung offen"): the applicant gets the link to it, so that
+    an abandoned payment can be taken up again (a guest's link exists only in this mail and on the
+    confirmation page). Sent directly after commit, like the receipt, never through the task table."""
+    if not app.applicant_email:
+        return
+    pk = app.pk
+
+    def send() -> None:
+        fresh = Application.objects.select_related("municipality").get(pk=pk)
+        url = status_url(fresh, raw_token)
+
+        def body() -> str:
+            text = _(
+                "Guten Tag,\n\nIhr Antrag „%(service)s“ ist gespeichert (Aktenzeichen %(ref)s). Er gilt als "
+                "eingegangen, sobald die Gebühr bezahlt ist."
+            ) % {"service": fresh.service_name, "ref": fresh.reference}
+            if raw_token or fresh.applicant_id:
+                text += "\n\n" + _("Hier können Sie die Gebühr bezahlen und den Stand sehen:\n%(url)s") % {
+                    "url": url
+                }
+            if raw_token:
+                text += "\n\n" + _(
+                    "Bitte geben Sie diesen Link nicht weiter: Wer ihn kennt, kann Ihren Antrag sehen."
+                )
+            return text
+
+        subject = bilingual_subject(
+            lambda: _("Antrag gespeichert, Gebühr offen: %(ref)s") % {"ref": fresh.reference}
+        )
+        EmailMessage(subject=subject, body=bilingual_body(body), to=[fresh.applicant_email]).send(
+            fail_silently=False
+        )
 
     transaction.on_commit(send, robust=True)
 

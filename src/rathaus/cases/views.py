@@ -52,7 +52,25 @@ def done_url(submission: Any, request: HttpRequest) -> str | None:
     if not token and earlier.get("id") == app.pk:
         token = earlier.get("token", "")
     request.session[CONFIRM_KEY] = {"id": app.pk, "token": token}
+    link = _next_step(app, request)
+    if link is not None:
+        return str(link[1])
     return reverse("cases:confirmation")
+
+
+def _next_step(app: Application, request: HttpRequest) -> tuple[str, str] | None:
+    """The applicant's next step an extension asks for (e.g. paying the fee), as (label, url)."""
+    if app.status != Status.PAYMENT_DUE:
+        return None
+    for ext in services.extensions():
+        link = ext.applicant_link(app, request)
+        if link:
+            return link  # type: ignore[no-any-return]
+    return None
+
+
+def _staff_panels(app: Application, request: HttpRequest) -> list[str]:
+    return [html for ext in services.extensions() if (html := ext.staff_panel(app, request))]
 
 
 # --- applicant ------------------------------------------------------------------------------------
@@ -74,7 +92,12 @@ def confirmation(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/confirmation.html",
-        {"app": app, "status_url": base, "guest_url": request.build_absolute_uri(base) if token else ""},
+        {
+            "app": app,
+            "status_url": base,
+            "guest_url": request.build_absolute_uri(base) if token else "",
+            "next_step": _next_step(app, request),
+        },
     )
 
 
@@ -139,6 +162,7 @@ def _applicant_page(request: HttpRequest, app: Application, base: str, doc_url: 
             "answer_form": answer if app.status == Status.QUERY else None,
             "can_withdraw": services.can_transition(app.status, Status.WITHDRAWN, "applicant"),
             "base": base,
+            "next_step": _next_step(app, request),
         },
     )
 
@@ -275,6 +299,7 @@ def _case_page(
             "can_close": app.status in DECIDED,
             "can_withdraw": services.can_transition(app.status, Status.WITHDRAWN),
             "staff_view": True,
+            "extension_panels": _staff_panels(app, request),
         },
         status=status,
     )

@@ -14,7 +14,9 @@ from .models import Service
 _ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def service_data(service: Service, url: str, form_url: str | None = None) -> dict[str, Any]:
+def service_data(
+    service: Service, url: str, form_url: str | None = None, offers: dict[str, Any] | None = None
+) -> dict[str, Any]:
     muni = service.municipality
     with translation.override("de"):
         category = str(service.get_themenfeld_display())
@@ -55,6 +57,8 @@ def service_data(service: Service, url: str, form_url: str | None = None) -> dic
         data["identifier"] = {"@type": "PropertyValue", "propertyID": "LeiKa", "value": service.leika}
     if service.synonym_list:
         data["alternateName"] = service.synonym_list
+    if offers:
+        data["offers"] = offers  # the fee (rathaus.payments.queries.offer_for_service)
     return data
 
 

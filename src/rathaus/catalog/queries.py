@@ -111,3 +111,10 @@ def shown_reifegrad(service: Service, has_offer: bool) -> Reifegrad:
     if not has_offer and level >= Reifegrad.FORMULAR:
         return Reifegrad.INFORMATION
     return level
+
+
+def service_for_leika(municipality: Municipality, leika: str) -> Service | None:
+    """The municipality's catalogue service with this LeiKa key (other apps use this)."""
+    if not leika:
+        return None
+    return Service.objects.for_tenant(municipality).filter(leika=leika).order_by("pk").first()

@@ -19,6 +19,7 @@ from rathaus.core.accounts.models import Department
 from rathaus.core.accounts.permissions import manages_module, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui.services import render_markdown
+from rathaus.payments import queries as payments_queries
 
 from . import jsonld, queries, services
 from .forms import CsvImportForm, ServiceFilterForm, ServiceForm
@@ -102,8 +103,14 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reifegrad_label": queries.shown_reifegrad(service, bool(form_url or service.online_url)).label,
             "department": service.department,
             "life_situations": list(service.life_situations.all()),
+            "fee": payments_queries.fee_for_service(service),
             "jsonld": jsonld.script_tag(
-                jsonld.service_data(service, url, request.build_absolute_uri(form_url) if form_url else None)
+                jsonld.service_data(
+                    service,
+                    url,
+                    request.build_absolute_uri(form_url) if form_url else None,
+                    offers=payments_queries.offer_for_service(service),
+                )
             ),
             "can_manage": manages_module(request, MODULE),
         },

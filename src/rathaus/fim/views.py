@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.payments import queries as payments_queries
 
 from . import engine, queries, services
 from .forms import ImportForm, ResumeMailForm
@@ -70,7 +71,13 @@ def form_start(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "fim/start.html",
-        {"form_def": form, "defn": defn, "draft": draft, "steps": engine.steps(defn)},
+        {
+            "form_def": form,
+            "defn": defn,
+            "draft": draft,
+            "steps": engine.steps(defn),
+            "fee": payments_queries.fee_for_form(form),
+        },
     )
 
 

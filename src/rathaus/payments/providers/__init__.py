@@ -1,0 +1,1 @@
+"""Payment providers as plugins: ``base.Provider`` + ``registry``; one module per provider."""

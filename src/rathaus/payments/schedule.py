@@ -1,0 +1,21 @@
+"""Periodic jobs of this module, run by ``manage.py run_scheduled_jobs`` (docs/operations.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rathaus.core.jobs.scheduler import ScheduledJob, register
+
+from . import services
+
+
+def register_jobs() -> None:
+    register(
+        ScheduledJob(
+            name="expire_unpaid_applications",
+            interval=timedelta(hours=1),
+            run=services.expire_unpaid,
+            description="Zahlungserinnerung und Verfall unbezahlter Anträge / unpaid applications expire",
+            module="payments",
+        )
+    )
