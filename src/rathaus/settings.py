@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "rathaus.core.jobs",
     "rathaus.catalog",
     "rathaus.fim",
+    "rathaus.identity",
     "rathaus.events",
     "rathaus.hub",
     "rathaus.consulting",
@@ -448,3 +449,8 @@ MOBILITY_MAX_UNZIPPED_BYTES = int(env("RATHAUS_MOBILITY_MAX_UNZIPPED_MB", "1024"
 MOBILITY_MAX_ZIP_RATIO = int(env("RATHAUS_MOBILITY_MAX_ZIP_RATIO", "200"))
 MOBILITY_MAX_ZIP_MEMBERS = int(env("RATHAUS_MOBILITY_MAX_ZIP_MEMBERS", "500"))
 MOBILITY_STALE_HOURS = float(env("RATHAUS_MOBILITY_STALE_HOURS", "6"))
+
+# Identity (BundID, Mein Unternehmenskonto; docs/identity.md)
+RATHAUS_IDENTITY_CLOCK_SKEW = int(env("RATHAUS_IDENTITY_CLOCK_SKEW", "60"))  # seconds
+RATHAUS_IDENTITY_KEY_SECRET = env("RATHAUS_IDENTITY_KEY_SECRET", "")  # encrypts the SP keys; else SECRET_KEY
+RATHAUS_IDENTITY_XMLSEC1 = env("RATHAUS_IDENTITY_XMLSEC1", "/usr/bin/xmlsec1")
