@@ -9,6 +9,7 @@ classes, the akdb request extension) is written here by hand.
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from . import attributes as attrs
 from . import keys
+
+logger = logging.getLogger(__name__)
 
 BINDINGS = {"redirect": BINDING_HTTP_REDIRECT, "post": BINDING_HTTP_POST}
 
@@ -255,7 +258,7 @@ def parse_response(site: Site, saml_response: str, outstanding: dict[str, str], 
     """Checked identity from a POSTed SAMLResponse; raises SamlError with a message for the person."""
     from django.utils.translation import gettext as _
     from saml2 import response as sr
-    from saml2 import sigver
+    from saml2 import sigver, validate
 
     if not saml_response:
         raise SamlError(_("Es wurde keine Antwort des Identitätsanbieters übermittelt."))
@@ -277,13 +280,16 @@ def parse_response(site: Site, saml_response: str, outstanding: dict[str, str], 
                     "Bitte melden Sie sich erneut an."
                 )
             ) from exc
-        except (sr.ResponseLifetimeExceed, sr.ToEarly) as exc:
+        except (validate.ResponseLifetimeExceed, validate.ToEarly) as exc:
             raise SamlError(
                 _("Die Antwort ist abgelaufen oder noch nicht gültig. Bitte melden Sie sich erneut an.")
             ) from exc
         except Exception as exc:  # pysaml2 raises plain Exception for audience / recipient faults
             text = str(exc).lower()
-            if "audience" in text or "condition" in text:
+            logger.info("SAML response refused: %s: %s", type(exc).__name__, text)
+            if "condition" in text:
+                raise SamlError(_condition_message(saml_response)) from exc
+            if "audience" in text:
                 raise SamlError(_("Die Antwort ist nicht für diesen Dienst bestimmt (Audience).")) from exc
             if "recipient" in text or "destination" in text or "subject confirmation" in text:
                 raise SamlError(_("Die Antwort ist an eine andere Adresse gerichtet (Recipient).")) from exc
@@ -295,6 +301,13 @@ def parse_response(site: Site, saml_response: str, outstanding: dict[str, str], 
         assertion = resp.assertion
         if not getattr(assertion, "signature", None) and not resp.response.signature:
             raise SamlError(_("Die Signatur der Antwort ist ungültig oder fehlt."))
+        # Recipient of the bearer confirmation: our ACS on this host, nothing else
+        confirmations = assertion.subject.subject_confirmation if assertion.subject else []
+        if not confirmations or any(
+            (sc.subject_confirmation_data is None or sc.subject_confirmation_data.recipient != site.acs_url)
+            for sc in confirmations
+        ):
+            raise SamlError(_("Die Antwort ist an eine andere Adresse gerichtet (Recipient)."))
     values, levels = _attribute_map(assertion)
     class_level = 0
     for statement in assertion.authn_statement or []:
@@ -340,6 +353,31 @@ def parse_response(site: Site, saml_response: str, outstanding: dict[str, str], 
         session_index=session_index,
         in_response_to=str(resp.in_response_to or ""),
     )
+
+
+def _condition_message(saml_response: str) -> str:
+    """Which condition failed (only to choose the message; the response is refused anyway)."""
+    import datetime as dt
+
+    from django.utils.dateparse import parse_datetime
+    from django.utils.translation import gettext as _
+    from lxml import etree
+
+    expired = _("Die Antwort ist abgelaufen oder noch nicht gültig. Bitte melden Sie sich erneut an.")
+    try:
+        root = etree.fromstring(
+            base64.b64decode(saml_response), parser=etree.XMLParser(resolve_entities=False, no_network=True)
+        )
+    except (ValueError, etree.XMLSyntaxError):
+        return _("Die Antwort des Identitätsanbieters konnte nicht geprüft werden.")
+    now = dt.datetime.now(dt.UTC)
+    skew = dt.timedelta(seconds=clock_skew())
+    for cond in root.iter("{urn:oasis:names:tc:SAML:2.0:assertion}Conditions"):
+        after = parse_datetime(cond.get("NotOnOrAfter") or "")
+        before = parse_datetime(cond.get("NotBefore") or "")
+        if (after and after + skew <= now) or (before and before - skew > now):
+            return expired
+    return _("Die Antwort ist nicht für diesen Dienst bestimmt (Audience).")
 
 
 def logout_request(site: Site, idp_entity_id: str, name_id: dict[str, str], session_index: str) -> str | None:
