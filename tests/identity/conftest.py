@@ -30,3 +30,12 @@ def start(client, level: int = 3, next_url: str = "/formulare/", provider: str =
 
 def post(client, xml: str):
     return client.post("/identitaet/saml/acs/", {"SAMLResponse": TestIdP.b64(xml)}, HTTP_HOST=HOST_A)
+
+
+@pytest.fixture
+def parken(muni_a):
+    """The Bewohnerparkausweis form imported for Zeitz."""
+    from rathaus.fim import services as fim
+    from tests.fim.conftest import bewohnerparken_path
+
+    return fim.import_file(bewohnerparken_path(), muni_a).form

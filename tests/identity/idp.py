@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (SAML XML written out as the IdP sends it)
 """A test identity provider: builds SAML responses as BundID sends them (akdb:TrustLevel per
 attribute) and signs them with xmlsec1 and its own test key — or breaks them on purpose."""
 
@@ -71,7 +72,7 @@ class TestIdP:
         self.cert, self.key = make_keypair("Test-IdP")
         self.key_path = folder / "idp.key"
         self.key_path.write_text(self.key)
-        other_cert, other_key = make_keypair("Fremder Schlüssel")
+        _other_cert, other_key = make_keypair("Fremder Schlüssel")
         self.other_key_path = folder / "other.key"
         self.other_key_path.write_text(other_key)
 

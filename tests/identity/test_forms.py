@@ -10,7 +10,6 @@ from rathaus.cases.models import Application
 from rathaus.fim.models import Draft, FormSubmission
 from rathaus.identity import services
 from tests.conftest import HOST_A, client_for
-from tests.fim.conftest import parken  # noqa: F401 (fixture)
 from tests.fim.test_views import PERSON, fill_all
 
 from .conftest import ACS, SP, post, start
@@ -22,7 +21,12 @@ APPLICANT = "G05000496"
 
 def login(client, test_idp, *, level: int = 3, class_ref: str = "STORK-QAA-Level-4") -> None:
     rid = start(client, level=level)
-    r = post(client, test_idp.sign(test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, class_ref=class_ref)))
+    r = post(
+        client,
+        test_idp.sign(
+            test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, class_ref=class_ref)
+        ),
+    )
     assert r.status_code == 302, r.content.decode()[-3000:]
 
 
@@ -38,7 +42,9 @@ def test_without_requirement_or_idp_the_form_works_as_today(parken):
 
 
 def test_form_asks_for_bundid_at_start(parken, bundid):
-    services.save_requirement(parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=True)
+    services.save_requirement(
+        parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=True
+    )
     c = client_for(HOST_A)
     page = c.get(form_url(parken)).content.decode()
     assert "Mit BundID anmelden" in page and "niveau=3" in page
@@ -48,13 +54,17 @@ def test_form_asks_for_bundid_at_start(parken, bundid):
 
 
 def test_requirement_without_idp_says_so(parken):
-    services.save_requirement(parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=True)
+    services.save_requirement(
+        parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=True
+    )
     page = client_for(HOST_A).get(form_url(parken)).content.decode()
     assert "noch nicht eingerichtet" in page and "Antrag starten" not in page
 
 
 def test_bundid_prefills_locks_and_is_recorded(parken, bundid, test_idp, admin_a):
-    services.save_requirement(parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=True)
+    services.save_requirement(
+        parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=True
+    )
     c = client_for(HOST_A)
     login(c, test_idp, level=3)
     assert c.post(form_url(parken)).status_code == 302
@@ -89,7 +99,9 @@ def test_bundid_prefills_locks_and_is_recorded(parken, bundid, test_idp, admin_a
 
 
 def test_unlocked_fields_keep_the_applicants_changes(parken, bundid, test_idp):
-    services.save_requirement(parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=False)
+    services.save_requirement(
+        parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=False
+    )
     c = client_for(HOST_A)
     login(c, test_idp)
     c.post(form_url(parken))
@@ -104,13 +116,17 @@ def test_unlocked_fields_keep_the_applicants_changes(parken, bundid, test_idp):
 
 
 def test_lower_level_session_is_asked_to_log_in_again(parken, bundid, test_idp):
-    services.save_requirement(parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=True)
+    services.save_requirement(
+        parken, level=3, accept_citizen=True, accept_business=False, lock_prefilled=True
+    )
     c = client_for(HOST_A)
     login(c, test_idp, level=3, class_ref="STORK-QAA-Level-3")
     assert c.post(form_url(parken)).status_code == 302
     fill_all(c, parken)
     # staff raise the level while the draft is open: the submission is checked again
-    services.save_requirement(parken, level=4, accept_citizen=True, accept_business=False, lock_prefilled=True)
+    services.save_requirement(
+        parken, level=4, accept_citizen=True, accept_business=False, lock_prefilled=True
+    )
     draft = Draft.objects.get()
     r = c.post(reverse("fim:review", kwargs={"pk": parken.pk}), {"submit_key": str(draft.submit_key)})
     page = r.content.decode()
@@ -121,7 +137,9 @@ def test_lower_level_session_is_asked_to_log_in_again(parken, bundid, test_idp):
 
 
 def test_business_only_service_refuses_a_citizen_identity(parken, bundid, test_idp):
-    services.save_requirement(parken, level=3, accept_citizen=False, accept_business=True, lock_prefilled=True)
+    services.save_requirement(
+        parken, level=3, accept_citizen=False, accept_business=True, lock_prefilled=True
+    )
     c = client_for(HOST_A)
     login(c, test_idp)
     page = c.get(form_url(parken)).content.decode()
@@ -130,6 +148,8 @@ def test_business_only_service_refuses_a_citizen_identity(parken, bundid, test_i
 
 
 def test_password_login_alone_is_not_enough(parken, bundid, citizen):
-    services.save_requirement(parken, level=1, accept_citizen=True, accept_business=False, lock_prefilled=True)
+    services.save_requirement(
+        parken, level=1, accept_citizen=True, accept_business=False, lock_prefilled=True
+    )
     c = client_for(HOST_A, citizen)
     assert c.post(form_url(parken)).status_code == 403

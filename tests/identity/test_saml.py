@@ -67,7 +67,10 @@ def test_good_response_creates_account_by_bpk2_and_records_level(client, bundid,
 def test_existing_email_is_never_linked_by_itself(client, bundid, test_idp, citizen):
     attrs = {BPK2: ("bPK2-X", "HOCH"), "urn:oid:0.9.2342.19200300.100.1.3": (citizen.email, "NORMAL")}
     rid = start(client)
-    post(client, test_idp.sign(test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, attributes=attrs)))
+    post(
+        client,
+        test_idp.sign(test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, attributes=attrs)),
+    )
     link = IdentityLink.objects.get(subject="bPK2-X")
     assert link.user != citizen and link.user.email.endswith("@konto.invalid")
 
@@ -105,18 +108,24 @@ def test_tampered_response_is_refused(client, bundid, test_idp):
 def test_expired_response_is_refused(client, bundid, test_idp):
     rid = start(client)
     past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
-    xml = test_idp.sign(test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, not_on_or_after=past))
+    xml = test_idp.sign(
+        test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, not_on_or_after=past)
+    )
     _refused(client, post(client, xml), "abgelaufen")
 
 
 def test_replayed_assertion_is_refused(client, bundid, test_idp):
     rid = start(client)
-    xml = test_idp.sign(test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, assertion_id="_same"))
+    xml = test_idp.sign(
+        test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, assertion_id="_same")
+    )
     assert post(client, xml).status_code == 302
     assert SeenAssertion.objects.filter(assertion_id="_same").exists()
     client.logout()
     rid = start(client)  # even bound to a new request of the same browser
-    xml = test_idp.sign(test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, assertion_id="_same"))
+    xml = test_idp.sign(
+        test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, assertion_id="_same")
+    )
     r = post(client, xml)
     assert r.status_code == 400 and "bereits verwendet" in r.content.decode()
     assert "rathaus_identity" not in client.session
@@ -133,7 +142,9 @@ def test_same_response_posted_twice_is_refused(client, bundid, test_idp):
 def test_wrong_audience_is_refused(client, bundid, test_idp):
     rid = start(client)
     xml = test_idp.sign(
-        test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, audience="https://andere.example/sp")
+        test_idp.response_xml(
+            in_response_to=rid, sp_entity_id=SP, acs=ACS, audience="https://andere.example/sp"
+        )
     )
     _refused(client, post(client, xml), "Audience")
 
@@ -141,7 +152,9 @@ def test_wrong_audience_is_refused(client, bundid, test_idp):
 def test_wrong_recipient_is_refused(client, bundid, test_idp):
     rid = start(client)
     xml = test_idp.sign(
-        test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, recipient="https://andere.example/acs")
+        test_idp.response_xml(
+            in_response_to=rid, sp_entity_id=SP, acs=ACS, recipient="https://andere.example/acs"
+        )
     )
     _refused(client, post(client, xml), "Recipient")
 
@@ -170,7 +183,11 @@ def test_bpk2_below_the_level_is_refused(client, bundid, test_idp):
 
 def test_attribute_below_the_level_is_not_used(client, bundid, test_idp):
     rid = start(client, level=3)
-    attrs = {BPK2: ("bPK2-Z", "HOCH"), "urn:oid:2.5.4.42": ("Erika", "HOCH"), "urn:oid:2.5.4.4": ("Muster", "NORMAL")}
+    attrs = {
+        BPK2: ("bPK2-Z", "HOCH"),
+        "urn:oid:2.5.4.42": ("Erika", "HOCH"),
+        "urn:oid:2.5.4.4": ("Muster", "NORMAL"),
+    }
     xml = test_idp.sign(test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS, attributes=attrs))
     assert post(client, xml).status_code == 302
     known = client.session["rathaus_identity"]["known"]
@@ -251,3 +268,18 @@ def test_metadata_per_municipality_without_private_key(client, muni_a, muni_b):
     sps = list(ServiceProvider.objects.all())
     assert len(sps) == 2 and b"PRIVATE" not in bytes(sps[0].private_key_encrypted)
     assert client.get("/identitaet/saml/metadata/", HTTP_HOST=HOST_A).content.decode() == a
+
+
+def test_cross_site_post_without_session_cookie_continues_with_a_get(client, bundid, test_idp):
+    """The IdP's POST comes from another site: the SameSite=Lax session cookie is missing."""
+    from django.test import Client
+
+    rid = start(client)
+    xml = test_idp.sign(test_idp.response_xml(in_response_to=rid, sp_entity_id=SP, acs=ACS))
+    r = Client().post("/identitaet/saml/acs/", {"SAMLResponse": TestIdP.b64(xml)}, HTTP_HOST=HOST_A)
+    assert r.status_code == 302 and "weiter=" in r["Location"]
+    assert not IdentityLink.objects.exists()
+    follow = client.get(r["Location"], HTTP_HOST=HOST_A)
+    assert follow.status_code == 302 and IdentityLink.objects.count() == 1
+    again = client.get(r["Location"], HTTP_HOST=HOST_A)  # taken once
+    assert again.status_code == 400 and "abgelaufen" in again.content.decode()

@@ -140,3 +140,15 @@ class ServiceRequirement(TenantOwned):
     class Meta:
         verbose_name = _("Anmeldung für eine Leistung")
         verbose_name_plural = _("Anmeldung für Leistungen")
+
+
+class ParkedResponse(models.Model):
+    """A SAMLResponse POSTed across sites (the browser sends no SameSite=Lax session cookie with it):
+    kept for a moment under a random key and taken up once by the same-site GET that follows."""
+
+    key = models.CharField(max_length=64, unique=True)
+    data = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key[:8]

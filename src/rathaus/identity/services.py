@@ -30,6 +30,7 @@ from .models import (
     IdentityProvider,
     Level,
     OrganisationLink,
+    ParkedResponse,
     Provider,
     SeenAssertion,
     ServiceProvider,
@@ -152,6 +153,33 @@ def start_login(request: Any, provider: str, *, level: int, next_url: str) -> sa
     pending[out.request_id] = {"provider": provider, "level": level, "next": _safe_next(request, next_url)}
     request.session[SESSION_OUTSTANDING] = pending
     return out
+
+
+PARK_SECONDS = 300
+
+
+def park_response(data: str) -> str:
+    """Keep a cross-site POSTed SAMLResponse (at most 256 kB) for the same-site GET that follows."""
+    import secrets
+
+    ParkedResponse.objects.filter(created_at__lt=timezone.now() - dt.timedelta(seconds=PARK_SECONDS)).delete()
+    key = secrets.token_urlsafe(32)
+    ParkedResponse.objects.create(key=key, data=data[: 256 * 1024])
+    return key
+
+
+def take_parked_response(key: str) -> str | None:
+    """The parked response of this key, once; None if unknown or too old."""
+    if not key:
+        return None
+    with transaction.atomic():
+        row = ParkedResponse.objects.select_for_update().filter(key=key).first()
+        if row is None:
+            return None
+        row.delete()
+    if row.created_at < timezone.now() - dt.timedelta(seconds=PARK_SECONDS):
+        return None
+    return row.data
 
 
 def _expiry(value: Any) -> dt.datetime:

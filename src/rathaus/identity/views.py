@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse
@@ -54,10 +56,22 @@ def login_start(request: HttpRequest, provider: str) -> HttpResponse:
 
 @csrf_exempt  # the IdP posts here; the response is signed and bound to our request (InResponseTo)
 @public
-@require_POST
+@require_http_methods(["GET", "POST"])
 def acs(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        data = request.POST.get("SAMLResponse", "")
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # A POST from the IdP's site carries no SameSite=Lax session cookie: park the response
+            # and continue with a same-site GET, which does.
+            key = services.park_response(data)
+            return redirect(reverse("identity:acs") + "?" + urlencode({"weiter": key}))
+    else:
+        parked = services.take_parked_response(request.GET.get("weiter", ""))
+        if parked is None:
+            return _error(request, _("Die Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an."))
+        data = parked
     try:
-        next_url = services.complete_login(request, request.POST.get("SAMLResponse", ""))
+        next_url = services.complete_login(request, data)
     except saml.SamlError as exc:
         return _error(request, str(exc))
     messages.success(request, _("Sie sind angemeldet."))
