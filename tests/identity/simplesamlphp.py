@@ -121,9 +121,7 @@ class SimpleSamlPhp:
         (f / "config" / "config.php").write_text(
             "<?php\n$config = " + _php(config) + ";\n$config['logging.level'] = SimpleSAML\\Logger::DEBUG;\n"
         )
-        users = {
-            f"{name}:{PASSWORD}": {k: [v] for k, v in attrs.items()} for name, attrs in USERS.items()
-        }
+        users = {f"{name}:{PASSWORD}": {k: [v] for k, v in attrs.items()} for name, attrs in USERS.items()}
         sources = {"admin": ["core:AdminPassword"], "example-userpass": {0: "exampleauth:UserPass", **users}}
         (f / "config" / "authsources.php").write_text("<?php\n$config = " + _php(sources) + ";\n")
         code = "$state['saml:AuthnContextClassRef'] = $attributes['qaa'][0]; unset($attributes['qaa']);"
