@@ -86,7 +86,8 @@ def slo(request: HttpRequest) -> HttpResponse:
     params = request.GET if request.method == "GET" else request.POST
     binding = "redirect" if request.method == "GET" else "post"
     try:
-        target = saml.handle_logout_message(services.site(request), dict(params.items()), binding)
+        values = {k: str(params.get(k, "")) for k in params}
+        target = saml.handle_logout_message(services.site(request), values, binding)
     except Exception:  # a faulty message must not keep anybody logged in, nor show a 500
         target = None
     logout(request)
