@@ -251,8 +251,8 @@ def test_garbage_is_refused_without_500(client, bundid):
 def test_no_idp_configured_means_no_login(client, muni_a):
     r = client.get("/identitaet/anmelden/bundid/", HTTP_HOST=HOST_A)
     assert r.status_code == 404
-    r = client.post("/identitaet/saml/acs/", {"SAMLResponse": "x"}, HTTP_HOST=HOST_A)
-    assert r.status_code == 400
+    r = client.post("/identitaet/saml/acs/", {"SAMLResponse": "x"}, HTTP_HOST=HOST_A, follow=True)
+    assert r.status_code == 400 and "keine Anmeldung mit BundID eingerichtet" in r.content.decode()
 
 
 def test_metadata_per_municipality_without_private_key(client, muni_a, muni_b):
