@@ -6,7 +6,8 @@ Two layers, in this order (a later one wins):
    „Deutschland“ / „000“ for Land), for everybody;
 2. the registered **prefill sources** for the signed-in person. A source is a function
    ``(user, municipality) -> {meaning: value}``; the meanings are the keys of ``MEANINGS`` (family
-   name, given name, e-mail, street, house number, postcode, city, country). The built-in sources are
+   name, given name, e-mail, birth date, birth name, street, house number, postcode, city, country). The
+   built-in sources are
    person's latest application in this municipality (address) and the account (e-mail, name).
    A later login provider (BundID) adds its source with ``register_prefill_source``; sources
    registered later win over earlier ones.
@@ -38,7 +39,6 @@ MEANINGS = {
     "city": re.compile(r"^(ort|wohnort)$", re.IGNORECASE),
     "birth_date": re.compile(r"^geburtsdatum$", re.IGNORECASE),
     "birth_name": re.compile(r"^geburtsname$", re.IGNORECASE),
-    "birth_place": re.compile(r"^geburtsort$", re.IGNORECASE),
     "country": re.compile(r"^(land|staat|staatsangehörigkeit des wohnsitzes)$", re.IGNORECASE),
 }
 # Harmonised data fields of the FIM Baukasten (the same id in every schema that uses them).
