@@ -6,11 +6,10 @@ Two layers, in this order (a later one wins):
    „Deutschland“ / „000“ for Land), for everybody;
 2. the registered **prefill sources** for the signed-in person. A source is a function
    ``(user, municipality) -> {meaning: value}``; the meanings are the keys of ``MEANINGS`` (family
-   name, given name, e-mail, birth date, birth name, street, house number, postcode, city, country). The
-   built-in sources are
-   person's latest application in this municipality (address) and the account (e-mail, name).
-   A later login provider (BundID) adds its source with ``register_prefill_source``; sources
-   registered later win over earlier ones.
+   name, given name, e-mail, birth date, birth name, street, house number, postcode, city, country).
+   The built-in sources are the person's latest application in this municipality (address) and the
+   account (e-mail, name). rathaus.identity adds the BundID / Mein Unternehmenskonto attributes with
+   ``register_prefill_source``; sources registered later win over earlier ones.
 
 Only fields of the applicant are filled: those inside the step (top-level group) about the person
 filling in the form („Angaben zur antragstellenden Person“, „Ihre Angaben“ …), never another
