@@ -4,14 +4,16 @@ submitted with the trust level recorded; axe-core on every Rathaus page."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from rathaus.cases.models import Application
 from rathaus.fim import services as fim
 from rathaus.fim.models import FormSubmission
-from rathaus.identity import services
+from rathaus.identity import saml, services
 from rathaus.identity.models import IdentityLink
 from tests.e2e.conftest import Site, _unavailable, assert_accessible, assert_not_error_page
 from tests.fim.conftest import bewohnerparken_path
@@ -43,7 +45,16 @@ def check(page, heading: str | None = None) -> None:
     assert_accessible(page)
 
 
-def test_bundid_login_prefills_and_records_the_trust_level(page, site: Site, idp_server):
+def test_bundid_login_prefills_and_records_the_trust_level(page, site: Site, idp_server, monkeypatch):
+    # the live server runs in this process: keep the raw responses to check they were encrypted
+    seen: list[bytes] = []
+    original = saml.parse_response
+
+    def spy(*args: Any) -> Any:
+        seen.append(base64.b64decode(args[1]))
+        return original(*args)
+
+    monkeypatch.setattr(saml, "parse_response", spy)
     form = fim.import_file(bewohnerparken_path(), site.muni_a).form
     services.save_identity_provider(site.muni_a, "bundid", idp_server.metadata())
     cert = services.service_provider(site.muni_a).certificate
@@ -69,6 +80,7 @@ def test_bundid_login_prefills_and_records_the_trust_level(page, site: Site, idp
     # back at Rathaus, logged in at level 4 (STORK-QAA-Level-4), on the form's start page
     page.wait_for_url(site.a(f"/formulare/{form.pk}/"))
     check(page, form.name)
+    assert seen and b"EncryptedAssertion" in seen[0] and b"STORK-QAA-Level-4" not in seen[0]
     link = IdentityLink.objects.get(provider="bundid")
     assert link.subject == "bPK2-SSP-Erika-0001" and link.level == 4
     page.get_by_role("button", name="Antrag starten").click()
