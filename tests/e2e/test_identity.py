@@ -123,3 +123,26 @@ def test_bundid_login_prefills_and_records_the_trust_level(page, site: Site, idp
     assert ident["name"] == "Erika Gabler"
     assert submission.payload["answers"]["G05000496"][0]["F05000059"] == "Gabler"
     assert Application.objects.get().metadata["identity"]["level_name"] == "hoch"
+
+
+def test_level_3_identity_is_refused_for_a_level_4_service(page, site: Site, idp_server):
+    form = fim.import_file(bewohnerparken_path(), site.muni_a).form
+    services.save_identity_provider(site.muni_a, "bundid", idp_server.metadata())
+    cert = services.service_provider(site.muni_a).certificate
+    idp_server.trust_sp(
+        site.a("/identitaet/saml/metadata/"),
+        site.a("/identitaet/saml/acs/"),
+        site.a("/identitaet/saml/slo/"),
+        cert,
+    )
+    services.save_requirement(form, level=4, accept_citizen=True, accept_business=False, lock_prefilled=True)
+    page.goto(site.a(f"/formulare/{form.pk}/"))
+    page.get_by_role("link", name="Mit BundID anmelden").click()
+    page.wait_for_url(f"{idp_server.base}**")
+    page.locator("#username").fill("max")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    page.wait_for_url(site.a("/identitaet/saml/acs/**"))
+    check(page, "Anmeldung nicht möglich")
+    assert "„substantiell“ erreicht; nötig ist mindestens „hoch“" in page.content()
+    assert not IdentityLink.objects.exists()
