@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "rathaus.core.jobs",
     "rathaus.catalog",
     "rathaus.fim",
+    "rathaus.identity",
     "rathaus.events",
     "rathaus.hub",
     "rathaus.consulting",
@@ -484,3 +485,9 @@ MOBILITY_STALE_HOURS = float(env("RATHAUS_MOBILITY_STALE_HOURS", "6"))
 # in seconds for calls to the payment provider.
 RATHAUS_PAYMENT_KEY = env("RATHAUS_PAYMENT_KEY")
 RATHAUS_PAYMENT_TIMEOUT = float(env("RATHAUS_PAYMENT_TIMEOUT", "10"))
+
+
+# Identity (BundID, Mein Unternehmenskonto; docs/identity.md)
+RATHAUS_IDENTITY_CLOCK_SKEW = int(env("RATHAUS_IDENTITY_CLOCK_SKEW", "60"))  # seconds
+RATHAUS_IDENTITY_KEY_SECRET = env("RATHAUS_IDENTITY_KEY_SECRET", "")  # encrypts the SP keys; else SECRET_KEY
+RATHAUS_IDENTITY_XMLSEC1 = env("RATHAUS_IDENTITY_XMLSEC1", "/usr/bin/xmlsec1")

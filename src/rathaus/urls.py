@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("rathaus.core.audit.urls")),
     path("leistungen/", include("rathaus.catalog.urls")),
     path("formulare/", include("rathaus.fim.urls")),
+    path("identitaet/", include("rathaus.identity.urls")),
     path("veranstaltungen/", include("rathaus.events.urls")),
     path("digital-hub/", include("rathaus.hub.urls")),
     path("beratung/", include("rathaus.consulting.urls")),

@@ -106,6 +106,7 @@ def inbox_page(request: HttpRequest, flt: InboxFilter, page: Any = 1) -> Page:
     qs = filtered(visible_applications(request), flt, request.user)
     qs = qs.select_related("department", "assignee").only(
         "pk",
+        "metadata",
         "reference",
         "service_name",
         "status",

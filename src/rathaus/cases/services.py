@@ -519,6 +519,8 @@ def submit_draft(draft: Any, payload: dict[str, Any], key: str) -> Any:
         email=fim.draft_email(draft),
         channel=Channel.WEB,
         lock_draft=draft,
+        # who identified, how and at which level (rathaus.identity), shown in the inbox
+        metadata={"identity": payload["identity"]} if payload.get("identity") else None,
     )
     if created:
         # The draft's own copies are no longer needed once the application is stored.

@@ -6,10 +6,10 @@ Two layers, in this order (a later one wins):
    „Deutschland“ / „000“ for Land), for everybody;
 2. the registered **prefill sources** for the signed-in person. A source is a function
    ``(user, municipality) -> {meaning: value}``; the meanings are the keys of ``MEANINGS`` (family
-   name, given name, e-mail, street, house number, postcode, city, country). The built-in sources are
-   person's latest application in this municipality (address) and the account (e-mail, name).
-   A later login provider (BundID) adds its source with ``register_prefill_source``; sources
-   registered later win over earlier ones.
+   name, given name, e-mail, birth date, birth name, street, house number, postcode, city, country).
+   The built-in sources are the person's latest application in this municipality (address) and the
+   account (e-mail, name). rathaus.identity adds the BundID / Mein Unternehmenskonto attributes with
+   ``register_prefill_source``; sources registered later win over earlier ones.
 
 Only fields of the applicant are filled: those inside the step (top-level group) about the person
 filling in the form („Angaben zur antragstellenden Person“, „Ihre Angaben“ …), never another
@@ -36,6 +36,8 @@ MEANINGS = {
     "house_number": re.compile(r"^hausnummer$", re.IGNORECASE),
     "postcode": re.compile(r"^(postleitzahl|plz)$", re.IGNORECASE),
     "city": re.compile(r"^(ort|wohnort)$", re.IGNORECASE),
+    "birth_date": re.compile(r"^geburtsdatum$", re.IGNORECASE),
+    "birth_name": re.compile(r"^geburtsname$", re.IGNORECASE),
     "country": re.compile(r"^(land|staat|staatsangehörigkeit des wohnsitzes)$", re.IGNORECASE),
 }
 # Harmonised data fields of the FIM Baukasten (the same id in every schema that uses them).
@@ -90,14 +92,19 @@ def _select_value(node: dict[str, Any], defn: dict[str, Any], value: str) -> str
 
 
 def _fill(
-    node: dict[str, Any], defn: dict[str, Any], known: dict[str, str], applicant: bool
+    node: dict[str, Any],
+    defn: dict[str, Any],
+    known: dict[str, str],
+    applicant: bool,
+    by_field: dict[str, str] | None = None,
+    defaults: bool = True,
 ) -> dict[str, Any]:
     """One instance of a group with the values known for its fields (only non-empty keys)."""
     inst: dict[str, Any] = {}
     for child in node["children"]:
         if child["kind"] == "group":
             if child["min"] >= 1:
-                sub = _fill(child, defn, known, applicant)
+                sub = _fill(child, defn, known, applicant, by_field, defaults)
                 if sub:
                     inst[child["id"]] = [sub]
             continue
@@ -107,7 +114,9 @@ def _fill(
         meaning = field_meaning(child) if applicant else None
         if meaning and meaning in known:
             value = _select_value(child, defn, known[meaning])
-        default = child.get("content") or ""  # XDatenfelder ``inhalt``: the field's default value
+        if by_field and child["id"] in by_field:
+            value = _select_value(child, defn, by_field[child["id"]])
+        default = (child.get("content") or "") if defaults else ""  # XDatenfelder ``inhalt``
         if value in (None, "") and default:
             value = _select_value(child, defn, default)
         if value not in (None, ""):
@@ -124,6 +133,45 @@ def initial_answers(defn: dict[str, Any], user: Any = None, municipality: Any = 
         if inst:
             answers[step["id"]] = [inst]
     return answers
+
+
+def answers_from(defn: dict[str, Any], known: dict[str, str], by_field: dict[str, str]) -> dict[str, Any]:
+    """Only the given values (no schema defaults): by meaning in the applicant's steps, by field id
+    (a per-form mapping) in any step."""
+    answers: dict[str, Any] = {}
+    for step in engine.steps(defn):
+        inst = _fill(step, defn, known, bool(APPLICANT_RE.search(step["label"])), by_field, False)
+        if inst:
+            answers[step["id"]] = [inst]
+    return answers
+
+
+def overlay(answers: dict[str, Any], forced: dict[str, Any]) -> dict[str, Any]:
+    """``answers`` with every value of ``forced`` written over it (first instance of each group)."""
+    out = dict(answers)
+    for key, value in forced.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            current = out.get(key)
+            first = (
+                current[0] if isinstance(current, list) and current and isinstance(current[0], dict) else {}
+            )
+            rest = current[1:] if isinstance(current, list) and current else []
+            out[key] = [overlay(first, value[0]), *rest]
+        else:
+            out[key] = value
+    return out
+
+
+def field_ids(answers: dict[str, Any]) -> set[str]:
+    """The ids of every field that holds a value in ``answers``."""
+    out: set[str] = set()
+    for key, value in answers.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for inst in value:
+                out |= field_ids(inst)
+        else:
+            out.add(key)
+    return out
 
 
 # --- built-in sources ----------------------------------------------------------------------------

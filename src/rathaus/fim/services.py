@@ -298,7 +298,7 @@ def draft_email(draft: Draft) -> str:
     return draft.email or (draft.user.email if draft.user else "")
 
 
-def submit(draft: Draft, *, key: str = "") -> FormSubmission:
+def submit(draft: Draft, *, key: str = "", extra: dict[str, Any] | None = None) -> FormSubmission:
     """Validate every step server-side, then store the versioned payload (boundary to issue 4).
 
     ``key`` is the one-time key of the submit form (the draft's ``submit_key``): the same key never
@@ -306,6 +306,8 @@ def submit(draft: Draft, *, key: str = "") -> FormSubmission:
     """
     key = key or str(draft.submit_key)
     payload = validate_draft(draft)
+    if extra:
+        payload.update({k: v for k, v in extra.items() if k not in payload})
     if _submit_handlers:
         return _submit_handlers[-1](draft, payload, key)
     with transaction.atomic():
@@ -360,3 +362,79 @@ def export_user_forms(user: Any) -> tuple[str, Any]:
 def erase_user_forms(user: Any) -> None:
     """Account deletion: drafts go; submitted applications stay with the authority (user unlinked)."""
     Draft.objects.filter(user=user).delete()
+
+
+# --- access gates (identity) ---------------------------------------------------------------------
+# A login provider (rathaus.identity) registers a gate: ``fn(form, request)`` returns None when the
+# person may fill in and submit the form, or a Gate saying why not and where to log in. The form
+# asks at the start and checks again when submitting. Another hook adds what the application must
+# record about the submitter (``payload["identity"]``), and one marks or locks prefilled fields.
+
+
+@dataclass
+class Gate:
+    message: str
+    login_url: str = ""
+    login_label: str = ""
+
+
+_gates: list[Callable[[FormDefinition, Any], Gate | None]] = []
+_submission_context: list[Callable[[Draft, Any], dict[str, Any]]] = []
+_step_decorators: list[Callable[[Draft, Any, Any], None]] = []
+
+
+def register_form_gate(fn: Callable[[FormDefinition, Any], Gate | None]) -> None:
+    if fn not in _gates:
+        _gates.append(fn)
+
+
+def form_gate(form: FormDefinition, request: Any) -> Gate | None:
+    for fn in _gates:
+        gate = fn(form, request)
+        if gate is not None:
+            return gate
+    return None
+
+
+def register_submission_context(fn: Callable[[Draft, Any], dict[str, Any]]) -> None:
+    """``fn(draft, request)`` → keys merged into the payload (and may correct locked answers)."""
+    if fn not in _submission_context:
+        _submission_context.append(fn)
+
+
+def submission_context(draft: Draft, request: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for fn in _submission_context:
+        out.update(fn(draft, request))
+    return out
+
+
+def register_step_decorator(fn: Callable[[Draft, Any, Any], None]) -> None:
+    """``fn(draft, step_form, request)`` may mark fields (help text, read-only) before rendering."""
+    if fn not in _step_decorators:
+        _step_decorators.append(fn)
+
+
+def decorate_step(draft: Draft, step_form: Any, request: Any) -> None:
+    for fn in _step_decorators:
+        fn(draft, step_form, request)
+
+
+def prefill_answers(defn: dict[str, Any], known: dict[str, str], by_field: dict[str, str]) -> dict[str, Any]:
+    """Answers (engine shape) holding only the given values: by meaning for the applicant's fields,
+    by FIM field id (``by_field``) anywhere."""
+    return prefill.answers_from(defn, known, by_field)
+
+
+def overlay_answers(answers: dict[str, Any], forced: dict[str, Any]) -> dict[str, Any]:
+    return prefill.overlay(answers, forced)
+
+
+def set_answers(draft: Draft, answers: dict[str, Any]) -> None:
+    draft.answers = answers
+    draft.save(update_fields=["answers", "updated_at"])
+
+
+def field_ids_of(defn: dict[str, Any], answers: dict[str, Any]) -> set[str]:
+    """Every field id that holds a value in these answers (for marking prefilled fields)."""
+    return prefill.field_ids(answers)

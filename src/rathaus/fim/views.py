@@ -62,7 +62,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def form_start(request: HttpRequest, pk: int) -> HttpResponse:
     form = _published(request, pk)
     draft = _current_draft(request, form)
-    if request.method == "POST":
+    gate = services.form_gate(form, request)  # e.g. a login with BundID at a trust level
+    if request.method == "POST" and gate is None:
         if draft is None or "new" in request.POST:
             draft, token = services.start_draft(form, user=request.user)
             _remember(request, form, draft, token)
@@ -77,7 +78,9 @@ def form_start(request: HttpRequest, pk: int) -> HttpResponse:
             "draft": draft,
             "steps": engine.steps(defn),
             "fee": payments_queries.fee_for_form(form),
+            "gate": gate,
         },
+        status=403 if gate is not None and request.method == "POST" else 200,
     )
 
 
@@ -163,6 +166,7 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         draft.answers = {**draft.answers, node["id"]: [i for i in raw]}
     else:
         step_form = engine.StepForm(defn, step, draft.answers)
+    services.decorate_step(draft, step_form, request)
     return render(request, "fim/step.html", _step_context(form, draft, step, step_form))
 
 
@@ -193,10 +197,16 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     defn = draft.version.definition
     errors: dict[int, Any] = {}
     submit_error = ""
+    gate = None
     if request.method == "POST":
+        gate = services.form_gate(form, request)  # checked again: the session may have changed
+    if request.method == "POST" and gate is not None:
+        submit_error = gate.message
+    elif request.method == "POST":
         try:
             # The key is always the draft's own (a posted key only finds an earlier submission above).
-            submission = services.submit(draft)
+            extra = services.submission_context(draft, request)
+            submission = services.submit(draft, extra=extra)
         except services.SubmissionInvalid as exc:
             errors = exc.invalid
         except services.SubmissionRejected as exc:
@@ -214,6 +224,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "draft": draft,
             "sections": _answer_rows(defn, draft.answers),
             "submit_error": submit_error,
+            "gate": gate,
             "invalid_steps": [
                 {"number": i + 1, "index": i, "title": engine.steps(defn)[i]["label"]} for i in sorted(errors)
             ],

@@ -176,3 +176,29 @@ def delete_account(user: User, *, request: Any = None) -> None:
         )
         user.delete()
         audit.pseudonymise_actor(user_id)
+
+
+# --- accounts from a login provider (BundID, Mein Unternehmenskonto) ------------------------------
+
+
+def create_account_without_password(email: str, display_name: str, account_type: str = "person") -> User:
+    """An account created by an identity provider's login: no password (it logs in there)."""
+    user = User.objects.create_user(email, None, display_name=display_name[:150], account_type=account_type)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return user
+
+
+def email_taken(email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def join_organisation(user: User, organisation_id: int, *, representative: bool = False) -> None:
+    OrganisationMembership.objects.get_or_create(
+        organisation_id=organisation_id, user=user, defaults={"is_representative": representative}
+    )
+
+
+def has_staff_role(user: Any) -> bool:
+    """Staff and platform admins log in with password and second factor only."""
+    return bool(user.is_superuser or user.is_staff or Membership.objects.filter(user=user).exists())
