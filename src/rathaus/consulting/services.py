@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rathaus.core import appointments as engine
 from rathaus.core.audit import services as audit
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
@@ -505,23 +506,22 @@ def due_reminders(municipality: Municipality, now: datetime | None = None) -> li
 
 
 def send_reminders(municipality: Municipality, now: datetime | None = None) -> int:
-    """Send every due reminder exactly once, even when two workers run at the same time."""
+    """Send every due reminder exactly once, even when two workers run at the same time
+    (the shared appointment engine claims each one by a conditional UPDATE)."""
     now = now or timezone.now()
-    sent = 0
-    for pk in due_reminders(municipality, now):
-        with transaction.atomic():
-            # The conditional UPDATE claims the reminder; a second runner updates 0 rows.
-            claimed = Booking.objects.filter(
-                pk=pk, status=BookingStatus.ACTIVE, reminder_sent_at__isnull=True
-            ).update(reminder_sent_at=now)
-            if not claimed:
-                continue
-            booking = Booking.objects.select_related(
-                "slot", "slot__advisor", "topic", "user", "municipality"
-            ).get(pk=pk)
-            _mail_booking(booking, "reminder")
-            sent += 1
-    return sent
+
+    def send(pk: int) -> None:
+        booking = Booking.objects.select_related("slot", "slot__advisor", "topic", "user", "municipality").get(
+            pk=pk
+        )
+        _mail_booking(booking, "reminder")
+
+    return engine.send_due_reminders(
+        Booking.objects.filter(pk__in=due_reminders(municipality, now)),
+        lambda pk: Booking.objects.filter(pk=pk, status=BookingStatus.ACTIVE, reminder_sent_at__isnull=True),
+        send,
+        now,
+    )
 
 
 # --- Mails ----------------------------------------------------------------------------------------
