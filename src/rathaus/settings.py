@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "rathaus.events",
     "rathaus.hub",
     "rathaus.consulting",
+    "rathaus.appointments",
     "rathaus.cases",
     "rathaus.surveys",
     "rathaus.heritage",
