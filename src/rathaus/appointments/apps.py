@@ -11,7 +11,12 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from rathaus.core.accounts import services as accounts
-        from rathaus.core.ui.services import PortalEntry, StaffEntry, register_portal_entry, register_staff_entry
+        from rathaus.core.ui.services import (
+            PortalEntry,
+            StaffEntry,
+            register_portal_entry,
+            register_staff_entry,
+        )
 
         from . import schedule, services
 

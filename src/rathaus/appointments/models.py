@@ -44,7 +44,9 @@ class Location(TenantOwned):
         validators=[MinValueValidator(5), MaxValueValidator(60)],
     )
     horizon_days = models.PositiveSmallIntegerField(
-        _("Buchbar für die nächsten … Tage"), default=60, validators=[MinValueValidator(1), MaxValueValidator(180)]
+        _("Buchbar für die nächsten … Tage"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
     )
     is_active = models.BooleanField(_("aktiv"), default=True)
 
@@ -53,7 +55,9 @@ class Location(TenantOwned):
         verbose_name_plural = _("Standorte")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "slug"], name="appointments_location_unique_slug"),
+            models.UniqueConstraint(
+                fields=["municipality", "slug"], name="appointments_location_unique_slug"
+            ),
             models.CheckConstraint(
                 condition=models.Q(step_minutes__gte=5) & models.Q(step_minutes__lte=60),
                 name="appointments_location_step",
@@ -177,7 +181,9 @@ class Availability(TenantOwned):
     weekday = models.PositiveSmallIntegerField(_("Wochentag"), choices=Weekday.choices)
     starts = models.TimeField(_("von"))
     ends = models.TimeField(_("bis"))
-    services = models.ManyToManyField(ServiceSetting, related_name="availabilities", verbose_name=_("Leistungen"))
+    services = models.ManyToManyField(
+        ServiceSetting, related_name="availabilities", verbose_name=_("Leistungen")
+    )
 
     class Meta:
         verbose_name = _("Dienstzeit")
@@ -190,7 +196,9 @@ class Availability(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.staff} {self.counter} {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+        return (
+            f"{self.staff} {self.counter} {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+        )
 
 
 class Status(models.TextChoices):
@@ -204,7 +212,9 @@ class Status(models.TextChoices):
 class Appointment(TenantOwned):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
     # Chosen when the appointment is booked (a guest's request holds nothing until confirmed).
-    counter = models.ForeignKey(Counter, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments")
+    counter = models.ForeignKey(
+        Counter, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -274,6 +284,10 @@ class AppointmentItem(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(quantity__gte=1) & models.Q(quantity__lte=10), name="appointments_item_quantity"
+                condition=models.Q(quantity__gte=1) & models.Q(quantity__lte=10),
+                name="appointments_item_quantity",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.setting}"

@@ -22,7 +22,16 @@ from django.utils import timezone
 from rathaus.core import appointments as engine
 from rathaus.core.tenancy.models import Municipality
 
-from .models import Appointment, Availability, BlockedDay, Counter, Location, OpeningHours, ServiceSetting, Status
+from .models import (
+    Appointment,
+    Availability,
+    BlockedDay,
+    Counter,
+    Location,
+    OpeningHours,
+    ServiceSetting,
+    Status,
+)
 
 MAX_SERVICES = 5  # different services in one appointment
 MAX_TOTAL = timedelta(hours=3)  # the summed duration of one appointment
@@ -54,7 +63,9 @@ def locations(municipality: Municipality) -> QuerySet[Location]:
     return Location.objects.for_tenant(municipality).filter(is_active=True)
 
 
-def bookable_settings(municipality: Municipality, location: Location | None = None) -> QuerySet[ServiceSetting]:
+def bookable_settings(
+    municipality: Municipality, location: Location | None = None
+) -> QuerySet[ServiceSetting]:
     qs = (
         ServiceSetting.objects.for_tenant(municipality)
         .filter(is_bookable=True, service__is_published=True, location__is_active=True)
@@ -124,7 +135,9 @@ def available(
     for oh in OpeningHours.objects.filter(location=location).only("weekday", "opens", "closes"):
         hours[oh.weekday].append((oh.opens, oh.closes))
     blocked = set(
-        BlockedDay.objects.filter(location=location, day__gte=day_from, day__lte=day_to).values_list("day", flat=True)
+        BlockedDay.objects.filter(location=location, day__gte=day_from, day__lte=day_to).values_list(
+            "day", flat=True
+        )
     )
     avails = [
         a
@@ -145,7 +158,9 @@ def available(
     )
     if ignore is not None and ignore.pk:
         rows = rows.exclude(pk=ignore.pk)
-    for counter_id, staff_id, start, until in rows.values_list("counter_id", "staff_id", "starts_at", "blocked_until"):
+    for counter_id, staff_id, start, until in rows.values_list(
+        "counter_id", "staff_id", "starts_at", "blocked_until"
+    ):
         busy_counter[counter_id].append((start, until))
         if staff_id:
             busy_staff[staff_id].append((start, until))

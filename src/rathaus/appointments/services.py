@@ -60,13 +60,13 @@ class AppointmentError(Exception):
 
 
 def _taken() -> AppointmentError:
-    return AppointmentError("taken", _("Diese Zeit ist leider nicht mehr frei. Bitte wählen Sie eine andere."))
+    return AppointmentError(
+        "taken", _("Diese Zeit ist leider nicht mehr frei. Bitte wählen Sie eine andere.")
+    )
 
 
 def _overlap() -> AppointmentError:
-    return AppointmentError(
-        "person_overlap", _("Sie haben zu dieser Zeit bereits einen anderen Termin.")
-    )
+    return AppointmentError("person_overlap", _("Sie haben zu dieser Zeit bereits einen anderen Termin."))
 
 
 def is_verified(user: Any) -> bool:
@@ -89,7 +89,8 @@ def check_choices(location: Location, choices: Sequence[Choice]) -> None:
         raise AppointmentError("no_service", _("Bitte wählen Sie mindestens eine Leistung."))
     if len(choices) > queries.MAX_SERVICES:
         raise AppointmentError(
-            "too_many", _("Höchstens %(n)s verschiedene Leistungen in einem Termin.") % {"n": queries.MAX_SERVICES}
+            "too_many",
+            _("Höchstens %(n)s verschiedene Leistungen in einem Termin.") % {"n": queries.MAX_SERVICES},
         )
     seen = set()
     for c in choices:
@@ -141,7 +142,8 @@ def _check_person(municipality_id: int, key: str, start: datetime, end: datetime
     if mine.count() >= MAX_BOOKED_PER_PERSON:
         raise AppointmentError(
             "limit",
-            _("Sie haben bereits %(n)s offene Termine. Bitte sagen Sie erst einen ab.") % {"n": MAX_BOOKED_PER_PERSON},
+            _("Sie haben bereits %(n)s offene Termine. Bitte sagen Sie erst einen ab.")
+            % {"n": MAX_BOOKED_PER_PERSON},
         )
 
 
@@ -187,7 +189,10 @@ def request_appointment(
             if open_requests >= MAX_PENDING_PER_EMAIL:
                 raise AppointmentError(
                     "pending_limit",
-                    _("Für diese E-Mail-Adresse warten schon mehrere Anfragen auf Bestätigung. Bitte sehen Sie in Ihr Postfach."),
+                    _(
+                        "Für diese E-Mail-Adresse warten schon mehrere Anfragen auf Bestätigung. "
+                        "Bitte sehen Sie in Ihr Postfach."
+                    ),
                 )
         if not queries.options_at(location, choices, start):
             raise _taken()
@@ -209,14 +214,18 @@ def request_appointment(
         )
         if account:
             token = _book_locked(appt, choices)
-            audit.record("appointments.booked", request=request, actor=user, municipality=appt.municipality, obj=appt)
+            audit.record(
+                "appointments.booked", request=request, actor=user, municipality=appt.municipality, obj=appt
+            )
             _mail(appt, "booked", token)
             return appt, token
         token = engine.new_token()
         appt.confirm_hash = engine.token_hash(token)
         appt.confirm_expires_at = now + CONFIRM_TTL
         appt.save(update_fields=["confirm_hash", "confirm_expires_at"])
-        audit.record("appointments.requested", request=request, actor=None, municipality=appt.municipality, obj=appt)
+        audit.record(
+            "appointments.requested", request=request, actor=None, municipality=appt.municipality, obj=appt
+        )
         _mail(appt, "confirm", token)
     return appt, token
 
@@ -229,7 +238,9 @@ def _book_locked(appt: Appointment, choices: Sequence[Choice], *, ignore: Appoin
     """Inside a transaction: pick a free counter and staff member for ``appt`` and mark it booked.
 
     Returns the new manage token. Raises AppointmentError when taken or overlapping."""
-    _check_person(appt.municipality_id, appt.person_key, appt.starts_at, appt.ends_at, ignore.pk if ignore else None)
+    _check_person(
+        appt.municipality_id, appt.person_key, appt.starts_at, appt.ends_at, ignore.pk if ignore else None
+    )
     options = queries.options_at(appt.location, choices, appt.starts_at, ignore=ignore)
     if not options:
         raise _taken()
@@ -257,17 +268,32 @@ def _book_locked(appt: Appointment, choices: Sequence[Choice], *, ignore: Appoin
 def confirm(appt: Appointment, request: Any = None) -> str:
     """A guest followed the link: book the requested time if it is still free. Returns the manage token."""
     with transaction.atomic():
-        locked = Appointment.objects.select_for_update().select_related("location", "municipality").get(pk=appt.pk)
+        locked = (
+            Appointment.objects.select_for_update().select_related("location", "municipality").get(pk=appt.pk)
+        )
         if locked.status == Status.BOOKED:
-            raise AppointmentError("already", _("Dieser Termin ist bereits bestätigt. Den Link zum Verwalten finden Sie in Ihrer E-Mail."))
-        if locked.status != Status.PENDING or not locked.confirm_expires_at or locked.confirm_expires_at <= timezone.now():
+            raise AppointmentError(
+                "already",
+                _("Dieser Termin ist bereits bestätigt. Den Link zum Verwalten finden Sie in Ihrer E-Mail."),
+            )
+        if (
+            locked.status != Status.PENDING
+            or not locked.confirm_expires_at
+            or locked.confirm_expires_at <= timezone.now()
+        ):
             raise AppointmentError(
                 "expired", _("Dieser Bestätigungslink ist abgelaufen. Bitte wählen Sie erneut einen Termin.")
             )
         if locked.starts_at <= timezone.now():
             raise AppointmentError("past", _("Diese Zeit liegt in der Vergangenheit."))
         token = _book_locked(locked, _choices_of(locked))
-        audit.record("appointments.confirmed", request=request, actor=None, municipality=locked.municipality, obj=locked)
+        audit.record(
+            "appointments.confirmed",
+            request=request,
+            actor=None,
+            municipality=locked.municipality,
+            obj=locked,
+        )
         _mail(locked, "booked", token)
     appt.refresh_from_db()
     return token
@@ -280,7 +306,8 @@ def can_change(appt: Appointment, now: datetime | None = None) -> bool:
 
 def _deadline() -> AppointmentError:
     return AppointmentError(
-        "deadline", _("Absagen und Umbuchen sind nur bis 2 Stunden vor dem Termin möglich. Bitte rufen Sie uns an.")
+        "deadline",
+        _("Absagen und Umbuchen sind nur bis 2 Stunden vor dem Termin möglich. Bitte rufen Sie uns an."),
     )
 
 
@@ -309,7 +336,9 @@ def cancel(appt: Appointment, actor: Any = None, request: Any = None, *, by_staf
 def rebook(appt: Appointment, new_start: datetime, request: Any = None) -> tuple[Appointment, str]:
     """Move a booked appointment to another free time: both happen, or neither."""
     with transaction.atomic():
-        old = Appointment.objects.select_for_update().select_related("location", "municipality").get(pk=appt.pk)
+        old = (
+            Appointment.objects.select_for_update().select_related("location", "municipality").get(pk=appt.pk)
+        )
         if old.status != Status.BOOKED:
             raise AppointmentError("not_booked", _("Dieser Termin ist nicht (mehr) gebucht."))
         if not can_change(old):
@@ -360,11 +389,15 @@ def mark_no_show(appt: Appointment, actor: Any, request: Any = None) -> None:
         if locked.status != Status.BOOKED:
             raise AppointmentError("not_booked", _("Dieser Termin ist nicht (mehr) gebucht."))
         if locked.starts_at > timezone.now():
-            raise AppointmentError("future", _("„Nicht erschienen“ kann erst ab Terminbeginn vermerkt werden."))
+            raise AppointmentError(
+                "future", _("„Nicht erschienen“ kann erst ab Terminbeginn vermerkt werden.")
+            )
         locked.status = Status.NO_SHOW
         locked.no_show_marked_by = actor
         locked.save(update_fields=["status", "no_show_marked_by"])
-        audit.record("appointments.no_show", request=request, actor=actor, municipality=locked.municipality, obj=locked)
+        audit.record(
+            "appointments.no_show", request=request, actor=actor, municipality=locked.municipality, obj=locked
+        )
     appt.refresh_from_db()
 
 
@@ -438,14 +471,17 @@ def _mail(appt: Appointment, kind: str, token: str = "", previous: Appointment |
         "expires": timezone.localtime(appt.confirm_expires_at) if appt.confirm_expires_at else None,
     }
     send_email_after_commit(
-        f"{muni.name}: {_SUBJECTS[kind]}", render_to_string("appointments/email/person.txt", context), [appt.email]
+        f"{muni.name}: {_SUBJECTS[kind]}",
+        render_to_string("appointments/email/person.txt", context),
+        [appt.email],
     )
 
 
 def appointment_ics(appt: Appointment, host: str) -> bytes:
     items = list(appt.items.select_related("setting__service"))
     names = ", ".join(
-        f"{i.quantity} × {i.setting.service.name}" if i.quantity > 1 else i.setting.service.name for i in items
+        f"{i.quantity} × {i.setting.service.name}" if i.quantity > 1 else i.setting.service.name
+        for i in items
     )
     location = appt.location.name + (f", {appt.location.address}" if appt.location.address else "")
     return engine.calendar(

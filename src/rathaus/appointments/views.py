@@ -32,9 +32,7 @@ def _location(request: HttpRequest, slug: str) -> Location:
     return tenant_object_or_404(Location.objects.filter(is_active=True), request, slug=slug)
 
 
-def _parse_choices(
-    data: QueryDict, settings: list[ServiceSetting]
-) -> tuple[list[Choice], str]:
+def _parse_choices(data: QueryDict, settings: list[ServiceSetting]) -> tuple[list[Choice], str]:
     """Quantities from ``anzahl-<setting id>`` of the location's bookable services; others are ignored."""
     choices = []
     for s in settings:
@@ -101,9 +99,7 @@ def times(request: HttpRequest, slug: str) -> HttpResponse:
             error, status = error or _("Bitte wählen Sie mindestens eine Leistung."), 400
         elif start_at is None:
             error, status = _("Bitte wählen Sie eine Uhrzeit."), 400
-        elif not verified and not form.is_valid():
-            error, status = _("Bitte prüfen Sie Ihre Angaben."), 400
-        elif not verified and form.cleaned_data.get("website"):
+        elif (not verified and not form.is_valid()) or (not verified and form.cleaned_data.get("website")):
             error, status = _("Bitte prüfen Sie Ihre Angaben."), 400
         else:
             contact = form.cleaned_data if not verified else {}
@@ -122,7 +118,9 @@ def times(request: HttpRequest, slug: str) -> HttpResponse:
                 error, status = exc.message, 409 if exc.code in ("taken", "person_overlap") else 400
             else:
                 if appt.status == Status.BOOKED:
-                    messages.success(request, _("Ihr Termin ist gebucht. Eine Bestätigung ist per E-Mail unterwegs."))
+                    messages.success(
+                        request, _("Ihr Termin ist gebucht. Eine Bestätigung ist per E-Mail unterwegs.")
+                    )
                     return redirect("appointments:manage", token)
                 return redirect("appointments:requested")
     elif error:
@@ -158,7 +156,9 @@ def times(request: HttpRequest, slug: str) -> HttpResponse:
 
 @public
 def requested(request: HttpRequest) -> HttpResponse:
-    return render(request, "appointments/requested.html", {"ttl": int(services.CONFIRM_TTL.total_seconds() // 60)})
+    return render(
+        request, "appointments/requested.html", {"ttl": int(services.CONFIRM_TTL.total_seconds() // 60)}
+    )
 
 
 @public
@@ -180,7 +180,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             except services.AppointmentError as exc:
                 error, status = exc.message, 409
             else:
-                messages.success(request, _("Ihr Termin ist gebucht. Eine Bestätigung ist per E-Mail unterwegs."))
+                messages.success(
+                    request, _("Ihr Termin ist gebucht. Eine Bestätigung ist per E-Mail unterwegs.")
+                )
                 return redirect("appointments:manage", manage_token)
     return render(request, "appointments/confirm.html", {"appointment": appt, "error": error}, status=status)
 
@@ -201,7 +203,12 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "appointments/manage.html",
-        {"appointment": appt, "token": token, "may_change": services.can_change(appt), "items": appt.items.all()},
+        {
+            "appointment": appt,
+            "token": token,
+            "may_change": services.can_change(appt),
+            "items": appt.items.all(),
+        },
     )
 
 
@@ -322,7 +329,9 @@ def _staff_appointment(request: HttpRequest, pk: int) -> Appointment:
 
 
 def _back(appt: Appointment) -> HttpResponse:
-    query = urlencode({"standort": appt.location_id, "tag": timezone.localtime(appt.starts_at).date().isoformat()})
+    query = urlencode(
+        {"standort": appt.location_id, "tag": timezone.localtime(appt.starts_at).date().isoformat()}
+    )
     return redirect(reverse("appointments:day_list") + "?" + query)
 
 

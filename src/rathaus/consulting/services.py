@@ -511,9 +511,9 @@ def send_reminders(municipality: Municipality, now: datetime | None = None) -> i
     now = now or timezone.now()
 
     def send(pk: int) -> None:
-        booking = Booking.objects.select_related("slot", "slot__advisor", "topic", "user", "municipality").get(
-            pk=pk
-        )
+        booking = Booking.objects.select_related(
+            "slot", "slot__advisor", "topic", "user", "municipality"
+        ).get(pk=pk)
         _mail_booking(booking, "reminder")
 
     return engine.send_due_reminders(

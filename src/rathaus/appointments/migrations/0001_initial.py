@@ -7,214 +7,567 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='Name')),
-                ('slug', models.SlugField(max_length=80, verbose_name='Kurzname')),
-                ('address', models.TextField(blank=True, max_length=500, verbose_name='Adresse')),
-                ('buffer_minutes', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MaxValueValidator(60)], verbose_name='Pufferzeit nach jedem Termin (Minuten)')),
-                ('step_minutes', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(60)], verbose_name='Raster der Startzeiten (Minuten)')),
-                ('horizon_days', models.PositiveSmallIntegerField(default=60, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(180)], verbose_name='Buchbar für die nächsten … Tage')),
-                ('is_active', models.BooleanField(default=True, verbose_name='aktiv')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.municipality', verbose_name='Kommune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="Name")),
+                ("slug", models.SlugField(max_length=80, verbose_name="Kurzname")),
+                ("address", models.TextField(blank=True, max_length=500, verbose_name="Adresse")),
+                (
+                    "buffer_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        validators=[django.core.validators.MaxValueValidator(60)],
+                        verbose_name="Pufferzeit nach jedem Termin (Minuten)",
+                    ),
+                ),
+                (
+                    "step_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="Raster der Startzeiten (Minuten)",
+                    ),
+                ),
+                (
+                    "horizon_days",
+                    models.PositiveSmallIntegerField(
+                        default=60,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="Buchbar für die nächsten … Tage",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="aktiv")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="Kommune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Standort',
-                'verbose_name_plural': 'Standorte',
-                'ordering': ['name'],
+                "verbose_name": "Standort",
+                "verbose_name_plural": "Standorte",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Counter',
+            name="Counter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='Bezeichnung')),
-                ('is_active', models.BooleanField(default=True, verbose_name='aktiv')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.municipality', verbose_name='Kommune')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='counters', to='appointments.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="Bezeichnung")),
+                ("is_active", models.BooleanField(default=True, verbose_name="aktiv")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="Kommune",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="counters",
+                        to="appointments.location",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Schalter',
-                'verbose_name_plural': 'Schalter',
-                'ordering': ['location', 'name'],
+                "verbose_name": "Schalter",
+                "verbose_name_plural": "Schalter",
+                "ordering": ["location", "name"],
             },
         ),
         migrations.CreateModel(
-            name='BlockedDay',
+            name="BlockedDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='Tag')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='Grund')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.municipality', verbose_name='Kommune')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='blocked_days', to='appointments.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="Tag")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="Grund")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="Kommune",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="blocked_days",
+                        to="appointments.location",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Schließtag',
-                'verbose_name_plural': 'Schließtage',
-                'ordering': ['day'],
+                "verbose_name": "Schließtag",
+                "verbose_name_plural": "Schließtage",
+                "ordering": ["day"],
             },
         ),
         migrations.CreateModel(
-            name='Appointment',
+            name="Appointment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(db_index=True, verbose_name='Beginn')),
-                ('ends_at', models.DateTimeField(verbose_name='Ende')),
-                ('blocked_until', models.DateTimeField(editable=False)),
-                ('status', models.CharField(choices=[('pending', 'wartet auf Bestätigung'), ('booked', 'gebucht'), ('cancelled', 'abgesagt'), ('no_show', 'nicht erschienen'), ('expired', 'nicht bestätigt (verfallen)')], default='pending', max_length=10)),
-                ('name', models.CharField(max_length=150, verbose_name='Name')),
-                ('email', models.EmailField(max_length=254, verbose_name='E-Mail-Adresse')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='Telefon (freiwillig)')),
-                ('person_key', models.CharField(editable=False, max_length=260)),
-                ('manage_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('confirm_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('confirm_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('reminder_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.municipality', verbose_name='Kommune')),
-                ('no_show_marked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rebooked_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rebooked_to', to='appointments.appointment')),
-                ('staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='appointments', to=settings.AUTH_USER_MODEL)),
-                ('counter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='appointments.counter')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='appointments.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(db_index=True, verbose_name="Beginn")),
+                ("ends_at", models.DateTimeField(verbose_name="Ende")),
+                ("blocked_until", models.DateTimeField(editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "wartet auf Bestätigung"),
+                            ("booked", "gebucht"),
+                            ("cancelled", "abgesagt"),
+                            ("no_show", "nicht erschienen"),
+                            ("expired", "nicht bestätigt (verfallen)"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="Name")),
+                ("email", models.EmailField(max_length=254, verbose_name="E-Mail-Adresse")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="Telefon (freiwillig)")),
+                ("person_key", models.CharField(editable=False, max_length=260)),
+                ("manage_hash", models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
+                ("confirm_hash", models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
+                ("confirm_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("reminder_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="Kommune",
+                    ),
+                ),
+                (
+                    "no_show_marked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rebooked_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="rebooked_to",
+                        to="appointments.appointment",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appointments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "counter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="appointments.counter",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="appointments.location",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Termin',
-                'verbose_name_plural': 'Termine',
-                'ordering': ['starts_at', 'id'],
+                "verbose_name": "Termin",
+                "verbose_name_plural": "Termine",
+                "ordering": ["starts_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OpeningHours',
+            name="OpeningHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Montag'), (1, 'Dienstag'), (2, 'Mittwoch'), (3, 'Donnerstag'), (4, 'Freitag'), (5, 'Samstag'), (6, 'Sonntag')], verbose_name='Wochentag')),
-                ('opens', models.TimeField(verbose_name='von')),
-                ('closes', models.TimeField(verbose_name='bis')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opening_hours', to='appointments.location')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.municipality', verbose_name='Kommune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Montag"),
+                            (1, "Dienstag"),
+                            (2, "Mittwoch"),
+                            (3, "Donnerstag"),
+                            (4, "Freitag"),
+                            (5, "Samstag"),
+                            (6, "Sonntag"),
+                        ],
+                        verbose_name="Wochentag",
+                    ),
+                ),
+                ("opens", models.TimeField(verbose_name="von")),
+                ("closes", models.TimeField(verbose_name="bis")),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opening_hours",
+                        to="appointments.location",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="Kommune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Öffnungszeit',
-                'verbose_name_plural': 'Öffnungszeiten',
-                'ordering': ['weekday', 'opens'],
+                "verbose_name": "Öffnungszeit",
+                "verbose_name_plural": "Öffnungszeiten",
+                "ordering": ["weekday", "opens"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceSetting',
+            name="ServiceSetting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('duration_minutes', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(240)], verbose_name='Dauer je Vorgang (Minuten)')),
-                ('max_quantity', models.PositiveSmallIntegerField(default=1, help_text='z. B. 3: bis zu drei Personalausweise (Familie) in einem Termin.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='Höchstens gleichzeitig buchbar')),
-                ('lead_time_hours', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MaxValueValidator(336)], verbose_name='Vorlaufzeit (Stunden)')),
-                ('is_bookable', models.BooleanField(default=True, verbose_name='online buchbar')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_settings', to='appointments.location')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.municipality', verbose_name='Kommune')),
-                ('service', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='appointment_setting', to='catalog.service', verbose_name='Leistung')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "duration_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(240),
+                        ],
+                        verbose_name="Dauer je Vorgang (Minuten)",
+                    ),
+                ),
+                (
+                    "max_quantity",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="z. B. 3: bis zu drei Personalausweise (Familie) in einem Termin.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="Höchstens gleichzeitig buchbar",
+                    ),
+                ),
+                (
+                    "lead_time_hours",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[django.core.validators.MaxValueValidator(336)],
+                        verbose_name="Vorlaufzeit (Stunden)",
+                    ),
+                ),
+                ("is_bookable", models.BooleanField(default=True, verbose_name="online buchbar")),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_settings",
+                        to="appointments.location",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="Kommune",
+                    ),
+                ),
+                (
+                    "service",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appointment_setting",
+                        to="catalog.service",
+                        verbose_name="Leistung",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Termineinstellung einer Leistung',
-                'verbose_name_plural': 'Termineinstellungen der Leistungen',
+                "verbose_name": "Termineinstellung einer Leistung",
+                "verbose_name_plural": "Termineinstellungen der Leistungen",
             },
         ),
         migrations.CreateModel(
-            name='Availability',
+            name="Availability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Montag'), (1, 'Dienstag'), (2, 'Mittwoch'), (3, 'Donnerstag'), (4, 'Freitag'), (5, 'Samstag'), (6, 'Sonntag')], verbose_name='Wochentag')),
-                ('starts', models.TimeField(verbose_name='von')),
-                ('ends', models.TimeField(verbose_name='bis')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.municipality', verbose_name='Kommune')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appointment_availabilities', to=settings.AUTH_USER_MODEL, verbose_name='Mitarbeiter/in')),
-                ('counter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='availabilities', to='appointments.counter')),
-                ('services', models.ManyToManyField(related_name='availabilities', to='appointments.servicesetting', verbose_name='Leistungen')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Montag"),
+                            (1, "Dienstag"),
+                            (2, "Mittwoch"),
+                            (3, "Donnerstag"),
+                            (4, "Freitag"),
+                            (5, "Samstag"),
+                            (6, "Sonntag"),
+                        ],
+                        verbose_name="Wochentag",
+                    ),
+                ),
+                ("starts", models.TimeField(verbose_name="von")),
+                ("ends", models.TimeField(verbose_name="bis")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="Kommune",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appointment_availabilities",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="Mitarbeiter/in",
+                    ),
+                ),
+                (
+                    "counter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="availabilities",
+                        to="appointments.counter",
+                    ),
+                ),
+                (
+                    "services",
+                    models.ManyToManyField(
+                        related_name="availabilities",
+                        to="appointments.servicesetting",
+                        verbose_name="Leistungen",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Dienstzeit',
-                'verbose_name_plural': 'Dienstzeiten',
-                'ordering': ['weekday', 'starts'],
+                "verbose_name": "Dienstzeit",
+                "verbose_name_plural": "Dienstzeiten",
+                "ordering": ["weekday", "starts"],
             },
         ),
         migrations.CreateModel(
-            name='AppointmentItem',
+            name="AppointmentItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveSmallIntegerField(default=1)),
-                ('appointment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='appointments.appointment')),
-                ('setting', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='appointments.servicesetting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "appointment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="appointments.appointment",
+                    ),
+                ),
+                (
+                    "setting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="appointments.servicesetting",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='location',
-            constraint=models.UniqueConstraint(fields=('municipality', 'slug'), name='appointments_location_unique_slug'),
+            model_name="location",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "slug"), name="appointments_location_unique_slug"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='location',
-            constraint=models.CheckConstraint(condition=models.Q(('step_minutes__gte', 5), ('step_minutes__lte', 60)), name='appointments_location_step'),
+            model_name="location",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("step_minutes__gte", 5), ("step_minutes__lte", 60)),
+                name="appointments_location_step",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='counter',
-            constraint=models.UniqueConstraint(fields=('location', 'name'), name='appointments_counter_unique_name'),
+            model_name="counter",
+            constraint=models.UniqueConstraint(
+                fields=("location", "name"), name="appointments_counter_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='blockedday',
-            constraint=models.UniqueConstraint(fields=('location', 'day'), name='appointments_blocked_day_unique'),
+            model_name="blockedday",
+            constraint=models.UniqueConstraint(
+                fields=("location", "day"), name="appointments_blocked_day_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['municipality', 'status', 'starts_at'], name='appointment_municip_9df757_idx'),
+            model_name="appointment",
+            index=models.Index(
+                fields=["municipality", "status", "starts_at"], name="appointment_municip_9df757_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['counter', 'starts_at'], name='appointment_counter_c71ae3_idx'),
+            model_name="appointment",
+            index=models.Index(fields=["counter", "starts_at"], name="appointment_counter_c71ae3_idx"),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at')), ('blocked_until__gte', models.F('ends_at'))), name='appointments_appointment_times'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_at__gt", models.F("starts_at")), ("blocked_until__gte", models.F("ends_at"))
+                ),
+                name="appointments_appointment_times",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'booked', 'cancelled', 'no_show', 'expired'])), name='appointments_appointment_status'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "booked", "cancelled", "no_show", "expired"])),
+                name="appointments_appointment_status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'booked'), _negated=True), ('counter__isnull', False), _connector='OR'), name='appointments_booked_has_counter'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "booked"), _negated=True), ("counter__isnull", False), _connector="OR"
+                ),
+                name="appointments_booked_has_counter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='openinghours',
-            constraint=models.CheckConstraint(condition=models.Q(('closes__gt', models.F('opens'))), name='appointments_hours_close_after_open'),
+            model_name="openinghours",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes__gt", models.F("opens"))),
+                name="appointments_hours_close_after_open",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicesetting',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_minutes__gte', 5), ('duration_minutes__lte', 240)), name='appointments_setting_duration'),
+            model_name="servicesetting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duration_minutes__gte", 5), ("duration_minutes__lte", 240)),
+                name="appointments_setting_duration",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicesetting',
-            constraint=models.CheckConstraint(condition=models.Q(('max_quantity__gte', 1), ('max_quantity__lte', 10)), name='appointments_setting_quantity'),
+            model_name="servicesetting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_quantity__gte", 1), ("max_quantity__lte", 10)),
+                name="appointments_setting_quantity",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='availability',
-            constraint=models.CheckConstraint(condition=models.Q(('ends__gt', models.F('starts'))), name='appointments_availability_order'),
+            model_name="availability",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends__gt", models.F("starts"))), name="appointments_availability_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointmentitem',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1), ('quantity__lte', 10)), name='appointments_item_quantity'),
+            model_name="appointmentitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 1), ("quantity__lte", 10)),
+                name="appointments_item_quantity",
+            ),
         ),
     ]
