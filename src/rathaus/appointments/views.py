@@ -329,9 +329,8 @@ def _staff_appointment(request: HttpRequest, pk: int) -> Appointment:
 
 
 def _back(appt: Appointment) -> HttpResponse:
-    query = urlencode(
-        {"standort": appt.location_id, "tag": timezone.localtime(appt.starts_at).date().isoformat()}
-    )
+    day = timezone.localtime(appt.starts_at).date().isoformat()
+    query = urlencode({"standort": str(appt.location_id), "tag": day})
     return redirect(reverse("appointments:day_list") + "?" + query)
 
 
