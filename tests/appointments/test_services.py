@@ -27,7 +27,7 @@ def guest(office, start, email="gast@example.org", choices=None, **kw):
 
 
 def booked(office, start, email="gast@example.org", choices=None):
-    appt, token = guest(office, start, email, choices)
+    appt, _token = guest(office, start, email, choices)
     return appt, services.confirm(appt)
 
 
