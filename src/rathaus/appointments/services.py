@@ -253,8 +253,7 @@ def _book_locked(appt: Appointment, choices: Sequence[Choice], *, ignore: Appoin
                     staff_id=staff_id,
                     status=Status.BOOKED,
                     manage_hash=engine.token_hash(token),
-                    confirm_hash="",
-                    confirm_expires_at=None,
+                    confirm_expires_at=None,  # the confirm link stays: a second click says "already"
                 )
         except IntegrityError as exc:
             if engine.violated(exc, PERSON_CONSTRAINT):
