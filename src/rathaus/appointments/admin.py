@@ -26,7 +26,14 @@ class LocationAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceSetting)
 class ServiceSettingAdmin(admin.ModelAdmin):
-    list_display = ["service", "location", "duration_minutes", "max_quantity", "lead_time_hours", "is_bookable"]
+    list_display = [
+        "service",
+        "location",
+        "duration_minutes",
+        "max_quantity",
+        "lead_time_hours",
+        "is_bookable",
+    ]
 
 
 @admin.register(Availability)

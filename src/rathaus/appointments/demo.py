@@ -56,7 +56,9 @@ def _staff(muni: Municipality, email: str, name: str) -> User:
 
 
 def load(muni: Municipality) -> Location | None:
-    services = {s.name: s for s in Service.objects.for_tenant(muni).filter(name__in=[n for n, *_ in SERVICES])}
+    services = {
+        s.name: s for s in Service.objects.for_tenant(muni).filter(name__in=[n for n, *_ in SERVICES])
+    }
     if not services:
         return None
     location, _ = Location.objects.get_or_create(
@@ -71,7 +73,10 @@ def load(muni: Municipality) -> Location | None:
     )
     if not location.opening_hours.exists():
         OpeningHours.objects.bulk_create(
-            [OpeningHours(municipality=muni, location=location, weekday=d, opens=o, closes=c) for d, o, c in HOURS]
+            [
+                OpeningHours(municipality=muni, location=location, weekday=d, opens=o, closes=c)
+                for d, o, c in HOURS
+            ]
         )
     settings = []
     for name, minutes, most, lead in SERVICES:

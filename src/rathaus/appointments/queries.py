@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -139,12 +139,18 @@ def available(
             "day", flat=True
         )
     )
+    served: dict[int, set[int]] = defaultdict(set)
+    through = Availability.services.through.objects.filter(
+        availability__counter__location=location, availability__counter__is_active=True
+    )
+    for availability_id, setting_id in through.values_list("availability_id", "servicesetting_id"):
+        served[availability_id].add(setting_id)
     avails = [
         a
         for a in Availability.objects.filter(counter__location=location, counter__is_active=True)
-        .prefetch_related(Prefetch("services", queryset=ServiceSetting.objects.only("pk")))
+        .only("pk", "counter_id", "staff_id", "weekday", "starts", "ends")
         .order_by("counter__name", "counter_id", "starts", "pk")
-        if wanted <= {s.pk for s in a.services.all()}
+        if wanted <= served[a.pk]
     ]
     if not avails:
         return result
@@ -178,26 +184,48 @@ def available(
     ):
         busy_staff[staff_id].append((start, until))
 
+    # All comparisons in UTC: datetimes with the same tzinfo object compare without utcoffset() calls
+    # (the database returns UTC already); the results are converted back to local time once.
     tz = timezone.get_current_timezone()
+    utc = UTC
+    earliest = earliest.astimezone(utc)
+    found: dict[datetime, list[tuple[int, int]]] = {}
+    merged: dict[tuple[int, int], list[engine.Interval]] = {}  # busy times of a (counter, staff) pair
     day = day_from
     while day <= day_to:
         if day not in blocked and hours.get(day.weekday()):
-            opening = [engine.local_interval(day, o, c, tz) for o, c in hours[day.weekday()]]
+            opening = [_utc(engine.local_interval(day, o, c, tz)) for o, c in hours[day.weekday()]]
             for a in avails:
                 if a.weekday != day.weekday():
                     continue
-                shift = engine.local_interval(day, a.starts, a.ends, tz)
-                busy = engine.merge(busy_counter[a.counter_id] + busy_staff[a.staff_id])
+                shift = _utc(engine.local_interval(day, a.starts, a.ends, tz))
+                pair = (a.counter_id, a.staff_id)
+                busy = merged.get(pair)
+                if busy is None:
+                    busy = merged[pair] = engine.merge(
+                        _utc(b) for b in busy_counter[a.counter_id] + busy_staff[a.staff_id]
+                    )
                 for window in opening:
                     part = engine.intersect(window, shift)
                     if part is None:
                         continue
                     for start in engine.free_starts(
-                        part, busy, duration=duration, step=step, buffer=buffer, earliest=earliest
+                        part,
+                        engine.overlapping(busy, (part[0], part[1] + buffer)),
+                        duration=duration,
+                        step=step,
+                        buffer=buffer,
+                        earliest=earliest,
                     ):
-                        result.starts.setdefault(start, []).append((a.counter_id, a.staff_id))
+                        found.setdefault(start, []).append((a.counter_id, a.staff_id))
         day += timedelta(days=1)
+    result.starts = {s.astimezone(tz): options for s, options in found.items()}
     return result
+
+
+def _utc(interval: engine.Interval) -> engine.Interval:
+    utc = UTC
+    return (interval[0].astimezone(utc), interval[1].astimezone(utc))
 
 
 def options_at(
