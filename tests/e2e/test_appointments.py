@@ -85,3 +85,32 @@ def test_guest_books_confirms_and_cancels_in_the_browser(page, site: Site):
     _checked(page)
     appt.refresh_from_db()
     assert appt.status == Status.CANCELLED
+
+
+def test_staff_day_list_in_the_browser(page, site: Site):
+    from rathaus.appointments import services
+    from rathaus.appointments.queries import Choice
+    from rathaus.core.accounts.models import Role
+    from tests.e2e.conftest import login, staff_user
+
+    office = make_office(site.muni_a)
+    appt, _ = services.request_appointment(
+        office["location"],
+        [Choice(office["ausweis"], 2)],
+        at(3, 9),
+        name="Gabi Gast",
+        email="gabi@example.org",
+    )
+    services.confirm(appt)
+    clerk = staff_user(site, "buergerbuero-e2e@example.org", Role.MODULE_MANAGER, ["services"])
+    login(page, site, clerk)
+    page.goto(site.a(f"/termine/verwaltung/tagesliste/?tag={at(3, 9).date().isoformat()}"))
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Terminvergabe: Tagesliste")
+    assert "Gabi Gast" in page.locator("table").inner_text()
+    _checked(page)
+    page.get_by_role("button", name="Absagen").click()
+    page.wait_for_load_state()
+    assert "Der Termin wurde abgesagt" in page.locator("main").inner_text()
+    _checked(page)
+    appt.refresh_from_db()
+    assert appt.status == Status.CANCELLED
