@@ -93,6 +93,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/hub_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/events_bench.py
 	$(PY) bench/fim_bench.py
+	$(PY) bench/appointments_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/cases_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/heritage_bench.py
 	$(PY) bench/mobility_bench.py

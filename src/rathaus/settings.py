@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "rathaus.events",
     "rathaus.hub",
     "rathaus.consulting",
+    "rathaus.appointments",
     "rathaus.cases",
     "rathaus.payments",
     "rathaus.surveys",

@@ -30,6 +30,7 @@ urlpatterns = [
     path("veranstaltungen/", include("rathaus.events.urls")),
     path("digital-hub/", include("rathaus.hub.urls")),
     path("beratung/", include("rathaus.consulting.urls")),
+    path("termine/", include("rathaus.appointments.urls")),
     path("antraege/", include("rathaus.cases.urls")),
     path("zahlung/", include("rathaus.payments.urls")),
     path("umfragen/", include("rathaus.surveys.urls")),

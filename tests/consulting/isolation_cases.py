@@ -108,3 +108,53 @@ isolation.page("consulting:manage", shows=["ADVISOR", "NEED", "BOOKED-LOCATION"]
 isolation.page("consulting:advisors", shows=["ADVISOR"])
 isolation.page("consulting:topics", shows=["TOPIC"])
 isolation.page("consulting:report", shows=["TOPIC"])
+
+
+@isolation.seeder
+def seed_consulting_guest(t: Tenant) -> None:
+    from rathaus.consulting import services as consulting_services
+
+    slot = t["consulting.slot"]
+    topic = t["consulting.topic"]
+    pending, confirm = consulting_services.request_as_guest(
+        slot,
+        topic,
+        t.marker("GUEST-NEED"),
+        name=t.marker("GUEST-NAME"),
+        email=t.remember(f"gast-{t.key.lower()}@example.org"),
+    )
+    pending.raw_token = confirm  # type: ignore[attr-defined]
+    other = Slot.objects.create(
+        municipality=t.municipality,
+        advisor=t["consulting.advisor"],
+        starts_at=slot.starts_at + timedelta(days=1),
+        ends_at=slot.starts_at + timedelta(days=1, minutes=45),
+        location=t.marker("GUEST-LOCATION"),
+    )
+    other.topics.set([topic])
+    booked, _confirm2 = consulting_services.request_as_guest(
+        other,
+        topic,
+        t.marker("GUEST-NEED2"),
+        name=t.marker("GUEST-NAME2"),
+        email=t.remember(f"gast2-{t.key.lower()}@example.org"),
+    )
+    booked.raw_token = consulting_services.confirm_guest(booked)  # type: ignore[attr-defined]
+    t.add("consulting.guest_pending", pending)
+    t.add("consulting.guest_booked", booked)
+
+
+def _token(b: Any) -> dict[str, Any]:
+    return {"token": b.raw_token}
+
+
+isolation.object_url(
+    "consulting:guest_confirm", "consulting.guest_pending", kwargs=_token, post=nothing, shows=["GUEST-NAME"]
+)
+isolation.object_url(
+    "consulting:guest_booking", "consulting.guest_booked", kwargs=_token, shows=["GUEST-NAME2"]
+)
+isolation.object_url("consulting:guest_ics", "consulting.guest_booked", kwargs=_token)
+isolation.object_url(
+    "consulting:guest_cancel", "consulting.guest_booked", kwargs=_token, get=False, post=nothing
+)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from rathaus.appointments import queries as appointment_queries
 from rathaus.core import exports
 from rathaus.core.accounts.models import Department
 from rathaus.core.accounts.permissions import manages_module, module_required, public
@@ -113,6 +114,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             ),
             "can_manage": manages_module(request, MODULE),
+            "appointment_url": appointment_queries.booking_url(muni, service),
         },
     )
 

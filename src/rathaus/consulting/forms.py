@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rathaus.core.ui.forms import HoneypotInput
+
 from . import services
 from .models import NEED_MAX_LENGTH, PHONE_MAX_LENGTH, Advisor, Mode, Slot, Topic
 
@@ -62,6 +64,22 @@ class BookingForm(forms.Form):
 
     def clean_email(self) -> str:
         return _clean(services.clean_contact_email, self.cleaned_data.get("email", ""))
+
+
+class GuestBookingForm(BookingForm):
+    """Booking without an account: who comes, and where the confirmation link goes."""
+
+    guest_name = forms.CharField(label=_("Ihr Name"), max_length=150)
+    guest_email = forms.EmailField(
+        label=_("Ihre E-Mail-Adresse"),
+        help_text=_("Wir senden Ihnen einen Link, mit dem Sie den Termin bestätigen."),
+    )
+    website = forms.CharField(required=False, label=_("Bitte leer lassen"), widget=HoneypotInput)
+
+    def clean_email(self) -> str:
+        # the video link goes to the guest's address unless another one is given
+        value = self.cleaned_data.get("email", "") or self.data.get("guest_email", "")
+        return _clean(services.clean_contact_email, value)
 
 
 def _clean(fn: Any, value: str) -> str:

@@ -1,30 +1,15 @@
-"""iCalendar (RFC 5545) export of one booking, built with the icalendar library."""
+"""iCalendar (RFC 5545) export of one booking, built by the shared appointment engine."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-from icalendar import Calendar, Event, vText
+from rathaus.core import appointments as engine
 
 from .models import Booking, BookingStatus, Mode
 
 
 def booking_ics(booking: Booking, host: str) -> bytes:
     slot = booking.slot
-    cal = Calendar()
-    cal.add("prodid", "-//Rathaus//Beratung//DE")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"consulting-booking-{booking.pk}@{host}")
-    event.add("dtstamp", timezone.now())
-    # Times with their time zone (Europe/Berlin); icalendar writes the VTIMEZONE component.
-    event.add("dtstart", timezone.localtime(slot.starts_at))
-    event.add("dtend", timezone.localtime(slot.ends_at))
-    event.add("summary", f"Beratung: {booking.topic.name} ({slot.advisor.display_name})")
     where = slot.location or str(Mode(slot.mode).label)
-    if slot.mode == Mode.ON_SITE:
-        event.add("location", vText(where))
     description = [
         f"Thema / topic: {booking.topic.name}",
         f"Beratung durch / advisor: {slot.advisor.display_name}"
@@ -42,8 +27,13 @@ def booking_ics(booking: Booking, host: str) -> bytes:
         ),
         f"{booking.municipality.name}",
     ]
-    event.add("description", "\n".join(description))
-    event.add("status", "CONFIRMED" if booking.status == BookingStatus.ACTIVE else "CANCELLED")
-    cal.add_component(event)
-    cal.add_missing_timezones()
-    return bytes(cal.to_ical())
+    return engine.calendar(
+        uid=f"consulting-booking-{booking.pk}@{host}",
+        start=slot.starts_at,
+        end=slot.ends_at,
+        summary=f"Beratung: {booking.topic.name} ({slot.advisor.display_name})",
+        description=description,
+        location=where if slot.mode == Mode.ON_SITE else "",
+        cancelled=booking.status != BookingStatus.ACTIVE,
+        prodid="-//Rathaus//Beratung//DE",
+    )

@@ -139,15 +139,27 @@ class Slot(TenantOwned):
 
 
 class BookingStatus(models.TextChoices):
+    PENDING = "pending", _("wartet auf Bestätigung")  # a guest's request: holds nothing
     ACTIVE = "active", _("gebucht")
     CANCELLED = "cancelled", _("abgesagt")
 
 
 class Booking(TenantOwned):
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
+    # An account holder's booking has a user; a guest's has name and address instead and is managed
+    # through secret links (shared appointment engine: only the hashes are stored).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consulting_bookings"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="consulting_bookings",
     )
+    guest_name = models.CharField(_("Name"), max_length=150, blank=True)
+    guest_email = models.EmailField(_("E-Mail-Adresse"), blank=True)
+    confirm_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    confirm_expires_at = models.DateTimeField(null=True, blank=True)
+    manage_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     topic = models.ForeignKey(
         Topic, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("Thema")
     )
@@ -183,7 +195,12 @@ class Booking(TenantOwned):
                 name="consulting_booking_need_length",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["active", "cancelled"]), name="consulting_booking_status"
+                condition=models.Q(status__in=["pending", "active", "cancelled"]),
+                name="consulting_booking_status",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(guest_email=""),
+                name="consulting_booking_person",
             ),
         ]
         indexes = [models.Index(fields=["user", "status"])]
@@ -194,3 +211,17 @@ class Booking(TenantOwned):
     @property
     def is_active(self) -> bool:
         return self.status == BookingStatus.ACTIVE
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def person_email(self) -> str:
+        return self.user.email if self.user_id and self.user else self.guest_email
+
+    @property
+    def person_name(self) -> str:
+        if self.user_id and self.user:
+            return str(getattr(self.user, "display_name", "") or self.user.email)
+        return self.guest_name

@@ -19,3 +19,12 @@ def register_jobs() -> None:
             module="consulting",
         )
     )
+    register(
+        ScheduledJob(
+            name="expire_consulting_guest_requests",
+            interval=timedelta(minutes=15),
+            run=services.expire_guest_requests,
+            description="Unbestätigte Gast-Anfragen löschen / delete unconfirmed guest requests",
+            module="consulting",
+        )
+    )

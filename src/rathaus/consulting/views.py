@@ -10,23 +10,34 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rathaus.core import appointments as engine
+from rathaus.core import ratelimit
 from rathaus.core.accounts import permissions
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import queries, services
-from .forms import AdvisorForm, BookingForm, PublishSlotsForm, RebookForm, SlotFilterForm, TopicForm
+from .forms import (
+    AdvisorForm,
+    BookingForm,
+    GuestBookingForm,
+    PublishSlotsForm,
+    RebookForm,
+    SlotFilterForm,
+    TopicForm,
+)
 from .ics import booking_ics
 from .models import Advisor, Booking, BookingStatus, Slot, Topic
 
 MODULE = "hub"  # consulting is part of the Digital Hub: its managers manage it
+GUEST_LIMIT = 10  # guest booking requests per client and hour
 
 
 # --- Public list and booking ---------------------------------------------------------------------
@@ -62,30 +73,53 @@ def slot_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@public
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book a slot: account holders at once; guests (no account) by a confirmation link by e-mail."""
     slot = tenant_object_or_404(Slot.objects.select_related("advisor"), request, pk=pk)
-    verified = services.is_verified(request.user)
     user: Any = request.user
-    form = BookingForm(request.POST or None, slot=slot, initial={"email": user.email})
+    guest = not user.is_authenticated
+    verified = guest or services.is_verified(user)
+    form: BookingForm
+    if guest:
+        form = GuestBookingForm(request.POST or None, slot=slot)
+    else:
+        form = BookingForm(request.POST or None, slot=slot, initial={"email": user.email})
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if guest and not ratelimit.hit(request, "consulting.guest", limit=GUEST_LIMIT, window_seconds=3600):
+            form.add_error(None, _("Zu viele Anfragen. Bitte versuchen Sie es später noch einmal."))
+            status = 429
+        elif form.is_valid() and not form.cleaned_data.get("website"):
             try:
-                booking = services.book(
-                    slot,
-                    user,
-                    form.cleaned_data["topic"],
-                    form.cleaned_data["need"],
-                    request=request,
-                    phone=form.cleaned_data.get("phone", ""),
-                    email=form.cleaned_data.get("email", ""),
-                )
+                if guest:
+                    services.request_as_guest(
+                        slot,
+                        form.cleaned_data["topic"],
+                        form.cleaned_data["need"],
+                        name=form.cleaned_data["guest_name"],
+                        email=form.cleaned_data["guest_email"],
+                        phone=form.cleaned_data.get("phone", ""),
+                        video_email=form.cleaned_data.get("email", ""),
+                        request=request,
+                    )
+                else:
+                    booking = services.book(
+                        slot,
+                        user,
+                        form.cleaned_data["topic"],
+                        form.cleaned_data["need"],
+                        request=request,
+                        phone=form.cleaned_data.get("phone", ""),
+                        email=form.cleaned_data.get("email", ""),
+                    )
             except services.ConsultingError as exc:
                 form.add_error(None, exc.message)
                 status = 409 if exc.code == "taken" else 400
             else:
+                if guest:
+                    return render(request, "consulting/guest_requested.html")
                 messages.success(
                     request, _("Ihr Termin ist gebucht. Eine Bestätigung ist per E-Mail unterwegs.")
                 )
@@ -96,9 +130,83 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "consulting/book.html",
-        {"slot": slot, "form": form, "verified": verified, "unavailable": unavailable},
+        {"slot": slot, "form": form, "verified": verified, "unavailable": unavailable, "guest": guest},
         status=status,
     )
+
+
+# --- Guests: confirm by link, see, cancel ------------------------------------------------------------
+
+
+def _guest_booking(request: HttpRequest, field: str, token: str) -> Booking | None:
+    if not token:
+        return None
+    qs = Booking.objects.for_tenant(request.municipality)  # type: ignore[attr-defined]
+    return (  # type: ignore[no-any-return]
+        qs.filter(user__isnull=True, **{field: engine.token_hash(token)})
+        .select_related("slot", "slot__advisor", "topic", "municipality")
+        .first()
+    )
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def guest_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the request (mail scanners follow links); only the POST books."""
+    booking = _guest_booking(request, "confirm_hash", token)
+    if booking is None:
+        raise Http404
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            manage = services.confirm_guest(booking, request=request)
+        except services.ConsultingError as exc:
+            error, status = exc.message, 409
+        else:
+            messages.success(request, _("Ihr Termin ist gebucht. Eine Bestätigung ist per E-Mail unterwegs."))
+            return redirect("consulting:guest_booking", manage)
+    return render(
+        request, "consulting/guest_confirm.html", {"booking": booking, "error": error}, status=status
+    )
+
+
+@public
+def guest_booking(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _guest_booking(request, "manage_hash", token)
+    if booking is None:
+        raise Http404
+    return render(
+        request,
+        "consulting/guest_booking.html",
+        {"booking": booking, "token": token, "may_cancel": services.can_cancel(booking)},
+    )
+
+
+@public
+def guest_ics(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _guest_booking(request, "manage_hash", token)
+    if booking is None:
+        raise Http404
+    response = HttpResponse(
+        booking_ics(booking, request.get_host()), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="beratung-{booking.pk}.ics"'
+    return response
+
+
+@public
+@require_POST
+def guest_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _guest_booking(request, "manage_hash", token)
+    if booking is None:
+        raise Http404
+    try:
+        services.cancel_by_guest(booking, request=request)
+    except services.ConsultingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Ihr Termin ist abgesagt."))
+    return redirect("consulting:guest_booking", token)
 
 
 def _unavailable_reason(slot: Slot) -> str:

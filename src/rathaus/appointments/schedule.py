@@ -1,0 +1,21 @@
+"""Periodic jobs of the Terminvergabe, run by ``manage.py run_scheduled_jobs`` (docs/operations.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rathaus.core.jobs.scheduler import ScheduledJob, register
+
+from . import services
+
+
+def register_jobs() -> None:
+    register(
+        ScheduledJob(
+            name="appointments_reminders_and_expiry",
+            interval=timedelta(minutes=15),
+            run=services.run_periodic,
+            description="Terminvergabe: Erinnerungen, unbestätigte Anfragen verfallen / reminders, expiry",
+            module="appointments",
+        )
+    )
