@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rathaus.core.accounts.permissions import login_required, module_required, public
-from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.services import public_url, tenant_object_or_404
 
 from . import engine, queries, services
 from .forms import ImportForm, ResumeMailForm
@@ -225,7 +225,8 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
         entry = request.session.get(SESSION_KEY, {}).get(str(form.pk), {})
         mail_form = ResumeMailForm(request.POST or None, initial={"email": draft.email})
         if request.method == "POST" and mail_form.is_valid():
-            url = request.build_absolute_uri(reverse("fim:resume", kwargs={"token": entry.get("token", "")}))
+            path = reverse("fim:resume", kwargs={"token": entry.get("token", "")})
+            url = public_url(request.municipality, path, request)  # type: ignore[attr-defined]
             services.send_resume_link(draft, mail_form.cleaned_data["email"], url)
             messages.success(request, _("Wir haben Ihnen den Link zum Fortsetzen per E-Mail gesendet."))
             return redirect("fim:save", pk=form.pk)

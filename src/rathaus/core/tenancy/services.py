@@ -10,6 +10,8 @@ from django.db import models
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from rathaus.core.context import ServiceContext
+
 from .models import Domain, Municipality
 
 M = TypeVar("M", bound=models.Model)
@@ -84,9 +86,12 @@ def public_url(municipality: Municipality, path: str, request: HttpRequest | Non
     return f"{scheme}://{authority}{path}"
 
 
-def tenant_object_or_404(model_or_qs: type[M] | models.QuerySet[M], request: HttpRequest, **lookup: Any) -> M:
-    """Fetch one object of the request's municipality or raise 404 (never 403: IDs stay unguessable)."""
-    municipality = getattr(request, "municipality", None)
+def tenant_object_or_404(
+    model_or_qs: type[M] | models.QuerySet[M], scope: HttpRequest | ServiceContext, **lookup: Any
+) -> M:
+    """Fetch one object of the municipality of the request (or service context) or raise 404
+    (never 403: IDs stay unguessable)."""
+    municipality = getattr(scope, "municipality", None)
     if municipality is None:
         raise Http404
     qs = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs._default_manager.all()

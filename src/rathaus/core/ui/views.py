@@ -25,6 +25,7 @@ from rathaus.core.accounts.permissions import (
     public,
     staff_required,
 )
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import services
@@ -113,7 +114,9 @@ def accessibility_feedback(request: HttpRequest) -> HttpResponse:
             return render(request, "ui/accessibility_feedback.html", {"form": form}, status=429)
         if form.is_valid():
             if not form.cleaned_data.get("website"):  # honeypot empty: a person
-                services.submit_accessibility_feedback(muni, form.cleaned_data, request=request)
+                services.submit_accessibility_feedback(
+                    muni, form.cleaned_data, ServiceContext.from_request(request)
+                )
             messages.success(request, _("Vielen Dank. Ihre Rückmeldung ist eingegangen."))
             return redirect("ui:legal", "barrierefreiheit")
     return render(request, "ui/accessibility_feedback.html", {"form": form})
@@ -161,7 +164,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         if request.user.check_password(request.POST.get("password", "")):  # type: ignore[union-attr]
             user = request.user
             logout(request)
-            accounts.delete_account(user, request=request)  # type: ignore[arg-type]
+            accounts.delete_account(user, ServiceContext.from_request(request))  # type: ignore[arg-type]
             messages.success(request, _("Ihr Konto und Ihre Daten wurden gelöscht."))
             return redirect("ui:home")
         error = _("Das Passwort ist nicht richtig.")
@@ -194,7 +197,7 @@ def legal_edit(request: HttpRequest, kind: str) -> HttpResponse:
     page = services.legal_page(muni, kind)
     form = LegalPageForm(request.POST or None, instance=page)
     if request.method == "POST" and form.is_valid():
-        services.save_legal_page(muni, kind, form.cleaned_data, request.user, request=request)
+        services.save_legal_page(muni, kind, form.cleaned_data, ServiceContext.from_request(request))
         messages.success(request, _("Der Text wurde gespeichert."))
         return redirect("ui:legal", kind)
     return render(
@@ -215,7 +218,7 @@ def notice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     item = tenant_object_or_404(Notice, request, pk=pk) if pk else Notice(municipality=muni)
     form = NoticeForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
-        services.save_notice(form.save(commit=False), request.user, request=request)
+        services.save_notice(form.save(commit=False), ServiceContext.from_request(request))
         messages.success(request, _("Die Meldung wurde gespeichert."))
         return redirect("ui:notice_list_staff")
     return render(request, "ui/staff/notice_edit.html", {"form": form, "notice": item if pk else None})
@@ -225,7 +228,7 @@ def notice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_POST
 def notice_delete(request: HttpRequest, pk: int) -> HttpResponse:
     item = tenant_object_or_404(Notice, request, pk=pk)
-    services.delete_notice(item, request.user, request=request)
+    services.delete_notice(item, ServiceContext.from_request(request))
     messages.success(request, _("Die Meldung wurde gelöscht."))
     return redirect("ui:notice_list_staff")
 
@@ -242,7 +245,7 @@ def municipality_settings(request: HttpRequest) -> HttpResponse:
     muni = request.municipality  # type: ignore[attr-defined]
     form = MunicipalitySettingsForm(request.POST or None, request.FILES or None, instance=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_municipality_settings(form, request=request)
+        services.save_municipality_settings(form, ServiceContext.from_request(request))
         messages.success(request, _("Die Einstellungen wurden gespeichert."))
         return redirect("ui:municipality_settings")
     return render(request, "ui/staff/municipality_settings.html", {"form": form})
@@ -266,7 +269,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = accounts.api_token_or_404(request, pk)
+    token = accounts.api_token_or_404(ServiceContext.from_request(request), pk)
     accounts.revoke_api_token(token, request.user)  # type: ignore[arg-type]
     messages.success(request, _("Das Token wurde gesperrt."))
     return redirect("ui:api_tokens")
