@@ -12,11 +12,11 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
-from django.http import HttpRequest
 from django.utils import timezone
 
 from rathaus.core.accounts import permissions
 from rathaus.core.accounts.models import Department
+from rathaus.core.context import ServiceContext
 
 from .models import DECIDED, OPEN, Application, Status
 
@@ -34,16 +34,16 @@ SORTS = {
 DEFAULT_SORT = "-eingang"
 
 
-def sees_all(request: HttpRequest) -> bool:
-    return permissions.manages_module(request, "services")
+def sees_all(ctx: ServiceContext) -> bool:
+    return permissions.manages_module(ctx, "services")
 
 
-def visible_applications(request: HttpRequest) -> QuerySet[Application]:
+def visible_applications(ctx: ServiceContext) -> QuerySet[Application]:
     """Staff see the applications of their departments; admins and OZG module managers all."""
-    qs = Application.objects.for_tenant(request)
-    if sees_all(request):
+    qs = Application.objects.for_tenant(ctx)
+    if sees_all(ctx):
         return qs
-    m = permissions.membership(request)
+    m = permissions.membership(ctx)
     if m is None:
         return qs.none()
     # The IDs as literals (one small query) let the planner use the inbox index on every database.
@@ -101,8 +101,8 @@ def filtered(qs: QuerySet[Application], flt: InboxFilter, user: Any) -> QuerySet
     return qs.order_by(SORTS[flt.sort], "-pk")
 
 
-def inbox_page(request: HttpRequest, flt: InboxFilter, page: Any = 1) -> Page:
-    qs = filtered(visible_applications(request), flt, request.user)
+def inbox_page(ctx: ServiceContext, flt: InboxFilter, page: Any = 1) -> Page:
+    qs = filtered(visible_applications(ctx), flt, ctx.user)
     qs = qs.select_related("department", "assignee").only(
         "pk",
         "reference",
@@ -120,25 +120,25 @@ def inbox_page(request: HttpRequest, flt: InboxFilter, page: Any = 1) -> Page:
     return Paginator(qs, PAGE_SIZE).get_page(page)
 
 
-def overdue_count(request: HttpRequest) -> int:
-    return visible_applications(request).filter(status__in=OPEN, due_date__lt=timezone.localdate()).count()
+def overdue_count(ctx: ServiceContext) -> int:
+    return visible_applications(ctx).filter(status__in=OPEN, due_date__lt=timezone.localdate()).count()
 
 
 def applications_of(user: Any, municipality: Any) -> QuerySet[Application]:
     return Application.objects.for_tenant(municipality).filter(applicant=user).order_by("-submitted_at")
 
 
-def services_with_applications(request: HttpRequest) -> list[tuple[int, str]]:
+def services_with_applications(ctx: ServiceContext) -> list[tuple[int, str]]:
     from rathaus.fim import queries as fim_queries
 
-    return list(fim_queries.published_forms(request).order_by("name").values_list("pk", "name"))
+    return list(fim_queries.published_forms(ctx.municipality).order_by("name").values_list("pk", "name"))
 
 
-def assignable_staff(request: HttpRequest) -> list[Any]:
+def assignable_staff(ctx: ServiceContext) -> list[Any]:
     """Everybody with a role in the municipality (one query)."""
     from rathaus.core.accounts.models import Membership
 
-    members = Membership.objects.for_tenant(request).select_related("user").order_by("user__email")
+    members = Membership.objects.for_tenant(ctx).select_related("user").order_by("user__email")
     return [m.user for m in members]
 
 

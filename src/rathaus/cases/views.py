@@ -23,6 +23,7 @@ from rathaus.core.accounts.permissions import (
     public,
     staff_required,
 )
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui import charts
 from rathaus.fim import services as fim_services
@@ -107,7 +108,7 @@ def _applicant_page(request: HttpRequest, app: Application, base: str, doc_url: 
         actor = request.user if request.user.is_authenticated else None
         try:
             if action == "withdraw":
-                services.withdraw(app, actor=actor, request=request)
+                services.withdraw(app, actor=actor, ctx=ServiceContext.from_request(request))
                 messages.success(request, _("Sie haben Ihren Antrag zurückgenommen."))
                 return redirect(base)
             if action == "answer":
@@ -115,7 +116,11 @@ def _applicant_page(request: HttpRequest, app: Application, base: str, doc_url: 
                 if answer.is_valid():
                     files = [(f.name or "datei", f.read()) for f in answer.cleaned_data["attachments"]]
                     services.answer_query(
-                        app, answer.cleaned_data["body"], files=files, actor=actor, request=request
+                        app,
+                        answer.cleaned_data["body"],
+                        files=files,
+                        actor=actor,
+                        ctx=ServiceContext.from_request(request),
                     )
                     messages.success(request, _("Ihre Antwort wurde übermittelt."))
                     return redirect(base)
@@ -206,7 +211,7 @@ def guest_receipt(request: HttpRequest, token: str) -> HttpResponse:
 @staff_required
 def inbox(request: HttpRequest) -> HttpResponse:
     flt = queries.parse_filter(request.GET)
-    page = queries.inbox_page(request, flt, request.GET.get("seite", 1))
+    page = queries.inbox_page(ServiceContext.from_request(request), flt, request.GET.get("seite", 1))
     params = {k: str(v) for k, v in request.GET.items() if k != "seite" and v}
     return render(
         request,
@@ -215,7 +220,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "flt": flt,
             "query": urlencode(params),
-            "services_list": queries.services_with_applications(request),
+            "services_list": queries.services_with_applications(ServiceContext.from_request(request)),
             "statuses": [("offen", _("alle offenen"))] + [(s.value, s.label) for s in Status],
             "sorts": [
                 ("-eingang", _("Eingang, neueste zuerst")),
@@ -225,16 +230,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 ("aktenzeichen", _("Aktenzeichen")),
                 ("status", _("Status")),
             ],
-            "staff": queries.assignable_staff(request),
-            "overdue": queries.overdue_count(request),
-            "sees_all": queries.sees_all(request),
-            "can_configure": queries.sees_all(request),
+            "staff": queries.assignable_staff(ServiceContext.from_request(request)),
+            "overdue": queries.overdue_count(ServiceContext.from_request(request)),
+            "sees_all": queries.sees_all(ServiceContext.from_request(request)),
+            "can_configure": queries.sees_all(ServiceContext.from_request(request)),
         },
     )
 
 
 def _case(request: HttpRequest, pk: int) -> Application:
-    return tenant_object_or_404(queries.visible_applications(request), request, pk=pk)
+    return tenant_object_or_404(
+        queries.visible_applications(ServiceContext.from_request(request)), request, pk=pk
+    )
 
 
 @staff_required
@@ -256,7 +263,7 @@ def _case_page(
         from rathaus.fim import queries as fim_queries
 
         sections = fim_queries.answer_rows(sub.version.definition, sub.payload.get("answers", {}))
-    staff = queries.assignable_staff(request)
+    staff = queries.assignable_staff(ServiceContext.from_request(request))
     if decision_form is None and app.status == Status.IN_REVIEW:
         decision_form = DecisionForm()
     return render(
@@ -290,39 +297,40 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
     app = _case(request, pk)
     action = request.POST.get("action", "")
     back = reverse("cases:case", kwargs={"pk": pk})
+    ctx = ServiceContext.from_request(request)
     try:
         if action == "review":
-            services.start_review(app, request=request)
+            services.start_review(app, ctx=ctx)
         elif action == "close":
-            services.close(app, request=request)
+            services.close(app, ctx=ctx)
         elif action == "withdraw":
-            services.transition(app, Status.WITHDRAWN, request=request)
+            services.transition(app, Status.WITHDRAWN, ctx=ctx)
         elif action == "assign":
-            form = AssignForm(request.POST, staff=queries.assignable_staff(request))
+            form = AssignForm(request.POST, staff=queries.assignable_staff(ctx))
             if not form.is_valid() or (
                 form.cleaned_data["assignee"] and form.cleaned_data["assignee"] not in form.staff
             ):
                 messages.error(request, _("Bitte wählen Sie eine Person aus der Liste."))
                 return redirect(back)
-            services.assign(app, form.staff.get(form.cleaned_data["assignee"]), request=request)
+            services.assign(app, form.staff.get(form.cleaned_data["assignee"]), ctx=ctx)
         elif action == "note":
             note = NoteForm(request.POST)
             if not note.is_valid():
                 messages.error(request, _("Der Vermerk ist leer oder zu lang."))
                 return redirect(back)
-            services.add_note(app, note.cleaned_data["body"], request=request)
+            services.add_note(app, note.cleaned_data["body"], ctx=ctx)
         elif action == "deadline":
             deadline = DeadlineForm(request.POST)
             if not deadline.is_valid():
                 messages.error(request, _("Bitte geben Sie ein gültiges Datum an."))
                 return redirect(back)
-            services.set_due_date(app, deadline.cleaned_data["due_date"], request=request)
+            services.set_due_date(app, deadline.cleaned_data["due_date"], ctx=ctx)
         elif action == "query":
             query = QueryForm(request.POST)
             if not query.is_valid():
                 messages.error(request, _("Bitte formulieren Sie die Rückfrage."))
                 return redirect(back)
-            services.ask(app, query.cleaned_data["body"], request=request)
+            services.ask(app, query.cleaned_data["body"], ctx=ctx)
         elif action in ("decide", "preview", "preview_pdf"):
             if app.status != Status.IN_REVIEW:
                 raise services.IllegalTransition(_("Entscheiden lässt sich nur ein Antrag in Prüfung."))
@@ -332,7 +340,7 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
                 return _case_page(request, app, decision_form=decision, status=400)
             outcome, reasons = decision.cleaned_data["outcome"], decision.cleaned_data["reasons"]
             if action == "decide":
-                services.decide(app, outcome, reasons, request=request)
+                services.decide(app, outcome, reasons, ctx=ctx)
             else:
                 letter = services.build_letter(app, outcome, reasons, author=request.user)
                 if action == "preview_pdf":
@@ -371,7 +379,7 @@ def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 def case_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The submission as JSON with FIT-Connect metadata (schema 1.0.0)."""
     app = _case(request, pk)
-    services.record_export(app, request=request)
+    services.record_export(app, ctx=ServiceContext.from_request(request))
     response = HttpResponse(
         json.dumps(services.export_document(app), ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
@@ -405,7 +413,7 @@ def setting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     instance = services.setting_for(form_def)
     form = SettingForm(request.POST or None, instance=instance, municipality=request.municipality)  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
-        services.save_setting(form.save(commit=False), request=request)
+        services.save_setting(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Einstellungen gespeichert."))
         return redirect("cases:settings")
     return render(request, "cases/staff/setting_edit.html", {"form": form, "form_def": form_def})
@@ -418,7 +426,7 @@ def letter_settings(request: HttpRequest) -> HttpResponse:
     initial = {} if instance.legal_remedy else {"legal_remedy": DEFAULT_LEGAL_REMEDY}
     form = LetterSettingsForm(request.POST or None, instance=instance, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.save_letter_settings(form.save(commit=False), request=request)
+        services.save_letter_settings(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Briefkopf und Rechtsbehelfsbelehrung gespeichert."))
         return redirect("cases:letter_settings")
     muni = request.municipality  # type: ignore[attr-defined]

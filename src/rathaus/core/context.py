@@ -52,17 +52,28 @@ class ServiceContext:
 
     @classmethod
     def from_request(cls, request: HttpRequest, *, channel: Channel = "web") -> ServiceContext:
+        """The context of a view's request: one per request and user (a view that logs the person
+        out gets a fresh one), sharing the membership the permission decorator already looked up."""
         from rathaus.core.ratelimit import client_ip
 
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
-        return cls(
+        memo = getattr(request, "_rathaus_ctx", None)
+        if memo is not None and memo.actor is actor and memo.channel == channel:
+            return memo  # type: ignore[no-any-return]
+        cache: dict[str, Any] = {}
+        if hasattr(request, "_rathaus_membership"):
+            cache["membership"] = request._rathaus_membership
+        ctx = cls(
             actor=actor,  # type: ignore[arg-type]  # request.user is AbstractBaseUser in the stubs
             municipality=getattr(request, "municipality", None),
             client_address=client_ip(request) or None,
             channel=channel,
             request_id=str(getattr(request, "request_id", "") or ""),
+            cache=cache,
         )
+        request._rathaus_ctx = ctx  # type: ignore[attr-defined]
+        return ctx
 
     @classmethod
     def for_user(
