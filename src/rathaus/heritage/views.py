@@ -29,6 +29,7 @@ from lxml import etree
 
 from rathaus.core import exports
 from rathaus.core.accounts.permissions import manages_module, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import primary_host, tenant_object_or_404
 
 from . import iiif, importers, lido, media, oai, queries, services
@@ -521,7 +522,7 @@ def _object_form_page(request: HttpRequest, obj: HeritageObject | None) -> HttpR
                     form.metadata(),
                     obj=obj,
                     collections=form.cleaned_data["collections"],
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                 )
             except services.ObjectError as exc:
                 for field, message in exc.errors.items():
@@ -571,7 +572,7 @@ def object_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def object_transition(request: HttpRequest, pk: int) -> HttpResponse:
     obj = tenant_object_or_404(HeritageObject, request, pk=pk)
     try:
-        services.transition(obj, request.POST.get("to", ""), request=request)
+        services.transition(obj, request.POST.get("to", ""), ctx=ServiceContext.from_request(request))
     except services.ObjectError as exc:
         messages.error(request, "; ".join(exc.errors.values()))
     else:
@@ -583,7 +584,7 @@ def object_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @module_required(MODULE)
 def object_delete(request: HttpRequest, pk: int) -> HttpResponse:
     obj = tenant_object_or_404(HeritageObject, request, pk=pk)
-    services.delete_object(obj, request=request)
+    services.delete_object(obj, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Das Objekt wurde gelöscht."))
     return redirect("heritage:manage")
 
@@ -604,7 +605,7 @@ def object_version(request: HttpRequest, pk: int, history_id: int) -> HttpRespon
         raise Http404
     if request.method == "POST":
         try:
-            services.restore_version(obj, history_id, request=request)
+            services.restore_version(obj, history_id, ctx=ServiceContext.from_request(request))
         except services.ObjectError as exc:
             messages.error(request, "; ".join(exc.errors.values()))
         else:
@@ -638,7 +639,7 @@ def object_images(request: HttpRequest, pk: int) -> HttpResponse:
                     caption=form.cleaned_data["caption"],
                     rights=form.cleaned_data["rights"],
                     photographer=form.cleaned_data["photographer"],
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                 )
             except media.MediaError as exc:
                 form.add_error("image", exc.message)
@@ -659,7 +660,7 @@ def object_images(request: HttpRequest, pk: int) -> HttpResponse:
 def image_delete(request: HttpRequest, pk: int) -> HttpResponse:
     image = tenant_object_or_404(ObjectImage.objects.select_related("object"), request, pk=pk)
     obj_pk = image.object_id
-    services.delete_image(image, request=request)
+    services.delete_image(image, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Das Bild wurde gelöscht."))
     return redirect("heritage:object_images", obj_pk)
 
@@ -674,7 +675,7 @@ def _collection_form_page(request: HttpRequest, coll: Collection | None) -> Http
     muni = _muni(request)
     form = CollectionForm(request.POST or None, instance=coll, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_collection(muni, form.cleaned_data, coll=coll, request=request)
+        services.save_collection(muni, form.cleaned_data, coll=coll, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Sammlung wurde gespeichert."))
         return redirect("heritage:collection_list")
     return render(request, "heritage/staff/collection_form.html", {"form": form, "coll": coll})

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports
 from rathaus.core.accounts.permissions import login_required, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.formats import localize
 
@@ -160,10 +161,12 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         weeks = form.cleaned_data["weeks"]
         try:
             if weeks == 1:
-                services.book(resource, request.user, start, end, request=request)
+                services.book(resource, request.user, start, end, ctx=ServiceContext.from_request(request))
                 messages.success(request, _("Ihre Buchung ist bestätigt."))
                 return redirect("hub:my_bookings")
-            results = services.book_weekly(resource, request.user, start, end, weeks, request=request)
+            results = services.book_weekly(
+                resource, request.user, start, end, weeks, ctx=ServiceContext.from_request(request)
+            )
         except services.BookingError as err:
             form.add_error(None, err.message)
         else:
@@ -222,7 +225,7 @@ def _own_booking(request: HttpRequest, pk: int) -> Booking:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
-        services.cancel(booking, request.user, request=request)
+        services.cancel(booking, request.user, ctx=ServiceContext.from_request(request))
     except services.BookingError as err:
         messages.error(request, err.message)
     else:
@@ -235,7 +238,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
-        services.check_in(booking, request.user, request=request)
+        services.check_in(booking, request.user, ctx=ServiceContext.from_request(request))
     except services.BookingError as err:
         messages.error(request, err.message)
     else:
@@ -256,7 +259,7 @@ def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def feed_regenerate(request: HttpRequest) -> HttpResponse:
-    services.regenerate_feed(_muni(request), request.user, request=request)
+    services.regenerate_feed(_muni(request), request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Die Kalender-Adresse wurde erneuert. Die alte Adresse gilt nicht mehr."))
     return redirect("hub:my_bookings")
 
@@ -271,7 +274,7 @@ def qr_check_in(request: HttpRequest, token: str) -> HttpResponse:
     candidate = services.checkin_candidate(resource, request.user)
     if request.method == "POST" and candidate is not None:
         try:
-            services.check_in(candidate, request.user, request=request)
+            services.check_in(candidate, request.user, ctx=ServiceContext.from_request(request))
         except services.BookingError as err:
             messages.error(request, err.message)
         else:
@@ -332,7 +335,9 @@ def location_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     item = tenant_object_or_404(Location, request, pk=pk) if pk else Location(municipality=_muni(request))
     form = LocationForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
-        services.save_location(form.save(commit=False), form.hours(), request.user, request=request)
+        services.save_location(
+            form.save(commit=False), form.hours(), request.user, ctx=ServiceContext.from_request(request)
+        )
         messages.success(request, _("Der Standort wurde gespeichert."))
         return redirect("hub:manage")
     return _edit_page(request, form, _("Standort bearbeiten") if pk else _("Neuer Standort"))
@@ -345,7 +350,7 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     item = tenant_object_or_404(ResourceGroup, request, pk=pk) if pk else ResourceGroup(municipality=muni)
     form = ResourceGroupForm(request.POST or None, instance=item, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_object(form.save(commit=False), request.user, request=request)
+        services.save_object(form.save(commit=False), request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Gruppe wurde gespeichert."))
         return redirect("hub:manage")
     return _edit_page(request, form, _("Gruppe bearbeiten") if pk else _("Neue Gruppe mit Buchungsregeln"))
@@ -358,7 +363,7 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     item = tenant_object_or_404(Resource, request, pk=pk) if pk else Resource(municipality=muni)
     form = ResourceForm(request.POST or None, instance=item, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_object(form.save(commit=False), request.user, request=request)
+        services.save_object(form.save(commit=False), request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Ressource wurde gespeichert."))
         return redirect("hub:manage")
     extra = {"resource": item if pk else None}
@@ -371,7 +376,7 @@ def closing_day_create(request: HttpRequest) -> HttpResponse:
     muni = _muni(request)
     form = ClosingDayForm(request.POST or None, instance=ClosingDay(municipality=muni), municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_object(form.save(commit=False), request.user, request=request)
+        services.save_object(form.save(commit=False), request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Der Schließtag wurde eingetragen."))
         return redirect("hub:manage")
     return _edit_page(request, form, _("Neuer Schließtag"))
@@ -381,7 +386,7 @@ def closing_day_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def closing_day_delete(request: HttpRequest, pk: int) -> HttpResponse:
     item = tenant_object_or_404(ClosingDay, request, pk=pk)
-    services.delete_closing_day(item, request.user, request=request)
+    services.delete_closing_day(item, request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Schließtag wurde gelöscht."))
     return redirect("hub:manage")
 

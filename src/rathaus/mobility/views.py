@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports, figures
 from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui import charts
 
@@ -392,7 +393,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                     muni,
                     Path(tmp.name),
                     form.cleaned_data["name"],
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                     source_name=upload.name or "",
                 )
             except gtfs.FeedError as err:
@@ -485,7 +486,7 @@ def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feed_publish(request: HttpRequest, pk: int) -> HttpResponse:
     feed = tenant_object_or_404(FeedVersion, request, pk=pk)
-    services.publish_feed(feed, request=request)
+    services.publish_feed(feed, ctx=ServiceContext.from_request(request))
     messages.success(
         request,
         _("Der Fahrplanstand „%(name)s“ ist veröffentlicht; der bisherige wurde archiviert.")
@@ -498,7 +499,7 @@ def feed_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feed_delete(request: HttpRequest, pk: int) -> HttpResponse:
     feed = tenant_object_or_404(FeedVersion, request, pk=pk)
-    services.delete_feed(feed, request=request)
+    services.delete_feed(feed, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Fahrplanstand wurde gelöscht."))
     return redirect("mobility:manage")
 
@@ -520,7 +521,7 @@ def grid_upload(request: HttpRequest) -> HttpResponse:
                     form.cleaned_data["name"],
                     crs=form.cleaned_data["crs"],
                     source_text=form.cleaned_data["source"],
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                 )
             except services.MobilityError as err:
                 form.add_error("file", err.message)
@@ -534,7 +535,7 @@ def grid_upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def grid_delete(request: HttpRequest, pk: int) -> HttpResponse:
     grid = tenant_object_or_404(PopulationGrid, request, pk=pk)
-    services.delete_grid(grid, request=request)
+    services.delete_grid(grid, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Das Bevölkerungsraster wurde gelöscht."))
     return redirect("mobility:manage")
 
@@ -545,7 +546,10 @@ def district_create(request: HttpRequest) -> HttpResponse:
     form = DistrictForm(request.POST)
     if form.is_valid():
         services.save_district(
-            _muni(request), form.cleaned_data["name"], form.cleaned_data["polygon"], request=request
+            _muni(request),
+            form.cleaned_data["name"],
+            form.cleaned_data["polygon"],
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Der Ortsteil wurde gespeichert."))
         return redirect("mobility:manage")
@@ -560,7 +564,10 @@ def area_save(request: HttpRequest) -> HttpResponse:
     form = AreaForm(request.POST)
     if form.is_valid():
         services.save_area(
-            _muni(request), form.cleaned_data["polygon"], source=form.cleaned_data["source"], request=request
+            _muni(request),
+            form.cleaned_data["polygon"],
+            source=form.cleaned_data["source"],
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Das Gemeindegebiet wurde gespeichert."))
         return redirect("mobility:manage")
@@ -571,6 +578,6 @@ def area_save(request: HttpRequest) -> HttpResponse:
 @require_POST
 def district_delete(request: HttpRequest, pk: int) -> HttpResponse:
     district = tenant_object_or_404(District, request, pk=pk)
-    services.delete_district(district, request=request)
+    services.delete_district(district, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Ortsteil wurde gelöscht."))
     return redirect("mobility:manage")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import dcat, queries, services, vocab
@@ -182,7 +183,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 def settings(request: HttpRequest) -> HttpResponse:
     form = SettingsForm(request.POST or None, instance=CatalogSettings.of(_muni(request)))
     if request.method == "POST" and form.is_valid():
-        services.save_settings(form.save(commit=False), request=request)
+        services.save_settings(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Einstellungen wurden gespeichert."))
         return redirect("opendata:manage")
     return render(request, "opendata/staff/settings.html", {"form": form})
@@ -209,7 +210,7 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             form.save(commit=False),
             themes=form.cleaned_data["themes"],
             keywords=form.keyword_list(),
-            request=request,
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Der Datensatz wurde gespeichert."))
         return redirect("opendata:edit", pk=ds.pk)
@@ -238,7 +239,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
                 form.cleaned_data["file"],
                 title=form.cleaned_data["title"],
                 licence=form.cleaned_data["licence"],
-                request=request,
+                ctx=ServiceContext.from_request(request),
             )
         except services.UploadError as err:
             form.add_error("file", err.message)
@@ -265,7 +266,7 @@ def add_link(request: HttpRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
     form = LinkForm(request.POST)
     if form.is_valid():
-        services.add_link(ds, request=request, **form.cleaned_data)
+        services.add_link(ds, ctx=ServiceContext.from_request(request), **form.cleaned_data)
         messages.success(request, _("Der Link wurde hinzugefügt."))
         return redirect("opendata:edit", pk=ds.pk)
     return render(
@@ -287,7 +288,7 @@ def add_link(request: HttpRequest, pk: int) -> HttpResponse:
 def distribution_delete(request: HttpRequest, pk: int) -> HttpResponse:
     dist = tenant_object_or_404(Distribution.objects.filter(dataset__source="manual"), request, pk=pk)
     ds_pk = dist.dataset_id
-    services.delete_distribution(dist, request=request)
+    services.delete_distribution(dist, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Die Distribution wurde entfernt."))
     return redirect("opendata:edit", pk=ds_pk)
 
@@ -296,7 +297,7 @@ def distribution_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
-    services.delete_dataset(ds, request=request)
+    services.delete_dataset(ds, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Datensatz wurde gelöscht."))
     return redirect("opendata:manage")
 
@@ -315,6 +316,6 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
                 "meldet ihn als fehlerhaft (Konvention 31), bis Sie eine Lizenz wählen."
             ),
         )
-    services.set_status(ds, target, request=request)
+    services.set_status(ds, target, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Status wurde geändert."))
     return redirect("opendata:edit", pk=ds.pk)

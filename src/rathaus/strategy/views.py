@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports
 from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.pdf import Document
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui import charts
@@ -420,7 +421,7 @@ def _edit(
     muni = _muni(request)
     form = form_class(request.POST or None, instance=instance, municipality=muni, initial=initial)
     if request.method == "POST" and form.is_valid():
-        obj = services.save(form.save(commit=False), request=request)
+        obj = services.save(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Gespeichert."))
         if hasattr(obj, "get_absolute_url") and isinstance(obj, (Measure, Indicator)):
             return redirect(f"strategy:{obj._meta.model_name}_edit", pk=obj.pk)
@@ -465,7 +466,7 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
         if StrategyVersion.objects.filter(strategy=strategy, version=v.version).exists():
             messages.error(request, _("Diese Version gibt es schon."))
         else:
-            services.save(v, request=request)
+            services.save(v, ctx=ServiceContext.from_request(request))
             messages.success(request, _("Die Fassung wurde eingetragen."))
     else:
         messages.error(
@@ -515,7 +516,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         ms = form.save(commit=False)
         ms.measure = m
-        services.save(ms, request=request)
+        services.save(ms, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Der Meilenstein wurde eingetragen."))
     else:
         messages.error(request, _("Bitte prüfen Sie den Meilenstein: %(e)s") % {"e": form.errors.as_text()})
@@ -527,7 +528,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 def milestone_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     ms = tenant_object_or_404(Milestone, request, pk=pk)
     ms.done = not ms.done
-    services.save(ms, request=request)
+    services.save(ms, ctx=ServiceContext.from_request(request))
     return redirect("strategy:measure_edit", pk=ms.measure_id)
 
 
@@ -536,7 +537,7 @@ def milestone_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
     ms = tenant_object_or_404(Milestone, request, pk=pk)
     measure_pk = ms.measure_id
-    services.delete(ms, request=request)
+    services.delete(ms, ctx=ServiceContext.from_request(request))
     return redirect("strategy:measure_edit", pk=measure_pk)
 
 
@@ -548,7 +549,7 @@ def link_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         link = form.save(commit=False)
         link.measure = m
-        services.save(link, request=request)
+        services.save(link, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Verknüpfung wurde eingetragen."))
         return redirect("strategy:measure_edit", pk=m.pk)
     muni = _muni(request)
@@ -574,7 +575,7 @@ def link_add(request: HttpRequest, pk: int) -> HttpResponse:
 def link_delete(request: HttpRequest, pk: int) -> HttpResponse:
     link = tenant_object_or_404(MeasureLink, request, pk=pk)
     measure_pk = link.measure_id
-    services.delete(link, request=request)
+    services.delete(link, ctx=ServiceContext.from_request(request))
     return redirect("strategy:measure_edit", pk=measure_pk)
 
 
@@ -606,7 +607,7 @@ def value_add(request: HttpRequest, pk: int) -> HttpResponse:
             existing.value, existing.computed = v.value, False
             v = existing
         v.indicator = ind
-        services.save(v, request=request)
+        services.save(v, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Der Wert wurde gespeichert."))
     else:
         messages.error(request, _("Bitte prüfen Sie den Wert: %(e)s") % {"e": form.errors.as_text()})
@@ -618,13 +619,13 @@ def value_add(request: HttpRequest, pk: int) -> HttpResponse:
 def value_delete(request: HttpRequest, pk: int) -> HttpResponse:
     v = tenant_object_or_404(IndicatorValue, request, pk=pk)
     ind_pk = v.indicator_id
-    services.delete(v, request=request)
+    services.delete(v, ctx=ServiceContext.from_request(request))
     return redirect("strategy:indicator_edit", pk=ind_pk)
 
 
 def _delete(request: HttpRequest, model: type[models.Model], pk: int) -> HttpResponse:
     obj = tenant_object_or_404(model, request, pk=pk)
-    services.delete(obj, request=request)
+    services.delete(obj, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Gelöscht: %(name)s") % {"name": obj})
     return redirect("strategy:manage")
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import queries, services, structure
@@ -277,7 +278,7 @@ def _submit(
         invitation_id=state.get("invitation"),
     )
     try:
-        services.submit(survey, sub, request=request, s=s)
+        services.submit(survey, sub, ctx=ServiceContext.from_request(request), s=s)
     except services.SurveyError as err:
         messages.error(request, err.message)
         request.session.pop(_state_key(survey, False), None)
@@ -392,7 +393,9 @@ def manage(request: HttpRequest) -> HttpResponse:
     templates = [s for s in surveys if s.is_template]
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        survey = services.create_survey(_muni(request), form.cleaned_data, request=request)
+        survey = services.create_survey(
+            _muni(request), form.cleaned_data, ctx=ServiceContext.from_request(request)
+        )
         messages.success(request, _("Die Umfrage wurde angelegt. Fügen Sie jetzt Seiten und Fragen hinzu."))
         return redirect("surveys:edit", pk=survey.pk)
     return render(
@@ -415,7 +418,9 @@ def from_template(request: HttpRequest) -> HttpResponse:
         survey = services.build_from_spec(_muni(request), TEMPLATES[ref], is_template=False)
     else:
         source = next(s for s in templates if str(s.pk) == ref)
-        survey = services.copy_survey(source, _muni(request), title=source.title, request=request)
+        survey = services.copy_survey(
+            source, _muni(request), title=source.title, ctx=ServiceContext.from_request(request)
+        )
     messages.success(request, _("Die Umfrage wurde aus der Vorlage angelegt (als Entwurf)."))
     return redirect("surveys:edit", pk=survey.pk)
 
@@ -427,7 +432,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SurveyForm(request.POST or None, instance=Survey.objects.get(pk=survey.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_survey(survey, form.cleaned_data, request=request)
+            services.update_survey(survey, form.cleaned_data, ctx=ServiceContext.from_request(request))
         except services.SurveyError as err:
             form.add_error(None, err.message)
         else:
@@ -453,7 +458,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def copy(request: HttpRequest, pk: int) -> HttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
-    new = services.copy_survey(survey, _muni(request), request=request)
+    new = services.copy_survey(survey, _muni(request), ctx=ServiceContext.from_request(request))
     messages.success(request, _("Die Umfrage wurde kopiert."))
     return redirect("surveys:edit", pk=new.pk)
 
@@ -474,7 +479,7 @@ def page_create(request: HttpRequest, pk: int) -> HttpResponse:
                 form.cleaned_data["title"],
                 title_en=form.cleaned_data["title_en"],
                 description=form.cleaned_data["description"],
-                request=request,
+                ctx=ServiceContext.from_request(request),
             )
         except services.SurveyError as err:
             _locked_message(request, err)
@@ -491,7 +496,7 @@ def page_edit(request: HttpRequest, pk: int) -> HttpResponse:
     page: Page = _child(Page, request, pk)
     form = PageForm(request.POST or None, instance=page)
     if request.method == "POST" and form.is_valid():
-        services.update_page(page, form.cleaned_data, request=request)
+        services.update_page(page, form.cleaned_data, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Seite wurde gespeichert."))
         return redirect("surveys:edit", pk=page.survey_id)
     return render(
@@ -514,7 +519,7 @@ def page_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def page_delete(request: HttpRequest, pk: int) -> HttpResponse:
     page: Page = _child(Page, request, pk)
     try:
-        services.delete_page(page, request=request)
+        services.delete_page(page, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Seite wurde gelöscht."))
     except services.SurveyError as err:
         _locked_message(request, err)
@@ -545,7 +550,11 @@ def question_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.add_question(
-                page, form.question_data(), options=form.options(), rows=form.rows(), request=request
+                page,
+                form.question_data(),
+                options=form.options(),
+                rows=form.rows(),
+                ctx=ServiceContext.from_request(request),
             )
         except services.SurveyError as err:
             form.add_error(None, err.message)
@@ -575,7 +584,11 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.update_question(
-                question, form.question_data(), options=form.options(), rows=form.rows(), request=request
+                question,
+                form.question_data(),
+                options=form.options(),
+                rows=form.rows(),
+                ctx=ServiceContext.from_request(request),
             )
         except services.SurveyError as err:
             form.add_error(None, err.message)
@@ -609,7 +622,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
     question: Question = _child(Question, request, pk)
     try:
-        services.delete_question(question, request=request)
+        services.delete_question(question, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Frage wurde gelöscht."))
     except services.SurveyError as err:
         _locked_message(request, err)
@@ -630,7 +643,7 @@ def _add_condition(request: HttpRequest, survey: Survey, page: Page, question: Q
             target_page=None if question else page,
             option=form.cleaned_data["option"],
             value=form.cleaned_data["value"],
-            request=request,
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Die Bedingung wurde hinzugefügt."))
     except services.SurveyError as err:
@@ -658,7 +671,7 @@ def page_condition(request: HttpRequest, pk: int) -> HttpResponse:
 def condition_delete(request: HttpRequest, pk: int) -> HttpResponse:
     cond: Condition = _child(Condition, request, pk)
     try:
-        services.delete_condition(cond, request=request)
+        services.delete_condition(cond, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Bedingung wurde entfernt."))
     except services.SurveyError as err:
         _locked_message(request, err)
@@ -695,7 +708,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
                 survey,
                 form.cleaned_data.get("count") or 0,
                 emails=form.cleaned_data["emails"],
-                request=request,
+                ctx=ServiceContext.from_request(request),
             )
         except services.SurveyError as err:
             form.add_error(None, err.message)
@@ -734,7 +747,9 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     answer: Answer = get_object_or_404(
         Answer.objects.select_related("response__survey"), pk=pk, survey__municipality=_muni(request)
     )
-    services.set_answer_hidden(answer, request.POST.get("hidden") == "1", request=request)
+    services.set_answer_hidden(
+        answer, request.POST.get("hidden") == "1", ctx=ServiceContext.from_request(request)
+    )
     messages.success(
         request,
         _("Die Antwort wird öffentlich nicht angezeigt.")
