@@ -101,7 +101,7 @@ def filtered(qs: QuerySet[Application], flt: InboxFilter, user: Any) -> QuerySet
     return qs.order_by(SORTS[flt.sort], "-pk")
 
 
-def inbox_page(ctx: ServiceContext, flt: InboxFilter, page: Any = 1) -> Page:
+def inbox_page(ctx: ServiceContext, flt: InboxFilter, page: Any = 1) -> Page[Application]:
     qs = filtered(visible_applications(ctx), flt, ctx.user)
     qs = qs.select_related("department", "assignee").only(
         "pk",
@@ -261,7 +261,8 @@ def catalog_figures(municipality: Any) -> dict[str, Any]:
 
 
 def share_online(municipality: Any) -> float | None:
-    return catalog_figures(municipality)["share_online"]
+    share: float | None = catalog_figures(municipality)["share_online"]
+    return share
 
 
 def last_change(municipality: Any) -> Any:

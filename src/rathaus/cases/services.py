@@ -91,7 +91,8 @@ def can_transition(status: str, to: str, role: str = "staff") -> bool:
 
 
 def _locked(app: Application) -> Application:
-    return Application.objects.select_for_update().get(pk=app.pk)
+    fresh: Application = Application.objects.select_for_update().get(pk=app.pk)
+    return fresh
 
 
 def transition(
@@ -318,7 +319,9 @@ def application_for_guest(municipality: Any, raw: str) -> Application | None:
     if not raw or len(raw) < 20 or len(raw) > 100:
         return None
     digest = hash_token(raw)
-    app = Application.objects.for_tenant(municipality).filter(guest_token_hash=digest).first()
+    app: Application | None = (
+        Application.objects.for_tenant(municipality).filter(guest_token_hash=digest).first()
+    )
     if app is None or not hmac.compare_digest(app.guest_token_hash, digest):
         return None
     return app
@@ -1115,7 +1118,7 @@ def upload_intake_attachment(intake: Any, att: Attachment, data: bytes) -> Attac
         raise IntakeError(str(exc), status=422) from exc
     old = att.path
     with atomic_with_files(intake.municipality_id) as staged:
-        locked = Attachment.objects.select_for_update().get(pk=att.pk)
+        locked: Attachment = Attachment.objects.select_for_update().get(pk=att.pk)
         locked.path = staged.write(data)
         locked.media_type = media_type
         locked.size = len(data)

@@ -254,7 +254,7 @@ def advisor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
 
 
 def _scope(request: HttpRequest) -> Advisor | None:
-    return request.consulting_advisor  # type: ignore[attr-defined,no-any-return]
+    return request.consulting_advisor  # type: ignore[attr-defined]
 
 
 def _scoped_slots(request: HttpRequest) -> Any:

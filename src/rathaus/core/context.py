@@ -65,7 +65,7 @@ class ServiceContext:
         if hasattr(request, "_rathaus_membership"):
             cache["membership"] = request._rathaus_membership
         ctx = cls(
-            actor=actor,  # type: ignore[arg-type]  # request.user is AbstractBaseUser in the stubs
+            actor=actor,
             municipality=getattr(request, "municipality", None),
             client_address=client_ip(request) or None,
             channel=channel,

@@ -34,7 +34,7 @@ def desk_utilisation_4w(municipality: Municipality) -> Decimal | None:
     return None
 
 
-def _bookings_30d_qs(municipality: Municipality):  # type: ignore[no-untyped-def]
+def _bookings_30d_qs(municipality: Municipality):
     now = timezone.now()
     return Booking.objects.for_tenant(municipality).filter(
         status__in=[BookingStatus.CONFIRMED, BookingStatus.RELEASED],
@@ -48,7 +48,7 @@ def bookings_30d(municipality: Municipality) -> int:
 
 
 def _modified(municipality: Municipality) -> datetime | None:
-    return Booking.objects.for_tenant(municipality).aggregate(m=Max("created_at"))["m"]  # type: ignore[no-any-return]
+    return Booking.objects.for_tenant(municipality).aggregate(m=Max("created_at"))["m"]
 
 
 @public

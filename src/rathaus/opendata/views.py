@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
@@ -17,25 +17,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rathaus.core.accounts.permissions import module_required, public
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import dcat, queries, services, vocab
 from .forms import DatasetForm, FileForm, LinkForm, SettingsForm
 from .models import CatalogSettings, Dataset, DatasetStatus, Distribution
 from .preview import SAMPLE_BYTES, csv_preview
 
-
-def _muni(request: HttpRequest) -> Any:
-    return request.municipality  # type: ignore[attr-defined]
-
-
 # --- Public portal ----------------------------------------------------------------------------------
 
 
 @public
-def index(request: HttpRequest) -> HttpResponse:
-    services.ensure_synced(_muni(request))  # module datasets current (at most every 10 minutes)
+def index(request: RathausRequest) -> HttpResponse:
+    services.ensure_synced(request.municipality)  # module datasets current (at most every 10 minutes)
     facets = queries.Facets.from_params(request.GET)
-    qs = queries.filtered(_muni(request), facets)
+    qs = queries.filtered(request.municipality, facets)
     counts = queries.facet_counts(qs)
     paginator = Paginator(qs.prefetch_related("theme_rows", "distributions").order_by("title", "pk"), 20)
     page = paginator.get_page(request.GET.get("seite"))
@@ -65,7 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def dataset(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(
         Dataset.objects.filter(status=DatasetStatus.PUBLISHED).prefetch_related(
             "theme_rows", "keyword_rows", "distributions"
@@ -94,7 +90,7 @@ def dataset(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _preview(request: HttpRequest, dist: Distribution) -> Any:
+def _preview(request: RathausRequest, dist: Distribution) -> Any:
     """CSV preview of an uploaded file, or of a module's own CSV view on this site (called in-process)."""
     try:
         if dist.file:
@@ -118,7 +114,7 @@ def _preview(request: HttpRequest, dist: Distribution) -> Any:
 
 
 @public
-def download(request: HttpRequest, pk: int, dist_pk: int) -> FileResponse:
+def download(request: RathausRequest, pk: int, dist_pk: int) -> FileResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(status=DatasetStatus.PUBLISHED), request, pk=pk)
     dist = tenant_object_or_404(Distribution.objects.filter(dataset=ds).exclude(file=""), request, pk=dist_pk)
     try:
@@ -131,8 +127,8 @@ def download(request: HttpRequest, pk: int, dist_pk: int) -> FileResponse:
     return response
 
 
-def _catalog(request: HttpRequest, ext: str) -> HttpResponse:
-    muni = _muni(request)
+def _catalog(request: RathausRequest, ext: str) -> HttpResponse:
+    muni = request.municipality
     services.ensure_synced(muni)
     raw = request.GET.get("page", "1")
     if not raw.isdigit() or int(raw) < 1:
@@ -151,17 +147,17 @@ def _catalog(request: HttpRequest, ext: str) -> HttpResponse:
 
 
 @public
-def catalog_ttl(request: HttpRequest) -> HttpResponse:
+def catalog_ttl(request: RathausRequest) -> HttpResponse:
     return _catalog(request, "ttl")
 
 
 @public
-def catalog_rdf(request: HttpRequest) -> HttpResponse:
+def catalog_rdf(request: RathausRequest) -> HttpResponse:
     return _catalog(request, "rdf")
 
 
 @public
-def catalog_jsonld(request: HttpRequest) -> HttpResponse:
+def catalog_jsonld(request: RathausRequest) -> HttpResponse:
     return _catalog(request, "jsonld")
 
 
@@ -169,7 +165,7 @@ def catalog_jsonld(request: HttpRequest) -> HttpResponse:
 
 
 @module_required("opendata")
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: RathausRequest) -> HttpResponse:
     datasets = (
         Dataset.objects.for_tenant(request)
         .prefetch_related("distributions")
@@ -180,8 +176,8 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @module_required("opendata")
 @require_http_methods(["GET", "POST"])
-def settings(request: HttpRequest) -> HttpResponse:
-    form = SettingsForm(request.POST or None, instance=CatalogSettings.of(_muni(request)))
+def settings(request: RathausRequest) -> HttpResponse:
+    form = SettingsForm(request.POST or None, instance=CatalogSettings.of(request.municipality))
     if request.method == "POST" and form.is_valid():
         services.save_settings(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Einstellungen wurden gespeichert."))
@@ -191,16 +187,16 @@ def settings(request: HttpRequest) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def sync(request: HttpRequest) -> HttpResponse:
-    n = services.sync_module_datasets(_muni(request))
+def sync(request: RathausRequest) -> HttpResponse:
+    n = services.sync_module_datasets(request.municipality)
     messages.success(request, _("%(n)s Datensätze aus den Modulen sind aktuell.") % {"n": n})
     return redirect("opendata:manage")
 
 
 @module_required("opendata")
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    ds = tenant_object_or_404(Dataset, request, pk=pk) if pk else Dataset(municipality=_muni(request))
+def edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+    ds = tenant_object_or_404(Dataset, request, pk=pk) if pk else Dataset(municipality=request.municipality)
     if ds.is_module:
         messages.info(request, _("Dieser Datensatz wird aus einem Modul erzeugt und dort gepflegt."))
         return redirect("opendata:manage")
@@ -229,7 +225,7 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
+def upload(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
     form = FileForm(request.POST, request.FILES)
     if form.is_valid():
@@ -262,7 +258,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def add_link(request: HttpRequest, pk: int) -> HttpResponse:
+def add_link(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
     form = LinkForm(request.POST)
     if form.is_valid():
@@ -285,7 +281,7 @@ def add_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def distribution_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def distribution_delete(request: RathausRequest, pk: int) -> HttpResponse:
     dist = tenant_object_or_404(Distribution.objects.filter(dataset__source="manual"), request, pk=pk)
     ds_pk = dist.dataset_id
     services.delete_distribution(dist, ctx=ServiceContext.from_request(request))
@@ -295,7 +291,7 @@ def distribution_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
+def delete(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
     services.delete_dataset(ds, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Datensatz wurde gelöscht."))
@@ -304,7 +300,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def publish(request: HttpRequest, pk: int) -> HttpResponse:
+def publish(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
     target = DatasetStatus.DRAFT if ds.status == DatasetStatus.PUBLISHED else DatasetStatus.PUBLISHED
     if target == DatasetStatus.PUBLISHED and not ds.licence:

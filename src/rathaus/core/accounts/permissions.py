@@ -67,7 +67,9 @@ def manages_module(request: Subject, module: str) -> bool:
 def has_mfa(user: Any) -> bool:
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
+    return bool(
+        Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
+    )
 
 
 def _guard(check: Callable[[HttpRequest], bool], *, need_mfa: bool) -> Callable[[View], View]:

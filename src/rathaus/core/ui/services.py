@@ -26,7 +26,7 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image
 
 
 def render_markdown(text: str) -> str:
-    return _md.render(text or "")
+    return str(_md.render(text or ""))
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _home_cache_key(municipality: Municipality) -> str:
 def home_notices(municipality: Municipality, limit: int = 5) -> list[dict[str, Any]]:
     """The latest published notices, cached per municipality and language (invalidated on write)."""
     key = _home_cache_key(municipality)
-    data = cache.get(key)
+    data: list[dict[str, Any]] | None = cache.get(key)
     if data is None:
         english = (get_language() or "de").startswith("en")
         data = [
@@ -266,7 +266,7 @@ def save_municipality_settings(form: Any, ctx: ServiceContext) -> Municipality:
     """Save the admin's settings form (contact, theme, logo) with an audit record."""
     with transaction.atomic():
         before = audit.snapshot(Municipality.objects.get(pk=form.instance.pk), _MUNICIPALITY_FIELDS)
-        muni = form.save()
+        muni: Municipality = form.save()
         audit.record(
             "municipality.settings_saved",
             ctx=ctx,
