@@ -15,8 +15,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from rathaus.core.accounts import permissions
-from rathaus.core.accounts.models import Department
+from rathaus.core.accounts.models import Department, User
 from rathaus.core.context import ServiceContext
+from rathaus.core.tenancy.models import Municipality
 
 from .models import DECIDED, OPEN, Application, Status
 
@@ -124,7 +125,7 @@ def overdue_count(ctx: ServiceContext) -> int:
     return visible_applications(ctx).filter(status__in=OPEN, due_date__lt=timezone.localdate()).count()
 
 
-def applications_of(user: Any, municipality: Any) -> QuerySet[Application]:
+def applications_of(user: Any, municipality: Municipality) -> QuerySet[Application]:
     return Application.objects.for_tenant(municipality).filter(applicant=user).order_by("-submitted_at")
 
 
@@ -134,7 +135,7 @@ def services_with_applications(ctx: ServiceContext) -> list[tuple[int, str]]:
     return list(fim_queries.published_forms(ctx.municipality).order_by("name").values_list("pk", "name"))
 
 
-def assignable_staff(ctx: ServiceContext) -> list[Any]:
+def assignable_staff(ctx: ServiceContext) -> list[User]:
     """Everybody with a role in the municipality (one query)."""
     from rathaus.core.accounts.models import Membership
 
@@ -159,7 +160,7 @@ def last_months(n: int = 12, today: date | None = None) -> list[date]:
     return list(reversed(months))
 
 
-def monthly_statistics(municipality: Any, months: int = 12) -> list[dict[str, Any]]:
+def monthly_statistics(municipality: Municipality, months: int = 12) -> list[dict[str, Any]]:
     """Per month: applications received, decided, and the median processing days of those decided."""
     wanted = last_months(months)
     start = wanted[0]
@@ -192,7 +193,7 @@ def monthly_statistics(municipality: Any, months: int = 12) -> list[dict[str, An
     return rows
 
 
-def median_processing_days(municipality: Any, days: int = 365) -> float | None:
+def median_processing_days(municipality: Municipality, days: int = 365) -> float | None:
     since = timezone.now() - timedelta(days=days)
     values = [
         (dec - sub).total_seconds() / 86400
@@ -203,12 +204,12 @@ def median_processing_days(municipality: Any, days: int = 365) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def applications_last_12_months(municipality: Any) -> int:
+def applications_last_12_months(municipality: Municipality) -> int:
     since = timezone.now() - timedelta(days=365)
     return Application.objects.for_tenant(municipality).filter(submitted_at__gte=since).count()
 
 
-def outcome_counts(municipality: Any) -> dict[str, int]:
+def outcome_counts(municipality: Municipality) -> dict[str, int]:
     rows = (
         Application.objects.for_tenant(municipality)
         .filter(decided_at__isnull=False)
@@ -218,7 +219,7 @@ def outcome_counts(municipality: Any) -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows if r["status"] in DECIDED or r["status"] == Status.CLOSED}
 
 
-def catalog_figures(municipality: Any) -> dict[str, Any]:
+def catalog_figures(municipality: Municipality) -> dict[str, Any]:
     """Service counts from the catalog (via catalog.queries): total, online, per Reifegrad / Themenfeld.
 
     Counted is what exists, not what a service claims: a service is online when it has an online form
@@ -260,11 +261,11 @@ def catalog_figures(municipality: Any) -> dict[str, Any]:
     }
 
 
-def share_online(municipality: Any) -> float | None:
+def share_online(municipality: Municipality) -> float | None:
     share: float | None = catalog_figures(municipality)["share_online"]
     return share
 
 
-def last_change(municipality: Any) -> Any:
+def last_change(municipality: Municipality) -> Any:
     latest = Application.objects.for_tenant(municipality).order_by("-submitted_at").first()
     return latest.submitted_at if latest else None

@@ -30,6 +30,7 @@ from rathaus.core.context import ServiceContext
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.pdf import Document
 from rathaus.core.tasks import send_email_after_commit
+from rathaus.core.tenancy.models import Municipality
 from rathaus.fim import queries as fim_queries
 from rathaus.fim import services as fim
 
@@ -152,7 +153,7 @@ def _event(app: Application, before: str, to: str, *, actor: Any, by_applicant: 
 # --- reference numbers ------------------------------------------------------------------------
 
 
-def allocate_reference(municipality: Any, year: int | None = None) -> str:
+def allocate_reference(municipality: Municipality, year: int | None = None) -> str:
     """``<PREFIX>-<YYYY>-<000123>`` from the locked counter row (call inside a transaction)."""
     year = year or timezone.localdate().year
     counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
@@ -314,7 +315,7 @@ def new_guest_token() -> tuple[str, str]:
     return raw, hash_token(raw)
 
 
-def application_for_guest(municipality: Any, raw: str) -> Application | None:
+def application_for_guest(municipality: Municipality, raw: str) -> Application | None:
     """The application whose secret link carries ``raw`` (hash looked up, then compared in constant time)."""
     if not raw or len(raw) < 20 or len(raw) > 100:
         return None
@@ -495,7 +496,7 @@ def _draft_payload(
 
 
 def _open(
-    municipality: Any,
+    municipality: Municipality,
     key: str,
     build: Any,
     *,
@@ -872,7 +873,7 @@ def save_setting(setting: ServiceSetting, *, ctx: ServiceContext) -> ServiceSett
     return setting
 
 
-def letter_settings_of(municipality: Any) -> LetterSettings:
+def letter_settings_of(municipality: Municipality) -> LetterSettings:
     """The municipality's letterhead settings (unsaved defaults when none are stored)."""
     return letters.letter_settings(municipality)
 
@@ -899,7 +900,7 @@ def save_letter_settings(conf: LetterSettings, *, ctx: ServiceContext) -> Letter
 DEFAULT_RETENTION_DAYS = 730
 
 
-def expired(municipality: Any = None, now: datetime | None = None) -> Any:
+def expired(municipality: Municipality | None = None, now: datetime | None = None) -> Any:
     """Closed or withdrawn applications whose service's retention period has passed."""
     from django.db.models import Q
 
@@ -950,7 +951,7 @@ def erase(app: Application, *, reason: str = "retention") -> None:
         transaction.on_commit(lambda: delete_files(paths))
 
 
-def erase_expired(municipality: Any = None, now: datetime | None = None) -> int:
+def erase_expired(municipality: Municipality | None = None, now: datetime | None = None) -> int:
     count = 0
     for app in expired(municipality, now).select_related("municipality").iterator():
         erase(app)

@@ -11,6 +11,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from rathaus.core.context import ServiceContext
+from rathaus.core.tenancy.models import Municipality
 
 from .models import AuditEvent
 
@@ -58,7 +59,7 @@ def record(
     ctx: ServiceContext | None = None,
     request: HttpRequest | None = None,
     actor: Any = None,
-    municipality: Any = None,
+    municipality: Municipality | None = None,
     obj: models.Model | None = None,
     changes: dict[str, Any] | None = None,
     object_type: str = "",
@@ -111,7 +112,7 @@ def pseudonymise_actor(user_id: int) -> None:
         )
 
 
-def events_for(municipality: Any) -> models.QuerySet[AuditEvent]:
+def events_for(municipality: Municipality) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(municipality=municipality).only(
         "id", "created_at", "actor_label", "action", "object_type", "object_id", "object_repr", "changes"
     )
