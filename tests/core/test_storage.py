@@ -31,7 +31,7 @@ def test_health_probes_every_file_location(muni_a):
 
 
 @pytest.mark.parametrize(
-    "setting,name",
+    ("setting", "name"),
     [
         ("MEDIA_ROOT", "media"),
         ("RATHAUS_HERITAGE_MEDIA_ROOT", "heritage_media"),
@@ -55,7 +55,7 @@ def test_health_probe_leaves_nothing_behind(muni_a, settings, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "exc,handled",
+    ("exc", "handled"),
     [
         (PermissionError(errno.EACCES, "denied"), True),
         (OSError(errno.EROFS, "read-only"), True),

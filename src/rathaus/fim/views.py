@@ -153,7 +153,7 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
             if nxt is None:
                 return redirect("fim:review", pk=form.pk)
             return redirect("fim:step", pk=form.pk, step=nxt)
-        draft.answers = {**draft.answers, node["id"]: [i for i in raw]}
+        draft.answers = {**draft.answers, node["id"]: list(raw)}
     else:
         step_form = engine.StepForm(defn, step, draft.answers)
     return render(request, "fim/step.html", _step_context(form, draft, step, step_form))

@@ -464,7 +464,7 @@ def _praezisierung(el: etree._Element, ident: str, warnings: list[str]) -> dict[
     p = _child(el, "praezisierung")
     if p is None:
         return out
-    raw: dict[str, Any] = {k: v for k, v in p.attrib.items()}
+    raw: dict[str, Any] = dict(p.attrib.items())
     text = (p.text or "").strip()
     if text.startswith("{"):
         try:
