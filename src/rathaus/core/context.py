@@ -45,6 +45,8 @@ class ServiceContext:
     client_address: str | None = None
     channel: Channel = "system"
     request_id: str = ""
+    # scheme://host[:port] the request arrived at, for links in mails (see tenancy.services.public_url)
+    origin: str = ""
     # Per-call memo (e.g. the actor's membership); not part of equality.
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
@@ -70,6 +72,7 @@ class ServiceContext:
             client_address=client_ip(request) or None,
             channel=channel,
             request_id=str(getattr(request, "request_id", "") or ""),
+            origin=_origin(request),
             cache=cache,
         )
         request._rathaus_ctx = ctx  # type: ignore[attr-defined]
@@ -113,6 +116,13 @@ class ServiceContext:
     def for_municipality(self, municipality: Municipality | None) -> ServiceContext:
         """The same actor and channel acting for another municipality (platform-wide work)."""
         return replace(self, municipality=municipality, cache={})
+
+
+def _origin(request: HttpRequest) -> str:
+    try:
+        return str(request.build_absolute_uri("/")).rstrip("/")
+    except Exception:  # a host Django refuses: no origin, links use the municipality's domain
+        return ""
 
 
 def _new_id() -> str:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import login_required, manages_module, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import normalise_host, tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 
@@ -157,7 +158,9 @@ def register(request: RathausRequest, pk: int) -> HttpResponse:
         name = getattr(user, "display_name", "") or user.email
         email = user.email
     try:
-        outcome = services.register(event, name=name, email=email, user=user, request=request)
+        outcome = services.register(
+            event, name=name, email=email, user=user, ctx=ServiceContext.from_request(request)
+        )
     except services.RegistrationError as exc:
         messages.error(request, exc.message)
         return render(request, "events/register.html", context, status=409)
@@ -191,7 +194,7 @@ def confirm(request: RathausRequest, token: str) -> HttpResponse:
         return _invalid_link(request)
     if request.method == "POST":
         try:
-            outcome = services.confirm(request.municipality, token, request=request)
+            outcome = services.confirm(request.municipality, token, ctx=ServiceContext.from_request(request))
         except services.RegistrationError as exc:
             messages.error(request, exc.message)
             return render(request, "events/confirm.html", {"reg": reg, "event": reg.event}, status=409)
@@ -210,7 +213,7 @@ def cancel_link(request: RathausRequest, token: str) -> HttpResponse:
     if reg is None:
         return _invalid_link(request)
     if request.method == "POST":
-        services.cancel(reg, actor=None, request=request)
+        services.cancel(reg, actor=None, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Ihre Anmeldung wurde storniert."))
         return redirect("events:detail", reg.event_id)
     return render(
@@ -235,7 +238,7 @@ def my_cancel(request: RathausRequest, pk: int) -> HttpResponse:
     reg = tenant_object_or_404(
         Registration.objects.select_related("event").filter(user=request.user), request, pk=pk
     )
-    services.cancel(reg, actor=request.user, request=request)
+    services.cancel(reg, actor=request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Ihre Anmeldung wurde storniert."))
     return redirect("events:mine")
 
@@ -265,7 +268,7 @@ def manage_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
             dates=form.dates,
             tag_names=form.cleaned_data["tag_names"],
             actor=request.user,
-            request=request,
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Die Veranstaltung wurde gespeichert."))
         return redirect("events:attendees", saved.pk)
@@ -343,7 +346,12 @@ def attendees_xlsx(request: RathausRequest, pk: int) -> FileResponse:
 def checkin(request: RathausRequest, pk: int) -> HttpResponse:
     reg = tenant_object_or_404(Registration, request, pk=pk)
     try:
-        services.set_attended(reg, request.POST.get("attended") == "1", actor=request.user, request=request)
+        services.set_attended(
+            reg,
+            request.POST.get("attended") == "1",
+            actor=request.user,
+            ctx=ServiceContext.from_request(request),
+        )
     except services.RegistrationError as exc:
         messages.error(request, exc.message)
     return redirect(reverse("events:attendees", args=[reg.event_id]) + f"#reg-{reg.pk}")
@@ -353,7 +361,9 @@ def checkin(request: RathausRequest, pk: int) -> HttpResponse:
 @require_POST
 def staff_cancel(request: RathausRequest, pk: int) -> HttpResponse:
     reg = tenant_object_or_404(Registration.objects.select_related("event"), request, pk=pk)
-    outcome = services.cancel(reg, actor=request.user, request=request, by_organiser=True)
+    outcome = services.cancel(
+        reg, actor=request.user, ctx=ServiceContext.from_request(request), by_organiser=True
+    )
     messages.success(request, _("Die Anmeldung wurde storniert."))
     for promoted in outcome.promoted:
         messages.info(request, _("%(name)s ist von der Warteliste nachgerückt.") % {"name": promoted.name})
