@@ -70,14 +70,14 @@ def register_staff_entry(entry: StaffEntry) -> None:
     _staff_entries[entry.url_name] = entry
 
 
-def staff_entries_for(request: HttpRequest) -> list[StaffEntry]:
+def staff_entries_for(ctx: ServiceContext) -> list[StaffEntry]:
     from rathaus.core.accounts import permissions
 
-    staff = permissions.is_staff_member(request)
+    staff = permissions.is_staff_member(ctx)
     return [
         e
         for e in sorted(_staff_entries.values(), key=lambda e: (e.order, e.url_name))
-        if (e.all_staff and staff) or permissions.manages_module(request, e.module)
+        if (e.all_staff and staff) or permissions.manages_module(ctx, e.module)
     ]
 
 

@@ -184,7 +184,7 @@ def staff_dashboard(request: RathausRequest) -> HttpResponse:
             "is_admin": permissions.is_municipality_admin(request),
             "manages_portal": permissions.manages_module(request, "portal"),
             "membership": permissions.membership(request),
-            "module_entries": services.staff_entries_for(request),
+            "module_entries": services.staff_entries_for(ServiceContext.from_request(request)),
         },
     )
 
