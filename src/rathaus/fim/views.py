@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rathaus.core.accounts.permissions import login_required, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import public_url, tenant_object_or_404
 
 from . import engine, queries, services
@@ -292,7 +293,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 source_name=schema.name or "",
                 codelists=upload.cleaned_data["codelists"],
                 leika=upload.cleaned_data["leika"],
-                request=request,
+                ctx=ServiceContext.from_request(request),
                 allow_missing_codelists=upload.cleaned_data["allow_missing_codelists"],
             )
         except XdfImportError as exc:
