@@ -7,13 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Max
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core import exports, figures
 from rathaus.core.accounts.permissions import public
 from rathaus.core.tenancy.models import Municipality
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import dashboard
 from .models import Booking, BookingStatus, ResourceKind
@@ -52,9 +53,9 @@ def _modified(municipality: Municipality) -> datetime | None:
 
 
 @public
-def utilisation_csv(request: HttpRequest) -> StreamingHttpResponse:
+def utilisation_csv(request: RathausRequest) -> StreamingHttpResponse:
     """Monthly utilisation per resource kind, the last 12 full months and the current month."""
-    muni = request.municipality  # type: ignore[attr-defined]
+    muni = request.municipality
     today = timezone.localdate()
     first = dashboard._add_months(today.replace(day=1), -12)
     period = dashboard.aligned(dashboard.MONTH, first, today)
