@@ -74,6 +74,7 @@ worker: install
 lint: install-python
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports
 
 typecheck: install-python dev-env
 	$(VENV)/bin/mypy

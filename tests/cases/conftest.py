@@ -10,6 +10,7 @@ import pytest
 from rathaus.cases import services
 from rathaus.cases.models import ServiceSetting
 from rathaus.core.accounts.models import Department, Role
+from rathaus.core.context import ServiceContext
 from rathaus.fim import services as fim
 from rathaus.fim.models import FormDefinition, FormVersion
 from tests.conftest import grant, make_user
@@ -159,13 +160,9 @@ def other_clerk_a(muni_a):
     return user
 
 
-def staff_request(user: Any, muni: Any) -> Any:
-    from django.test import RequestFactory
-
-    request = RequestFactory().post("/")
-    request.user = user
-    request.municipality = muni
-    return request
+def staff_ctx(user: Any, muni: Any) -> ServiceContext:
+    """A staff member acting in ``muni``: the context a view would build from the request."""
+    return ServiceContext.for_user(user, muni)
 
 
 __all__ = ["JPEG", "PDF", "PNG", "services"]

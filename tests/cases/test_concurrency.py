@@ -60,7 +60,7 @@ def test_200_parallel_submissions(form_a, setting_a, _media):
     assert set(Application.objects.values_list("reference", flat=True)) == set(refs)
     numbers = sorted(int(r.rsplit("-", 1)[1]) for r in refs)
     assert numbers == list(range(1, N + 1))  # gap-free, none twice
-    stored = {p for p in Attachment.objects.values_list("path", flat=True)}
+    stored = set(Attachment.objects.values_list("path", flat=True))
     assert len(stored) == N // 2
     on_disk = {str(p.relative_to(_media)) for p in (Path(_media) / "cases").rglob("*") if p.is_file()}
     assert on_disk == stored  # no orphan files, none missing

@@ -11,15 +11,15 @@ from rathaus.cases import services
 from rathaus.cases.models import Application, Status, StatusEvent
 from tests.conftest import HOST_A, client_for
 
-from .conftest import PDF, PNG, apply, staff_request, store_draft_file
+from .conftest import PDF, PNG, apply, staff_ctx, store_draft_file
 
 
 def _walk_through_query(app, clerk, citizen, muni):
-    request = staff_request(clerk, muni)
-    services.start_review(app, request=request)
-    services.ask(app, "Bitte den Lageplan nachreichen.", request=request)
+    ctx = staff_ctx(clerk, muni)
+    services.start_review(app, ctx=ctx)
+    services.ask(app, "Bitte den Lageplan nachreichen.", ctx=ctx)
     services.answer_query(app, "Anbei.", files=[("plan.png", PNG)], actor=citizen)
-    services.decide(app, Status.APPROVED, "", request=request)
+    services.decide(app, Status.APPROVED, "", ctx=ctx)
     app.refresh_from_db()
     return app
 

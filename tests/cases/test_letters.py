@@ -19,7 +19,7 @@ from rathaus.fim import services as fim
 from rathaus.fim.models import FormDefinition, FormVersion
 from tests.conftest import HOST_A, HOST_B, client_for
 
-from .conftest import _field, apply, definition, staff_request
+from .conftest import _field, apply, definition, staff_ctx
 from .pdftext import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -84,10 +84,10 @@ def address_app(muni_a, dept_a, clerk_a):
     form = address_form(muni_a)
     services.save_setting(
         services.setting_for(form).__class__(municipality=muni_a, form=form, department=dept_a),
-        request=staff_request(clerk_a, muni_a),
+        ctx=staff_ctx(clerk_a, muni_a),
     )
     app = apply_with_address(form)
-    services.start_review(app, request=staff_request(clerk_a, muni_a))
+    services.start_review(app, ctx=staff_ctx(clerk_a, muni_a))
     return app
 
 
@@ -97,18 +97,18 @@ def address_app(muni_a, dept_a, clerk_a):
 @pytest.mark.parametrize("outcome", [Status.REJECTED, Status.PARTIAL])
 def test_service_refuses_refusal_without_reasons(outcome, form_a, setting_a, clerk_a, muni_a):
     app = apply(form_a)
-    request = staff_request(clerk_a, muni_a)
-    services.start_review(app, request=request)
+    ctx = staff_ctx(clerk_a, muni_a)
+    services.start_review(app, ctx=ctx)
     for reasons in ("", "   \n "):
         with pytest.raises(services.MissingReasons):
-            services.decide(app, outcome, reasons, request=request)
+            services.decide(app, outcome, reasons, ctx=ctx)
     app.refresh_from_db()
     assert app.status == Status.IN_REVIEW and app.decided_at is None and app.decision_text == ""
     assert not app.attachments.filter(kind="bescheid").exists()
     assert not Message.objects.filter(application=app).exists()
     assert not AuditEvent.objects.filter(action="cases.decided").exists()
     # an approval needs none (§ 39 Abs. 2 Nr. 1 VwVfG)
-    services.decide(app, Status.APPROVED, "", request=request)
+    services.decide(app, Status.APPROVED, "", ctx=ctx)
     assert Application.objects.get(pk=app.pk).status == Status.APPROVED
 
 
@@ -122,7 +122,7 @@ def test_decision_form_requires_reasons_for_refusal():
 
 def test_case_page_shows_the_form_error_and_changes_nothing(form_a, setting_a, clerk_a, muni_a):
     app = apply(form_a)
-    services.start_review(app, request=staff_request(clerk_a, muni_a))
+    services.start_review(app, ctx=staff_ctx(clerk_a, muni_a))
     c = client_for(HOST_A, clerk_a)
     url = reverse("cases:case_action", kwargs={"pk": app.pk})
     for action in ("decide", "preview"):
@@ -144,7 +144,7 @@ def test_pdf_is_a_lawful_letter(address_app, clerk_a, muni_a):
         address_app,
         Status.REJECTED,
         "Der Gehweg ist zu schmal für eine Sondernutzung.",
-        request=staff_request(clerk_a, muni_a),
+        ctx=staff_ctx(clerk_a, muni_a),
     )
     text = pdf_text(private_storage().open(att.path).read())
     lines = text.splitlines()
@@ -187,7 +187,7 @@ def test_configured_letterhead_and_remedy_per_municipality(address_app, clerk_a,
         legal_remedy="Gegen diesen Bescheid ist binnen eines Monats Widerspruch bei {behoerde} möglich.",
     )
     letter = services.build_letter(
-        address_app, Status.PARTIAL, "Nur für zwei Tage.", author=staff_request(clerk_a, muni_a).user
+        address_app, Status.PARTIAL, "Nur für zwei Tage.", author=staff_ctx(clerk_a, muni_a).actor
     )
     one = flat(pdf_text(letter.pdf()))
     assert "Stadt Zeitz – Der Oberbürgermeister" in one and "Zeitz (Elster), " in one

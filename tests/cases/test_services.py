@@ -17,7 +17,7 @@ from rathaus.core.storage import private_storage
 from rathaus.fim import services as fim
 from rathaus.fim.models import Draft, FormSubmission
 
-from .conftest import JPEG, PDF, PNG, apply, staff_request, store_draft_file
+from .conftest import JPEG, PDF, PNG, apply, staff_ctx, store_draft_file
 
 pytestmark = pytest.mark.django_db
 
@@ -226,35 +226,35 @@ def test_withdrawal_until_decision(form_a, setting_a, citizen, clerk_a, muni_a):
     services.withdraw(app, actor=citizen)
     assert app.status == Status.WITHDRAWN and app.closed_at is not None
     decided = apply(form_a, user=citizen)
-    request = staff_request(clerk_a, muni_a)
-    services.start_review(decided, request=request)
-    services.decide(decided, Status.APPROVED, "Alles in Ordnung.", request=request)
+    ctx = staff_ctx(clerk_a, muni_a)
+    services.start_review(decided, ctx=ctx)
+    services.decide(decided, Status.APPROVED, "Alles in Ordnung.", ctx=ctx)
     with pytest.raises(services.IllegalTransition):
         services.withdraw(decided, actor=citizen)
 
 
 def test_query_answer_and_decision_letter(form_a, setting_a, citizen, clerk_a, muni_a, mailoutbox):
     app = apply(form_a, user=citizen)
-    request = staff_request(clerk_a, muni_a)
-    services.ask(app, "Bitte reichen Sie den Lageplan nach.", request=request)
+    ctx = staff_ctx(clerk_a, muni_a)
+    services.ask(app, "Bitte reichen Sie den Lageplan nach.", ctx=ctx)
     assert app.status == Status.QUERY
     services.answer_query(app, "Anbei der Plan.", files=[("plan.png", PNG)], actor=citizen)
     app.refresh_from_db()
     assert app.status == Status.IN_REVIEW
     assert app.attachments.filter(kind="nachricht").get().sha256 == hashlib.sha256(PNG).hexdigest()
     with pytest.raises(services.AttachmentRejected):
-        services.ask(app, "Noch etwas?", request=request)
+        services.ask(app, "Noch etwas?", ctx=ctx)
         services.answer_query(app, "kaputt", files=[("x.pdf", b"not a pdf")], actor=citizen)
     app.refresh_from_db()
     assert app.status == Status.QUERY  # the forged answer changed nothing
     services.answer_query(app, "Ok.", actor=citizen)
-    att = services.decide(app, Status.PARTIAL, "Nur für zwei Tage.", request=request)
+    att = services.decide(app, Status.PARTIAL, "Nur für zwei Tage.", ctx=ctx)
     app.refresh_from_db()
     assert app.status == Status.PARTIAL and app.decided_at
     data = private_storage().open(att.path).read()
     assert data.startswith(b"%PDF") and att.sha256 == hashlib.sha256(data).hexdigest()
     assert app.reference in app.decision_text and "teilweise" in app.decision_text
-    services.close(app, request=request)
+    services.close(app, ctx=ctx)
     assert app.status == Status.CLOSED
     assert {"cases.query", "cases.answered", "cases.decided"} <= set(
         AuditEvent.objects.values_list("action", flat=True)
@@ -300,10 +300,10 @@ def test_retention_erases_personal_data_keeps_statistics(
     setting_a.save()
     ref = store_draft_file(form_a.municipality, "plan.pdf", PDF)
     old = apply(form_a, user=citizen, plan=ref)
-    request = staff_request(clerk_a, muni_a)
-    services.start_review(old, request=request)
-    services.decide(old, Status.REJECTED, "Nicht zulässig.", request=request)
-    services.close(old, request=request)
+    ctx = staff_ctx(clerk_a, muni_a)
+    services.start_review(old, ctx=ctx)
+    services.decide(old, Status.REJECTED, "Nicht zulässig.", ctx=ctx)
+    services.close(old, ctx=ctx)
     young = apply(form_a, user=citizen)
     services.withdraw(young, actor=citizen)
     still_open = apply(form_a, user=citizen)

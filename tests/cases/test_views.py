@@ -14,7 +14,7 @@ from rathaus.fim.models import FormSubmission
 from tests.conftest import HOST_A, HOST_B, client_for
 from tests.exports import csv_rows, csv_text
 
-from .conftest import PDF, PNG, apply, make_form, staff_request
+from .conftest import PDF, PNG, apply, make_form, staff_ctx
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_other_citizen_cannot_see(form_a, setting_a, citizen):
 
 def test_answer_query_with_attachment_via_page(form_a, setting_a, citizen, clerk_a, muni_a):
     app = apply(form_a, user=citizen)
-    services.ask(app, "Bitte Foto nachreichen.", request=staff_request(clerk_a, muni_a))
+    services.ask(app, "Bitte Foto nachreichen.", ctx=staff_ctx(clerk_a, muni_a))
     c = client_for(HOST_A, citizen)
     url = reverse("cases:detail", kwargs={"pk": app.pk})
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -223,7 +223,7 @@ def test_inbox_filters_search_sort(form_a, setting_a, admin_a, clerk_a):
     assert page.index(a1.reference) < page.index(a2.reference)
     page = c.get(url, {"sortierung": "-aktenzeichen"}).content.decode()
     assert page.index(a2.reference) < page.index(a1.reference)
-    services.assign(a2, admin_a, request=staff_request(admin_a, form_a.municipality))
+    services.assign(a2, admin_a, ctx=staff_ctx(admin_a, form_a.municipality))
     page = c.get(url, {"bearbeitung": "me"}).content.decode()
     assert a2.reference in page and a1.reference not in page
     page = c.get(url, {"status": "in_pruefung"}).content.decode()
@@ -304,9 +304,9 @@ def test_export_json_is_valid_fitconnect_metadata(form_a, setting_a, admin_a):
 
 def test_dashboard_and_csv(form_a, setting_a, clerk_a, muni_a):
     app = apply(form_a)
-    request = staff_request(clerk_a, muni_a)
-    services.start_review(app, request=request)
-    services.decide(app, Status.APPROVED, "", request=request)
+    ctx = staff_ctx(clerk_a, muni_a)
+    services.start_review(app, ctx=ctx)
+    services.decide(app, Status.APPROVED, "", ctx=ctx)
     c = client_for(HOST_A)
     page = c.get(reverse("ozg_dashboard"))
     assert page.status_code == 200 and "Reifegrad" in page.content.decode()
@@ -344,7 +344,7 @@ def test_attachment_to_an_unwritable_storage_gives_a_clear_page_and_stores_nothi
     from rathaus.cases.models import Attachment
 
     app = apply(form_a, user=citizen)
-    services.ask(app, "Bitte Foto nachreichen.", request=staff_request(clerk_a, muni_a))
+    services.ask(app, "Bitte Foto nachreichen.", ctx=staff_ctx(clerk_a, muni_a))
     before = Attachment.objects.count()
     blocker = tmp_path / "datei"
     blocker.write_text("x")

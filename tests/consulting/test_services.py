@@ -83,7 +83,7 @@ def test_unverified_account_is_refused(slot, topic, unverified):
     assert not Booking.objects.exists()
 
 
-@pytest.mark.parametrize("need, code", [("", "need_missing"), ("   ", "need_missing")])
+@pytest.mark.parametrize(("need", "code"), [("", "need_missing"), ("   ", "need_missing")])
 def test_need_is_required(slot, topic, citizen, need, code):
     with pytest.raises(services.ConsultingError) as exc:
         book(slot, citizen, topic, need)
@@ -356,7 +356,7 @@ def test_publish_skips_and_reports_overlaps(advisor, topic, hub_manager):
 
 
 @pytest.mark.parametrize(
-    "kwargs, code",
+    ("kwargs", "code"),
     [
         ({"starts_at": timezone.now() - timedelta(hours=1)}, "past"),
         ({"duration": timedelta(minutes=5)}, "duration"),

@@ -150,7 +150,7 @@ def test_past_slot_page_and_post(advisor, topic, citizen):
 
 
 @pytest.mark.parametrize(
-    "need, message",
+    ("need", "message"),
     [("", "Bitte beschreiben Sie kurz Ihr Anliegen."), ("x" * 1001, "höchstens 1000 Zeichen")],
 )
 def test_bad_need_is_shown_in_the_form(slot, topic, citizen, need, message):

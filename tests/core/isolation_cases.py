@@ -7,6 +7,7 @@ from typing import Any
 from rathaus.core.accounts import services as accounts
 from rathaus.core.accounts.models import Department
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.search import services as search
 from rathaus.core.ui import services as ui
 from rathaus.core.ui.models import LegalPage, Notice
@@ -29,10 +30,13 @@ def seed_core(t: Tenant) -> None:
         teaser=t.marker("NOTICE-TEASER"),
         body=t.marker("NOTICE-BODY"),
     )
-    t.add("notice", ui.save_notice(notice, t.admin))
+    t.add("notice", ui.save_notice(notice, ServiceContext.for_user(t.admin, muni)))
 
     page = ui.save_legal_page(
-        muni, "impressum", {"body_de": t.marker("LEGAL"), "body_en": "", "video_url": ""}, t.admin
+        muni,
+        "impressum",
+        {"body_de": t.marker("LEGAL"), "body_en": "", "video_url": ""},
+        ServiceContext.for_user(t.admin, muni),
     )
     t.add("legal_page", LegalPage.objects.get(pk=page.pk))
 

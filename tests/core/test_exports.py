@@ -76,7 +76,7 @@ def test_xlsx_cells_are_text_never_formulas():
     response = exports.xlsx_response([("Blatt", [["Kopf", "Zahl"], *([v, -1] for v in HOSTILE)])], "a.xlsx")
     data = b"".join(response.streaming_content)
     ws = load_workbook(io.BytesIO(data)).active
-    cells = [row for row in ws.iter_rows(min_row=2)]
+    cells = list(ws.iter_rows(min_row=2))
     assert all(c[0].data_type == "s" for c in cells)  # no "f" (formula)
     assert [c[0].value for c in cells] == ["'" + v for v in HOSTILE]
     assert all(c[1].value == -1 for c in cells)

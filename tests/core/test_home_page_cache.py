@@ -8,6 +8,7 @@ import re
 import pytest
 from django.test import Client
 
+from rathaus.core.context import ServiceContext
 from rathaus.core.ui import services
 from rathaus.core.ui.models import Notice
 from tests.conftest import HOST_A, HOST_B, client_for
@@ -33,7 +34,7 @@ def test_notice_and_municipality_changes_show_at_once(muni_a, editor_a):
     anon = client_for(HOST_A)
     assert "Neue Meldung XYZ" not in anon.get("/").content.decode()
     notice = Notice(municipality=muni_a, title="Neue Meldung XYZ", teaser="Kurz")
-    services.save_notice(notice, editor_a)
+    services.save_notice(notice, ServiceContext.for_user(editor_a, muni_a))
     assert "Neue Meldung XYZ" in anon.get("/").content.decode()
 
     muni_a.phone = "03441 99-1234"

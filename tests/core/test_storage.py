@@ -34,7 +34,7 @@ def test_health_probes_every_file_location(muni_a):
 
 
 @pytest.mark.parametrize(
-    "setting,name",
+    ("setting", "name"),
     [
         ("MEDIA_ROOT", "media"),
         ("PRIVATE_ROOT", "private"),
@@ -59,7 +59,7 @@ def test_health_probe_leaves_nothing_behind(muni_a, settings, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "exc,handled",
+    ("exc", "handled"),
     [
         (PermissionError(errno.EACCES, "denied"), True),
         (OSError(errno.EROFS, "read-only"), True),

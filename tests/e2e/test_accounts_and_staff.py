@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from rathaus.core.accounts.models import Role
 from rathaus.core.audit.models import AuditEvent
+from rathaus.core.context import ServiceContext
 from rathaus.core.ui import services as ui_services
 from rathaus.core.ui.models import Notice
 from tests.conftest import PASSWORD, make_user
@@ -118,10 +119,12 @@ def test_staff_login_with_totp_reaches_dashboard(page, site: Site):
 def test_audit_log_page(page, site: Site):
     user = staff_user(site, "admin-protokoll@example.org", Role.ADMIN)
     ui_services.save_notice(
-        Notice(municipality=site.muni_a, title="Wahlbekanntmachung", teaser="Kommunalwahl."), user
+        Notice(municipality=site.muni_a, title="Wahlbekanntmachung", teaser="Kommunalwahl."),
+        ServiceContext.for_user(user, site.muni_a),
     )
     ui_services.save_notice(
-        Notice(municipality=site.muni_b, title="Nicht aus Zeitz", teaser="Musterstadt."), None
+        Notice(municipality=site.muni_b, title="Nicht aus Zeitz", teaser="Musterstadt."),
+        ServiceContext.system(site.muni_b),
     )
     login(page, site, user)
     page.goto(site.a("/verwaltung/"))

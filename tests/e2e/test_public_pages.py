@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from rathaus.core.accounts.models import User
+from rathaus.core.context import ServiceContext
 from rathaus.core.ui import services as ui_services
 from rathaus.core.ui.models import AccessibilityFeedback, LegalPageKind, Notice
 from tests.e2e.conftest import Site, assert_accessible
@@ -114,7 +115,10 @@ def test_language_switch_to_english_and_back(page, site: Site):
 
 def test_legal_pages_reached_through_footer_links(page, site: Site):
     ui_services.save_legal_page(
-        site.muni_a, "impressum", {"body_de": "## Herausgeber\n\nStadt Zeitz, vertreten durch den OB."}, None
+        site.muni_a,
+        "impressum",
+        {"body_de": "## Herausgeber\n\nStadt Zeitz, vertreten durch den OB."},
+        ServiceContext.system(site.muni_a),
     )
     page.goto(site.a("/"))
     footer_nav = page.get_by_role("navigation", name="Rechtliches und Barrierefreiheit")
@@ -177,7 +181,7 @@ def test_accessibility_feedback_form_errors_and_success(page, site: Site):
 
 def _notice(site_muni: Any, title: str, teaser: str) -> Notice:
     notice = Notice(municipality=site_muni, title=title, teaser=teaser, published_at=timezone.now())
-    return ui_services.save_notice(notice, None)
+    return ui_services.save_notice(notice, ServiceContext.system(notice.municipality))
 
 
 def test_search_page_shows_results_of_this_municipality_only(page, site: Site):

@@ -107,7 +107,7 @@ def test_week_utilisation_and_no_show_rate(muni_a, week_data):
     desks = rows(figures, ResourceKind.DESK)
     assert len(desks) == 2  # the one week and the whole period
     assert all(u.rate == 0.25 for u in desks.values())
-    assert [label for label in rows(figures)] == ["KW 10/2025 (03.03.–09.03.)", "all"]
+    assert list(rows(figures)) == ["KW 10/2025 (03.03.–09.03.)", "all"]
     no_show = {r.bucket.label if r.bucket else "all": r for r in figures.no_shows}["all"]
     assert (no_show.bookings, no_show.checked_in, no_show.no_shows) == (4, 2, 1)
     assert no_show.rate == 0.25

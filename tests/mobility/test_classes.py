@@ -26,7 +26,7 @@ def every(minutes: int) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    "route_type,headway,category",
+    ("route_type", "headway", "category"),
     [
         # S1 is a terminus: 84 departures in one direction → 840 / 84 = 10 min. The ARE bands begin
         # at their lower bound ("10–19" holds 10): bus every 10 min → IV (tests/mobility/
@@ -101,7 +101,7 @@ def test_on_demand_is_served_without_category(muni_a, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "category,distance,expected",
+    ("category", "distance", "expected"),
     [
         (1, 300, "A"),
         (1, 301, "A"),

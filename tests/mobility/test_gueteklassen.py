@@ -84,7 +84,7 @@ def three_stops(b: FeedBuilder, prefix: str, lat: float) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "interval,band",
+    ("interval", "band"),
     [
         (0.5, 0),
         (4.99, 0),
@@ -118,7 +118,7 @@ def test_float_noise_does_not_move_an_interval_across_an_edge():
 
 
 @pytest.mark.parametrize(
-    "headway,rail,tram,bus",
+    ("headway", "rail", "tram", "bus"),
     [
         # categories by the ARE table (rail = Bahnknoten column, tram = Bahnlinie, bus = Bus/Tram)
         (5, 1, 2, 3),
@@ -287,7 +287,7 @@ def test_sample_feed_frequency_trips_get_categories(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "route_type,group",
+    ("route_type", "group"),
     [
         (715, "bus"),
         (6, "bus"),
@@ -510,7 +510,7 @@ def independent_boardable(path: Path, active: set[str], start: int, end: int) ->
 
 
 @pytest.mark.parametrize(
-    "name,day",
+    ("name", "day"),
     [("cairns_gtfs.zip", date(2014, 6, 10)), ("sample-feed-1.zip", date(2007, 6, 5))],
 )
 def test_boardable_departures_equal_an_independent_count(tmp_path, name, day):

@@ -136,7 +136,7 @@ def test_delete_removes_row_and_files(muni_a, tmp_path, django_capture_on_commit
 
 
 @pytest.mark.parametrize(
-    "name,counts",
+    ("name", "counts"),
     [
         ("sample-feed-1.zip", {"stops": 9, "routes": 5, "trips": 11, "stop_times": 28}),
         ("cairns_gtfs.zip", {"stops": 416, "routes": 22, "trips": 1339, "stop_times": 37790}),

@@ -43,7 +43,7 @@ def test_csp_allows_the_configured_tile_server(client_a, feed, settings):
 
 
 @pytest.mark.parametrize(
-    "url,origin",
+    ("url", "origin"),
     [
         ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"),
         ("https://{s}.tile.example.org:8443/{z}/{x}/{y}.png", "https://*.tile.example.org:8443"),

@@ -44,10 +44,10 @@ def far_away_feed() -> FeedBuilder:
 
 
 def indicator_values(muni) -> dict[str, object]:
-    return dict(
-        (ind.key, value)
+    return {
+        ind.key: value
         for ind, value in figures.compute_all(muni, [i.key for i in figures.indicators("mobility")])
-    )
+    }
 
 
 def grid(muni, tmp_path: Path):

@@ -110,7 +110,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("name,day,start,end", CASES)
+@pytest.mark.parametrize(("name", "day", "start", "end"), CASES)
 def test_command_equals_independent_count(muni_a, name, day, start, end):
     path = gtfs_file(name)
     services.import_feed(muni_a, path, name)
@@ -184,7 +184,7 @@ def test_route_and_group_statistics(muni_a, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "route_type,group",
+    ("route_type", "group"),
     [
         (0, "tram"),
         (1, "rail"),

@@ -18,16 +18,16 @@ pytestmark = pytest.mark.django_db
 
 
 def rule(**kw):
-    base = dict(
-        base_amount=Decimal("10.00"),
-        unit_field="",
-        unit_label="",
-        unit_price=Decimal("0"),
-        max_units=1,
-        reduction_field="",
-        reduction_percent=0,
-        reduction_reason="",
-    )
+    base = {
+        "base_amount": Decimal("10.00"),
+        "unit_field": "",
+        "unit_label": "",
+        "unit_price": Decimal("0"),
+        "max_units": 1,
+        "reduction_field": "",
+        "reduction_percent": 0,
+        "reduction_reason": "",
+    }
     base.update(kw)
     return SimpleNamespace(**base)
 

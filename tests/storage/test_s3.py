@@ -183,10 +183,6 @@ def test_migrate_files_refuses_without_s3(settings):
 def test_migrate_files_reports_a_referenced_file_that_is_nowhere(
     s3, form_a, setting_a, citizen, muni_a, settings
 ):
-    from django.test import override_settings
-
-    with override_settings(STORAGES={k: v for k, v in settings.STORAGES.items()}):
-        pass
     app = apply(form_a, user=citizen, plan=store_draft_file(muni_a, "plan.pdf", PDF))
     plan = app.attachments.get()
     s3["client"].delete_object(Bucket=s3["private"], Key=plan.path)

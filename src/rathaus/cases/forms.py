@@ -83,7 +83,7 @@ class AssignForm(forms.Form):
         ]
 
 
-class SettingForm(forms.ModelForm):
+class SettingForm(forms.ModelForm[ServiceSetting]):
     allowed_types = forms.MultipleChoiceField(
         label=_("Erlaubte Dateitypen"), choices=TYPE_CHOICES, widget=forms.CheckboxSelectMultiple
     )
@@ -134,7 +134,7 @@ def _min(n: int) -> Any:
     return MinValueValidator(n)
 
 
-class LetterSettingsForm(forms.ModelForm):
+class LetterSettingsForm(forms.ModelForm[LetterSettings]):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:

@@ -13,11 +13,12 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
-from django.http import HttpRequest
 from django.utils import timezone
 
 from rathaus.core.accounts import permissions
-from rathaus.core.accounts.models import Department
+from rathaus.core.accounts.models import Department, User
+from rathaus.core.context import ServiceContext
+from rathaus.core.tenancy.models import Municipality
 
 from .models import DECIDED, OPEN, Application, Attachment, Status
 
@@ -35,16 +36,16 @@ SORTS = {
 DEFAULT_SORT = "-eingang"
 
 
-def sees_all(request: HttpRequest) -> bool:
-    return permissions.manages_module(request, "services")
+def sees_all(ctx: ServiceContext) -> bool:
+    return permissions.manages_module(ctx, "services")
 
 
-def visible_applications(request: HttpRequest) -> QuerySet[Application]:
+def visible_applications(ctx: ServiceContext) -> QuerySet[Application]:
     """Staff see the applications of their departments; admins and OZG module managers all."""
-    qs = Application.objects.for_tenant(request)
-    if sees_all(request):
+    qs = Application.objects.for_tenant(ctx)
+    if sees_all(ctx):
         return qs
-    m = permissions.membership(request)
+    m = permissions.membership(ctx)
     if m is None:
         return qs.none()
     # The IDs as literals (one small query) let the planner use the inbox index on every database.
@@ -102,8 +103,8 @@ def filtered(qs: QuerySet[Application], flt: InboxFilter, user: Any) -> QuerySet
     return qs.order_by(SORTS[flt.sort], "-pk")
 
 
-def inbox_page(request: HttpRequest, flt: InboxFilter, page: Any = 1) -> Page:
-    qs = filtered(visible_applications(request), flt, request.user)
+def inbox_page(ctx: ServiceContext, flt: InboxFilter, page: Any = 1) -> Page[Application]:
+    qs = filtered(visible_applications(ctx), flt, ctx.user)
     qs = qs.select_related("department", "assignee").only(
         "pk",
         "metadata",
@@ -122,25 +123,25 @@ def inbox_page(request: HttpRequest, flt: InboxFilter, page: Any = 1) -> Page:
     return Paginator(qs, PAGE_SIZE).get_page(page)
 
 
-def overdue_count(request: HttpRequest) -> int:
-    return visible_applications(request).filter(status__in=OPEN, due_date__lt=timezone.localdate()).count()
+def overdue_count(ctx: ServiceContext) -> int:
+    return visible_applications(ctx).filter(status__in=OPEN, due_date__lt=timezone.localdate()).count()
 
 
-def applications_of(user: Any, municipality: Any) -> QuerySet[Application]:
+def applications_of(user: Any, municipality: Municipality) -> QuerySet[Application]:
     return Application.objects.for_tenant(municipality).filter(applicant=user).order_by("-submitted_at")
 
 
-def services_with_applications(request: HttpRequest) -> list[tuple[int, str]]:
+def services_with_applications(ctx: ServiceContext) -> list[tuple[int, str]]:
     from rathaus.fim import queries as fim_queries
 
-    return list(fim_queries.published_forms(request).order_by("name").values_list("pk", "name"))
+    return list(fim_queries.published_forms(ctx.municipality).order_by("name").values_list("pk", "name"))
 
 
-def assignable_staff(request: HttpRequest) -> list[Any]:
+def assignable_staff(ctx: ServiceContext) -> list[User]:
     """Everybody with a role in the municipality (one query)."""
     from rathaus.core.accounts.models import Membership
 
-    members = Membership.objects.for_tenant(request).select_related("user").order_by("user__email")
+    members = Membership.objects.for_tenant(ctx).select_related("user").order_by("user__email")
     return [m.user for m in members]
 
 
@@ -161,7 +162,7 @@ def last_months(n: int = 12, today: date | None = None) -> list[date]:
     return list(reversed(months))
 
 
-def monthly_statistics(municipality: Any, months: int = 12) -> list[dict[str, Any]]:
+def monthly_statistics(municipality: Municipality, months: int = 12) -> list[dict[str, Any]]:
     """Per month: applications received, decided, and the median processing days of those decided."""
     wanted = last_months(months)
     start = wanted[0]
@@ -194,7 +195,7 @@ def monthly_statistics(municipality: Any, months: int = 12) -> list[dict[str, An
     return rows
 
 
-def median_processing_days(municipality: Any, days: int = 365) -> float | None:
+def median_processing_days(municipality: Municipality, days: int = 365) -> float | None:
     since = timezone.now() - timedelta(days=days)
     values = [
         (dec - sub).total_seconds() / 86400
@@ -205,12 +206,12 @@ def median_processing_days(municipality: Any, days: int = 365) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def applications_last_12_months(municipality: Any) -> int:
+def applications_last_12_months(municipality: Municipality) -> int:
     since = timezone.now() - timedelta(days=365)
     return Application.objects.for_tenant(municipality).filter(submitted_at__gte=since).count()
 
 
-def outcome_counts(municipality: Any) -> dict[str, int]:
+def outcome_counts(municipality: Municipality) -> dict[str, int]:
     rows = (
         Application.objects.for_tenant(municipality)
         .filter(decided_at__isnull=False)
@@ -220,7 +221,7 @@ def outcome_counts(municipality: Any) -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows if r["status"] in DECIDED or r["status"] == Status.CLOSED}
 
 
-def catalog_figures(municipality: Any) -> dict[str, Any]:
+def catalog_figures(municipality: Municipality) -> dict[str, Any]:
     """Service counts from the catalog (via catalog.queries): total, online, per Reifegrad / Themenfeld.
 
     Counted is what exists, not what a service claims: a service is online when it has an online form
@@ -262,11 +263,12 @@ def catalog_figures(municipality: Any) -> dict[str, Any]:
     }
 
 
-def share_online(municipality: Any) -> float | None:
-    return catalog_figures(municipality)["share_online"]
+def share_online(municipality: Municipality) -> float | None:
+    share: float | None = catalog_figures(municipality)["share_online"]
+    return share
 
 
-def last_change(municipality: Any) -> Any:
+def last_change(municipality: Municipality) -> Any:
     latest = Application.objects.for_tenant(municipality).order_by("-submitted_at").first()
     return latest.submitted_at if latest else None
 

@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from rathaus.core.audit.services import record
+from rathaus.core.context import ServiceContext
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.pdf import Document
 from rathaus.core.storage import private_storage
 from rathaus.core.tasks import send_email_after_commit
+from rathaus.core.tenancy.models import Municipality
 from rathaus.fim import queries as fim_queries
 from rathaus.fim import services as fim
 
@@ -93,7 +95,8 @@ def can_transition(status: str, to: str, role: str = "staff") -> bool:
 
 
 def _locked(app: Application) -> Application:
-    return Application.objects.select_for_update().get(pk=app.pk)
+    fresh: Application = Application.objects.select_for_update().get(pk=app.pk)
+    return fresh
 
 
 def transition(
@@ -101,7 +104,7 @@ def transition(
     to: str,
     *,
     actor: Any = None,
-    request: Any = None,
+    ctx: ServiceContext | None = None,
     by_applicant: bool = False,
     note: str = "",
     system: bool = False,
@@ -129,7 +132,7 @@ def transition(
         _event(fresh, before, to, actor=actor, by_applicant=by_applicant, note=note)
         record(
             "cases.status",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=fresh.municipality,
             obj=fresh,
@@ -225,7 +228,7 @@ def notify_applicant(app: Application, subject: Any, text: Any) -> None:
 # --- reference numbers ------------------------------------------------------------------------
 
 
-def allocate_reference(municipality: Any, year: int | None = None) -> str:
+def allocate_reference(municipality: Municipality, year: int | None = None) -> str:
     """``<PREFIX>-<YYYY>-<000123>`` from the locked counter row (call inside a transaction)."""
     year = year or timezone.localdate().year
     counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
@@ -387,12 +390,14 @@ def new_guest_token() -> tuple[str, str]:
     return raw, hash_token(raw)
 
 
-def application_for_guest(municipality: Any, raw: str) -> Application | None:
+def application_for_guest(municipality: Municipality, raw: str) -> Application | None:
     """The application whose secret link carries ``raw`` (hash looked up, then compared in constant time)."""
     if not raw or len(raw) < 20 or len(raw) > 100:
         return None
     digest = hash_token(raw)
-    app = Application.objects.for_tenant(municipality).filter(guest_token_hash=digest).first()
+    app: Application | None = (
+        Application.objects.for_tenant(municipality).filter(guest_token_hash=digest).first()
+    )
     if app is None or not hmac.compare_digest(app.guest_token_hash, digest):
         return None
     return app
@@ -568,7 +573,7 @@ def _draft_payload(
 
 
 def _open(
-    municipality: Any,
+    municipality: Municipality,
     key: str,
     build: Any,
     *,
@@ -783,9 +788,9 @@ def _notify(app: Application, subject: Any, text: Any) -> None:
 # --- applicant actions ------------------------------------------------------------------------
 
 
-def withdraw(app: Application, *, actor: Any = None, request: Any = None) -> Application:
+def withdraw(app: Application, *, actor: Any = None, ctx: ServiceContext | None = None) -> Application:
     """Rücknahme by the applicant: possible until a decision."""
-    return transition(app, Status.WITHDRAWN, actor=actor, request=request, by_applicant=True)
+    return transition(app, Status.WITHDRAWN, actor=actor, ctx=ctx, by_applicant=True)
 
 
 def answer_query(
@@ -794,7 +799,7 @@ def answer_query(
     *,
     files: list[tuple[str, bytes]] | None = None,
     actor: Any = None,
-    request: Any = None,
+    ctx: ServiceContext | None = None,
 ) -> Message:
     """The applicant answers a Rückfrage (optionally with attachments); the case goes back to review."""
     if app.status != Status.QUERY:
@@ -823,19 +828,19 @@ def answer_query(
                 application=app,
                 message=msg,
             )
-        record("cases.answered", request=request, actor=actor, municipality=app.municipality, obj=app)
-        transition(app, Status.IN_REVIEW, actor=actor, request=request, by_applicant=True)
+        record("cases.answered", ctx=ctx, actor=actor, municipality=app.municipality, obj=app)
+        transition(app, Status.IN_REVIEW, actor=actor, ctx=ctx, by_applicant=True)
     return msg
 
 
 # --- staff actions ----------------------------------------------------------------------------
 
 
-def start_review(app: Application, *, request: Any) -> Application:
-    return transition(app, Status.IN_REVIEW, request=request)
+def start_review(app: Application, *, ctx: ServiceContext) -> Application:
+    return transition(app, Status.IN_REVIEW, ctx=ctx)
 
 
-def assign(app: Application, user: Any, *, request: Any) -> Application:
+def assign(app: Application, user: Any, *, ctx: ServiceContext) -> Application:
     with transaction.atomic():
         fresh = _locked(app)
         before = fresh.assignee_id
@@ -843,7 +848,7 @@ def assign(app: Application, user: Any, *, request: Any) -> Application:
         fresh.save(update_fields=["assignee"])
         record(
             "cases.assigned",
-            request=request,
+            ctx=ctx,
             obj=fresh,
             changes={"assignee": [before, user.pk if user else None]},
         )
@@ -851,38 +856,38 @@ def assign(app: Application, user: Any, *, request: Any) -> Application:
     return app
 
 
-def add_note(app: Application, body: str, *, request: Any) -> Note:
+def add_note(app: Application, body: str, *, ctx: ServiceContext) -> Note:
     with transaction.atomic():
         note = Note.objects.create(
-            municipality_id=app.municipality_id, application=app, author=request.user, body=body
+            municipality_id=app.municipality_id, application=app, author=ctx.actor, body=body
         )
-        record("cases.note", request=request, obj=app)
+        record("cases.note", ctx=ctx, obj=app)
     return note
 
 
-def set_due_date(app: Application, due: Any, *, request: Any) -> Application:
+def set_due_date(app: Application, due: Any, *, ctx: ServiceContext) -> Application:
     with transaction.atomic():
         fresh = _locked(app)
         before = fresh.due_date
         fresh.due_date = due
         fresh.save(update_fields=["due_date"])
-        record("cases.deadline", request=request, obj=fresh, changes={"due_date": [str(before), str(due)]})
+        record("cases.deadline", ctx=ctx, obj=fresh, changes={"due_date": [str(before), str(due)]})
     app.refresh_from_db()
     return app
 
 
-def ask(app: Application, body: str, *, request: Any) -> Message:
+def ask(app: Application, body: str, *, ctx: ServiceContext) -> Message:
     """Rückfrage: a message to the applicant; the case waits for the answer."""
     with transaction.atomic():
-        transition(app, Status.QUERY, request=request)
+        transition(app, Status.QUERY, ctx=ctx)
         msg = Message.objects.create(
             municipality_id=app.municipality_id,
             application=app,
             kind=MessageKind.QUERY,
-            author=request.user,
+            author=ctx.actor,
             body=body,
         )
-        record("cases.query", request=request, obj=app)
+        record("cases.query", ctx=ctx, obj=app)
         _notify(
             app,
             lambda: _("Rückfrage zu Ihrem Antrag %(ref)s") % {"ref": app.reference},
@@ -921,7 +926,7 @@ def render_decision(app: Application, outcome: str, reasons: str, template: str 
         return letters.build(app, outcome, reasons, template=template).text()
 
 
-def decide(app: Application, outcome: str, reasons: str, *, request: Any) -> Attachment:
+def decide(app: Application, outcome: str, reasons: str, *, ctx: ServiceContext) -> Attachment:
     """Bescheid: status to the outcome, letter as PDF from the service's template, into the Postfach.
 
     A rejection or partial approval needs reasons (MissingReasons, nothing is changed)."""
@@ -929,9 +934,9 @@ def decide(app: Application, outcome: str, reasons: str, *, request: Any) -> Att
         raise IllegalTransition(_("Unbekannte Entscheidung."))
     letters.check_reasons(outcome, reasons)
     setting = setting_for(app.form)
-    author = getattr(request, "user", None)
+    author = ctx.actor
     with atomic_with_files(app.municipality_id) as staged:
-        transition(app, outcome, request=request)
+        transition(app, outcome, ctx=ctx)
         letter = build_letter(app, outcome, reasons, author=author, template=setting.decision_template)
         text = letter.text()
         with override("de"):
@@ -942,7 +947,7 @@ def decide(app: Application, outcome: str, reasons: str, *, request: Any) -> Att
             municipality_id=app.municipality_id,
             application=app,
             kind=MessageKind.DECISION,
-            author=request.user,
+            author=ctx.actor,
             body=text,
         )
         att = store_attachment(
@@ -955,7 +960,7 @@ def decide(app: Application, outcome: str, reasons: str, *, request: Any) -> Att
             application=app,
             message=msg,
         )
-        record("cases.decided", request=request, obj=app, changes={"outcome": [None, outcome]})
+        record("cases.decided", ctx=ctx, obj=app, changes={"outcome": [None, outcome]})
         _notify(
             app,
             lambda: _("Entscheidung zu Ihrem Antrag %(ref)s") % {"ref": app.reference},
@@ -967,17 +972,17 @@ def decide(app: Application, outcome: str, reasons: str, *, request: Any) -> Att
     return att
 
 
-def close(app: Application, *, request: Any) -> Application:
-    return transition(app, Status.CLOSED, request=request)
+def close(app: Application, *, ctx: ServiceContext) -> Application:
+    return transition(app, Status.CLOSED, ctx=ctx)
 
 
-def save_setting(setting: ServiceSetting, *, request: Any) -> ServiceSetting:
+def save_setting(setting: ServiceSetting, *, ctx: ServiceContext) -> ServiceSetting:
     with transaction.atomic():
         is_new = setting.pk is None
         setting.save()
         record(
             "cases.setting.created" if is_new else "cases.setting.changed",
-            request=request,
+            ctx=ctx,
             obj=setting,
             changes={
                 "department": [None, setting.department_id],
@@ -988,19 +993,21 @@ def save_setting(setting: ServiceSetting, *, request: Any) -> ServiceSetting:
     return setting
 
 
-def letter_settings_of(municipality: Any) -> LetterSettings:
+def letter_settings_of(municipality: Municipality) -> LetterSettings:
     """The municipality's letterhead settings (unsaved defaults when none are stored)."""
     return letters.letter_settings(municipality)
 
 
-def save_letter_settings(conf: LetterSettings, *, request: Any) -> LetterSettings:
+def save_letter_settings(conf: LetterSettings, *, ctx: ServiceContext) -> LetterSettings:
     with transaction.atomic():
         is_new = conf.pk is None
-        conf.municipality = request.municipality
+        if ctx.municipality is None:
+            raise ValueError("letter settings belong to a municipality")
+        conf.municipality = ctx.municipality
         conf.save()
         record(
             "cases.letter_settings.created" if is_new else "cases.letter_settings.changed",
-            request=request,
+            ctx=ctx,
             obj=conf,
             changes={"authority": [None, conf.authority], "legal_remedy": [None, conf.legal_remedy]},
         )
@@ -1013,7 +1020,7 @@ def save_letter_settings(conf: LetterSettings, *, request: Any) -> LetterSetting
 DEFAULT_RETENTION_DAYS = 730
 
 
-def expired(municipality: Any = None, now: datetime | None = None) -> Any:
+def expired(municipality: Municipality | None = None, now: datetime | None = None) -> Any:
     """Closed or withdrawn applications whose service's retention period has passed."""
     from django.db.models import Q
 
@@ -1064,7 +1071,7 @@ def erase(app: Application, *, reason: str = "retention") -> None:
         transaction.on_commit(lambda: delete_files(paths))
 
 
-def erase_expired(municipality: Any = None, now: datetime | None = None) -> int:
+def erase_expired(municipality: Municipality | None = None, now: datetime | None = None) -> int:
     count = 0
     for app in expired(municipality, now).select_related("municipality").iterator():
         erase(app)
@@ -1180,8 +1187,8 @@ def export_document(app: Application) -> dict[str, Any]:
     }
 
 
-def record_export(app: Application, *, request: Any) -> None:
-    record("cases.exported", request=request, obj=app)
+def record_export(app: Application, *, ctx: ServiceContext) -> None:
+    record("cases.exported", ctx=ctx, obj=app)
 
 
 # --- intake API (FIT-Connect-like) ----------------------------------------------------------------
@@ -1232,7 +1239,7 @@ def upload_intake_attachment(intake: Any, att: Attachment, data: bytes) -> Attac
         raise IntakeError(str(exc), status=422) from exc
     old = att.path
     with atomic_with_files(intake.municipality_id) as staged:
-        locked = Attachment.objects.select_for_update().get(pk=att.pk)
+        locked: Attachment = Attachment.objects.select_for_update().get(pk=att.pk)
         locked.path = staged.write(data)
         locked.media_type = media_type
         locked.size = len(data)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -22,7 +23,9 @@ from rathaus.core.accounts.permissions import (
     public,
     staff_required,
 )
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 from rathaus.core.ui import charts
 from rathaus.fim import services as fim_services
 
@@ -42,7 +45,7 @@ from .models import DECIDED, DEFAULT_LEGAL_REMEDY, OPEN, Application, Attachment
 CONFIRM_KEY = "cases_confirm"
 
 
-def done_url(submission: Any, request: HttpRequest) -> str | None:
+def done_url(submission: Any, request: RathausRequest) -> str | None:
     """Registered with the form engine: after submitting, show the case's confirmation page."""
     app = Application.objects.filter(submission=submission).only("pk").first()
     if app is None:
@@ -77,7 +80,7 @@ def _staff_panels(app: Application, request: HttpRequest) -> list[str]:
 
 
 @public
-def confirmation(request: HttpRequest) -> HttpResponse:
+def confirmation(request: RathausRequest) -> HttpResponse:
     entry = request.session.get(CONFIRM_KEY) or {}
     app = Application.objects.for_tenant(request).filter(pk=entry.get("id") or 0).first()
     if app is None:
@@ -102,34 +105,35 @@ def confirmation(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
-    apps = queries.applications_of(request.user, request.municipality)  # type: ignore[attr-defined]
+def mine(request: RathausRequest) -> HttpResponse:
+    apps = queries.applications_of(request.user, request.municipality)
     from rathaus.core.accounts.permissions import is_staff_member
 
     return render(request, "cases/mine.html", {"apps": apps, "is_staff": is_staff_member(request)})
 
 
-def _own(request: HttpRequest, pk: int) -> Application:
-    return tenant_object_or_404(
-        Application.objects.filter(applicant_id=request.user.pk or 0, erased_at__isnull=True), request, pk=pk
+def _own(request: RathausRequest, pk: int) -> Application:
+    own: QuerySet[Application] = Application.objects.filter(
+        applicant_id=request.user.pk or 0, erased_at__isnull=True
     )
+    return tenant_object_or_404(own, request, pk=pk)
 
 
-def _guest_app(request: HttpRequest, token: str) -> Application:
-    app = services.application_for_guest(request.municipality, token)  # type: ignore[attr-defined]
+def _guest_app(request: RathausRequest, token: str) -> Application:
+    app = services.application_for_guest(request.municipality, token)
     if app is None or app.erased_at is not None:
         raise Http404
     return app
 
 
-def _applicant_page(request: HttpRequest, app: Application, base: str, doc_url: Any) -> HttpResponse:
+def _applicant_page(request: RathausRequest, app: Application, base: str, doc_url: Any) -> HttpResponse:
     answer = AnswerForm(prefix="antwort")
     if request.method == "POST":
         action = request.POST.get("action")
         actor = request.user if request.user.is_authenticated else None
         try:
             if action == "withdraw":
-                services.withdraw(app, actor=actor, request=request)
+                services.withdraw(app, actor=actor, ctx=ServiceContext.from_request(request))
                 messages.success(request, _("Sie haben Ihren Antrag zurückgenommen."))
                 return redirect(base)
             if action == "answer":
@@ -137,7 +141,11 @@ def _applicant_page(request: HttpRequest, app: Application, base: str, doc_url: 
                 if answer.is_valid():
                     files = [(f.name or "datei", f.read()) for f in answer.cleaned_data["attachments"]]
                     services.answer_query(
-                        app, answer.cleaned_data["body"], files=files, actor=actor, request=request
+                        app,
+                        answer.cleaned_data["body"],
+                        files=files,
+                        actor=actor,
+                        ctx=ServiceContext.from_request(request),
                     )
                     messages.success(request, _("Ihre Antwort wurde übermittelt."))
                     return redirect(base)
@@ -168,14 +176,14 @@ def _applicant_page(request: HttpRequest, app: Application, base: str, doc_url: 
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: RathausRequest, pk: int) -> HttpResponse:
     app = _own(request, pk)
     base = reverse("cases:detail", kwargs={"pk": pk})
     return _applicant_page(request, app, base, lambda a: reverse("cases:document", args=[pk, a.pk]))
 
 
 @public
-def guest(request: HttpRequest, token: str) -> HttpResponse:
+def guest(request: RathausRequest, token: str) -> HttpResponse:
     app = _guest_app(request, token)
     base = reverse("cases:guest", kwargs={"token": token})
     return _applicant_page(
@@ -197,25 +205,25 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
 
 
 @login_required
-def document(request: HttpRequest, pk: int, att: Any) -> HttpResponseBase:
+def document(request: RathausRequest, pk: int, att: Any) -> HttpResponseBase:
     app = _own(request, pk)
     return _file(tenant_object_or_404(Attachment.objects.filter(application=app), request, pk=att))
 
 
 @public
-def guest_document(request: HttpRequest, token: str, att: Any) -> HttpResponseBase:
+def guest_document(request: RathausRequest, token: str, att: Any) -> HttpResponseBase:
     app = _guest_app(request, token)
     return _file(tenant_object_or_404(Attachment.objects.filter(application=app), request, pk=att))
 
 
 @login_required
-def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt(request: RathausRequest, pk: int) -> HttpResponse:
     app = _own(request, pk)
     return _pdf(services.receipt_pdf(app), f"Eingangsbestaetigung-{app.reference}.pdf")
 
 
 @public
-def guest_receipt(request: HttpRequest, token: str) -> HttpResponse:
+def guest_receipt(request: RathausRequest, token: str) -> HttpResponse:
     app = _guest_app(request, token)
     return _pdf(services.receipt_pdf(app), f"Eingangsbestaetigung-{app.reference}.pdf")
 
@@ -224,9 +232,9 @@ def guest_receipt(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @staff_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: RathausRequest) -> HttpResponse:
     flt = queries.parse_filter(request.GET)
-    page = queries.inbox_page(request, flt, request.GET.get("seite", 1))
+    page = queries.inbox_page(ServiceContext.from_request(request), flt, request.GET.get("seite", 1))
     params = {k: str(v) for k, v in request.GET.items() if k != "seite" and v}
     return render(
         request,
@@ -235,7 +243,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "flt": flt,
             "query": urlencode(params),
-            "services_list": queries.services_with_applications(request),
+            "services_list": queries.services_with_applications(ServiceContext.from_request(request)),
             "statuses": [("offen", _("alle offenen"))] + [(s.value, s.label) for s in Status],
             "sorts": [
                 ("-eingang", _("Eingang, neueste zuerst")),
@@ -245,25 +253,27 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 ("aktenzeichen", _("Aktenzeichen")),
                 ("status", _("Status")),
             ],
-            "staff": queries.assignable_staff(request),
-            "overdue": queries.overdue_count(request),
-            "sees_all": queries.sees_all(request),
-            "can_configure": queries.sees_all(request),
+            "staff": queries.assignable_staff(ServiceContext.from_request(request)),
+            "overdue": queries.overdue_count(ServiceContext.from_request(request)),
+            "sees_all": queries.sees_all(ServiceContext.from_request(request)),
+            "can_configure": queries.sees_all(ServiceContext.from_request(request)),
         },
     )
 
 
-def _case(request: HttpRequest, pk: int) -> Application:
-    return tenant_object_or_404(queries.visible_applications(request), request, pk=pk)
+def _case(request: RathausRequest, pk: int) -> Application:
+    return tenant_object_or_404(
+        queries.visible_applications(ServiceContext.from_request(request)), request, pk=pk
+    )
 
 
 @staff_required
-def case(request: HttpRequest, pk: int) -> HttpResponse:
+def case(request: RathausRequest, pk: int) -> HttpResponse:
     return _case_page(request, _case(request, pk))
 
 
 def _case_page(
-    request: HttpRequest,
+    request: RathausRequest,
     app: Application,
     *,
     decision_form: DecisionForm | None = None,
@@ -276,7 +286,7 @@ def _case_page(
         from rathaus.fim import queries as fim_queries
 
         sections = fim_queries.answer_rows(sub.version.definition, sub.payload.get("answers", {}))
-    staff = queries.assignable_staff(request)
+    staff = queries.assignable_staff(ServiceContext.from_request(request))
     if decision_form is None and app.status == Status.IN_REVIEW:
         decision_form = DecisionForm()
     return render(
@@ -307,43 +317,44 @@ def _case_page(
 
 @staff_required
 @require_POST
-def case_action(request: HttpRequest, pk: int) -> HttpResponse:
+def case_action(request: RathausRequest, pk: int) -> HttpResponse:
     app = _case(request, pk)
     action = request.POST.get("action", "")
     back = reverse("cases:case", kwargs={"pk": pk})
+    ctx = ServiceContext.from_request(request)
     try:
         if action == "review":
-            services.start_review(app, request=request)
+            services.start_review(app, ctx=ctx)
         elif action == "close":
-            services.close(app, request=request)
+            services.close(app, ctx=ctx)
         elif action == "withdraw":
-            services.transition(app, Status.WITHDRAWN, request=request)
+            services.transition(app, Status.WITHDRAWN, ctx=ctx)
         elif action == "assign":
-            form = AssignForm(request.POST, staff=queries.assignable_staff(request))
+            form = AssignForm(request.POST, staff=queries.assignable_staff(ctx))
             if not form.is_valid() or (
                 form.cleaned_data["assignee"] and form.cleaned_data["assignee"] not in form.staff
             ):
                 messages.error(request, _("Bitte wählen Sie eine Person aus der Liste."))
                 return redirect(back)
-            services.assign(app, form.staff.get(form.cleaned_data["assignee"]), request=request)
+            services.assign(app, form.staff.get(form.cleaned_data["assignee"]), ctx=ctx)
         elif action == "note":
             note = NoteForm(request.POST)
             if not note.is_valid():
                 messages.error(request, _("Der Vermerk ist leer oder zu lang."))
                 return redirect(back)
-            services.add_note(app, note.cleaned_data["body"], request=request)
+            services.add_note(app, note.cleaned_data["body"], ctx=ctx)
         elif action == "deadline":
             deadline = DeadlineForm(request.POST)
             if not deadline.is_valid():
                 messages.error(request, _("Bitte geben Sie ein gültiges Datum an."))
                 return redirect(back)
-            services.set_due_date(app, deadline.cleaned_data["due_date"], request=request)
+            services.set_due_date(app, deadline.cleaned_data["due_date"], ctx=ctx)
         elif action == "query":
             query = QueryForm(request.POST)
             if not query.is_valid():
                 messages.error(request, _("Bitte formulieren Sie die Rückfrage."))
                 return redirect(back)
-            services.ask(app, query.cleaned_data["body"], request=request)
+            services.ask(app, query.cleaned_data["body"], ctx=ctx)
         elif action in ("decide", "preview", "preview_pdf"):
             if app.status != Status.IN_REVIEW:
                 raise services.IllegalTransition(_("Entscheiden lässt sich nur ein Antrag in Prüfung."))
@@ -353,7 +364,7 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
                 return _case_page(request, app, decision_form=decision, status=400)
             outcome, reasons = decision.cleaned_data["outcome"], decision.cleaned_data["reasons"]
             if action == "decide":
-                services.decide(app, outcome, reasons, request=request)
+                services.decide(app, outcome, reasons, ctx=ctx)
             else:
                 letter = services.build_letter(app, outcome, reasons, author=request.user)
                 if action == "preview_pdf":
@@ -377,22 +388,22 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def case_document(request: HttpRequest, pk: int, att: Any) -> HttpResponseBase:
+def case_document(request: RathausRequest, pk: int, att: Any) -> HttpResponseBase:
     app = _case(request, pk)
     return _file(tenant_object_or_404(Attachment.objects.filter(application=app), request, pk=att))
 
 
 @staff_required
-def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+def case_receipt(request: RathausRequest, pk: int) -> HttpResponse:
     app = _case(request, pk)
     return _pdf(services.receipt_pdf(app), f"Eingangsbestaetigung-{app.reference}.pdf")
 
 
 @staff_required
-def case_export(request: HttpRequest, pk: int) -> HttpResponse:
+def case_export(request: RathausRequest, pk: int) -> HttpResponse:
     """The submission as JSON with FIT-Connect metadata (schema 1.0.0)."""
     app = _case(request, pk)
-    services.record_export(app, request=request)
+    services.record_export(app, ctx=ServiceContext.from_request(request))
     response = HttpResponse(
         json.dumps(services.export_document(app), ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
@@ -405,7 +416,7 @@ def case_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @module_required("services")
-def settings_list(request: HttpRequest) -> HttpResponse:
+def settings_list(request: RathausRequest) -> HttpResponse:
     from rathaus.fim import queries as fim_queries
 
     forms_ = list(fim_queries.published_forms(request).order_by("name"))
@@ -419,30 +430,30 @@ def settings_list(request: HttpRequest) -> HttpResponse:
 
 
 @module_required("services")
-def setting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def setting_edit(request: RathausRequest, pk: int) -> HttpResponse:
     from rathaus.fim import queries as fim_queries
 
     form_def = tenant_object_or_404(fim_queries.published_forms(request), request, pk=pk)
     instance = services.setting_for(form_def)
-    form = SettingForm(request.POST or None, instance=instance, municipality=request.municipality)  # type: ignore[attr-defined]
+    form = SettingForm(request.POST or None, instance=instance, municipality=request.municipality)
     if request.method == "POST" and form.is_valid():
-        services.save_setting(form.save(commit=False), request=request)
+        services.save_setting(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Einstellungen gespeichert."))
         return redirect("cases:settings")
     return render(request, "cases/staff/setting_edit.html", {"form": form, "form_def": form_def})
 
 
 @admin_required
-def letter_settings(request: HttpRequest) -> HttpResponse:
+def letter_settings(request: RathausRequest) -> HttpResponse:
     """Briefkopf and Rechtsbehelfsbelehrung of the decision letters (municipality admin)."""
-    instance = services.letter_settings_of(request.municipality)  # type: ignore[attr-defined]
+    instance = services.letter_settings_of(request.municipality)
     initial = {} if instance.legal_remedy else {"legal_remedy": DEFAULT_LEGAL_REMEDY}
     form = LetterSettingsForm(request.POST or None, instance=instance, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.save_letter_settings(form.save(commit=False), request=request)
+        services.save_letter_settings(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Briefkopf und Rechtsbehelfsbelehrung gespeichert."))
         return redirect("cases:letter_settings")
-    muni = request.municipality  # type: ignore[attr-defined]
+    muni = request.municipality
     return render(
         request,
         "cases/staff/letter_settings.html",
@@ -454,8 +465,8 @@ def letter_settings(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def dashboard(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def dashboard(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     cat = queries.catalog_figures(muni)
     months = queries.monthly_statistics(muni)
     labels = [m["month"].strftime("%m/%Y") for m in months]
@@ -488,9 +499,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def dashboard_csv(request: HttpRequest) -> StreamingHttpResponse:
+def dashboard_csv(request: RathausRequest) -> StreamingHttpResponse:
     """Monthly application statistics as CSV (open data; aggregated, no personal data)."""
-    rows = queries.monthly_statistics(request.municipality, months=24)  # type: ignore[attr-defined]
+    rows = queries.monthly_statistics(request.municipality, months=24)
 
     def lines() -> Any:
         yield ["monat", "antraege_eingegangen", "antraege_entschieden", "median_bearbeitungstage"]

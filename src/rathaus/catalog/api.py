@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from rathaus.api.auth import ApiTokenAuth
 from rathaus.api.schemas import BoundedPagination, DbId, ErrorOut
 from rathaus.core.accounts.models import Department
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import queries, services
@@ -160,7 +161,7 @@ def _apply(request: HttpRequest, service: Service, data: ServiceIn) -> Service:
             service,
             life_situations=situations,
             actor=getattr(token, "created_by", None),
-            request=request,
+            ctx=ServiceContext.from_request(request, channel="api"),
             reason=f"API ({token.name})",
         )
     except DjangoValidationError as exc:

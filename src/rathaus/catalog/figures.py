@@ -14,7 +14,7 @@ from rathaus.core.tenancy.models import Municipality
 from .models import Reifegrad, Service
 
 
-def _published(municipality: Municipality):  # type: ignore[no-untyped-def]
+def _published(municipality: Municipality):
     return Service.objects.for_tenant(municipality).filter(is_published=True)
 
 
@@ -40,7 +40,7 @@ def maturity_average(municipality: Municipality) -> Decimal | None:
 
 
 def _modified(municipality: Municipality) -> datetime | None:
-    return _published(municipality).aggregate(m=Max("updated_at"))["m"]  # type: ignore[no-any-return]
+    return _published(municipality).aggregate(m=Max("updated_at"))["m"]
 
 
 def register() -> None:

@@ -183,7 +183,7 @@ class Service(TenantOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[life_situations], excluded_fields=["letter", "updated_at"])
-    objects = ServiceQuerySet.as_manager()  # type: ignore[misc,assignment]
+    objects = ServiceQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("Leistung")

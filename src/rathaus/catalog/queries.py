@@ -66,8 +66,8 @@ def public_services(municipality: Municipality, flt: ServiceFilter) -> QuerySet[
         ids = _search_ids(municipality, flt.q)
         rank = Case(*[When(pk=pk, then=n) for n, pk in enumerate(ids)], output_field=IntegerField())
         qs = qs.filter(pk__in=ids)
-        return qs.annotate(rank=rank).order_by("rank", "name") if ids else qs.none()  # type: ignore[no-any-return]
-    return qs.order_by("name", "pk")  # type: ignore[no-any-return]
+        return qs.annotate(rank=rank).order_by("rank", "name") if ids else qs.none()
+    return qs.order_by("name", "pk")
 
 
 def service_detail(municipality: Municipality) -> QuerySet[Service]:

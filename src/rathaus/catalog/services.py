@@ -14,13 +14,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from rathaus.core import exports
 from rathaus.core.accounts.models import Department
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
 
 from . import queries, search_provider
@@ -90,7 +90,7 @@ def save_service(
     *,
     life_situations: Iterable[LifeSituation] | None = None,
     actor: Any = None,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     reason: str = "",
 ) -> Service:
     """Validate and store a service (new or changed); ``life_situations`` None keeps them as they are.
@@ -131,7 +131,7 @@ def save_service(
             changes["life_situations"] = ["", ", ".join(s.name for s in situations)]
         audit.record(
             "catalog.service.created" if before is None else "catalog.service.updated",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=service.municipality,
             obj=service,
@@ -151,7 +151,7 @@ def get_or_create_life_situation(municipality: Municipality, name: str, order: i
 
 
 def add_life_situation(
-    municipality: Municipality, name: str, order: int, *, actor: Any, request: Any = None
+    municipality: Municipality, name: str, order: int, *, actor: Any, ctx: ServiceContext | None = None
 ) -> LifeSituation:
     """A new Lebenslage; refuses an empty name or one that exists already (by name or short name)."""
     name = (name or "").strip()[:100]
@@ -165,7 +165,7 @@ def add_life_situation(
         situation = LifeSituation.objects.create(municipality=municipality, name=name, slug=slug, order=order)
         audit.record(
             "catalog.life_situation.created",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=municipality,
             obj=situation,
@@ -269,7 +269,7 @@ def _bool(value: str) -> bool | None:
 
 
 def import_csv(
-    municipality: Municipality, data: bytes, *, actor: Any = None, request: HttpRequest | None = None
+    municipality: Municipality, data: bytes, *, actor: Any = None, ctx: ServiceContext | None = None
 ) -> ImportResult:
     """Create or update services from a CSV file (docs/catalog.md); all rows or none.
 
@@ -455,7 +455,7 @@ def import_csv(
     result = ImportResult()
     with transaction.atomic():
         for service, life, is_new in planned:
-            save_service(service, life_situations=life, actor=actor, request=request, reason="CSV-Import")
+            save_service(service, life_situations=life, actor=actor, ctx=ctx, reason="CSV-Import")
             result.services.append(service)
             if is_new:
                 result.created += 1
@@ -463,7 +463,7 @@ def import_csv(
                 result.updated += 1
         audit.record(
             "catalog.csv_imported",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=municipality,
             changes={"created": result.created, "updated": result.updated},

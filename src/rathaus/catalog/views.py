@@ -18,6 +18,7 @@ from rathaus.appointments import queries as appointment_queries
 from rathaus.core import exports
 from rathaus.core.accounts.models import Department
 from rathaus.core.accounts.permissions import manages_module, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui.services import render_markdown
 from rathaus.payments import queries as payments_queries
@@ -146,7 +147,7 @@ def manage_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 form.save(commit=False),
                 life_situations=form.cleaned_data["life_situations"],
                 actor=request.user,
-                request=request,
+                ctx=ServiceContext.from_request(request),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -203,7 +204,10 @@ def manage_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = services.import_csv(
-                _muni(request), form.cleaned_data["file"], actor=request.user, request=request
+                _muni(request),
+                form.cleaned_data["file"],
+                actor=request.user,
+                ctx=ServiceContext.from_request(request),
             )
         except services.CsvImportError as exc:
             errors = exc.errors
@@ -244,7 +248,11 @@ def manage_life_situations(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 services.add_life_situation(
-                    muni, request.POST.get("name", ""), order, actor=request.user, request=request
+                    muni,
+                    request.POST.get("name", ""),
+                    order,
+                    actor=request.user,
+                    ctx=ServiceContext.from_request(request),
                 )
             except ValidationError as exc:
                 error = " ".join(exc.messages)

@@ -202,7 +202,7 @@ class AdvisorForm(forms.ModelForm):
         self.municipality = municipality
         self.instance.municipality = municipality
         if self.instance.pk and self.instance.user_id:
-            self.fields["account_email"].initial = self.instance.user.email  # type: ignore[union-attr]
+            self.fields["account_email"].initial = self.instance.user.email
 
     def clean_display_name(self) -> str:
         name: str = self.cleaned_data["display_name"].strip()

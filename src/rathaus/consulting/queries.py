@@ -142,4 +142,4 @@ def utilisation(municipality: Municipality, start: date, end: date) -> list[Util
 def _as_date(value: Any) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value  # type: ignore[no-any-return]
+    return value

@@ -142,7 +142,7 @@ def _guest_booking(request: HttpRequest, field: str, token: str) -> Booking | No
     if not token:
         return None
     qs = Booking.objects.for_tenant(request.municipality)  # type: ignore[attr-defined]
-    return (  # type: ignore[no-any-return]
+    return (
         qs.filter(user__isnull=True, **{field: engine.token_hash(token)})
         .select_related("slot", "slot__advisor", "topic", "municipality")
         .first()
@@ -362,7 +362,7 @@ def advisor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
 
 
 def _scope(request: HttpRequest) -> Advisor | None:
-    return request.consulting_advisor  # type: ignore[attr-defined,no-any-return]
+    return request.consulting_advisor  # type: ignore[attr-defined]
 
 
 def _scoped_slots(request: HttpRequest) -> Any:

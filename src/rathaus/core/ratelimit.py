@@ -20,7 +20,7 @@ def client_ip(request: HttpRequest) -> str:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if len(hops) >= count:
             return hops[-count]
-    return request.META.get("REMOTE_ADDR", "")
+    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def client_key(request: HttpRequest) -> str:

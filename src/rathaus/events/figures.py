@@ -14,7 +14,7 @@ from rathaus.core.tenancy.models import Municipality
 from .models import Event, EventStatus, Registration, RegistrationStatus
 
 
-def _last_12_months(municipality: Municipality):  # type: ignore[no-untyped-def]
+def _last_12_months(municipality: Municipality):
     now = timezone.now()
     return Event.objects.for_tenant(municipality).filter(
         status=EventStatus.PUBLISHED,
@@ -36,7 +36,7 @@ def participants_12m(municipality: Municipality) -> int:
 
 
 def _modified(municipality: Municipality) -> datetime | None:
-    return Event.objects.for_tenant(municipality).listed().aggregate(m=Max("updated_at"))["m"]  # type: ignore[no-any-return]
+    return Event.objects.for_tenant(municipality).listed().aggregate(m=Max("updated_at"))["m"]
 
 
 def register() -> None:

@@ -142,7 +142,7 @@ class Event(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = EventQuerySet.as_manager()  # type: ignore[misc,assignment]
+    objects = EventQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("Veranstaltung")
@@ -237,7 +237,7 @@ class Registration(TenantOwned):
     reminded_at = models.DateTimeField(_("erinnert am"), null=True, blank=True)
     attended_at = models.DateTimeField(_("anwesend seit"), null=True, blank=True)
 
-    objects = TenantQuerySet.as_manager()  # type: ignore[misc,assignment]
+    objects = TenantQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("Anmeldung")

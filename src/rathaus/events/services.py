@@ -37,6 +37,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
 from rathaus.core.tenancy.services import public_url
@@ -150,7 +151,7 @@ def save_event(
     dates: list[tuple[datetime, datetime]],
     tag_names: Iterable[str] = (),
     actor: Any = None,
-    request: Any = None,
+    ctx: ServiceContext | None = None,
 ) -> Event:
     """Create or update an event with its dates and tags; audited, indexed, notifies on cancellation."""
     if not dates:
@@ -174,16 +175,16 @@ def save_event(
         event.tags.set(_tags_for(event.municipality, tag_names))
         audit.record(
             "event.created" if created else "event.updated",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=event.municipality,
             obj=event,
             changes=audit.diff(before, audit.snapshot(event, EVENT_FIELDS)),
         )
         if old is not None and old.status != EventStatus.CANCELLED and event.status == EventStatus.CANCELLED:
-            _notify_event_cancelled(event, request)
+            _notify_event_cancelled(event, ctx)
         if event.status == EventStatus.PUBLISHED:
-            _fill_seats(event, request)
+            _fill_seats(event, ctx)
     from . import queries, search_provider
 
     search_provider.sync(event)
@@ -191,12 +192,12 @@ def save_event(
     return event
 
 
-def _notify_event_cancelled(event: Event, request: Any) -> None:
+def _notify_event_cancelled(event: Event, ctx: ServiceContext | None) -> None:
     active = Registration.objects.filter(
         event=event, status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.WAITLIST]
     )
     for reg in active:
-        _mail(reg, "event_cancelled", request)
+        _mail(reg, "event_cancelled", ctx)
 
 
 # --- Registration ------------------------------------------------------------------------------
@@ -241,7 +242,9 @@ def _place(event: Event, reg: Registration, now: datetime) -> str:
     return str(reg.status)
 
 
-def register(event: Event, *, name: str, email: str, user: Any = None, request: Any = None) -> Outcome:
+def register(
+    event: Event, *, name: str, email: str, user: Any = None, ctx: ServiceContext | None = None
+) -> Outcome:
     """Register an account (``user``, placed at once) or a guest (PENDING until confirmed by e-mail)."""
     email = email.strip().lower()
     name = " ".join(name.split())[:150]
@@ -256,7 +259,7 @@ def register(event: Event, *, name: str, email: str, user: Any = None, request: 
         if reg is not None and reg.status in (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLIST):
             if account is None:
                 # Same answer as for a new guest; the address owner learns it by e-mail only.
-                _mail(reg, "already_registered", request)
+                _mail(reg, "already_registered", ctx)
             return Outcome(reg, "already")
         if reg is None:
             reg = Registration(municipality=event.municipality, event=event, email=email)
@@ -273,14 +276,12 @@ def register(event: Event, *, name: str, email: str, user: Any = None, request: 
             reg.confirmed_at = now
             kind = _place(event, reg, now)
         reg.save()
-        audit.record(
-            f"registration.{kind}", request=request, actor=account, municipality=event.municipality, obj=reg
-        )
-        _mail(reg, "confirm" if kind == "pending" else kind, request)
+        audit.record(f"registration.{kind}", ctx=ctx, actor=account, municipality=event.municipality, obj=reg)
+        _mail(reg, "confirm" if kind == "pending" else kind, ctx)
     return Outcome(reg, kind)
 
 
-def confirm(municipality: Municipality, raw_token: str, *, request: Any = None) -> Outcome:
+def confirm(municipality: Municipality, raw_token: str, *, ctx: ServiceContext | None = None) -> Outcome:
     """Double opt-in: the guest followed the link; assign a seat or a waiting-list position."""
     found = registration_for_token(municipality, "confirm", raw_token)
     if found is None:
@@ -304,14 +305,14 @@ def confirm(municipality: Municipality, raw_token: str, *, request: Any = None) 
         kind = _place(event, reg, now)
         reg.save()
         audit.record(
-            f"registration.confirmed.{kind}", request=request, actor=None, municipality=municipality, obj=reg
+            f"registration.confirmed.{kind}", ctx=ctx, actor=None, municipality=municipality, obj=reg
         )
-        _mail(reg, kind, request)
+        _mail(reg, kind, ctx)
     return Outcome(reg, kind)
 
 
 def cancel(
-    reg: Registration, *, actor: Any = None, request: Any = None, by_organiser: bool = False
+    reg: Registration, *, actor: Any = None, ctx: ServiceContext | None = None, by_organiser: bool = False
 ) -> Outcome:
     """Cancel a registration; a freed seat goes to the next people on the waiting list, in order."""
     with transaction.atomic():
@@ -325,17 +326,17 @@ def cancel(
         reg.save(update_fields=["status", "cancelled_at"])
         audit.record(
             "registration.cancelled_by_organiser" if by_organiser else "registration.cancelled",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=event.municipality,
             obj=reg,
         )
-        _mail(reg, "cancelled", request)
-        promoted = _fill_seats(event, request) if had_seat else []
+        _mail(reg, "cancelled", ctx)
+        promoted = _fill_seats(event, ctx) if had_seat else []
     return Outcome(reg, "cancelled", tuple(promoted))
 
 
-def _fill_seats(event: Event, request: Any = None) -> list[Registration]:
+def _fill_seats(event: Event, ctx: ServiceContext | None = None) -> list[Registration]:
     """Promote waiting-list entries into free seats, first come first served. Needs the lock."""
     now = timezone.now()
     if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
@@ -352,15 +353,13 @@ def _fill_seats(event: Event, request: Any = None) -> list[Registration]:
         reg.status = RegistrationStatus.REGISTERED
         reg.promoted_at = now
         reg.save(update_fields=["status", "promoted_at"])
-        audit.record(
-            "registration.promoted", request=request, actor=None, municipality=event.municipality, obj=reg
-        )
-        _mail(reg, "promoted", request)
+        audit.record("registration.promoted", ctx=ctx, actor=None, municipality=event.municipality, obj=reg)
+        _mail(reg, "promoted", ctx)
     return promoted
 
 
 def set_attended(
-    reg: Registration, attended: bool, *, actor: Any = None, request: Any = None
+    reg: Registration, attended: bool, *, actor: Any = None, ctx: ServiceContext | None = None
 ) -> Registration:
     """Check-in list: mark a seat holder as present (or undo it)."""
     with transaction.atomic():
@@ -376,7 +375,7 @@ def set_attended(
         reg.save(update_fields=["attended_at"])
         audit.record(
             "registration.checked_in" if attended else "registration.check_in_undone",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=reg.municipality,
             obj=reg,
@@ -474,16 +473,16 @@ SUBJECTS: dict[str, str] = {
 }
 
 
-def absolute_url(municipality: Municipality, path: str, request: Any = None) -> str:
-    return public_url(municipality, path, request)
+def absolute_url(municipality: Municipality, path: str, ctx: ServiceContext | None = None) -> str:
+    return public_url(municipality, path, ctx)
 
 
-def _mail(reg: Registration, kind: str, request: Any) -> None:
+def _mail(reg: Registration, kind: str, ctx: ServiceContext | None) -> None:
     """Queue one bilingual mail. Rendered after the commit, so the event lock is not held meanwhile."""
-    transaction.on_commit(lambda: _render_and_send(reg.pk, kind, request))
+    transaction.on_commit(lambda: _render_and_send(reg.pk, kind, ctx))
 
 
-def _render_and_send(reg_pk: int, kind: str, request: Any) -> None:
+def _render_and_send(reg_pk: int, kind: str, ctx: ServiceContext | None) -> None:
     reg = Registration.objects.select_related("event__municipality").filter(pk=reg_pk).first()
     if reg is None:  # deleted in the meantime (account deletion)
         return
@@ -494,14 +493,12 @@ def _render_and_send(reg_pk: int, kind: str, request: Any) -> None:
         "event": event,
         "municipality": muni,
         "dates": list(event.dates.all()),
-        "event_url": absolute_url(muni, reverse("events:detail", args=[event.pk]), request),
-        "confirm_url": absolute_url(
-            muni, reverse("events:confirm", args=[link_token(reg, "confirm")]), request
-        ),
+        "event_url": absolute_url(muni, reverse("events:detail", args=[event.pk]), ctx),
+        "confirm_url": absolute_url(muni, reverse("events:confirm", args=[link_token(reg, "confirm")]), ctx),
         "cancel_url": absolute_url(
-            muni, reverse("events:cancel_link", args=[link_token(reg, "cancel")]), request
+            muni, reverse("events:cancel_link", args=[link_token(reg, "cancel")]), ctx
         ),
-        "ics_url": absolute_url(muni, reverse("events:event_ics", args=[event.pk]), request),
+        "ics_url": absolute_url(muni, reverse("events:event_ics", args=[event.pk]), ctx),
         "position": waitlist_position(reg),
         "ttl_hours": int(PENDING_TTL.total_seconds() // 3600),
     }

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import login_required, manages_module, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import normalise_host, tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import ical, jsonld, queries, services
 from .forms import EventFilterForm, EventForm, GuestRegistrationForm
@@ -28,16 +30,12 @@ GUEST_LIMIT = 10  # guest registrations per address and municipality …
 GUEST_WINDOW = 600  # … per ten minutes
 
 
-def _muni(request: HttpRequest) -> Any:
-    return request.municipality  # type: ignore[attr-defined]
-
-
 # --- Public ------------------------------------------------------------------------------------
 
 
 @public
-def event_list(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def event_list(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     tags = list(queries.tags_in_use(muni))
     form = EventFilterForm(request.GET or None, tags=tags)
     form.is_valid()  # invalid fields are left out of cleaned_data (and shown as errors)
@@ -60,8 +58,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    event = tenant_object_or_404(queries.event_detail(_muni(request)), request, pk=pk)
+def event_detail(request: RathausRequest, pk: int) -> HttpResponse:
+    event = tenant_object_or_404(queries.event_detail(request.municipality), request, pk=pk)
     url = request.build_absolute_uri(reverse("events:detail", args=[event.pk]))
     own = queries.registration_of(event, request.user)
     return render(
@@ -90,8 +88,8 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
 
 
 @public
-def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    muni = _muni(request)
+def event_ics(request: RathausRequest, pk: int) -> HttpResponse:
+    muni = request.municipality
     event = tenant_object_or_404(Event.objects.visible().prefetch_related("dates", "tags"), request, pk=pk)
     host = normalise_host(request.get_host())
     content = ical.calendar(
@@ -105,8 +103,8 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public
-def events_feed(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def events_feed(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     host = normalise_host(request.get_host())
     key = queries.feed_cache_key(muni, f"{request.scheme}://{host}")
     content = cache.get(key)
@@ -127,8 +125,8 @@ def events_feed(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest, pk: int) -> HttpResponse:
-    event = tenant_object_or_404(queries.event_detail(_muni(request)), request, pk=pk)
+def register(request: RathausRequest, pk: int) -> HttpResponse:
+    event = tenant_object_or_404(queries.event_detail(request.municipality), request, pk=pk)
     user = request.user if request.user.is_authenticated else None
     form = None if user else GuestRegistrationForm(request.POST or None)
     context: dict[str, Any] = {
@@ -157,10 +155,12 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("events:detail", event.pk)
         name, email = form.cleaned_data["name"], form.cleaned_data["email"]
     else:
-        name = getattr(user, "display_name", "") or user.email  # type: ignore[union-attr]
-        email = user.email  # type: ignore[union-attr]
+        name = getattr(user, "display_name", "") or user.email
+        email = user.email
     try:
-        outcome = services.register(event, name=name, email=email, user=user, request=request)
+        outcome = services.register(
+            event, name=name, email=email, user=user, ctx=ServiceContext.from_request(request)
+        )
     except services.RegistrationError as exc:
         messages.error(request, exc.message)
         return render(request, "events/register.html", context, status=409)
@@ -182,19 +182,19 @@ def _outcome_message(outcome: services.Outcome) -> str:
     return _("Sie sind angemeldet. Eine Bestätigung haben wir Ihnen per E-Mail geschickt.")
 
 
-def _invalid_link(request: HttpRequest) -> HttpResponse:
+def _invalid_link(request: RathausRequest) -> HttpResponse:
     return render(request, "events/invalid_link.html", status=404)
 
 
 @public
 @require_http_methods(["GET", "POST"])
-def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    reg = services.registration_for_token(_muni(request), "confirm", token)
+def confirm(request: RathausRequest, token: str) -> HttpResponse:
+    reg = services.registration_for_token(request.municipality, "confirm", token)
     if reg is None:
         return _invalid_link(request)
     if request.method == "POST":
         try:
-            outcome = services.confirm(_muni(request), token, request=request)
+            outcome = services.confirm(request.municipality, token, ctx=ServiceContext.from_request(request))
         except services.RegistrationError as exc:
             messages.error(request, exc.message)
             return render(request, "events/confirm.html", {"reg": reg, "event": reg.event}, status=409)
@@ -208,12 +208,12 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
-def cancel_link(request: HttpRequest, token: str) -> HttpResponse:
-    reg = services.registration_for_token(_muni(request), "cancel", token)
+def cancel_link(request: RathausRequest, token: str) -> HttpResponse:
+    reg = services.registration_for_token(request.municipality, "cancel", token)
     if reg is None:
         return _invalid_link(request)
     if request.method == "POST":
-        services.cancel(reg, actor=None, request=request)
+        services.cancel(reg, actor=None, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Ihre Anmeldung wurde storniert."))
         return redirect("events:detail", reg.event_id)
     return render(
@@ -227,18 +227,18 @@ def cancel_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def my_registrations(request: HttpRequest) -> HttpResponse:
-    regs = list(queries.registrations_of_user(_muni(request), request.user))
+def my_registrations(request: RathausRequest) -> HttpResponse:
+    regs = list(queries.registrations_of_user(request.municipality, request.user))
     return render(request, "events/mine.html", {"registrations": regs, "now": timezone.now()})
 
 
 @login_required
 @require_POST
-def my_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def my_cancel(request: RathausRequest, pk: int) -> HttpResponse:
     reg = tenant_object_or_404(
         Registration.objects.select_related("event").filter(user=request.user), request, pk=pk
     )
-    services.cancel(reg, actor=request.user, request=request)
+    services.cancel(reg, actor=request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Ihre Anmeldung wurde storniert."))
     return redirect("events:mine")
 
@@ -247,15 +247,15 @@ def my_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @module_required("events")
-def manage(request: HttpRequest) -> HttpResponse:
-    page = Paginator(queries.staff_events(_muni(request)), 50).get_page(request.GET.get("seite"))
+def manage(request: RathausRequest) -> HttpResponse:
+    page = Paginator(queries.staff_events(request.municipality), 50).get_page(request.GET.get("seite"))
     return render(request, "events/staff/list.html", {"page": page, "events": page.object_list})
 
 
 @module_required("events")
 @require_http_methods(["GET", "POST"])
-def manage_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    muni = _muni(request)
+def manage_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+    muni = request.municipality
     event = (
         tenant_object_or_404(Event.objects.prefetch_related("dates", "tags"), request, pk=pk)
         if pk
@@ -268,7 +268,7 @@ def manage_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             dates=form.dates,
             tag_names=form.cleaned_data["tag_names"],
             actor=request.user,
-            request=request,
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Die Veranstaltung wurde gespeichert."))
         return redirect("events:attendees", saved.pk)
@@ -281,7 +281,7 @@ def manage_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @module_required("events")
-def attendees(request: HttpRequest, pk: int) -> HttpResponse:
+def attendees(request: RathausRequest, pk: int) -> HttpResponse:
     event = tenant_object_or_404(queries.with_counts(Event.objects.all()), request, pk=pk)
     regs = list(queries.attendees(event))
     groups = {s: [r for r in regs if r.status == s] for s in RegistrationStatus.values}
@@ -319,7 +319,7 @@ def _export_rows(event: Event) -> Iterator[list[str]]:
 
 
 @module_required("events")
-def attendees_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def attendees_csv(request: RathausRequest, pk: int) -> StreamingHttpResponse:
     event = tenant_object_or_404(Event, request, pk=pk)
 
     def rows() -> Iterator[list[str]]:
@@ -330,7 +330,7 @@ def attendees_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
 
 @module_required("events")
-def attendees_xlsx(request: HttpRequest, pk: int) -> FileResponse:
+def attendees_xlsx(request: RathausRequest, pk: int) -> FileResponse:
     event = tenant_object_or_404(Event, request, pk=pk)
 
     def rows() -> Iterator[list[str]]:
@@ -343,10 +343,15 @@ def attendees_xlsx(request: HttpRequest, pk: int) -> FileResponse:
 
 @module_required("events")
 @require_POST
-def checkin(request: HttpRequest, pk: int) -> HttpResponse:
+def checkin(request: RathausRequest, pk: int) -> HttpResponse:
     reg = tenant_object_or_404(Registration, request, pk=pk)
     try:
-        services.set_attended(reg, request.POST.get("attended") == "1", actor=request.user, request=request)
+        services.set_attended(
+            reg,
+            request.POST.get("attended") == "1",
+            actor=request.user,
+            ctx=ServiceContext.from_request(request),
+        )
     except services.RegistrationError as exc:
         messages.error(request, exc.message)
     return redirect(reverse("events:attendees", args=[reg.event_id]) + f"#reg-{reg.pk}")
@@ -354,9 +359,11 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required("events")
 @require_POST
-def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_cancel(request: RathausRequest, pk: int) -> HttpResponse:
     reg = tenant_object_or_404(Registration.objects.select_related("event"), request, pk=pk)
-    outcome = services.cancel(reg, actor=request.user, request=request, by_organiser=True)
+    outcome = services.cancel(
+        reg, actor=request.user, ctx=ServiceContext.from_request(request), by_organiser=True
+    )
     messages.success(request, _("Die Anmeldung wurde storniert."))
     for promoted in outcome.promoted:
         messages.info(request, _("%(name)s ist von der Warteliste nachgerückt.") % {"name": promoted.name})
@@ -364,8 +371,8 @@ def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @module_required("events")
-def stats(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def stats(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     return render(
         request,
         "events/staff/stats.html",

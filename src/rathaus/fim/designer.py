@@ -33,6 +33,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from rathaus.core.context import ServiceContext
 from rathaus.core.audit.services import record
 
 from .importers.xdf import LEIKA_RE, NS_V2, compile_pattern, parse_conditions, parse_xdf
@@ -403,7 +404,7 @@ def _container(defn: dict[str, Any], parent: str) -> list[dict[str, Any]]:
     found = find(defn, parent)
     if found is None or found[0]["kind"] != "group":
         raise DesignError(_("Die Gruppe %(id)s gibt es nicht.") % {"id": parent})
-    return found[0]["children"]  # type: ignore[no-any-return]
+    return found[0]["children"]
 
 
 def _leika(defn: dict[str, Any]) -> list[str]:
@@ -958,7 +959,7 @@ def publish(design: FormDesign, *, actor: Any = None, request: Any = None) -> An
             codelists=files,
             leika=locked.form.leika,
             actor=actor,
-            request=request,
+            ctx=ServiceContext.from_request(request) if request is not None else None,
         )
         locked.definition = {**locked.definition, "version": defn["version"]}
         locked.published_revision = locked.revision

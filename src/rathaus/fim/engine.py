@@ -641,13 +641,13 @@ def apply_action(step: dict[str, Any], raw: list[Any], action: str) -> list[Any]
                 maximum = child["max"] if child["max"] is not None else MAX_REPEAT
                 if len(lst) < maximum:
                     lst.append({})
-                return container[step["id"]]  # type: ignore[no-any-return]
+                return container[step["id"]]
             cur = cur.setdefault(part, [] if child["kind"] == "group" else "")
     if kind == "remove" and isinstance(cur, list) and parts[-1].isdigit() and node is not None:
         idx = int(parts[-1])
         if idx < len(cur) and len(cur) > node.get("min", 0):
             cur.pop(idx)
-    return container[step["id"]]  # type: ignore[no-any-return]
+    return container[step["id"]]
 
 
 def validate_all(defn: dict[str, Any], answers: dict[str, Any]) -> tuple[dict[str, Any], dict[int, StepForm]]:

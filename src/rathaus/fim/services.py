@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rathaus.core.audit.services import record
+from rathaus.core.context import ServiceContext
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.storage import private_storage
 from rathaus.core.tasks import send_email_after_commit
@@ -77,7 +78,7 @@ def import_schema(
     codelists: dict[str, bytes] | None = None,
     leika: str = "",
     actor: Any = None,
-    request: Any = None,
+    ctx: ServiceContext | None = None,
     allow_missing_codelists: bool = False,
 ) -> ImportOutcome:
     """Parse and store a new version; raises XdfImportError (nothing stored) on failure."""
@@ -122,7 +123,7 @@ def import_schema(
         form.save()
         record(
             "fim.import",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=municipality,
             obj=version,

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rathaus.core.accounts.permissions import login_required, module_required, public
-from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.context import ServiceContext
+from rathaus.core.tenancy.services import public_url, tenant_object_or_404
 from rathaus.payments import queries as payments_queries
 
 from . import engine, queries, services
@@ -163,7 +164,7 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
             if nxt is None:
                 return redirect("fim:review", pk=form.pk)
             return redirect("fim:step", pk=form.pk, step=nxt)
-        draft.answers = {**draft.answers, node["id"]: [i for i in raw]}
+        draft.answers = {**draft.answers, node["id"]: list(raw)}
     else:
         step_form = engine.StepForm(defn, step, draft.answers)
     services.decorate_step(draft, step_form, request)
@@ -243,7 +244,8 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
         entry = request.session.get(SESSION_KEY, {}).get(str(form.pk), {})
         mail_form = ResumeMailForm(request.POST or None, initial={"email": draft.email})
         if request.method == "POST" and mail_form.is_valid():
-            url = request.build_absolute_uri(reverse("fim:resume", kwargs={"token": entry.get("token", "")}))
+            path = reverse("fim:resume", kwargs={"token": entry.get("token", "")})
+            url = public_url(request.municipality, path, request)  # type: ignore[attr-defined]
             services.send_resume_link(draft, mail_form.cleaned_data["email"], url)
             messages.success(request, _("Wir haben Ihnen den Link zum Fortsetzen per E-Mail gesendet."))
             return redirect("fim:save", pk=form.pk)
@@ -309,7 +311,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 source_name=schema.name or "",
                 codelists=upload.cleaned_data["codelists"],
                 leika=upload.cleaned_data["leika"],
-                request=request,
+                ctx=ServiceContext.from_request(request),
                 allow_missing_codelists=upload.cleaned_data["allow_missing_codelists"],
             )
         except XdfImportError as exc:

@@ -179,7 +179,7 @@ def design_edit(request: HttpRequest, pk: int) -> HttpResponse:
         elif op == "step":
             form = DesignGroupForm(request.POST, prefix="step", step=True)
             if form.is_valid():
-                ok = _run(request, form, lambda: designer.add_group(design, form.cleaned_data, **kw))  # type: ignore[union-attr]
+                ok = _run(request, form, lambda: designer.add_group(design, form.cleaned_data, **kw))
         elif op == "group":
             form = DesignGroupForm(request.POST, prefix="group", parents=ch["parents"])
             if form.is_valid():
@@ -197,13 +197,13 @@ def design_edit(request: HttpRequest, pk: int) -> HttpResponse:
         elif op == "codelist":
             form = DesignCodelistForm(request.POST, prefix="codelist")
             if form.is_valid():
-                ok = _run(request, form, lambda: designer.add_codelist(design, form.cleaned_data, **kw))  # type: ignore[union-attr]
+                ok = _run(request, form, lambda: designer.add_codelist(design, form.cleaned_data, **kw))
         elif op == "rule":
             form = DesignRuleForm(
                 request.POST, prefix="rule", fields=ch["rule_fields"], targets=ch["targets"]
             )
             if form.is_valid():
-                ok = _run(request, form, lambda: designer.add_rule(design, form.cleaned_data, **kw))  # type: ignore[union-attr]
+                ok = _run(request, form, lambda: designer.add_rule(design, form.cleaned_data, **kw))
         elif op == "baukasten":
             elements = [(e["key"], e["label"]) for e in designer.baukasten(request.municipality)]  # type: ignore[attr-defined]
             form = DesignBaukastenForm(

@@ -434,7 +434,7 @@ def record_to_data(rec: etree._Element) -> tuple[dict[str, Any], list[str]]:
     data["object_type"] = obj_type
     title_de = title_en = ""
     for av in rec.iterfind(".//lido:titleWrap/lido:titleSet/lido:appellationValue", ns):
-        lang = av.get(XML_LANG) or rec.find("lido:descriptiveMetadata", ns).get(XML_LANG, "de")  # type: ignore[union-attr]
+        lang = av.get(XML_LANG) or rec.find("lido:descriptiveMetadata", ns).get(XML_LANG, "de")
         if lang == "en" and not title_en:
             title_en = _text(av)
         elif not title_de:

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
 
 from . import edtf, media, search_index
@@ -271,7 +271,7 @@ def save_object(
     *,
     obj: HeritageObject | None = None,
     collections: Iterable[Collection] | None = None,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     actor: Any = None,
     reason: str = "",
     audited: bool = True,
@@ -308,7 +308,7 @@ def save_object(
         if audited:
             audit.record(
                 "heritage.object.created" if created else "heritage.object.changed",
-                request=request,
+                ctx=ctx,
                 actor=actor,
                 municipality=municipality,
                 obj=obj,
@@ -317,9 +317,7 @@ def save_object(
     return obj
 
 
-def transition(
-    obj: HeritageObject, to: str, *, request: HttpRequest | None = None, actor: Any = None
-) -> None:
+def transition(obj: HeritageObject, to: str, *, ctx: ServiceContext | None = None, actor: Any = None) -> None:
     """Workflow step (draft → review → published; back to draft). Raises ObjectError if not allowed."""
     if to not in TRANSITIONS.get(obj.status, set()):
         raise ObjectError({"status": _("Dieser Statuswechsel ist nicht möglich.")})
@@ -348,7 +346,7 @@ def transition(
             search_index.mark_changed(obj.municipality_id)
         audit.record(
             "heritage.object.status",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=obj.municipality,
             obj=obj,
@@ -361,7 +359,7 @@ def set_collections(
     obj: HeritageObject,
     collections: Iterable[Collection],
     *,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     actor: Any = None,
 ) -> None:
     with transaction.atomic():
@@ -370,14 +368,14 @@ def set_collections(
         _refresh_derived(obj)
         audit.record(
             "heritage.object.collections",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=obj.municipality,
             obj=obj,
         )
 
 
-def delete_object(obj: HeritageObject, *, request: HttpRequest | None = None, actor: Any = None) -> None:
+def delete_object(obj: HeritageObject, *, ctx: ServiceContext | None = None, actor: Any = None) -> None:
     with transaction.atomic():
         if obj.is_published:
             _tombstone(obj, timezone.now())
@@ -385,9 +383,7 @@ def delete_object(obj: HeritageObject, *, request: HttpRequest | None = None, ac
         from . import search_provider
 
         search_provider.remove_object(obj)
-        audit.record(
-            "heritage.object.deleted", request=request, actor=actor, municipality=obj.municipality, obj=obj
-        )
+        audit.record("heritage.object.deleted", ctx=ctx, actor=actor, municipality=obj.municipality, obj=obj)
         muni_id = obj.municipality_id
         was_published = obj.is_published
         obj.delete()
@@ -402,7 +398,7 @@ def delete_object(obj: HeritageObject, *, request: HttpRequest | None = None, ac
 
 
 def restore_version(
-    obj: HeritageObject, history_id: int, *, request: HttpRequest | None = None, actor: Any = None
+    obj: HeritageObject, history_id: int, *, ctx: ServiceContext | None = None, actor: Any = None
 ) -> HeritageObject:
     """Bring back the metadata of an earlier version (status and collections stay); a new version."""
     old = obj.history.filter(history_id=history_id).first()
@@ -413,7 +409,7 @@ def restore_version(
         obj.municipality,
         data,
         obj=obj,
-        request=request,
+        ctx=ctx,
         actor=actor,
         reason=_("Wiederhergestellt aus Version vom %(d)s")
         % {"d": timezone.localtime(old.history_date).strftime("%d.%m.%Y %H:%M")},
@@ -444,7 +440,7 @@ def save_collection(
     data: dict[str, Any],
     *,
     coll: Collection | None = None,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     actor: Any = None,
 ) -> Collection:
     with transaction.atomic():
@@ -462,13 +458,13 @@ def save_collection(
         coll.save()
         # Children's set specs follow a renamed or moved parent; facets of the objects follow.
         for child in coll.children.all():
-            save_collection(municipality, {}, coll=child, request=request, actor=actor)
+            save_collection(municipality, {}, coll=child, ctx=ctx, actor=actor)
         if not created:
             for obj in coll.heritage_objects.all():
                 _refresh_derived(obj)
         audit.record(
             "heritage.collection.created" if created else "heritage.collection.changed",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=municipality,
             obj=coll,
@@ -489,7 +485,7 @@ def add_image(
     caption: str = "",
     rights: str | None = None,
     photographer: str = "",
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     actor: Any = None,
     tile_now: bool = False,
 ) -> ObjectImage:
@@ -514,7 +510,7 @@ def add_image(
             image.order = obj.images.count()
             image.save()
             audit.record(
-                "heritage.image.added", request=request, actor=actor, municipality=obj.municipality, obj=image
+                "heritage.image.added", ctx=ctx, actor=actor, municipality=obj.municipality, obj=image
             )
             if not tile_now:
                 from .tasks import tile_image
@@ -548,13 +544,11 @@ def tile(image: ObjectImage) -> ObjectImage:
     return image
 
 
-def delete_image(image: ObjectImage, *, request: HttpRequest | None = None, actor: Any = None) -> None:
+def delete_image(image: ObjectImage, *, ctx: ServiceContext | None = None, actor: Any = None) -> None:
     with transaction.atomic():
         obj = image.object
         muni_id, image_id = image.municipality_id, image.image_id
-        audit.record(
-            "heritage.image.deleted", request=request, actor=actor, municipality=obj.municipality, obj=image
-        )
+        audit.record("heritage.image.deleted", ctx=ctx, actor=actor, municipality=obj.municipality, obj=image)
         image.delete()
         has = obj.images.filter(status=ImageStatus.READY).exists()
         HeritageObject.objects.filter(pk=obj.pk).update(has_image=has, datestamp=timezone.now())

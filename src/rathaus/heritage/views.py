@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
     JsonResponse,
@@ -29,7 +28,9 @@ from lxml import etree
 
 from rathaus.core import exports
 from rathaus.core.accounts.permissions import manages_module, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import primary_host, tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import iiif, importers, lido, media, oai, queries, services
 from .forms import CollectionForm, ImageForm, ImportForm, ObjectForm
@@ -47,20 +48,16 @@ MODULE = "heritage"
 R = TypeVar("R", bound=HttpResponseBase)
 
 
-def _muni(request: HttpRequest) -> Any:
-    return request.municipality  # type: ignore[attr-defined]
-
-
-def _site(request: HttpRequest) -> str:
+def _site(request: RathausRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
-def _institution(request: HttpRequest) -> str:
-    muni = _muni(request)
+def _institution(request: RathausRequest) -> str:
+    muni = request.municipality
     return str(muni.official_name or muni.name)
 
 
-def _ctx(request: HttpRequest, obj: HeritageObject) -> lido.Context:
+def _ctx(request: RathausRequest, obj: HeritageObject) -> lido.Context:
     images = [i for i in obj.images.all() if i.status == ImageStatus.READY]
     collections = [c for c in obj.collections.all() if c.is_public]
     return lido.Context(
@@ -72,9 +69,9 @@ def _ctx(request: HttpRequest, obj: HeritageObject) -> lido.Context:
 
 
 @public
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: RathausRequest) -> HttpResponse:
     params = queries.Params.from_query(request.GET)
-    result = queries.search(_muni(request), params)
+    result = queries.search(request.municipality, params)
     return render(
         request,
         "heritage/index.html",
@@ -107,7 +104,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_object(request: HttpRequest, public_id: str) -> HeritageObject:
+def _visible_object(request: RathausRequest, public_id: str) -> HeritageObject:
     qs = HeritageObject.objects.prefetch_related("images", "collections")
     obj = tenant_object_or_404(qs, request, public_id=public_id)
     if obj.status != Status.PUBLISHED and not manages_module(request, MODULE):
@@ -115,7 +112,7 @@ def _visible_object(request: HttpRequest, public_id: str) -> HeritageObject:
     return obj
 
 
-def _json_ld(request: HttpRequest, obj: HeritageObject, images: list[ObjectImage]) -> str:
+def _json_ld(request: RathausRequest, obj: HeritageObject, images: list[ObjectImage]) -> str:
     url = _site(request) + obj.get_absolute_url()
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -161,7 +158,7 @@ def _json_ld(request: HttpRequest, obj: HeritageObject, images: list[ObjectImage
 
 
 @public
-def object_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+def object_detail(request: RathausRequest, public_id: str) -> HttpResponse:
     obj = _visible_object(request, public_id)
     images = [i for i in obj.images.all() if i.status == ImageStatus.READY]
     return render(
@@ -189,33 +186,33 @@ def _xml_response(root: etree._Element, filename: str | None = None) -> HttpResp
 
 
 @public
-def object_lido(request: HttpRequest, public_id: str) -> HttpResponse:
+def object_lido(request: RathausRequest, public_id: str) -> HttpResponse:
     obj = _visible_object(request, public_id)
     return _xml_response(lido.lido_wrap([lido.lido_record(obj, _ctx(request, obj))]))
 
 
 @public
-def object_dc(request: HttpRequest, public_id: str) -> HttpResponse:
+def object_dc(request: RathausRequest, public_id: str) -> HttpResponse:
     obj = _visible_object(request, public_id)
     return _xml_response(lido.dc_record(obj, _ctx(request, obj)))
 
 
 @public
-def collections(request: HttpRequest) -> HttpResponse:
+def collections(request: RathausRequest) -> HttpResponse:
     return render(
-        request, "heritage/collections.html", {"collections": queries.collection_tree(_muni(request))}
+        request, "heritage/collections.html", {"collections": queries.collection_tree(request.municipality)}
     )
 
 
-def _public_collection(request: HttpRequest, spec: str) -> Collection:
+def _public_collection(request: RathausRequest, spec: str) -> Collection:
     return tenant_object_or_404(Collection.objects.filter(is_public=True), request, set_spec=spec)
 
 
 @public
-def collection(request: HttpRequest, spec: str) -> HttpResponse:
+def collection(request: RathausRequest, spec: str) -> HttpResponse:
     coll = _public_collection(request, spec)
     params = queries.Params(sammlung=coll.set_spec, page=queries._int(request.GET.get("seite")) or 1)
-    result = queries.search(_muni(request), params)
+    result = queries.search(request.municipality, params)
     return render(
         request,
         "heritage/collection.html",
@@ -231,7 +228,7 @@ def collection(request: HttpRequest, spec: str) -> HttpResponse:
 _STREAM_CHUNK = 200
 
 
-def _stream_lido(request: HttpRequest, qs: Any) -> Iterator[bytes]:
+def _stream_lido(request: RathausRequest, qs: Any) -> Iterator[bytes]:
     yield (
         b'<?xml version="1.0" encoding="UTF-8"?>\n'
         b'<lido:lidoWrap xmlns:lido="http://www.lido-schema.org" '
@@ -253,18 +250,18 @@ def _stream_lido(request: HttpRequest, qs: Any) -> Iterator[bytes]:
 
 
 @public
-def collection_lido(request: HttpRequest, spec: str) -> StreamingHttpResponse:
+def collection_lido(request: RathausRequest, spec: str) -> StreamingHttpResponse:
     coll = _public_collection(request, spec)
-    qs = queries.filtered(_muni(request), queries.Params(sammlung=coll.set_spec))
+    qs = queries.filtered(request.municipality, queries.Params(sammlung=coll.set_spec))
     response = StreamingHttpResponse(_stream_lido(request, qs), content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="lido-{coll.set_spec.replace(":", "-")}.xml"'
     return response
 
 
 @public
-def export_lido(request: HttpRequest) -> StreamingHttpResponse:
+def export_lido(request: RathausRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        _stream_lido(request, queries.published(_muni(request))),
+        _stream_lido(request, queries.published(request.municipality)),
         content_type="application/xml; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="sammlung-lido.xml"'
@@ -295,7 +292,7 @@ CSV_HEADER = [
 ]
 
 
-def _csv_rows(request: HttpRequest, qs: Any) -> Iterator[list[Any]]:
+def _csv_rows(request: RathausRequest, qs: Any) -> Iterator[list[Any]]:
     yield CSV_HEADER
     site = _site(request)
     last = 0
@@ -333,15 +330,17 @@ def _csv_rows(request: HttpRequest, qs: Any) -> Iterator[list[Any]]:
 
 
 @public
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    return exports.csv_response(_csv_rows(request, queries.published(_muni(request))), "sammlung-objekte.csv")
+def export_csv(request: RathausRequest) -> StreamingHttpResponse:
+    return exports.csv_response(
+        _csv_rows(request, queries.published(request.municipality)), "sammlung-objekte.csv"
+    )
 
 
 @public
-def export_figures(request: HttpRequest) -> JsonResponse:
+def export_figures(request: RathausRequest) -> JsonResponse:
     from .figures import figures_of
 
-    return JsonResponse(figures_of(_muni(request)))
+    return JsonResponse(figures_of(request.municipality))
 
 
 # --- OAI-PMH -----------------------------------------------------------------------------------
@@ -350,8 +349,8 @@ def export_figures(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 @public
-def oai_endpoint(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def oai_endpoint(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     if muni is None:
         raise Http404
     source = request.POST if request.method == "POST" else request.GET
@@ -375,7 +374,7 @@ def _cors(response: R) -> R:
     return response
 
 
-def _iiif_image(request: HttpRequest, image_id: str) -> ObjectImage:
+def _iiif_image(request: RathausRequest, image_id: str) -> ObjectImage:
     qs = ObjectImage.objects.select_related("object").filter(status=ImageStatus.READY)
     image = tenant_object_or_404(qs, request, image_id=image_id)
     if image.object.status != Status.PUBLISHED and not manages_module(request, MODULE):
@@ -388,13 +387,13 @@ def _iiif_error(status: int, message: str) -> HttpResponse:
 
 
 @public
-def iiif_base(request: HttpRequest, image_id: str) -> HttpResponse:
+def iiif_base(request: RathausRequest, image_id: str) -> HttpResponse:
     _iiif_image(request, image_id)
     return _cors(HttpResponseRedirect(f"/iiif/{image_id}/info.json", status=303))
 
 
 @public
-def iiif_info(request: HttpRequest, image_id: str) -> HttpResponse:
+def iiif_info(request: RathausRequest, image_id: str) -> HttpResponse:
     image = _iiif_image(request, image_id)
     data = iiif.info_json(f"{_site(request)}/iiif/{image.image_id}", image.width, image.height, image.rights)
     wants_ld = "application/ld+json" in request.headers.get("Accept", "")
@@ -411,7 +410,7 @@ def iiif_info(request: HttpRequest, image_id: str) -> HttpResponse:
 
 @public
 def iiif_image(
-    request: HttpRequest, image_id: str, region: str, size: str, rotation: str, quality: str, fmt: str
+    request: RathausRequest, image_id: str, region: str, size: str, rotation: str, quality: str, fmt: str
 ) -> HttpResponseBase:
     image = _iiif_image(request, image_id)
     folder = media.image_dir(image.municipality_id, image.image_id)
@@ -435,7 +434,7 @@ def iiif_image(
 
 
 @public
-def iiif_manifest(request: HttpRequest, public_id: str) -> HttpResponse:
+def iiif_manifest(request: RathausRequest, public_id: str) -> HttpResponse:
     obj = _visible_object(request, public_id)
     images = [i for i in obj.images.all() if i.status == ImageStatus.READY]
     data = iiif.manifest(
@@ -453,10 +452,10 @@ def iiif_manifest(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @public
-def iiif_collection(request: HttpRequest, spec: str) -> HttpResponse:
+def iiif_collection(request: RathausRequest, spec: str) -> HttpResponse:
     coll = _public_collection(request, spec)
     objects = list(
-        queries.filtered(_muni(request), queries.Params(sammlung=coll.set_spec))
+        queries.filtered(request.municipality, queries.Params(sammlung=coll.set_spec))
         .only("public_id", "title_de", "title_en")
         .order_by("title_de", "pk")
     )
@@ -473,7 +472,7 @@ def iiif_collection(request: HttpRequest, spec: str) -> HttpResponse:
 
 
 @module_required(MODULE)
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: RathausRequest) -> HttpResponse:
     qs = HeritageObject.objects.for_tenant(request).order_by("inventory_number", "pk")
     status = request.GET.get("status", "")
     if status in Status.values:
@@ -510,8 +509,8 @@ def manage(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _object_form_page(request: HttpRequest, obj: HeritageObject | None) -> HttpResponse:
-    muni = _muni(request)
+def _object_form_page(request: RathausRequest, obj: HeritageObject | None) -> HttpResponse:
+    muni = request.municipality
     if request.method == "POST":
         form = ObjectForm(request.POST, municipality=muni)
         if form.is_valid():
@@ -521,7 +520,7 @@ def _object_form_page(request: HttpRequest, obj: HeritageObject | None) -> HttpR
                     form.metadata(),
                     obj=obj,
                     collections=form.cleaned_data["collections"],
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                 )
             except services.ObjectError as exc:
                 for field, message in exc.errors.items():
@@ -557,21 +556,21 @@ def _object_form_page(request: HttpRequest, obj: HeritageObject | None) -> HttpR
 
 
 @module_required(MODULE)
-def object_create(request: HttpRequest) -> HttpResponse:
+def object_create(request: RathausRequest) -> HttpResponse:
     return _object_form_page(request, None)
 
 
 @module_required(MODULE)
-def object_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def object_edit(request: RathausRequest, pk: int) -> HttpResponse:
     return _object_form_page(request, tenant_object_or_404(HeritageObject, request, pk=pk))
 
 
 @require_POST
 @module_required(MODULE)
-def object_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def object_transition(request: RathausRequest, pk: int) -> HttpResponse:
     obj = tenant_object_or_404(HeritageObject, request, pk=pk)
     try:
-        services.transition(obj, request.POST.get("to", ""), request=request)
+        services.transition(obj, request.POST.get("to", ""), ctx=ServiceContext.from_request(request))
     except services.ObjectError as exc:
         messages.error(request, "; ".join(exc.errors.values()))
     else:
@@ -581,15 +580,15 @@ def object_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @module_required(MODULE)
-def object_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def object_delete(request: RathausRequest, pk: int) -> HttpResponse:
     obj = tenant_object_or_404(HeritageObject, request, pk=pk)
-    services.delete_object(obj, request=request)
+    services.delete_object(obj, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Das Objekt wurde gelöscht."))
     return redirect("heritage:manage")
 
 
 @module_required(MODULE)
-def object_history(request: HttpRequest, pk: int) -> HttpResponse:
+def object_history(request: RathausRequest, pk: int) -> HttpResponse:
     obj = tenant_object_or_404(HeritageObject, request, pk=pk)
     versions = obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:200]
     return render(request, "heritage/staff/history.html", {"obj": obj, "versions": versions})
@@ -597,14 +596,14 @@ def object_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @module_required(MODULE)
-def object_version(request: HttpRequest, pk: int, history_id: int) -> HttpResponse:
+def object_version(request: RathausRequest, pk: int, history_id: int) -> HttpResponse:
     obj = tenant_object_or_404(HeritageObject, request, pk=pk)
     version = obj.history.filter(history_id=history_id).first()
     if version is None:
         raise Http404
     if request.method == "POST":
         try:
-            services.restore_version(obj, history_id, request=request)
+            services.restore_version(obj, history_id, ctx=ServiceContext.from_request(request))
         except services.ObjectError as exc:
             messages.error(request, "; ".join(exc.errors.values()))
         else:
@@ -622,7 +621,7 @@ def object_version(request: HttpRequest, pk: int, history_id: int) -> HttpRespon
 
 
 @module_required(MODULE)
-def object_images(request: HttpRequest, pk: int) -> HttpResponse:
+def object_images(request: RathausRequest, pk: int) -> HttpResponse:
     obj = tenant_object_or_404(HeritageObject, request, pk=pk)
     if request.method == "POST":
         form = ImageForm(request.POST, request.FILES)
@@ -638,7 +637,7 @@ def object_images(request: HttpRequest, pk: int) -> HttpResponse:
                     caption=form.cleaned_data["caption"],
                     rights=form.cleaned_data["rights"],
                     photographer=form.cleaned_data["photographer"],
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                 )
             except media.MediaError as exc:
                 form.add_error("image", exc.message)
@@ -656,42 +655,42 @@ def object_images(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @module_required(MODULE)
-def image_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def image_delete(request: RathausRequest, pk: int) -> HttpResponse:
     image = tenant_object_or_404(ObjectImage.objects.select_related("object"), request, pk=pk)
     obj_pk = image.object_id
-    services.delete_image(image, request=request)
+    services.delete_image(image, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Das Bild wurde gelöscht."))
     return redirect("heritage:object_images", obj_pk)
 
 
 @module_required(MODULE)
-def collection_list(request: HttpRequest) -> HttpResponse:
+def collection_list(request: RathausRequest) -> HttpResponse:
     items = Collection.objects.for_tenant(request).select_related("parent").order_by("set_spec")
     return render(request, "heritage/staff/collections.html", {"collections": items})
 
 
-def _collection_form_page(request: HttpRequest, coll: Collection | None) -> HttpResponse:
-    muni = _muni(request)
+def _collection_form_page(request: RathausRequest, coll: Collection | None) -> HttpResponse:
+    muni = request.municipality
     form = CollectionForm(request.POST or None, instance=coll, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_collection(muni, form.cleaned_data, coll=coll, request=request)
+        services.save_collection(muni, form.cleaned_data, coll=coll, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Sammlung wurde gespeichert."))
         return redirect("heritage:collection_list")
     return render(request, "heritage/staff/collection_form.html", {"form": form, "coll": coll})
 
 
 @module_required(MODULE)
-def collection_create(request: HttpRequest) -> HttpResponse:
+def collection_create(request: RathausRequest) -> HttpResponse:
     return _collection_form_page(request, None)
 
 
 @module_required(MODULE)
-def collection_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def collection_edit(request: RathausRequest, pk: int) -> HttpResponse:
     return _collection_form_page(request, tenant_object_or_404(Collection, request, pk=pk))
 
 
 @module_required(MODULE)
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: RathausRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -700,7 +699,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 job = importers.create_job(
-                    _muni(request),
+                    request.municipality,
                     form.cleaned_data["kind"],
                     upload.name,
                     upload.read(),
@@ -715,7 +714,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 
 @module_required(MODULE)
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: RathausRequest, pk: int) -> HttpResponse:
     job = tenant_object_or_404(ImportJob.objects.defer("content"), request, pk=pk)
     running = job.status in ("queued", "running")
     return render(

@@ -7,13 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Max
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core import exports, figures
 from rathaus.core.accounts.permissions import public
 from rathaus.core.tenancy.models import Municipality
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import dashboard
 from .models import Booking, BookingStatus, ResourceKind
@@ -34,7 +35,7 @@ def desk_utilisation_4w(municipality: Municipality) -> Decimal | None:
     return None
 
 
-def _bookings_30d_qs(municipality: Municipality):  # type: ignore[no-untyped-def]
+def _bookings_30d_qs(municipality: Municipality):
     now = timezone.now()
     return Booking.objects.for_tenant(municipality).filter(
         status__in=[BookingStatus.CONFIRMED, BookingStatus.RELEASED],
@@ -48,13 +49,13 @@ def bookings_30d(municipality: Municipality) -> int:
 
 
 def _modified(municipality: Municipality) -> datetime | None:
-    return Booking.objects.for_tenant(municipality).aggregate(m=Max("created_at"))["m"]  # type: ignore[no-any-return]
+    return Booking.objects.for_tenant(municipality).aggregate(m=Max("created_at"))["m"]
 
 
 @public
-def utilisation_csv(request: HttpRequest) -> StreamingHttpResponse:
+def utilisation_csv(request: RathausRequest) -> StreamingHttpResponse:
     """Monthly utilisation per resource kind, the last 12 full months and the current month."""
-    muni = request.municipality  # type: ignore[attr-defined]
+    muni = request.municipality
     today = timezone.localdate()
     first = dashboard._add_months(today.replace(day=1), -12)
     period = dashboard.aligned(dashboard.MONTH, first, today)

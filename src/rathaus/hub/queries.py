@@ -299,7 +299,7 @@ def occupancy(
     for r in resources:
         loc = r.group.location_id
         for d in days:
-            opening = opening_on(d, hours_by_loc[loc], {x: "" for x in closed_by_loc[loc]})
+            opening = opening_on(d, hours_by_loc[loc], dict.fromkeys(closed_by_loc[loc], ""))
             if isinstance(opening, DayHours):
                 usage[r.pk].open_hours += (opening.closes - opening.opens).total_seconds() / 3600
     for rid, s, e, status, checked in rows:

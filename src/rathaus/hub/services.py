@@ -21,13 +21,13 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rathaus.core.accounts import services as accounts
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
@@ -278,7 +278,7 @@ def book(
     start: datetime,
     end: datetime,
     *,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     series: uuid.UUID | None = None,
     notify: bool = True,
     now: datetime | None = None,
@@ -322,7 +322,7 @@ def book(
             )
             audit.record(
                 "hub.booking.created",
-                request=request,
+                ctx=ctx,
                 actor=user,
                 municipality=resource.municipality,
                 obj=booking,
@@ -379,7 +379,7 @@ def book_weekly(
     end: datetime,
     weeks: int,
     *,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     now: datetime | None = None,
 ) -> list[SeriesResult]:
     """Book the same time weekly for ``weeks`` weeks: whatever is free; conflicts are reported per date.
@@ -402,7 +402,7 @@ def book_weekly(
             else at(day + timedelta(days=1), time(0))
         )
         try:
-            booking = book(resource, user, s, e, request=request, series=series, notify=(i == 0), now=now)
+            booking = book(resource, user, s, e, ctx=ctx, series=series, notify=(i == 0), now=now)
             results.append(SeriesResult(day, booking))
         except BookingError as err:
             results.append(SeriesResult(day, None, err.message))
@@ -414,7 +414,7 @@ def cancel(
     actor: Any,
     *,
     operator: bool = False,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     now: datetime | None = None,
 ) -> Booking:
     """Cancel a booking: the person up to the group's deadline, an operator at any time before the end."""
@@ -442,7 +442,7 @@ def cancel(
         booking.save(update_fields=["status", "cancelled_at"])
         audit.record(
             "hub.booking.cancelled",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=booking.municipality,
             obj=booking,
@@ -452,7 +452,7 @@ def cancel(
 
 
 def check_in(
-    booking: Booking, actor: Any, *, request: HttpRequest | None = None, now: datetime | None = None
+    booking: Booking, actor: Any, *, ctx: ServiceContext | None = None, now: datetime | None = None
 ) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
@@ -475,7 +475,7 @@ def check_in(
         booking.save(update_fields=["checked_in_at"])
         audit.record(
             "hub.booking.checked_in",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=booking.municipality,
             obj=booking,
@@ -542,7 +542,7 @@ def feed_for(municipality: Municipality, user: Any) -> CalendarFeed:
 
 
 def regenerate_feed(
-    municipality: Municipality, user: Any, *, request: HttpRequest | None = None
+    municipality: Municipality, user: Any, *, ctx: ServiceContext | None = None
 ) -> CalendarFeed:
     from .models import _feed_token
 
@@ -550,7 +550,7 @@ def regenerate_feed(
         feed = feed_for(municipality, user)
         feed.token = _feed_token()
         feed.save(update_fields=["token"])
-        audit.record("hub.feed.regenerated", request=request, actor=user, municipality=municipality, obj=feed)
+        audit.record("hub.feed.regenerated", ctx=ctx, actor=user, municipality=municipality, obj=feed)
     return feed
 
 
@@ -562,7 +562,7 @@ def save_location(
     hours: dict[int, tuple[time, time] | None],
     actor: Any,
     *,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
 ) -> Location:
     with transaction.atomic():
         created = location.pk is None
@@ -576,7 +576,7 @@ def save_location(
                 )
         audit.record(
             "hub.location.created" if created else "hub.location.changed",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=location.municipality,
             obj=location,
@@ -585,14 +585,14 @@ def save_location(
 
 
 def save_object(
-    obj: ResourceGroup | Resource | ClosingDay, actor: Any, *, request: HttpRequest | None = None
+    obj: ResourceGroup | Resource | ClosingDay, actor: Any, *, ctx: ServiceContext | None = None
 ) -> Any:
     with transaction.atomic():
         created = obj.pk is None
         obj.save()
         audit.record(
             f"hub.{obj._meta.model_name}.{'created' if created else 'changed'}",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=obj.municipality,
             obj=obj,
@@ -601,11 +601,9 @@ def save_object(
     return obj
 
 
-def delete_closing_day(day: ClosingDay, actor: Any, *, request: HttpRequest | None = None) -> None:
+def delete_closing_day(day: ClosingDay, actor: Any, *, ctx: ServiceContext | None = None) -> None:
     with transaction.atomic():
-        audit.record(
-            "hub.closingday.deleted", request=request, actor=actor, municipality=day.municipality, obj=day
-        )
+        audit.record("hub.closingday.deleted", ctx=ctx, actor=actor, municipality=day.municipality, obj=day)
         day.delete()
 
 

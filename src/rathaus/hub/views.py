@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports
 from rathaus.core.accounts.permissions import login_required, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 from rathaus.formats import localize
 
 from . import dashboard as hub_dashboard
@@ -30,10 +32,6 @@ from .forms import BookingForm, ClosingDayForm, LocationForm, ResourceForm, Reso
 from .models import Booking, BookingStatus, CalendarFeed, ClosingDay, Location, Resource, ResourceGroup
 
 VIEWS = {"tag": "day", "woche": "week", "monat": "month"}
-
-
-def _muni(request: HttpRequest) -> Any:
-    return request.municipality  # type: ignore[attr-defined]
 
 
 def _parse_day(value: str | None, default: date) -> date:
@@ -47,7 +45,7 @@ def _parse_day(value: str | None, default: date) -> date:
 
 
 @public
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: RathausRequest) -> HttpResponse:
     locations = (
         Location.objects.for_tenant(request)
         .filter(is_active=True)
@@ -58,7 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def location(request: HttpRequest, pk: int) -> HttpResponse:
+def location(request: RathausRequest, pk: int) -> HttpResponse:
     loc = tenant_object_or_404(Location.objects.filter(is_active=True), request, pk=pk)
     now = timezone.now()
     today = services.local(now).date()
@@ -116,7 +114,7 @@ def _cells_html(grid: queries.Grid, with_links: bool) -> list[str]:
 
 
 @public
-def feed(request: HttpRequest, token: str) -> HttpResponse:
+def feed(request: RathausRequest, token: str) -> HttpResponse:
     item = CalendarFeed.objects.for_tenant(request).filter(token=token).select_related("user").first()
     if item is None:
         raise Http404
@@ -125,7 +123,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         .filter(user=item.user, ends_at__gte=timezone.now() - timedelta(days=90))
         .select_related("resource__group__location")
     )
-    body = ical.calendar(bookings, _("Meine Buchungen – %(name)s") % {"name": _muni(request).name})
+    body = ical.calendar(bookings, _("Meine Buchungen – %(name)s") % {"name": request.municipality.name})
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
@@ -134,7 +132,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 # --- Booking ----------------------------------------------------------------------------------------
 
 
-def _bookable(request: HttpRequest, pk: int) -> Resource:
+def _bookable(request: RathausRequest, pk: int) -> Resource:
     qs = Resource.objects.filter(is_active=True, group__location__is_active=True).select_related(
         "group__location", "group__organisation"
     )
@@ -143,7 +141,7 @@ def _bookable(request: HttpRequest, pk: int) -> Resource:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def book(request: HttpRequest, pk: int) -> HttpResponse:
+def book(request: RathausRequest, pk: int) -> HttpResponse:
     resource = _bookable(request, pk)
     group = resource.group
     allowed = services.may_book(request.user, group)
@@ -160,10 +158,12 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         weeks = form.cleaned_data["weeks"]
         try:
             if weeks == 1:
-                services.book(resource, request.user, start, end, request=request)
+                services.book(resource, request.user, start, end, ctx=ServiceContext.from_request(request))
                 messages.success(request, _("Ihre Buchung ist bestätigt."))
                 return redirect("hub:my_bookings")
-            results = services.book_weekly(resource, request.user, start, end, weeks, request=request)
+            results = services.book_weekly(
+                resource, request.user, start, end, weeks, ctx=ServiceContext.from_request(request)
+            )
         except services.BookingError as err:
             form.add_error(None, err.message)
         else:
@@ -184,8 +184,8 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def my_bookings(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def my_bookings(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     bookings = list(services.upcoming_for(request.user, muni)[:200])
     now = timezone.now()
     feed_item = services.feed_for(muni, request.user)
@@ -212,17 +212,17 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _own_booking(request: HttpRequest, pk: int) -> Booking:
+def _own_booking(request: RathausRequest, pk: int) -> Booking:
     qs = Booking.objects.filter(user_id=request.user.pk or 0).select_related("resource__group__location")
     return tenant_object_or_404(qs, request, pk=pk)
 
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: RathausRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
-        services.cancel(booking, request.user, request=request)
+        services.cancel(booking, request.user, ctx=ServiceContext.from_request(request))
     except services.BookingError as err:
         messages.error(request, err.message)
     else:
@@ -232,10 +232,10 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+def check_in(request: RathausRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
-        services.check_in(booking, request.user, request=request)
+        services.check_in(booking, request.user, ctx=ServiceContext.from_request(request))
     except services.BookingError as err:
         messages.error(request, err.message)
     else:
@@ -244,7 +244,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def booking_ics(request: RathausRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     response = HttpResponse(
         ical.calendar([booking], booking.resource.name), content_type="text/calendar; charset=utf-8"
@@ -255,15 +255,15 @@ def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def feed_regenerate(request: HttpRequest) -> HttpResponse:
-    services.regenerate_feed(_muni(request), request.user, request=request)
+def feed_regenerate(request: RathausRequest) -> HttpResponse:
+    services.regenerate_feed(request.municipality, request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Die Kalender-Adresse wurde erneuert. Die alte Adresse gilt nicht mehr."))
     return redirect("hub:my_bookings")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def qr_check_in(request: HttpRequest, token: str) -> HttpResponse:
+def qr_check_in(request: RathausRequest, token: str) -> HttpResponse:
     """Target of the QR code at a desk: check in to the current booking of this resource."""
     resource = tenant_object_or_404(
         Resource.objects.select_related("group__location"), request, checkin_token=token
@@ -271,7 +271,7 @@ def qr_check_in(request: HttpRequest, token: str) -> HttpResponse:
     candidate = services.checkin_candidate(resource, request.user)
     if request.method == "POST" and candidate is not None:
         try:
-            services.check_in(candidate, request.user, request=request)
+            services.check_in(candidate, request.user, ctx=ServiceContext.from_request(request))
         except services.BookingError as err:
             messages.error(request, err.message)
         else:
@@ -284,7 +284,7 @@ def qr_check_in(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @module_required("hub")
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: RathausRequest) -> HttpResponse:
     today = services.local(timezone.now()).date()
     return render(
         request,
@@ -301,7 +301,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 
 @module_required("hub")
-def occupancy(request: HttpRequest) -> HttpResponse:
+def occupancy(request: RathausRequest) -> HttpResponse:
     today = services.local(timezone.now()).date()
     day = _parse_day(request.GET.get("woche"), today)
     monday = day - timedelta(days=day.weekday())
@@ -321,18 +321,22 @@ def occupancy(request: HttpRequest) -> HttpResponse:
 
 
 def _edit_page(
-    request: HttpRequest, form: Any, title: str, extra: dict[str, Any] | None = None
+    request: RathausRequest, form: Any, title: str, extra: dict[str, Any] | None = None
 ) -> HttpResponse:
     return render(request, "hub/staff/edit.html", {"form": form, "title": title, **(extra or {})})
 
 
 @module_required("hub")
 @require_http_methods(["GET", "POST"])
-def location_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    item = tenant_object_or_404(Location, request, pk=pk) if pk else Location(municipality=_muni(request))
+def location_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+    item = (
+        tenant_object_or_404(Location, request, pk=pk) if pk else Location(municipality=request.municipality)
+    )
     form = LocationForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
-        services.save_location(form.save(commit=False), form.hours(), request.user, request=request)
+        services.save_location(
+            form.save(commit=False), form.hours(), request.user, ctx=ServiceContext.from_request(request)
+        )
         messages.success(request, _("Der Standort wurde gespeichert."))
         return redirect("hub:manage")
     return _edit_page(request, form, _("Standort bearbeiten") if pk else _("Neuer Standort"))
@@ -340,12 +344,12 @@ def location_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required("hub")
 @require_http_methods(["GET", "POST"])
-def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    muni = _muni(request)
+def group_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+    muni = request.municipality
     item = tenant_object_or_404(ResourceGroup, request, pk=pk) if pk else ResourceGroup(municipality=muni)
     form = ResourceGroupForm(request.POST or None, instance=item, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_object(form.save(commit=False), request.user, request=request)
+        services.save_object(form.save(commit=False), request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Gruppe wurde gespeichert."))
         return redirect("hub:manage")
     return _edit_page(request, form, _("Gruppe bearbeiten") if pk else _("Neue Gruppe mit Buchungsregeln"))
@@ -353,12 +357,12 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required("hub")
 @require_http_methods(["GET", "POST"])
-def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    muni = _muni(request)
+def resource_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+    muni = request.municipality
     item = tenant_object_or_404(Resource, request, pk=pk) if pk else Resource(municipality=muni)
     form = ResourceForm(request.POST or None, instance=item, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_object(form.save(commit=False), request.user, request=request)
+        services.save_object(form.save(commit=False), request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Ressource wurde gespeichert."))
         return redirect("hub:manage")
     extra = {"resource": item if pk else None}
@@ -367,11 +371,11 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required("hub")
 @require_http_methods(["GET", "POST"])
-def closing_day_create(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def closing_day_create(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     form = ClosingDayForm(request.POST or None, instance=ClosingDay(municipality=muni), municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_object(form.save(commit=False), request.user, request=request)
+        services.save_object(form.save(commit=False), request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Der Schließtag wurde eingetragen."))
         return redirect("hub:manage")
     return _edit_page(request, form, _("Neuer Schließtag"))
@@ -379,15 +383,15 @@ def closing_day_create(request: HttpRequest) -> HttpResponse:
 
 @module_required("hub")
 @require_POST
-def closing_day_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def closing_day_delete(request: RathausRequest, pk: int) -> HttpResponse:
     item = tenant_object_or_404(ClosingDay, request, pk=pk)
-    services.delete_closing_day(item, request.user, request=request)
+    services.delete_closing_day(item, request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Schließtag wurde gelöscht."))
     return redirect("hub:manage")
 
 
 @module_required("hub")
-def resource_qr(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_qr(request: RathausRequest, pk: int) -> HttpResponse:
     """SVG QR code for the desk sign, linking to the resource's check-in page."""
     resource = tenant_object_or_404(Resource, request, pk=pk)
     url = request.build_absolute_uri(reverse("hub:qr_check_in", args=[resource.checkin_token]))
@@ -398,7 +402,7 @@ def resource_qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @module_required("hub")
-def resource_sign(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_sign(request: RathausRequest, pk: int) -> HttpResponse:
     """A printable sign for the desk: name, QR code and the check-in address in plain text."""
     resource = tenant_object_or_404(Resource.objects.select_related("group__location"), request, pk=pk)
     url = request.build_absolute_uri(reverse("hub:qr_check_in", args=[resource.checkin_token]))
@@ -409,7 +413,7 @@ def resource_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @module_required("hub")
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: RathausRequest) -> HttpResponse:
     now = timezone.now()
     form, period, valid = hub_dashboard.period_from(request.GET, services.local(now).date())
     return render(
@@ -419,7 +423,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "form": form,
             "valid": valid,
             "period": period,
-            "sections": hub_dashboard.sections(_muni(request), period, now=now),
+            "sections": hub_dashboard.sections(request.municipality, period, now=now),
             "query": urlencode({"einteilung": period.param, "von": period.first, "bis": period.last}),
         },
     )
@@ -431,7 +435,7 @@ class _Echo:
 
 
 @module_required("hub")
-def dashboard_csv(request: HttpRequest, table: str) -> HttpResponseBase:
+def dashboard_csv(request: RathausRequest, table: str) -> HttpResponseBase:
     now = timezone.now()
     _form, period, valid = hub_dashboard.period_from(request.GET, services.local(now).date())
     if not valid:
@@ -440,7 +444,7 @@ def dashboard_csv(request: HttpRequest, table: str) -> HttpResponseBase:
             content_type="text/plain; charset=utf-8",
         )
     with translation.override("de"):  # German headers and decimal commas, whatever the page language
-        found = hub_dashboard.table(_muni(request), period, table, now=now)
+        found = hub_dashboard.table(request.municipality, period, table, now=now)
         rows = found.csv_rows() if found is not None else None
     if rows is None:
         raise Http404

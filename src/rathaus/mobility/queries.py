@@ -65,7 +65,7 @@ def representative_date(feed: FeedVersion, day_type: str = "werktag") -> date | 
     key = f"mobility:repdate:{feed.municipality_id}:{feed.uid}:{day_type}:{today}"
     cached = cache.get(key)
     if cached is not None:
-        return cached or None  # type: ignore[no-any-return]
+        return cached or None
     found = _representative_date(feed, day_type, today)
     cache.set(key, found or "", CACHE_SECONDS)
     return found
@@ -114,7 +114,7 @@ def analyse(feed: FeedVersion, window: analysis.Window, grid: PopulationGrid | N
     hit = cache.get(key)
     if hit is not None:
         hit.feed, hit.grid = feed, grid
-        return hit  # type: ignore[no-any-return]
+        return hit
     handle = open_feed(feed)
     deps = handle.departures(window)
     stations = analysis.station_categories(handle, window, handle.boardable_departures(window))

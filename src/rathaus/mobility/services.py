@@ -12,12 +12,12 @@ import numpy as np
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyproj.exceptions import CRSError
 
 from rathaus.core.audit.services import record
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
 
 from . import analysis, gtfs
@@ -93,7 +93,7 @@ def import_feed(
     source: Path,
     name: str,
     *,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     actor: Any = None,
     is_demo: bool = False,
     source_name: str = "",
@@ -125,20 +125,20 @@ def import_feed(
             feed.stop_time_count = report.counts.get("stop_times", 0)
             feed.report = report.as_dict()
             feed.report["plausibility"] = plausibility(municipality, dest, report)
-            if request is not None and getattr(request.user, "is_authenticated", False):
-                feed.imported_by = request.user  # type: ignore[assignment]
+            if ctx is not None and ctx.actor is not None:
+                feed.imported_by = ctx.actor
             feed.state = FeedState.DRAFT
             feed.save()
             record(
                 "mobility.feed.imported",
-                request=request,
+                ctx=ctx,
                 actor=actor,
                 municipality=municipality,
                 obj=feed,
                 changes={"counts": report.counts, "warnings": report.warning_count, "state": feed.state},
             )
             if publish:
-                publish_feed(feed, request=request, actor=actor)
+                publish_feed(feed, ctx=ctx, actor=actor)
     except IntegrityError:
         shutil.rmtree(dest, ignore_errors=True)
         raise MobilityError(_("Ein Fahrplanstand mit diesem Namen existiert bereits.")) from None
@@ -216,7 +216,7 @@ def plausibility(municipality: Municipality, feed_dir: Path, report: gtfs.Report
 
 
 @transaction.atomic
-def publish_feed(feed: FeedVersion, *, request: HttpRequest | None = None, actor: Any = None) -> FeedVersion:
+def publish_feed(feed: FeedVersion, *, ctx: ServiceContext | None = None, actor: Any = None) -> FeedVersion:
     """Make a draft (or archived) version the public one; the previously published version of the
     municipality becomes archived. Audited (mobility.feed.published)."""
     locked = FeedVersion.objects.select_for_update().get(pk=feed.pk)
@@ -231,14 +231,14 @@ def publish_feed(feed: FeedVersion, *, request: HttpRequest | None = None, actor
     for old in previous:
         old.state = FeedState.ARCHIVED
         old.save(update_fields=["state"])
-    user = getattr(request, "user", None) if request is not None else actor
+    user = ctx.user if ctx is not None else actor
     locked.state = FeedState.PUBLISHED
     locked.published_at = timezone.now()
     locked.published_by = user if getattr(user, "is_authenticated", False) else None
     locked.save(update_fields=["state", "published_at", "published_by"])
     record(
         "mobility.feed.published",
-        request=request,
+        ctx=ctx,
         actor=actor,
         municipality=feed.municipality,
         obj=locked,
@@ -250,7 +250,7 @@ def publish_feed(feed: FeedVersion, *, request: HttpRequest | None = None, actor
 
 @transaction.atomic
 def save_area(
-    municipality: Municipality, polygon_text: str, *, source: str = "", request: HttpRequest | None = None
+    municipality: Municipality, polygon_text: str, *, source: str = "", ctx: ServiceContext | None = None
 ) -> MunicipalityArea:
     """Set the outline of the municipality (GeoJSON polygon or [lon, lat] list), audited."""
     ring = parse_polygon(polygon_text)
@@ -259,7 +259,7 @@ def save_area(
     )
     record(
         "mobility.area.created" if created else "mobility.area.changed",
-        request=request,
+        ctx=ctx,
         municipality=municipality,
         obj=area,
     )
@@ -267,9 +267,9 @@ def save_area(
 
 
 @transaction.atomic
-def delete_feed(feed: FeedVersion, *, request: HttpRequest | None = None) -> None:
+def delete_feed(feed: FeedVersion, *, ctx: ServiceContext | None = None) -> None:
     path = feed_path(feed)
-    record("mobility.feed.deleted", request=request, municipality=feed.municipality, obj=feed)
+    record("mobility.feed.deleted", ctx=ctx, municipality=feed.municipality, obj=feed)
     feed.delete()
     transaction.on_commit(lambda: shutil.rmtree(path, ignore_errors=True))
 
@@ -327,7 +327,7 @@ def import_grid(
     bbox: tuple[float, float, float, float] | None = None,
     source_text: str = "",
     is_synthetic: bool = False,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     actor: Any = None,
 ) -> PopulationGrid:
     """Store a population grid (clipped to bbox, EPSG:3035 metres, if given)."""
@@ -359,9 +359,7 @@ def import_grid(
         with transaction.atomic():
             tmp.rename(path)
             grid.save()
-            record(
-                "mobility.grid.imported", request=request, actor=actor, municipality=municipality, obj=grid
-            )
+            record("mobility.grid.imported", ctx=ctx, actor=actor, municipality=municipality, obj=grid)
     except BaseException:
         tmp.unlink(missing_ok=True)
         path.unlink(missing_ok=True)
@@ -370,9 +368,9 @@ def import_grid(
 
 
 @transaction.atomic
-def delete_grid(grid: PopulationGrid, *, request: HttpRequest | None = None) -> None:
+def delete_grid(grid: PopulationGrid, *, ctx: ServiceContext | None = None) -> None:
     path = grid_path(grid)
-    record("mobility.grid.deleted", request=request, municipality=grid.municipality, obj=grid)
+    record("mobility.grid.deleted", ctx=ctx, municipality=grid.municipality, obj=grid)
     grid.delete()
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
 
@@ -398,7 +396,7 @@ def parse_polygon(text: str) -> list[list[float]]:
 
 @transaction.atomic
 def save_district(
-    municipality: Municipality, name: str, polygon_text: str, *, request: HttpRequest | None = None
+    municipality: Municipality, name: str, polygon_text: str, *, ctx: ServiceContext | None = None
 ) -> District:
     name = name.strip()[:100]
     if not name:
@@ -409,7 +407,7 @@ def save_district(
     )
     record(
         "mobility.district.created" if created else "mobility.district.changed",
-        request=request,
+        ctx=ctx,
         municipality=municipality,
         obj=district,
     )
@@ -417,6 +415,6 @@ def save_district(
 
 
 @transaction.atomic
-def delete_district(district: District, *, request: HttpRequest | None = None) -> None:
-    record("mobility.district.deleted", request=request, municipality=district.municipality, obj=district)
+def delete_district(district: District, *, ctx: ServiceContext | None = None) -> None:
+    record("mobility.district.deleted", ctx=ctx, municipality=district.municipality, obj=district)
     district.delete()

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.formats import number_format
@@ -21,7 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports, figures
 from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 from rathaus.core.ui import charts
 
 from . import analysis, gtfs, indicators, queries, services
@@ -36,10 +38,6 @@ GROUP_LABELS = {
     analysis.OTHER: "Sonstige",
 }
 MAX_TABLE_ROWS = 500
-
-
-def _muni(request: HttpRequest) -> Any:
-    return request.municipality  # type: ignore[attr-defined]
 
 
 def tile_url() -> str:
@@ -67,8 +65,8 @@ def _hhmm(seconds: int | None) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def _window_form(request: HttpRequest, prefix: str | None = None) -> WindowForm:
-    muni = _muni(request)
+def _window_form(request: RathausRequest, prefix: str | None = None) -> WindowForm:
+    muni = request.municipality
     keys = [f"{prefix}-{k}" if prefix else k for k in ("fahrplan", "tagestyp", "von", "bis")]
     if any(k in request.GET for k in keys):
         return WindowForm(muni, request.GET, prefix=prefix)
@@ -78,7 +76,7 @@ def _window_form(request: HttpRequest, prefix: str | None = None) -> WindowForm:
     return WindowForm(muni, data, prefix=prefix)
 
 
-def _result(request: HttpRequest, prefix: str | None = None) -> tuple[WindowForm, queries.Result | None]:
+def _result(request: RathausRequest, prefix: str | None = None) -> tuple[WindowForm, queries.Result | None]:
     form = _window_form(request, prefix)
     if not form.is_valid():
         return form, None
@@ -87,7 +85,7 @@ def _result(request: HttpRequest, prefix: str | None = None) -> tuple[WindowForm
         if chosen is None:
             return form, None
         feed, window = chosen
-        return form, queries.analyse(feed, window, queries.current_grid(_muni(request)))
+        return form, queries.analyse(feed, window, queries.current_grid(request.municipality))
     except (OSError, pl.exceptions.PolarsError):
         # The Parquet files of the version are missing (data directory not mounted or restored
         # without it): a clear message instead of a server error.
@@ -149,8 +147,8 @@ def _pct(value: float | None) -> float | None:
 
 
 @public
-def index(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def index(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     form, result = _result(request)
     context: dict[str, Any] = {
         "form": form,
@@ -211,7 +209,7 @@ def _query(form: WindowForm) -> str:
 
 
 @public
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: RathausRequest) -> HttpResponse:
     form_a, result_a = _result(request, "a")
     form_b, result_b = _result(request, "b")
     rows = queries.compare(result_a, result_b) if result_a and result_b else []
@@ -226,7 +224,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             "result_b": result_b,
             "rows": rows[:MAX_TABLE_ROWS],
             "changed": len(changed),
-            "has_feed": queries.current_feed(_muni(request)) is not None,
+            "has_feed": queries.current_feed(request.municipality) is not None,
         },
     )
 
@@ -238,7 +236,7 @@ def _bad_request(form: WindowForm) -> JsonResponse:
 
 
 @public
-def stops_geojson(request: HttpRequest) -> HttpResponse:
+def stops_geojson(request: RathausRequest) -> HttpResponse:
     form, result = _result(request)
     if result is None:
         return _bad_request(form)
@@ -267,7 +265,7 @@ def stops_geojson(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def classes_geojson(request: HttpRequest) -> HttpResponse:
+def classes_geojson(request: RathausRequest) -> HttpResponse:
     form, result = _result(request)
     if result is None:
         return _bad_request(form)
@@ -294,9 +292,9 @@ def _geojson(result: queries.Result, features: list[dict[str, Any]], name: str) 
 
 
 @public
-def base_geojson(request: HttpRequest) -> HttpResponse:
+def base_geojson(request: RathausRequest) -> HttpResponse:
     """The offline base map: the municipality's outline and its Ortsteile (no tile server needed)."""
-    muni = _muni(request)
+    muni = request.municipality
     features: list[dict[str, Any]] = []
     area = MunicipalityArea.objects.for_tenant(muni).first()
     if area is not None and len(area.polygon) >= 3:
@@ -329,7 +327,7 @@ def _polygon_feature(ring: list[list[float]], kind: str, name: str) -> dict[str,
 
 
 @public
-def stops_csv(request: HttpRequest) -> HttpResponseBase:
+def stops_csv(request: RathausRequest) -> HttpResponseBase:
     """Departures per stop, the same columns as ``manage.py gtfs_stop_stats``."""
     form, result = _result(request)
     if result is None:
@@ -345,8 +343,8 @@ def stops_csv(request: HttpRequest) -> HttpResponseBase:
 
 
 @public
-def indicators_csv(request: HttpRequest) -> HttpResponseBase:
-    muni = _muni(request)
+def indicators_csv(request: RathausRequest) -> HttpResponseBase:
+    muni = request.municipality
 
     def rows() -> Iterator[list[Any]]:
         yield ["key", "label", "value", "unit", "method"]
@@ -357,8 +355,8 @@ def indicators_csv(request: HttpRequest) -> HttpResponseBase:
 
 
 @public
-def indicators_page(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def indicators_page(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     values = [
         {"indicator": ind, "value": value}
         for ind, value in figures.compute_all(muni, [i.key for i in figures.indicators("mobility")])
@@ -376,8 +374,8 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
 
 @module_required("mobility")
 @require_http_methods(["GET", "POST"])
-def manage(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def manage(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     form = FeedUploadForm(request.POST or None, request.FILES or None)
     report: dict[str, Any] | None = None
     status = 200
@@ -392,7 +390,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                     muni,
                     Path(tmp.name),
                     form.cleaned_data["name"],
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                     source_name=upload.name or "",
                 )
             except gtfs.FeedError as err:
@@ -423,8 +421,8 @@ def manage(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _manage_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    muni = _muni(request)
+def _manage_context(request: RathausRequest, **extra: Any) -> dict[str, Any]:
+    muni = request.municipality
     context: dict[str, Any] = {
         "feeds": queries.feeds(muni).select_related("imported_by"),
         "grids": PopulationGrid.objects.for_tenant(muni).order_by("-imported_at"),
@@ -472,7 +470,7 @@ def plausibility_context(feed: FeedVersion) -> dict[str, Any]:
 
 
 @module_required("mobility")
-def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def feed_detail(request: RathausRequest, pk: int) -> HttpResponse:
     feed = tenant_object_or_404(FeedVersion, request, pk=pk)
     return render(
         request,
@@ -483,9 +481,9 @@ def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required("mobility")
 @require_POST
-def feed_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def feed_publish(request: RathausRequest, pk: int) -> HttpResponse:
     feed = tenant_object_or_404(FeedVersion, request, pk=pk)
-    services.publish_feed(feed, request=request)
+    services.publish_feed(feed, ctx=ServiceContext.from_request(request))
     messages.success(
         request,
         _("Der Fahrplanstand „%(name)s“ ist veröffentlicht; der bisherige wurde archiviert.")
@@ -496,16 +494,16 @@ def feed_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required("mobility")
 @require_POST
-def feed_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def feed_delete(request: RathausRequest, pk: int) -> HttpResponse:
     feed = tenant_object_or_404(FeedVersion, request, pk=pk)
-    services.delete_feed(feed, request=request)
+    services.delete_feed(feed, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Fahrplanstand wurde gelöscht."))
     return redirect("mobility:manage")
 
 
 @module_required("mobility")
 @require_POST
-def grid_upload(request: HttpRequest) -> HttpResponse:
+def grid_upload(request: RathausRequest) -> HttpResponse:
     form = GridUploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -515,12 +513,12 @@ def grid_upload(request: HttpRequest) -> HttpResponse:
             tmp.flush()
             try:
                 services.import_grid(
-                    _muni(request),
+                    request.municipality,
                     Path(tmp.name),
                     form.cleaned_data["name"],
                     crs=form.cleaned_data["crs"],
                     source_text=form.cleaned_data["source"],
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                 )
             except services.MobilityError as err:
                 form.add_error("file", err.message)
@@ -532,20 +530,23 @@ def grid_upload(request: HttpRequest) -> HttpResponse:
 
 @module_required("mobility")
 @require_POST
-def grid_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def grid_delete(request: RathausRequest, pk: int) -> HttpResponse:
     grid = tenant_object_or_404(PopulationGrid, request, pk=pk)
-    services.delete_grid(grid, request=request)
+    services.delete_grid(grid, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Das Bevölkerungsraster wurde gelöscht."))
     return redirect("mobility:manage")
 
 
 @module_required("mobility")
 @require_POST
-def district_create(request: HttpRequest) -> HttpResponse:
+def district_create(request: RathausRequest) -> HttpResponse:
     form = DistrictForm(request.POST)
     if form.is_valid():
         services.save_district(
-            _muni(request), form.cleaned_data["name"], form.cleaned_data["polygon"], request=request
+            request.municipality,
+            form.cleaned_data["name"],
+            form.cleaned_data["polygon"],
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Der Ortsteil wurde gespeichert."))
         return redirect("mobility:manage")
@@ -556,11 +557,14 @@ def district_create(request: HttpRequest) -> HttpResponse:
 
 @module_required("mobility")
 @require_POST
-def area_save(request: HttpRequest) -> HttpResponse:
+def area_save(request: RathausRequest) -> HttpResponse:
     form = AreaForm(request.POST)
     if form.is_valid():
         services.save_area(
-            _muni(request), form.cleaned_data["polygon"], source=form.cleaned_data["source"], request=request
+            request.municipality,
+            form.cleaned_data["polygon"],
+            source=form.cleaned_data["source"],
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Das Gemeindegebiet wurde gespeichert."))
         return redirect("mobility:manage")
@@ -569,8 +573,8 @@ def area_save(request: HttpRequest) -> HttpResponse:
 
 @module_required("mobility")
 @require_POST
-def district_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def district_delete(request: RathausRequest, pk: int) -> HttpResponse:
     district = tenant_object_or_404(District, request, pk=pk)
-    services.delete_district(district, request=request)
+    services.delete_district(district, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Ortsteil wurde gelöscht."))
     return redirect("mobility:manage")

@@ -274,4 +274,4 @@ def render_cached(municipality: Municipality, base: str, page: int, ext: str) ->
     if data is None:
         data, _paging = render(municipality, base, page, ext)
         cache.set(key, data, CACHE_SECONDS)
-    return data  # type: ignore[no-any-return]
+    return data

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rathaus.core import figures
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
 
 from . import search_provider, vocab
@@ -63,7 +64,7 @@ def _set_themes_keywords(ds: Dataset, themes: Iterable[str], keywords: Iterable[
 
 @transaction.atomic
 def save_dataset(
-    ds: Dataset, *, themes: Iterable[str], keywords: Iterable[str], request: Any = None
+    ds: Dataset, *, themes: Iterable[str], keywords: Iterable[str], ctx: ServiceContext | None = None
 ) -> Dataset:
     """Create or update a staff-maintained dataset (the form has already validated the fields)."""
     created = ds.pk is None
@@ -73,7 +74,7 @@ def save_dataset(
     search_provider.index_dataset(ds)
     audit.record(
         "opendata.dataset.created" if created else "opendata.dataset.changed",
-        request=request,
+        ctx=ctx,
         municipality=ds.municipality,
         obj=ds,
         changes={"title": ds.title},
@@ -82,19 +83,19 @@ def save_dataset(
 
 
 @transaction.atomic
-def set_status(ds: Dataset, status: str, *, request: Any = None) -> Dataset:
+def set_status(ds: Dataset, status: str, *, ctx: ServiceContext | None = None) -> Dataset:
     ds.status = status
     if status == DatasetStatus.PUBLISHED and ds.issued is None:
         ds.issued = timezone.now()
     ds.save(update_fields=["status", "issued", "updated_at"])
     search_provider.index_dataset(ds)
-    audit.record(f"opendata.dataset.{status}", request=request, municipality=ds.municipality, obj=ds)
+    audit.record(f"opendata.dataset.{status}", ctx=ctx, municipality=ds.municipality, obj=ds)
     return ds
 
 
 @transaction.atomic
-def delete_dataset(ds: Dataset, *, request: Any = None) -> None:
-    audit.record("opendata.dataset.deleted", request=request, municipality=ds.municipality, obj=ds)
+def delete_dataset(ds: Dataset, *, ctx: ServiceContext | None = None) -> None:
+    audit.record("opendata.dataset.deleted", ctx=ctx, municipality=ds.municipality, obj=ds)
     files = [d.file for d in ds.distributions.all() if d.file]
     pk = ds.pk
     ds.delete()
@@ -109,11 +110,11 @@ def _delete_after_commit(f: Any) -> None:
 
 
 @transaction.atomic
-def save_settings(settings: CatalogSettings, *, request: Any = None) -> CatalogSettings:
+def save_settings(settings: CatalogSettings, *, ctx: ServiceContext | None = None) -> CatalogSettings:
     settings.save()
     audit.record(
         "opendata.settings.changed",
-        request=request,
+        ctx=ctx,
         municipality=settings.municipality,
         obj=settings,
         changes={"contributor_id": settings.contributor_id},
@@ -218,7 +219,7 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
 
 @transaction.atomic
 def add_file(
-    ds: Dataset, upload: UploadedFile, *, title: str, licence: str = "", request: Any = None
+    ds: Dataset, upload: UploadedFile, *, title: str, licence: str = "", ctx: ServiceContext | None = None
 ) -> Distribution:
     checked = check_upload(upload)
     dist = Distribution(
@@ -237,7 +238,7 @@ def add_file(
     Dataset.objects.filter(pk=ds.pk).update(modified=timezone.now())
     audit.record(
         "opendata.distribution.added",
-        request=request,
+        ctx=ctx,
         municipality=ds.municipality,
         obj=dist,
         changes={"format": checked.format, "size": checked.size},
@@ -247,7 +248,7 @@ def add_file(
 
 @transaction.atomic
 def add_link(
-    ds: Dataset, *, title: str, url: str, format: str, licence: str = "", request: Any = None
+    ds: Dataset, *, title: str, url: str, format: str, licence: str = "", ctx: ServiceContext | None = None
 ) -> Distribution:
     dist = Distribution.objects.create(
         municipality=ds.municipality,
@@ -262,7 +263,7 @@ def add_link(
     Dataset.objects.filter(pk=ds.pk).update(modified=timezone.now())
     audit.record(
         "opendata.distribution.added",
-        request=request,
+        ctx=ctx,
         municipality=ds.municipality,
         obj=dist,
         changes={"url": url},
@@ -271,8 +272,8 @@ def add_link(
 
 
 @transaction.atomic
-def delete_distribution(dist: Distribution, *, request: Any = None) -> None:
-    audit.record("opendata.distribution.deleted", request=request, municipality=dist.municipality, obj=dist)
+def delete_distribution(dist: Distribution, *, ctx: ServiceContext | None = None) -> None:
+    audit.record("opendata.distribution.deleted", ctx=ctx, municipality=dist.municipality, obj=dist)
     f = dist.file
     ds_pk = dist.dataset_id
     dist.delete()

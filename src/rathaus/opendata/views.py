@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
@@ -17,26 +17,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import storage
 from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import dcat, queries, services, vocab
 from .forms import DatasetForm, FileForm, LinkForm, SettingsForm
 from .models import CatalogSettings, Dataset, DatasetStatus, Distribution
 from .preview import SAMPLE_BYTES, csv_preview
 
-
-def _muni(request: HttpRequest) -> Any:
-    return request.municipality  # type: ignore[attr-defined]
-
-
 # --- Public portal ----------------------------------------------------------------------------------
 
 
 @public
-def index(request: HttpRequest) -> HttpResponse:
-    services.ensure_synced(_muni(request))  # module datasets current (at most every 10 minutes)
+def index(request: RathausRequest) -> HttpResponse:
+    services.ensure_synced(request.municipality)  # module datasets current (at most every 10 minutes)
     facets = queries.Facets.from_params(request.GET)
-    qs = queries.filtered(_muni(request), facets)
+    qs = queries.filtered(request.municipality, facets)
     counts = queries.facet_counts(qs)
     paginator = Paginator(qs.prefetch_related("theme_rows", "distributions").order_by("title", "pk"), 20)
     page = paginator.get_page(request.GET.get("seite"))
@@ -66,7 +63,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def dataset(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(
         Dataset.objects.filter(status=DatasetStatus.PUBLISHED).prefetch_related(
             "theme_rows", "keyword_rows", "distributions"
@@ -95,7 +92,7 @@ def dataset(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _preview(request: HttpRequest, dist: Distribution) -> Any:
+def _preview(request: RathausRequest, dist: Distribution) -> Any:
     """CSV preview of an uploaded file, or of a module's own CSV view on this site (called in-process)."""
     try:
         if dist.file:
@@ -119,7 +116,7 @@ def _preview(request: HttpRequest, dist: Distribution) -> Any:
 
 
 @public
-def download(request: HttpRequest, pk: int, dist_pk: int) -> HttpResponseBase:
+def download(request: RathausRequest, pk: int, dist_pk: int) -> HttpResponseBase:
     ds = tenant_object_or_404(Dataset.objects.filter(status=DatasetStatus.PUBLISHED), request, pk=pk)
     dist = tenant_object_or_404(Distribution.objects.filter(dataset=ds).exclude(file=""), request, pk=dist_pk)
     name = dist.file.name.rsplit("/", 1)[-1]
@@ -128,8 +125,8 @@ def download(request: HttpRequest, pk: int, dist_pk: int) -> HttpResponseBase:
     )
 
 
-def _catalog(request: HttpRequest, ext: str) -> HttpResponse:
-    muni = _muni(request)
+def _catalog(request: RathausRequest, ext: str) -> HttpResponse:
+    muni = request.municipality
     services.ensure_synced(muni)
     raw = request.GET.get("page", "1")
     if not raw.isdigit() or int(raw) < 1:
@@ -148,17 +145,17 @@ def _catalog(request: HttpRequest, ext: str) -> HttpResponse:
 
 
 @public
-def catalog_ttl(request: HttpRequest) -> HttpResponse:
+def catalog_ttl(request: RathausRequest) -> HttpResponse:
     return _catalog(request, "ttl")
 
 
 @public
-def catalog_rdf(request: HttpRequest) -> HttpResponse:
+def catalog_rdf(request: RathausRequest) -> HttpResponse:
     return _catalog(request, "rdf")
 
 
 @public
-def catalog_jsonld(request: HttpRequest) -> HttpResponse:
+def catalog_jsonld(request: RathausRequest) -> HttpResponse:
     return _catalog(request, "jsonld")
 
 
@@ -166,7 +163,7 @@ def catalog_jsonld(request: HttpRequest) -> HttpResponse:
 
 
 @module_required("opendata")
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: RathausRequest) -> HttpResponse:
     datasets = (
         Dataset.objects.for_tenant(request)
         .prefetch_related("distributions")
@@ -177,10 +174,10 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @module_required("opendata")
 @require_http_methods(["GET", "POST"])
-def settings(request: HttpRequest) -> HttpResponse:
-    form = SettingsForm(request.POST or None, instance=CatalogSettings.of(_muni(request)))
+def settings(request: RathausRequest) -> HttpResponse:
+    form = SettingsForm(request.POST or None, instance=CatalogSettings.of(request.municipality))
     if request.method == "POST" and form.is_valid():
-        services.save_settings(form.save(commit=False), request=request)
+        services.save_settings(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Einstellungen wurden gespeichert."))
         return redirect("opendata:manage")
     return render(request, "opendata/staff/settings.html", {"form": form})
@@ -188,16 +185,16 @@ def settings(request: HttpRequest) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def sync(request: HttpRequest) -> HttpResponse:
-    n = services.sync_module_datasets(_muni(request))
+def sync(request: RathausRequest) -> HttpResponse:
+    n = services.sync_module_datasets(request.municipality)
     messages.success(request, _("%(n)s Datensätze aus den Modulen sind aktuell.") % {"n": n})
     return redirect("opendata:manage")
 
 
 @module_required("opendata")
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    ds = tenant_object_or_404(Dataset, request, pk=pk) if pk else Dataset(municipality=_muni(request))
+def edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+    ds = tenant_object_or_404(Dataset, request, pk=pk) if pk else Dataset(municipality=request.municipality)
     if ds.is_module:
         messages.info(request, _("Dieser Datensatz wird aus einem Modul erzeugt und dort gepflegt."))
         return redirect("opendata:manage")
@@ -207,7 +204,7 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             form.save(commit=False),
             themes=form.cleaned_data["themes"],
             keywords=form.keyword_list(),
-            request=request,
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Der Datensatz wurde gespeichert."))
         return redirect("opendata:edit", pk=ds.pk)
@@ -226,7 +223,7 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
+def upload(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
     form = FileForm(request.POST, request.FILES)
     if form.is_valid():
@@ -236,7 +233,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
                 form.cleaned_data["file"],
                 title=form.cleaned_data["title"],
                 licence=form.cleaned_data["licence"],
-                request=request,
+                ctx=ServiceContext.from_request(request),
             )
         except services.UploadError as err:
             form.add_error("file", err.message)
@@ -259,11 +256,11 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def add_link(request: HttpRequest, pk: int) -> HttpResponse:
+def add_link(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
     form = LinkForm(request.POST)
     if form.is_valid():
-        services.add_link(ds, request=request, **form.cleaned_data)
+        services.add_link(ds, ctx=ServiceContext.from_request(request), **form.cleaned_data)
         messages.success(request, _("Der Link wurde hinzugefügt."))
         return redirect("opendata:edit", pk=ds.pk)
     return render(
@@ -282,26 +279,26 @@ def add_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required("opendata")
 @require_POST
-def distribution_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def distribution_delete(request: RathausRequest, pk: int) -> HttpResponse:
     dist = tenant_object_or_404(Distribution.objects.filter(dataset__source="manual"), request, pk=pk)
     ds_pk = dist.dataset_id
-    services.delete_distribution(dist, request=request)
+    services.delete_distribution(dist, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Die Distribution wurde entfernt."))
     return redirect("opendata:edit", pk=ds_pk)
 
 
 @module_required("opendata")
 @require_POST
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
+def delete(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
-    services.delete_dataset(ds, request=request)
+    services.delete_dataset(ds, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Datensatz wurde gelöscht."))
     return redirect("opendata:manage")
 
 
 @module_required("opendata")
 @require_POST
-def publish(request: HttpRequest, pk: int) -> HttpResponse:
+def publish(request: RathausRequest, pk: int) -> HttpResponse:
     ds = tenant_object_or_404(Dataset.objects.filter(source="manual"), request, pk=pk)
     target = DatasetStatus.DRAFT if ds.status == DatasetStatus.PUBLISHED else DatasetStatus.PUBLISHED
     if target == DatasetStatus.PUBLISHED and not ds.licence:
@@ -313,6 +310,6 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
                 "meldet ihn als fehlerhaft (Konvention 31), bis Sie eine Lizenz wählen."
             ),
         )
-    services.set_status(ds, target, request=request)
+    services.set_status(ds, target, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Status wurde geändert."))
     return redirect("opendata:edit", pk=ds.pk)

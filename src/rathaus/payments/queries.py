@@ -131,7 +131,7 @@ def export_rows(municipality: Any, start: date, end: date) -> Any:
         .order_by("paid_at", "pk")
         .iterator()
     ):
-        day = timezone.localtime(f.paid_at).date().isoformat()  # type: ignore[arg-type]
+        day = timezone.localtime(f.paid_at).date().isoformat()
         yield [f.kassenzeichen, f.amount, day, f.service_name, f.haushaltsstelle, "zahlung", f.provider]
     for r in (
         Refund.objects.filter(municipality=municipality, created_at__gte=lo, created_at__lt=hi)

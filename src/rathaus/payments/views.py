@@ -19,6 +19,7 @@ from rathaus.cases import queries as cases_queries
 from rathaus.catalog import queries as catalog_queries
 from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import admin_required, module_required, public, staff_required
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import hooks, queries, services
@@ -211,7 +212,7 @@ def export(request: HttpRequest) -> HttpResponseBase:
 def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
     fee = tenant_object_or_404(ApplicationFee, request, pk=pk)
     # The same visibility as the case itself (department, role).
-    if not cases_queries.visible_applications(request).filter(pk=fee.application_id).exists():
+    if not cases_queries.visible_applications(ServiceContext.from_request(request)).filter(pk=fee.application_id).exists():
         raise Http404
     back = reverse("cases:case", args=[fee.application_id])
     action = request.POST.get("action")
@@ -248,7 +249,7 @@ def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def staff_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     fee = tenant_object_or_404(ApplicationFee, request, pk=pk)
-    if not cases_queries.visible_applications(request).filter(pk=fee.application_id).exists():
+    if not cases_queries.visible_applications(ServiceContext.from_request(request)).filter(pk=fee.application_id).exists():
         raise Http404
     return _pdf(services.receipt_pdf(fee), f"Zahlung-{fee.kassenzeichen}.pdf")
 

@@ -29,7 +29,7 @@ def _today(municipality: Municipality) -> datetime | None:
 
 
 def _measures_modified(municipality: Municipality) -> datetime | None:
-    return queries.public_measures(municipality).aggregate(m=Max("updated_at"))["m"]  # type: ignore[no-any-return]
+    return queries.public_measures(municipality).aggregate(m=Max("updated_at"))["m"]
 
 
 def register() -> None:

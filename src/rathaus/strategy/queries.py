@@ -80,8 +80,7 @@ def progress(municipality: Municipality) -> Progress:
 def progress_by_field(strategy: Strategy) -> list[tuple[FieldOfAction, Decimal | None, int]]:
     rows = strategy.fields.annotate(avg=Avg("goals__measures__progress"), n=Count("goals__measures"))
     return [
-        (f, Decimal(str(f.avg)).quantize(Decimal("0.1")) if f.avg is not None else None, f.n)  # type: ignore[attr-defined]
-        for f in rows
+        (f, Decimal(str(f.avg)).quantize(Decimal("0.1")) if f.avg is not None else None, f.n) for f in rows
     ]
 
 

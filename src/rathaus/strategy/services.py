@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.db import models, transaction
 from django.urls import Resolver404, resolve
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rathaus.core import figures
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
 
 from . import search_provider
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def save(obj: models.Model, *, request: Any = None, action: str = "") -> models.Model:
+def save(obj: models.Model, *, ctx: ServiceContext | None = None, action: str = "") -> models.Model:
     """Create or update any strategy object edited in the staff forms, audited."""
     created = obj.pk is None
     obj.save()
@@ -31,7 +31,7 @@ def save(obj: models.Model, *, request: Any = None, action: str = "") -> models.
     name = obj._meta.model_name
     audit.record(
         action or f"strategy.{name}.{'created' if created else 'changed'}",
-        request=request,
+        ctx=ctx,
         municipality=getattr(obj, "municipality", None),
         obj=obj,
     )
@@ -39,10 +39,10 @@ def save(obj: models.Model, *, request: Any = None, action: str = "") -> models.
 
 
 @transaction.atomic
-def delete(obj: models.Model, *, request: Any = None) -> None:
+def delete(obj: models.Model, *, ctx: ServiceContext | None = None) -> None:
     audit.record(
         f"strategy.{obj._meta.model_name}.deleted",
-        request=request,
+        ctx=ctx,
         municipality=getattr(obj, "municipality", None),
         obj=obj,
     )

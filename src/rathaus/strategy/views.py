@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports
 from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.pdf import Document
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 from rathaus.core.ui import charts
 
 from . import queries, services
@@ -50,10 +52,6 @@ from .models import (
 )
 
 
-def _muni(request: HttpRequest) -> Any:
-    return request.municipality  # type: ignore[attr-defined]
-
-
 def fmt(value: Any, unit: str = "") -> str:
     if value is None:
         return "–"
@@ -69,8 +67,8 @@ def fmt(value: Any, unit: str = "") -> str:
 
 
 @public
-def index(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def index(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     strategy = queries.current_strategy(muni)
     if strategy is None:
         return render(request, "strategy/index.html", {"strategy": None})
@@ -124,8 +122,10 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def field(request: HttpRequest, pk: int) -> HttpResponse:
-    f = tenant_object_or_404(queries.public_fields(_muni(request)).select_related("strategy"), request, pk=pk)
+def field(request: RathausRequest, pk: int) -> HttpResponse:
+    f = tenant_object_or_404(
+        queries.public_fields(request.municipality).select_related("strategy"), request, pk=pk
+    )
     goals = list(f.goals.prefetch_related("measures__lead_department"))
     measures = [m for g in goals for m in g.measures.all()]
     chart = charts.bar_chart(
@@ -148,9 +148,9 @@ def field(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public
-def measure(request: HttpRequest, pk: int) -> HttpResponse:
+def measure(request: RathausRequest, pk: int) -> HttpResponse:
     m = tenant_object_or_404(
-        queries.public_measures(_muni(request)).select_related("goal__field", "lead_department"),
+        queries.public_measures(request.municipality).select_related("goal__field", "lead_department"),
         request,
         pk=pk,
     )
@@ -160,7 +160,7 @@ def measure(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "measure": m,
             "milestones": list(m.milestones.all()),
-            "links": _link_rows(m, _muni(request)),
+            "links": _link_rows(m, request.municipality),
             "budget_planned": fmt(m.budget_planned, "€"),
             "budget_spent": fmt(m.budget_spent, "€"),
         },
@@ -207,11 +207,11 @@ def _indicator_context(ind: Indicator, muni: Any) -> dict[str, Any]:
 
 
 @public
-def indicator(request: HttpRequest, pk: int) -> HttpResponse:
+def indicator(request: RathausRequest, pk: int) -> HttpResponse:
     ind = tenant_object_or_404(
-        queries.public_indicators(_muni(request)).select_related("field"), request, pk=pk
+        queries.public_indicators(request.municipality).select_related("field"), request, pk=pk
     )
-    return render(request, "strategy/indicator.html", _indicator_context(ind, _muni(request)))
+    return render(request, "strategy/indicator.html", _indicator_context(ind, request.municipality))
 
 
 def _report_rows(muni: Any) -> list[list[str]]:
@@ -255,8 +255,8 @@ REPORT_HEADERS = [
 
 
 @public
-def report_csv(request: HttpRequest) -> StreamingHttpResponse:
-    muni = _muni(request)
+def report_csv(request: RathausRequest) -> StreamingHttpResponse:
+    muni = request.municipality
     if queries.current_strategy(muni) is None:
         raise Http404
 
@@ -268,8 +268,8 @@ def report_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @public
-def report_pdf(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def report_pdf(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     strategy = queries.current_strategy(muni)
     if strategy is None:
         raise Http404
@@ -320,8 +320,8 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def barometer(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def barometer(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     groups = queries.barometer(muni)
     for g in groups:
         g.name = queries.MODULE_NAMES.get(g.module, g.module)  # type: ignore[attr-defined]
@@ -361,11 +361,11 @@ def _barometer_rows(muni: Any) -> list[dict[str, Any]]:
 
 
 @public
-def barometer_csv(request: HttpRequest) -> StreamingHttpResponse:
+def barometer_csv(request: RathausRequest) -> StreamingHttpResponse:
     rows: list[list[Any]] = [["key", "module", "label", "value", "unit", "method", "source"]]
     base = request.build_absolute_uri("/").rstrip("/")
     stamp = timezone.now().replace(microsecond=0).isoformat()
-    for r in _barometer_rows(_muni(request)):
+    for r in _barometer_rows(request.municipality):
         rows.append(
             [
                 r["key"],
@@ -381,8 +381,8 @@ def barometer_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @public
-def barometer_json(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def barometer_json(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     payload = {
         "municipality": muni.name,
         "ags": muni.ags,
@@ -400,15 +400,15 @@ M = "strategy"
 
 
 @module_required(M)
-def manage(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def manage(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     strategies = list(Strategy.objects.for_tenant(muni).prefetch_related("versions"))
     trees = [(s, queries.tree(s), list(s.indicators.all())) for s in strategies]
     return render(request, "strategy/staff/manage.html", {"trees": trees})
 
 
 def _edit(
-    request: HttpRequest,
+    request: RathausRequest,
     form_class: type,
     instance: models.Model | None,
     title: str,
@@ -417,10 +417,10 @@ def _edit(
     extra: dict[str, Any] | None = None,
     back: str = "strategy:manage",
 ) -> HttpResponse:
-    muni = _muni(request)
+    muni = request.municipality
     form = form_class(request.POST or None, instance=instance, municipality=muni, initial=initial)
     if request.method == "POST" and form.is_valid():
-        obj = services.save(form.save(commit=False), request=request)
+        obj = services.save(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Gespeichert."))
         if hasattr(obj, "get_absolute_url") and isinstance(obj, (Measure, Indicator)):
             return redirect(f"strategy:{obj._meta.model_name}_edit", pk=obj.pk)
@@ -440,13 +440,13 @@ def _edit(
 
 @module_required(M)
 @require_http_methods(["GET", "POST"])
-def strategy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def strategy_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
     obj = tenant_object_or_404(Strategy, request, pk=pk) if pk else None
     extra = {}
     if obj is not None:
         extra = {
             "versions": list(obj.versions.all()),
-            "version_form": VersionForm(municipality=_muni(request)),
+            "version_form": VersionForm(municipality=request.municipality),
             "strategy": obj,
         }
     return _edit(
@@ -456,16 +456,16 @@ def strategy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required(M)
 @require_POST
-def version_add(request: HttpRequest, pk: int) -> HttpResponse:
+def version_add(request: RathausRequest, pk: int) -> HttpResponse:
     strategy = tenant_object_or_404(Strategy, request, pk=pk)
-    form = VersionForm(request.POST, municipality=_muni(request))
+    form = VersionForm(request.POST, municipality=request.municipality)
     if form.is_valid():
         v = form.save(commit=False)
         v.strategy = strategy
         if StrategyVersion.objects.filter(strategy=strategy, version=v.version).exists():
             messages.error(request, _("Diese Version gibt es schon."))
         else:
-            services.save(v, request=request)
+            services.save(v, ctx=ServiceContext.from_request(request))
             messages.success(request, _("Die Fassung wurde eingetragen."))
     else:
         messages.error(
@@ -476,25 +476,25 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required(M)
 @require_http_methods(["GET", "POST"])
-def field_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def field_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
     obj = tenant_object_or_404(FieldOfAction, request, pk=pk) if pk else None
     return _edit(request, FieldForm, obj, _("Handlungsfeld bearbeiten") if obj else _("Neues Handlungsfeld"))
 
 
 @module_required(M)
 @require_http_methods(["GET", "POST"])
-def goal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def goal_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
     obj = tenant_object_or_404(Goal, request, pk=pk) if pk else None
     return _edit(request, GoalForm, obj, _("Ziel bearbeiten") if obj else _("Neues Ziel"))
 
 
 @module_required(M)
 @require_http_methods(["GET", "POST"])
-def measure_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def measure_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
     obj = tenant_object_or_404(Measure, request, pk=pk) if pk else None
     extra = {}
     if obj is not None:
-        muni = _muni(request)
+        muni = request.municipality
         extra = {
             "measure": obj,
             "milestones": list(obj.milestones.all()),
@@ -509,13 +509,13 @@ def measure_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required(M)
 @require_POST
-def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_add(request: RathausRequest, pk: int) -> HttpResponse:
     m = tenant_object_or_404(Measure, request, pk=pk)
-    form = MilestoneForm(request.POST, municipality=_muni(request))
+    form = MilestoneForm(request.POST, municipality=request.municipality)
     if form.is_valid():
         ms = form.save(commit=False)
         ms.measure = m
-        services.save(ms, request=request)
+        services.save(ms, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Der Meilenstein wurde eingetragen."))
     else:
         messages.error(request, _("Bitte prüfen Sie den Meilenstein: %(e)s") % {"e": form.errors.as_text()})
@@ -524,34 +524,34 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required(M)
 @require_POST
-def milestone_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_toggle(request: RathausRequest, pk: int) -> HttpResponse:
     ms = tenant_object_or_404(Milestone, request, pk=pk)
     ms.done = not ms.done
-    services.save(ms, request=request)
+    services.save(ms, ctx=ServiceContext.from_request(request))
     return redirect("strategy:measure_edit", pk=ms.measure_id)
 
 
 @module_required(M)
 @require_POST
-def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_delete(request: RathausRequest, pk: int) -> HttpResponse:
     ms = tenant_object_or_404(Milestone, request, pk=pk)
     measure_pk = ms.measure_id
-    services.delete(ms, request=request)
+    services.delete(ms, ctx=ServiceContext.from_request(request))
     return redirect("strategy:measure_edit", pk=measure_pk)
 
 
 @module_required(M)
 @require_POST
-def link_add(request: HttpRequest, pk: int) -> HttpResponse:
+def link_add(request: RathausRequest, pk: int) -> HttpResponse:
     m = tenant_object_or_404(Measure, request, pk=pk)
-    form = LinkForm(request.POST, municipality=_muni(request))
+    form = LinkForm(request.POST, municipality=request.municipality)
     if form.is_valid():
         link = form.save(commit=False)
         link.measure = m
-        services.save(link, request=request)
+        services.save(link, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Verknüpfung wurde eingetragen."))
         return redirect("strategy:measure_edit", pk=m.pk)
-    muni = _muni(request)
+    muni = request.municipality
     return render(
         request,
         "strategy/staff/edit.html",
@@ -571,23 +571,23 @@ def link_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required(M)
 @require_POST
-def link_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def link_delete(request: RathausRequest, pk: int) -> HttpResponse:
     link = tenant_object_or_404(MeasureLink, request, pk=pk)
     measure_pk = link.measure_id
-    services.delete(link, request=request)
+    services.delete(link, ctx=ServiceContext.from_request(request))
     return redirect("strategy:measure_edit", pk=measure_pk)
 
 
 @module_required(M)
 @require_http_methods(["GET", "POST"])
-def indicator_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def indicator_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
     obj = tenant_object_or_404(Indicator, request, pk=pk) if pk else None
     extra = {}
     if obj is not None:
         extra = {
             "indicator": obj,
             "values": list(obj.values.all()),
-            "value_form": ValueForm(municipality=_muni(request)),
+            "value_form": ValueForm(municipality=request.municipality),
         }
     return _edit(
         request, IndicatorForm, obj, _("Indikator bearbeiten") if obj else _("Neuer Indikator"), extra=extra
@@ -596,9 +596,9 @@ def indicator_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required(M)
 @require_POST
-def value_add(request: HttpRequest, pk: int) -> HttpResponse:
+def value_add(request: RathausRequest, pk: int) -> HttpResponse:
     ind = tenant_object_or_404(Indicator, request, pk=pk)
-    form = ValueForm(request.POST, municipality=_muni(request))
+    form = ValueForm(request.POST, municipality=request.municipality)
     if form.is_valid():
         v = form.save(commit=False)
         existing = IndicatorValue.objects.filter(indicator=ind, date=v.date).first()
@@ -606,7 +606,7 @@ def value_add(request: HttpRequest, pk: int) -> HttpResponse:
             existing.value, existing.computed = v.value, False
             v = existing
         v.indicator = ind
-        services.save(v, request=request)
+        services.save(v, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Der Wert wurde gespeichert."))
     else:
         messages.error(request, _("Bitte prüfen Sie den Wert: %(e)s") % {"e": form.errors.as_text()})
@@ -615,48 +615,48 @@ def value_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required(M)
 @require_POST
-def value_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def value_delete(request: RathausRequest, pk: int) -> HttpResponse:
     v = tenant_object_or_404(IndicatorValue, request, pk=pk)
     ind_pk = v.indicator_id
-    services.delete(v, request=request)
+    services.delete(v, ctx=ServiceContext.from_request(request))
     return redirect("strategy:indicator_edit", pk=ind_pk)
 
 
-def _delete(request: HttpRequest, model: type[models.Model], pk: int) -> HttpResponse:
+def _delete(request: RathausRequest, model: type[models.Model], pk: int) -> HttpResponse:
     obj = tenant_object_or_404(model, request, pk=pk)
-    services.delete(obj, request=request)
+    services.delete(obj, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Gelöscht: %(name)s") % {"name": obj})
     return redirect("strategy:manage")
 
 
 @module_required(M)
 @require_POST
-def field_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def field_delete(request: RathausRequest, pk: int) -> HttpResponse:
     return _delete(request, FieldOfAction, pk)
 
 
 @module_required(M)
 @require_POST
-def goal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_delete(request: RathausRequest, pk: int) -> HttpResponse:
     return _delete(request, Goal, pk)
 
 
 @module_required(M)
 @require_POST
-def measure_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def measure_delete(request: RathausRequest, pk: int) -> HttpResponse:
     return _delete(request, Measure, pk)
 
 
 @module_required(M)
 @require_POST
-def indicator_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def indicator_delete(request: RathausRequest, pk: int) -> HttpResponse:
     return _delete(request, Indicator, pk)
 
 
 @module_required(M)
 @require_POST
-def snapshot(request: HttpRequest) -> HttpResponse:
-    n = services.snapshot(_muni(request))
+def snapshot(request: RathausRequest) -> HttpResponse:
+    n = services.snapshot(request.municipality)
     messages.success(
         request, _("%(n)s berechnete Indikatoren wurden für diesen Monat festgehalten.") % {"n": n}
     )

@@ -20,11 +20,11 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
-from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
@@ -88,8 +88,8 @@ def _unlocked(survey: Survey) -> None:
         raise SurveyLocked
 
 
-def _audit(action: str, request: HttpRequest | None, obj: Any, survey: Survey, **changes: Any) -> None:
-    audit.record(action, request=request, municipality=survey.municipality, obj=obj, changes=changes or None)
+def _audit(action: str, ctx: ServiceContext | None, obj: Any, survey: Survey, **changes: Any) -> None:
+    audit.record(action, ctx=ctx, municipality=survey.municipality, obj=obj, changes=changes or None)
 
 
 # --- Building -------------------------------------------------------------------------------------
@@ -111,17 +111,17 @@ LOCKED_SURVEY_FIELDS = ("access", "anonymized", "ask_segment")
 
 @transaction.atomic
 def create_survey(
-    municipality: Municipality, data: dict[str, Any], *, request: HttpRequest | None = None
+    municipality: Municipality, data: dict[str, Any], *, ctx: ServiceContext | None = None
 ) -> Survey:
     survey = Survey.objects.create(
         municipality=municipality, **{k: v for k, v in data.items() if k in SURVEY_FIELDS}
     )
-    _audit("surveys.survey.created", request, survey, survey, title=survey.title)
+    _audit("surveys.survey.created", ctx, survey, survey, title=survey.title)
     return survey
 
 
 @transaction.atomic
-def update_survey(survey: Survey, data: dict[str, Any], *, request: HttpRequest | None = None) -> Survey:
+def update_survey(survey: Survey, data: dict[str, Any], *, ctx: ServiceContext | None = None) -> Survey:
     locked = is_locked(survey)
     changes = {}
     for key, value in data.items():
@@ -134,7 +134,7 @@ def update_survey(survey: Survey, data: dict[str, Any], *, request: HttpRequest 
     if survey.opens_at and survey.closes_at and survey.closes_at <= survey.opens_at:
         raise SurveyError(_("Das Ende muss nach dem Beginn liegen."))
     survey.save()
-    _audit("surveys.survey.updated", request, survey, survey, **changes)
+    _audit("surveys.survey.updated", ctx, survey, survey, **changes)
     return survey
 
 
@@ -150,7 +150,7 @@ def add_page(
     *,
     title_en: str = "",
     description: str = "",
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
 ) -> Page:
     _unlocked(survey)
     page = Page.objects.create(
@@ -160,24 +160,24 @@ def add_page(
         description=description,
         position=_next_position(survey.pages),
     )
-    _audit("surveys.page.created", request, page, survey, title=title)
+    _audit("surveys.page.created", ctx, page, survey, title=title)
     return page
 
 
 @transaction.atomic
-def update_page(page: Page, data: dict[str, Any], *, request: HttpRequest | None = None) -> Page:
+def update_page(page: Page, data: dict[str, Any], *, ctx: ServiceContext | None = None) -> Page:
     for key in ("title", "title_en", "description"):
         if key in data:
             setattr(page, key, data[key])
     page.save()
-    _audit("surveys.page.updated", request, page, page.survey, title=page.title)
+    _audit("surveys.page.updated", ctx, page, page.survey, title=page.title)
     return page
 
 
 @transaction.atomic
-def delete_page(page: Page, *, request: HttpRequest | None = None) -> None:
+def delete_page(page: Page, *, ctx: ServiceContext | None = None) -> None:
     _unlocked(page.survey)
-    _audit("surveys.page.deleted", request, page, page.survey, title=page.title)
+    _audit("surveys.page.deleted", ctx, page, page.survey, title=page.title)
     page.delete()
 
 
@@ -214,7 +214,7 @@ def add_question(
     *,
     options: Sequence[str] = (),
     rows: Sequence[str] = (),
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
 ) -> Question:
     survey = page.survey
     _unlocked(survey)
@@ -232,7 +232,7 @@ def add_question(
     q.save()
     _set_options(q, options)
     _set_rows(q, rows)
-    _audit("surveys.question.created", request, q, survey, text=q.text, kind=q.kind)
+    _audit("surveys.question.created", ctx, q, survey, text=q.text, kind=q.kind)
     return q
 
 
@@ -243,7 +243,7 @@ def update_question(
     *,
     options: Sequence[str] | None = None,
     rows: Sequence[str] | None = None,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
 ) -> Question:
     locked = is_locked(q.survey)
     changes: dict[str, Any] = {}
@@ -262,7 +262,7 @@ def update_question(
         _set_options(q, options, locked=locked)
     if rows is not None:
         _set_rows(q, rows, locked=locked)
-    _audit("surveys.question.updated", request, q, q.survey, **changes)
+    _audit("surveys.question.updated", ctx, q, q.survey, **changes)
     return q
 
 
@@ -321,9 +321,9 @@ def _set_rows(q: Question, labels: Sequence[str], *, locked: bool = False) -> No
 
 
 @transaction.atomic
-def delete_question(q: Question, *, request: HttpRequest | None = None) -> None:
+def delete_question(q: Question, *, ctx: ServiceContext | None = None) -> None:
     _unlocked(q.survey)
-    _audit("surveys.question.deleted", request, q, q.survey, text=q.text)
+    _audit("surveys.question.deleted", ctx, q, q.survey, text=q.text)
     q.delete()
 
 
@@ -337,7 +337,7 @@ def add_condition(
     target_page: Page | None = None,
     option: Option | None = None,
     value: int | None = None,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
 ) -> Condition:
     _unlocked(survey)
     if (target_question is None) == (target_page is None):
@@ -380,14 +380,14 @@ def add_condition(
         option=option if source.kind in CHOICE_KINDS else None,
         value=value if source.kind not in CHOICE_KINDS else None,
     )
-    _audit("surveys.condition.created", request, cond, survey, source=source.pk, operator=operator)
+    _audit("surveys.condition.created", ctx, cond, survey, source=source.pk, operator=operator)
     return cond
 
 
 @transaction.atomic
-def delete_condition(cond: Condition, *, request: HttpRequest | None = None) -> None:
+def delete_condition(cond: Condition, *, ctx: ServiceContext | None = None) -> None:
     _unlocked(cond.survey)
-    _audit("surveys.condition.deleted", request, cond, cond.survey)
+    _audit("surveys.condition.deleted", ctx, cond, cond.survey)
     cond.delete()
 
 
@@ -401,7 +401,7 @@ def copy_survey(
     *,
     title: str | None = None,
     is_template: bool = False,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
 ) -> Survey:
     """A new draft with the same pages, questions, options, rows and conditions (no responses)."""
     s = structure.load(source)
@@ -455,7 +455,7 @@ def copy_survey(
             option=option_map.get(c.option_id or 0),
             value=c.value,
         )
-    _audit("surveys.survey.copied", request, new, new, source=source.pk)
+    _audit("surveys.survey.copied", ctx, new, new, source=source.pk)
     return new
 
 
@@ -505,7 +505,7 @@ def format_code(code: str) -> str:
 
 @transaction.atomic
 def generate_invitations(
-    survey: Survey, count: int, *, emails: Sequence[str] = (), request: HttpRequest | None = None
+    survey: Survey, count: int, *, emails: Sequence[str] = (), ctx: ServiceContext | None = None
 ) -> list[str]:
     """``count`` new codes (plus one per e-mail address, sent by mail). Returned once, stored as hashes."""
     if survey.access != Access.INVITATION:
@@ -524,11 +524,11 @@ def generate_invitations(
 
     link = public_url(muni, reverse("surveys:detail", args=[survey.pk]))
     for email, code in zip(emails, codes[count:], strict=True):
-        ctx = {"survey": survey.title, "code": format_code(code), "link": link, "muni": muni.name}
-        subject = bilingual_subject(partial(_invitation_subject, ctx))
-        body = bilingual_body(partial(_invitation_body, ctx))
+        words = {"survey": survey.title, "code": format_code(code), "link": link, "muni": muni.name}
+        subject = bilingual_subject(partial(_invitation_subject, words))
+        body = bilingual_body(partial(_invitation_body, words))
         send_email_after_commit(subject, body, [email])
-    _audit("surveys.invitations.created", request, survey, survey, count=total, emailed=len(emails))
+    _audit("surveys.invitations.created", ctx, survey, survey, count=total, emailed=len(emails))
     return codes[:count]
 
 
@@ -570,7 +570,7 @@ def may_take_part(survey: Survey, user: Any) -> str | None:
     if status == Status.SCHEDULED:
         return _("Diese Umfrage beginnt erst am %(date)s.") % {
             "date": formats.date_format(timezone.localtime(survey.opens_at), "SHORT_DATETIME_FORMAT")
-        }  # type: ignore[arg-type]
+        }
     if status == Status.CLOSED:
         return _("Diese Umfrage ist beendet. Eine Teilnahme ist nicht mehr möglich.")
     if (
@@ -619,7 +619,7 @@ def submit(
     survey: Survey,
     sub: Submission,
     *,
-    request: HttpRequest | None = None,
+    ctx: ServiceContext | None = None,
     s: structure.Structure | None = None,
 ) -> Response:
     """Store one complete response, its answers and tallies; enforce the access mode in the database."""
@@ -694,9 +694,7 @@ def submit(
     if not survey.anonymized:
         # Anonymized responses are deliberately not audited one by one: an audit event's exact time
         # could be matched with the person's login or other events and so undo the anonymization.
-        audit.record(
-            "surveys.response.created", request=request, municipality=survey.municipality, obj=response
-        )
+        audit.record("surveys.response.created", ctx=ctx, municipality=survey.municipality, obj=response)
     return response
 
 
@@ -757,11 +755,11 @@ def rebuild_tallies(survey: Survey) -> None:
 
 
 @transaction.atomic
-def set_answer_hidden(answer: Answer, hidden: bool, *, request: HttpRequest | None = None) -> None:
+def set_answer_hidden(answer: Answer, hidden: bool, *, ctx: ServiceContext | None = None) -> None:
     Answer.objects.filter(pk=answer.pk).update(hidden=hidden)
     _audit(
         "surveys.answer.hidden" if hidden else "surveys.answer.shown",
-        request,
+        ctx,
         answer.response,
         answer.response.survey,
         answer=answer.pk,

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import queries, services, structure
 from .forms import (
@@ -53,33 +55,29 @@ SUBMIT_LIMIT = 30  # final submissions per client address and survey per hour
 CODE_LIMIT = 20  # invitation code attempts per client address per 10 minutes
 
 
-def _muni(request: HttpRequest) -> Any:
-    return request.municipality  # type: ignore[attr-defined]
-
-
 def _cookie(survey: Survey) -> str:
     return f"rh_umfrage_{survey.pk}"
 
 
-def _participated_here(request: HttpRequest, survey: Survey) -> bool:
+def _participated_here(request: RathausRequest, survey: Survey) -> bool:
     return request.get_signed_cookie(_cookie(survey), default=None, salt=COOKIE_SALT) == "1"
 
 
-def _public_survey(request: HttpRequest, pk: int) -> Survey:
+def _public_survey(request: RathausRequest, pk: int) -> Survey:
     return tenant_object_or_404(Survey.objects.filter(is_published=True, is_template=False), request, pk=pk)
 
 
-def _child(model: Any, request: HttpRequest, pk: int) -> Any:
+def _child(model: Any, request: RathausRequest, pk: int) -> Any:
     """A page, question, condition or answer of a survey of this municipality, or 404."""
     qs = model.objects.select_related("survey")
-    return get_object_or_404(qs, pk=pk, survey__municipality=_muni(request))
+    return get_object_or_404(qs, pk=pk, survey__municipality=request.municipality)
 
 
 # --- Public -----------------------------------------------------------------------------------------
 
 
 @public
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: RathausRequest) -> HttpResponse:
     now = timezone.now()
     surveys = list(
         Survey.objects.for_tenant(request)
@@ -98,7 +96,7 @@ def _state_key(survey: Survey, preview: bool) -> str:
 
 @public
 @require_http_methods(["GET", "POST"])
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: RathausRequest, pk: int) -> HttpResponse:
     survey = _public_survey(request, pk)
     reason = services.may_take_part(survey, request.user)
     if reason is None and survey.access == Access.PUBLIC and _participated_here(request, survey):
@@ -173,7 +171,7 @@ def _question_context(
     }
 
 
-def _take(request: HttpRequest, survey: Survey, number: int, *, preview: bool) -> HttpResponseBase:
+def _take(request: RathausRequest, survey: Survey, number: int, *, preview: bool) -> HttpResponseBase:
     key = _state_key(survey, preview)
     start_url = (
         reverse("surveys:preview", args=[survey.pk])
@@ -256,7 +254,7 @@ def _take(request: HttpRequest, survey: Survey, number: int, *, preview: bool) -
 
 
 def _submit(
-    request: HttpRequest, survey: Survey, s: structure.Structure, state: dict[str, Any]
+    request: RathausRequest, survey: Survey, s: structure.Structure, state: dict[str, Any]
 ) -> HttpResponseBase:
     if survey.access == Access.PUBLIC and _participated_here(request, survey):
         messages.error(request, _("Sie haben an dieser Umfrage in diesem Browser bereits teilgenommen."))
@@ -277,7 +275,7 @@ def _submit(
         invitation_id=state.get("invitation"),
     )
     try:
-        services.submit(survey, sub, request=request, s=s)
+        services.submit(survey, sub, ctx=ServiceContext.from_request(request), s=s)
     except services.SurveyError as err:
         messages.error(request, err.message)
         request.session.pop(_state_key(survey, False), None)
@@ -299,17 +297,17 @@ def _submit(
 
 @public
 @require_http_methods(["GET", "POST"])
-def take(request: HttpRequest, pk: int, number: int) -> HttpResponseBase:
+def take(request: RathausRequest, pk: int, number: int) -> HttpResponseBase:
     return _take(request, _public_survey(request, pk), number, preview=False)
 
 
 @public
-def thanks(request: HttpRequest, pk: int) -> HttpResponse:
+def thanks(request: RathausRequest, pk: int) -> HttpResponse:
     survey = _public_survey(request, pk)
     return render(request, "surveys/thanks.html", {"survey": survey})
 
 
-def _filter_from(request: HttpRequest, s: structure.Structure) -> queries.Filter:
+def _filter_from(request: RathausRequest, s: structure.Structure) -> queries.Filter:
     flt = queries.Filter()
     seg = request.GET.get("segment")
     if seg in ("citizen", "business", "none"):
@@ -327,7 +325,7 @@ def _filter_from(request: HttpRequest, s: structure.Structure) -> queries.Filter
     return flt
 
 
-def _results_page(request: HttpRequest, survey: Survey, *, public: bool) -> HttpResponse:
+def _results_page(request: RathausRequest, survey: Survey, *, public: bool) -> HttpResponse:
     s = structure.load(survey)
     flt = _filter_from(request, s)
     res = queries.results(survey, flt, public=public, s=s)
@@ -359,7 +357,7 @@ def _results_page(request: HttpRequest, survey: Survey, *, public: bool) -> Http
 
 
 @public
-def public_results(request: HttpRequest, pk: int) -> HttpResponse:
+def public_results(request: RathausRequest, pk: int) -> HttpResponse:
     survey = _public_survey(request, pk)
     if not survey.results_public:
         raise Http404
@@ -367,7 +365,7 @@ def public_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public
-def open_data_csv(request: HttpRequest) -> StreamingHttpResponse:
+def open_data_csv(request: RathausRequest) -> StreamingHttpResponse:
     surveys = [
         s
         for s in Survey.objects.for_tenant(request).filter(
@@ -383,7 +381,7 @@ def open_data_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @staff
 @require_http_methods(["GET", "POST"])
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: RathausRequest) -> HttpResponse:
     surveys = (
         Survey.objects.for_tenant(request)
         .annotate(n_responses=Count("responses"))
@@ -392,7 +390,9 @@ def manage(request: HttpRequest) -> HttpResponse:
     templates = [s for s in surveys if s.is_template]
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        survey = services.create_survey(_muni(request), form.cleaned_data, request=request)
+        survey = services.create_survey(
+            request.municipality, form.cleaned_data, ctx=ServiceContext.from_request(request)
+        )
         messages.success(request, _("Die Umfrage wurde angelegt. Fügen Sie jetzt Seiten und Fragen hinzu."))
         return redirect("surveys:edit", pk=survey.pk)
     return render(
@@ -404,7 +404,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @staff
 @require_POST
-def from_template(request: HttpRequest) -> HttpResponse:
+def from_template(request: RathausRequest) -> HttpResponse:
     templates = list(Survey.objects.for_tenant(request).filter(is_template=True))
     form = TemplateForm(request.POST, templates=templates)
     if not form.is_valid():
@@ -412,22 +412,24 @@ def from_template(request: HttpRequest) -> HttpResponse:
         return redirect("surveys:manage")
     kind, _sep, ref = form.cleaned_data["template"].partition(":")
     if kind == "builtin":
-        survey = services.build_from_spec(_muni(request), TEMPLATES[ref], is_template=False)
+        survey = services.build_from_spec(request.municipality, TEMPLATES[ref], is_template=False)
     else:
         source = next(s for s in templates if str(s.pk) == ref)
-        survey = services.copy_survey(source, _muni(request), title=source.title, request=request)
+        survey = services.copy_survey(
+            source, request.municipality, title=source.title, ctx=ServiceContext.from_request(request)
+        )
     messages.success(request, _("Die Umfrage wurde aus der Vorlage angelegt (als Entwurf)."))
     return redirect("surveys:edit", pk=survey.pk)
 
 
 @staff
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: RathausRequest, pk: int) -> HttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     form = SurveyForm(request.POST or None, instance=Survey.objects.get(pk=survey.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_survey(survey, form.cleaned_data, request=request)
+            services.update_survey(survey, form.cleaned_data, ctx=ServiceContext.from_request(request))
         except services.SurveyError as err:
             form.add_error(None, err.message)
         else:
@@ -451,20 +453,20 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 @require_POST
-def copy(request: HttpRequest, pk: int) -> HttpResponse:
+def copy(request: RathausRequest, pk: int) -> HttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
-    new = services.copy_survey(survey, _muni(request), request=request)
+    new = services.copy_survey(survey, request.municipality, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Die Umfrage wurde kopiert."))
     return redirect("surveys:edit", pk=new.pk)
 
 
-def _locked_message(request: HttpRequest, err: services.SurveyError) -> None:
+def _locked_message(request: RathausRequest, err: services.SurveyError) -> None:
     messages.error(request, err.message)
 
 
 @staff
 @require_POST
-def page_create(request: HttpRequest, pk: int) -> HttpResponse:
+def page_create(request: RathausRequest, pk: int) -> HttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     form = PageForm(request.POST)
     if form.is_valid():
@@ -474,7 +476,7 @@ def page_create(request: HttpRequest, pk: int) -> HttpResponse:
                 form.cleaned_data["title"],
                 title_en=form.cleaned_data["title_en"],
                 description=form.cleaned_data["description"],
-                request=request,
+                ctx=ServiceContext.from_request(request),
             )
         except services.SurveyError as err:
             _locked_message(request, err)
@@ -487,11 +489,11 @@ def page_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 @require_http_methods(["GET", "POST"])
-def page_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def page_edit(request: RathausRequest, pk: int) -> HttpResponse:
     page: Page = _child(Page, request, pk)
     form = PageForm(request.POST or None, instance=page)
     if request.method == "POST" and form.is_valid():
-        services.update_page(page, form.cleaned_data, request=request)
+        services.update_page(page, form.cleaned_data, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Seite wurde gespeichert."))
         return redirect("surveys:edit", pk=page.survey_id)
     return render(
@@ -511,17 +513,17 @@ def page_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 @require_POST
-def page_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def page_delete(request: RathausRequest, pk: int) -> HttpResponse:
     page: Page = _child(Page, request, pk)
     try:
-        services.delete_page(page, request=request)
+        services.delete_page(page, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Seite wurde gelöscht."))
     except services.SurveyError as err:
         _locked_message(request, err)
     return redirect("surveys:edit", pk=page.survey_id)
 
 
-def _question_kind(request: HttpRequest, question: Question | None = None) -> str | None:
+def _question_kind(request: RathausRequest, question: Question | None = None) -> str | None:
     """The kind the builder edits: posted with the form, chosen in step 1 (?art=), or the question's own."""
     return (
         chosen_kind(request.POST.get("kind"))
@@ -532,7 +534,7 @@ def _question_kind(request: HttpRequest, question: Question | None = None) -> st
 
 @staff
 @require_http_methods(["GET", "POST"])
-def question_create(request: HttpRequest, pk: int) -> HttpResponse:
+def question_create(request: RathausRequest, pk: int) -> HttpResponse:
     page: Page = _child(Page, request, pk)
     kind = _question_kind(request)
     if kind is None:  # step 1: choose the kind, then only its settings are shown
@@ -545,7 +547,11 @@ def question_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.add_question(
-                page, form.question_data(), options=form.options(), rows=form.rows(), request=request
+                page,
+                form.question_data(),
+                options=form.options(),
+                rows=form.rows(),
+                ctx=ServiceContext.from_request(request),
             )
         except services.SurveyError as err:
             form.add_error(None, err.message)
@@ -568,14 +574,18 @@ def question_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 @require_http_methods(["GET", "POST"])
-def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def question_edit(request: RathausRequest, pk: int) -> HttpResponse:
     question: Question = _child(Question, request, pk)
     kind = _question_kind(request, question)
     form = QuestionForm(request.POST or None, instance=Question.objects.get(pk=question.pk), kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_question(
-                question, form.question_data(), options=form.options(), rows=form.rows(), request=request
+                question,
+                form.question_data(),
+                options=form.options(),
+                rows=form.rows(),
+                ctx=ServiceContext.from_request(request),
             )
         except services.SurveyError as err:
             form.add_error(None, err.message)
@@ -606,17 +616,17 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 @require_POST
-def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def question_delete(request: RathausRequest, pk: int) -> HttpResponse:
     question: Question = _child(Question, request, pk)
     try:
-        services.delete_question(question, request=request)
+        services.delete_question(question, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Frage wurde gelöscht."))
     except services.SurveyError as err:
         _locked_message(request, err)
     return redirect("surveys:page_edit", pk=question.page_id)
 
 
-def _add_condition(request: HttpRequest, survey: Survey, page: Page, question: Question | None) -> None:
+def _add_condition(request: RathausRequest, survey: Survey, page: Page, question: Question | None) -> None:
     form = ConditionForm(request.POST, survey=survey, before_page=page)
     if not form.is_valid():
         messages.error(request, _("Bitte wählen Sie eine Frage einer früheren Seite und eine Bedingung."))
@@ -630,7 +640,7 @@ def _add_condition(request: HttpRequest, survey: Survey, page: Page, question: Q
             target_page=None if question else page,
             option=form.cleaned_data["option"],
             value=form.cleaned_data["value"],
-            request=request,
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Die Bedingung wurde hinzugefügt."))
     except services.SurveyError as err:
@@ -639,7 +649,7 @@ def _add_condition(request: HttpRequest, survey: Survey, page: Page, question: Q
 
 @staff
 @require_POST
-def question_condition(request: HttpRequest, pk: int) -> HttpResponse:
+def question_condition(request: RathausRequest, pk: int) -> HttpResponse:
     question: Question = _child(Question, request, pk)
     _add_condition(request, question.survey, question.page, question)
     return redirect("surveys:question_edit", pk=question.pk)
@@ -647,7 +657,7 @@ def question_condition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 @require_POST
-def page_condition(request: HttpRequest, pk: int) -> HttpResponse:
+def page_condition(request: RathausRequest, pk: int) -> HttpResponse:
     page: Page = _child(Page, request, pk)
     _add_condition(request, page.survey, page, None)
     return redirect("surveys:page_edit", pk=page.pk)
@@ -655,10 +665,10 @@ def page_condition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 @require_POST
-def condition_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def condition_delete(request: RathausRequest, pk: int) -> HttpResponse:
     cond: Condition = _child(Condition, request, pk)
     try:
-        services.delete_condition(cond, request=request)
+        services.delete_condition(cond, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die Bedingung wurde entfernt."))
     except services.SurveyError as err:
         _locked_message(request, err)
@@ -669,7 +679,7 @@ def condition_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 @require_http_methods(["GET", "POST"])
-def preview(request: HttpRequest, pk: int) -> HttpResponse:
+def preview(request: RathausRequest, pk: int) -> HttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     if request.method == "POST":
         request.session[_state_key(survey, True)] = {"answers": {}, "segment": ""}
@@ -679,13 +689,13 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 @require_http_methods(["GET", "POST"])
-def preview_page(request: HttpRequest, pk: int, number: int) -> HttpResponseBase:
+def preview_page(request: RathausRequest, pk: int, number: int) -> HttpResponseBase:
     return _take(request, tenant_object_or_404(Survey, request, pk=pk), number, preview=True)
 
 
 @staff
 @require_http_methods(["GET", "POST"])
-def invitations(request: HttpRequest, pk: int) -> HttpResponse:
+def invitations(request: RathausRequest, pk: int) -> HttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     form = InvitationForm(request.POST or None)
     codes: list[str] = []
@@ -695,7 +705,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
                 survey,
                 form.cleaned_data.get("count") or 0,
                 emails=form.cleaned_data["emails"],
-                request=request,
+                ctx=ServiceContext.from_request(request),
             )
         except services.SurveyError as err:
             form.add_error(None, err.message)
@@ -724,17 +734,19 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff
-def results(request: HttpRequest, pk: int) -> HttpResponse:
+def results(request: RathausRequest, pk: int) -> HttpResponse:
     return _results_page(request, tenant_object_or_404(Survey, request, pk=pk), public=False)
 
 
 @staff
 @require_POST
-def moderate(request: HttpRequest, pk: int) -> HttpResponse:
+def moderate(request: RathausRequest, pk: int) -> HttpResponse:
     answer: Answer = get_object_or_404(
-        Answer.objects.select_related("response__survey"), pk=pk, survey__municipality=_muni(request)
+        Answer.objects.select_related("response__survey"), pk=pk, survey__municipality=request.municipality
     )
-    services.set_answer_hidden(answer, request.POST.get("hidden") == "1", request=request)
+    services.set_answer_hidden(
+        answer, request.POST.get("hidden") == "1", ctx=ServiceContext.from_request(request)
+    )
     messages.success(
         request,
         _("Die Antwort wird öffentlich nicht angezeigt.")
@@ -748,7 +760,7 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff
-def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def export_csv(request: RathausRequest, pk: int) -> StreamingHttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     s = structure.load(survey)
     services.audit.record("surveys.export.csv", request=request, obj=survey)
@@ -756,14 +768,14 @@ def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
 
 @staff
-def codebook_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def codebook_csv(request: RathausRequest, pk: int) -> StreamingHttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     s = structure.load(survey)
     return exports.csv_response(queries.codebook(s), f"umfrage-{survey.pk}-codebuch.csv")
 
 
 @staff
-def export_xlsx(request: HttpRequest, pk: int) -> FileResponse:
+def export_xlsx(request: RathausRequest, pk: int) -> FileResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     s = structure.load(survey)
     services.audit.record("surveys.export.xlsx", request=request, obj=survey)

@@ -6,7 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ships no types
     """Sign-up is open to citizens and businesses in every municipality of the installation."""
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:

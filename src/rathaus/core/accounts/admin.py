@@ -4,14 +4,14 @@ from .models import ApiToken, Department, Membership, Organisation, User
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(admin.ModelAdmin[User]):
     list_display = ["email", "display_name", "account_type", "is_superuser", "is_active", "date_joined"]
     search_fields = ["email", "display_name"]
     exclude = ["password", "user_permissions", "groups"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "municipality", "role"]
     list_filter = ["municipality", "role"]
     filter_horizontal = ["departments"]
@@ -22,6 +22,6 @@ admin.site.register(Organisation)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ["name", "municipality", "prefix", "created_at", "revoked_at"]
     readonly_fields = ["prefix", "token_hash", "last_used_at"]

@@ -23,4 +23,4 @@ def current_totp_code(user: User, *, offset_periods: int = 0) -> str:
     auth = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
     secret = decrypt(auth.data["secret"])
     counter = int(time.time()) // mfa_settings.TOTP_PERIOD + offset_periods
-    return format_hotp_value(hotp_value(secret, counter))
+    return str(format_hotp_value(hotp_value(secret, counter)))

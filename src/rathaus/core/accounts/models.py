@@ -79,7 +79,7 @@ class Organisation(models.Model):
         ],
         default="business",
     )
-    members: models.ManyToManyField = models.ManyToManyField(
+    members: models.ManyToManyField[User, OrganisationMembership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="OrganisationMembership", related_name="organisations"
     )
 

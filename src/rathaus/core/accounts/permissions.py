@@ -14,38 +14,50 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from rathaus.core.context import ServiceContext
+
 from .models import Membership, Role
 
 View = Callable[..., HttpResponseBase]
+# The role checks answer for a view's request or for a service's context alike.
+Subject = HttpRequest | ServiceContext
 
 
-def membership(request: HttpRequest) -> Membership | None:
-    """The user's membership in the request's municipality, cached on the request."""
-    if not hasattr(request, "_rathaus_membership"):
-        user = request.user
-        muni = getattr(request, "municipality", None)
-        found = None
-        if user.is_authenticated and muni is not None:
-            found = Membership.objects.filter(user=user, municipality=muni).first()
-        request._rathaus_membership = found  # type: ignore[attr-defined]
-    return request._rathaus_membership  # type: ignore[attr-defined,no-any-return]
+def membership(subject: Subject) -> Membership | None:
+    """The user's membership in the municipality of the request (or context), cached on it."""
+    if isinstance(subject, ServiceContext):
+        if "membership" not in subject.cache:
+            subject.cache["membership"] = _lookup(subject.user, subject.municipality)
+        found: Membership | None = subject.cache["membership"]
+        return found
+    if not hasattr(subject, "_rathaus_membership"):
+        subject._rathaus_membership = _lookup(  # type: ignore[attr-defined]
+            subject.user, getattr(subject, "municipality", None)
+        )
+    return subject._rathaus_membership  # type: ignore[attr-defined,no-any-return]
+
+
+def _lookup(user: Any, muni: Any) -> Membership | None:
+    if user.is_authenticated and muni is not None:
+        return Membership.objects.filter(user=user, municipality=muni).first()
+    return None
 
 
 def is_platform_admin(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_superuser)
 
 
-def is_municipality_admin(request: HttpRequest) -> bool:
+def is_municipality_admin(request: Subject) -> bool:
     m = membership(request)
     return is_platform_admin(request.user) or (m is not None and m.role == Role.ADMIN)
 
 
-def is_staff_member(request: HttpRequest) -> bool:
+def is_staff_member(request: Subject) -> bool:
     """Any staff role in this municipality (staff, module manager, admin) or platform admin."""
     return is_platform_admin(request.user) or membership(request) is not None
 
 
-def manages_module(request: HttpRequest, module: str) -> bool:
+def manages_module(request: Subject, module: str) -> bool:
     m = membership(request)
     if is_municipality_admin(request):
         return True
@@ -55,7 +67,9 @@ def manages_module(request: HttpRequest, module: str) -> bool:
 def has_mfa(user: Any) -> bool:
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
+    return bool(
+        Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
+    )
 
 
 def _guard(check: Callable[[HttpRequest], bool], *, need_mfa: bool) -> Callable[[View], View]:

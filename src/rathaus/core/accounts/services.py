@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
 
 from .models import ApiToken, Department, Membership, Organisation, OrganisationMembership, User
@@ -39,10 +40,10 @@ def api_tokens_of(municipality: Municipality) -> Any:
     return ApiToken.objects.for_tenant(municipality).select_related("created_by").order_by("-created_at")
 
 
-def api_token_or_404(request: Any, pk: int) -> ApiToken:
+def api_token_or_404(ctx: ServiceContext, pk: int) -> ApiToken:
     from rathaus.core.tenancy.services import tenant_object_or_404
 
-    return tenant_object_or_404(ApiToken, request, pk=pk)
+    return tenant_object_or_404(ApiToken, ctx, pk=pk)
 
 
 def authenticate_token(raw: str, municipality: Municipality | None) -> ApiToken | None:
@@ -160,7 +161,7 @@ def export_user_data(user: User) -> dict[str, Any]:
     return data
 
 
-def delete_account(user: User, *, request: Any = None) -> None:
+def delete_account(user: User, ctx: ServiceContext | None = None) -> None:
     """Erase the account and everything personal; audit rows keep a pseudonym."""
     user_id = user.pk
     with transaction.atomic():
@@ -168,7 +169,7 @@ def delete_account(user: User, *, request: Any = None) -> None:
             eraser(user)
         audit.record(
             "account.deleted",
-            request=request,
+            ctx=ctx,
             actor=None,
             object_type="accounts.user",
             object_id=str(user_id),

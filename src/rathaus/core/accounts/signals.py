@@ -9,29 +9,32 @@ from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.dispatch import receiver
 
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 
 
 @receiver(user_signed_up)
 def _signed_up(request: Any, user: Any, **kwargs: Any) -> None:
-    audit.record("account.signed_up", request=request, actor=user, obj=user)
+    audit.record("account.signed_up", ctx=_ctx(request), actor=user, obj=user)
 
 
 @receiver(email_confirmed)
 def _email_confirmed(request: Any, email_address: Any, **kwargs: Any) -> None:
-    audit.record("account.email_confirmed", request=request, actor=email_address.user, obj=email_address.user)
+    audit.record(
+        "account.email_confirmed", ctx=_ctx(request), actor=email_address.user, obj=email_address.user
+    )
 
 
 @receiver(password_changed)
 @receiver(password_reset)
 def _password_changed(request: Any, user: Any, **kwargs: Any) -> None:
-    audit.record("account.password_changed", request=request, actor=user, obj=user)
+    audit.record("account.password_changed", ctx=_ctx(request), actor=user, obj=user)
 
 
 @receiver(authenticator_added)
 def _mfa_added(request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
     audit.record(
         "account.mfa_added",
-        request=request,
+        ctx=_ctx(request),
         actor=user,
         obj=user,
         changes={"type": [None, authenticator.type]},
@@ -42,8 +45,13 @@ def _mfa_added(request: Any, user: Any, authenticator: Any, **kwargs: Any) -> No
 def _mfa_removed(request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
     audit.record(
         "account.mfa_removed",
-        request=request,
+        ctx=_ctx(request),
         actor=user,
         obj=user,
         changes={"type": [authenticator.type, None]},
     )
+
+
+def _ctx(request: Any) -> ServiceContext | None:
+    """allauth sends its signals with the request, or None outside a request."""
+    return ServiceContext.from_request(request) if request is not None else None

@@ -4,11 +4,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from rathaus.core.tenancy.models import Municipality
+
 from .models import AuditEvent
 from .services import events_for
 
 
-def filtered_events(municipality: Any, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
+def filtered_events(municipality: Municipality, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     qs = events_for(municipality)
     if filters.get("action"):
         qs = qs.filter(action__startswith=filters["action"])
@@ -23,7 +25,7 @@ def filtered_events(municipality: Any, filters: dict[str, Any]) -> QuerySet[Audi
     return qs
 
 
-def action_names(municipality: Any) -> list[str]:
+def action_names(municipality: Municipality) -> list[str]:
     return list(
         AuditEvent.objects.filter(municipality=municipality)
         .values_list("action", flat=True)

@@ -10,6 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import HttpRequest
 
+from rathaus.core.context import ServiceContext
+from rathaus.core.tenancy.models import Municipality
+
 from .models import AuditEvent
 
 _SKIP_FIELDS = {"password", "token_hash", "secret", "data"}
@@ -27,14 +30,6 @@ def _object_repr(obj: models.Model) -> str:
     if isinstance(obj, get_user_model()):
         return f"Konto #{obj.pk}"
     return str(obj)[:200]
-
-
-def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    from rathaus.core.ratelimit import client_ip
-
-    return client_ip(request) or None
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -61,18 +56,27 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
 def record(
     action: str,
     *,
+    ctx: ServiceContext | None = None,
     request: HttpRequest | None = None,
     actor: Any = None,
-    municipality: Any = None,
+    municipality: Municipality | None = None,
     obj: models.Model | None = None,
     changes: dict[str, Any] | None = None,
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditEvent:
-    if request is not None:
-        actor = actor if actor is not None else getattr(request, "user", None)
-        municipality = municipality if municipality is not None else getattr(request, "municipality", None)
+    """Write one audit event. The actor, municipality and client address come from ``ctx``;
+    ``actor`` / ``municipality`` override them (a citizen's step, another tenant's object).
+
+    ``request`` is the transitional form for modules whose services still take the HTTP request
+    (see docs/architecture.md, "Service context"); it is turned into a context here.
+    """
+    if ctx is None and request is not None:
+        ctx = ServiceContext.from_request(request)
+    if ctx is not None:
+        actor = actor if actor is not None else ctx.actor
+        municipality = municipality if municipality is not None else ctx.municipality
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -87,7 +91,7 @@ def record(
         object_id=object_id,
         object_repr=object_repr[:200],
         changes=changes or {},
-        ip_address=_client_ip(request),
+        ip_address=ctx.client_address if ctx is not None else None,
     )
 
 
@@ -108,7 +112,7 @@ def pseudonymise_actor(user_id: int) -> None:
         )
 
 
-def events_for(municipality: Any) -> models.QuerySet[AuditEvent]:
+def events_for(municipality: Municipality) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(municipality=municipality).only(
         "id", "created_at", "actor_label", "action", "object_type", "object_id", "object_repr", "changes"
     )

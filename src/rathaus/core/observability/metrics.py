@@ -107,7 +107,7 @@ def render() -> bytes:
     if multiprocess_dir():
         from prometheus_client import multiprocess
 
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(REQUESTS)
         registry.register(LATENCY)

@@ -93,7 +93,7 @@ def _unchanged(row: SearchDocument | None, doc: Doc) -> bool:
 def index(municipality: Municipality, doc: Doc) -> SearchDocument:
     """Add or update one document; an unchanged document is not written again (idempotent)."""
     with transaction.atomic():
-        current = SearchDocument.objects.filter(
+        current: SearchDocument | None = SearchDocument.objects.filter(
             municipality=municipality, kind=doc.kind, object_id=str(doc.object_id)
         ).first()
         if current is not None and _unchanged(current, doc):

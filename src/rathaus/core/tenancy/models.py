@@ -13,6 +13,8 @@ from .validators import ags_matches_ars, validate_ags, validate_ars, validate_br
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from rathaus.core.context import ServiceContext
+
 
 class State(models.TextChoices):
     BW = "08", "Baden-Württemberg"
@@ -119,7 +121,7 @@ class Domain(models.Model):
 class TenantQuerySet(models.QuerySet[Any]):
     """Querysets of tenant-owned models: ``for_tenant`` is the one safe way in."""
 
-    def for_tenant(self, municipality: Municipality | HttpRequest) -> Self:
+    def for_tenant(self, municipality: Municipality | HttpRequest | ServiceContext) -> Self:
         muni = getattr(municipality, "municipality", municipality)
         if not isinstance(muni, Municipality):
             raise TypeError("for_tenant() needs a Municipality or a request with one")

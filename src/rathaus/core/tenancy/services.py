@@ -10,6 +10,8 @@ from django.db import models
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from rathaus.core.context import ServiceContext
+
 from .models import Domain, Municipality
 
 M = TypeVar("M", bound=models.Model)
@@ -66,14 +68,20 @@ def primary_host(municipality: Municipality) -> str:
     return domain.host if domain else "localhost"
 
 
-def public_url(municipality: Municipality, path: str, request: HttpRequest | None = None) -> str:
+def public_url(
+    municipality: Municipality, path: str, request: HttpRequest | ServiceContext | None = None
+) -> str:
     """The absolute address of ``path`` on the municipality's portal, for mails, feeds and documents.
 
-    With a request of the same municipality the request's own scheme, host and port are used;
+    With a request (or a service context built from one) of the same municipality the request's own
+    scheme, host and port are used;
     without one (a task, a command) the primary domain with the configured scheme (RATHAUS_HTTPS)
     and port (RATHAUS_PUBLIC_PORT, set by `make run`), so that links in the demo's mails work.
     """
-    if request is not None and getattr(request, "municipality", None) == municipality:
+    if isinstance(request, ServiceContext):
+        if request.origin and request.municipality == municipality:
+            return request.origin + path
+    elif request is not None and getattr(request, "municipality", None) == municipality:
         return str(request.build_absolute_uri(path))
     scheme = "https" if getattr(settings, "HTTPS", False) else "http"
     port = str(getattr(settings, "PUBLIC_PORT", "") or "")
@@ -84,9 +92,12 @@ def public_url(municipality: Municipality, path: str, request: HttpRequest | Non
     return f"{scheme}://{authority}{path}"
 
 
-def tenant_object_or_404(model_or_qs: type[M] | models.QuerySet[M], request: HttpRequest, **lookup: Any) -> M:
-    """Fetch one object of the request's municipality or raise 404 (never 403: IDs stay unguessable)."""
-    municipality = getattr(request, "municipality", None)
+def tenant_object_or_404(
+    model_or_qs: type[M] | models.QuerySet[M], scope: HttpRequest | ServiceContext, **lookup: Any
+) -> M:
+    """Fetch one object of the municipality of the request (or service context) or raise 404
+    (never 403: IDs stay unguessable)."""
+    municipality = getattr(scope, "municipality", None)
     if municipality is None:
         raise Http404
     qs = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs._default_manager.all()

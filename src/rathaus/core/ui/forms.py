@@ -54,7 +54,7 @@ class HoneypotInput(forms.TextInput):
     """A field bots fill in and people never see (hidden by CSS and from assistive technology)."""
 
 
-class AccessibilityFeedbackForm(forms.ModelForm):
+class AccessibilityFeedbackForm(forms.ModelForm[AccessibilityFeedback]):
     website = forms.CharField(required=False, label=_("Bitte leer lassen"), widget=HoneypotInput)
 
     class Meta:
@@ -67,7 +67,7 @@ class AccessibilityFeedbackForm(forms.ModelForm):
         }
 
 
-class LegalPageForm(forms.ModelForm):
+class LegalPageForm(forms.ModelForm[LegalPage]):
     video_url = forms.URLField(
         label=_("Video in Deutscher Gebärdensprache"),
         required=False,
@@ -89,7 +89,7 @@ class LegalPageForm(forms.ModelForm):
         }
 
 
-class NoticeForm(forms.ModelForm):
+class NoticeForm(forms.ModelForm[Notice]):
     class Meta:
         model = Notice
         fields = ["title", "title_en", "teaser", "teaser_en", "body", "is_official", "published_at"]

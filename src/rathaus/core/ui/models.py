@@ -43,7 +43,7 @@ class LegalPage(TenantOwned):
         return self.get_kind_display()
 
 
-class NoticeQuerySet(TenantQuerySet):  # type: ignore[misc]
+class NoticeQuerySet(TenantQuerySet):
     def published(self) -> NoticeQuerySet:
         return self.filter(published_at__lte=timezone.now())
 
@@ -60,7 +60,7 @@ class Notice(TenantOwned):
     published_at = models.DateTimeField(_("Veröffentlicht ab"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
-    objects = NoticeQuerySet.as_manager()  # type: ignore[misc,assignment]
+    objects = NoticeQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("Meldung")

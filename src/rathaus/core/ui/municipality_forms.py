@@ -10,7 +10,7 @@ from rathaus.core.tenancy.models import Municipality
 ALLOWED_LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
 
 
-class MunicipalitySettingsForm(forms.ModelForm):
+class MunicipalitySettingsForm(forms.ModelForm[Municipality]):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:

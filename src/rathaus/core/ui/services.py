@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from markdown_it import MarkdownIt
 
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
 
@@ -25,7 +26,7 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image
 
 
 def render_markdown(text: str) -> str:
-    return _md.render(text or "")
+    return str(_md.render(text or ""))
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,14 @@ def register_staff_entry(entry: StaffEntry) -> None:
     _staff_entries[entry.url_name] = entry
 
 
-def staff_entries_for(request: HttpRequest) -> list[StaffEntry]:
+def staff_entries_for(ctx: ServiceContext) -> list[StaffEntry]:
     from rathaus.core.accounts import permissions
 
-    staff = permissions.is_staff_member(request)
+    staff = permissions.is_staff_member(ctx)
     return [
         e
         for e in sorted(_staff_entries.values(), key=lambda e: (e.order, e.url_name))
-        if (e.all_staff and staff) or permissions.manages_module(request, e.module)
+        if (e.all_staff and staff) or permissions.manages_module(ctx, e.module)
     ]
 
 
@@ -87,7 +88,7 @@ def _home_cache_key(municipality: Municipality) -> str:
 def home_notices(municipality: Municipality, limit: int = 5) -> list[dict[str, Any]]:
     """The latest published notices, cached per municipality and language (invalidated on write)."""
     key = _home_cache_key(municipality)
-    data = cache.get(key)
+    data: list[dict[str, Any]] | None = cache.get(key)
     if data is None:
         english = (get_language() or "de").startswith("en")
         data = [
@@ -161,7 +162,7 @@ def legal_body_html(page: LegalPage | None) -> str:
 
 
 def save_legal_page(
-    municipality: Municipality, kind: str, data: dict[str, Any], actor: Any, request: Any = None
+    municipality: Municipality, kind: str, data: dict[str, Any], ctx: ServiceContext
 ) -> LegalPage:
     if kind not in LegalPageKind.values:
         raise ValueError(kind)
@@ -172,13 +173,12 @@ def save_legal_page(
             page = LegalPage(municipality=municipality, kind=kind)
         for field in ("body_de", "body_en", "video_url"):
             setattr(page, field, data.get(field, ""))
-        page.updated_by = actor
+        page.updated_by = ctx.actor
         page.save()
         after = audit.snapshot(page, ["body_de", "body_en", "video_url"])
         audit.record(
             "legal_page.saved",
-            request=request,
-            actor=actor,
+            ctx=ctx,
             municipality=municipality,
             obj=page,
             changes=audit.diff(before, after),
@@ -192,17 +192,16 @@ def save_legal_page(
 _NOTICE_FIELDS = ["title", "title_en", "teaser", "teaser_en", "body", "is_official", "published_at"]
 
 
-def save_notice(notice: Notice, actor: Any, request: Any = None) -> Notice:
+def save_notice(notice: Notice, ctx: ServiceContext) -> Notice:
     created = notice.pk is None
     with transaction.atomic():
         before = {} if created else audit.snapshot(Notice.objects.get(pk=notice.pk), _NOTICE_FIELDS)
         if created:
-            notice.created_by = actor
+            notice.created_by = ctx.actor
         notice.save()
         audit.record(
             "notice.created" if created else "notice.updated",
-            request=request,
-            actor=actor,
+            ctx=ctx,
             municipality=notice.municipality,
             obj=notice,
             changes=audit.diff(before, audit.snapshot(notice, _NOTICE_FIELDS)),
@@ -214,19 +213,19 @@ def save_notice(notice: Notice, actor: Any, request: Any = None) -> Notice:
     return notice
 
 
-def delete_notice(notice: Notice, actor: Any, request: Any = None) -> None:
+def delete_notice(notice: Notice, ctx: ServiceContext) -> None:
     from . import search_provider
 
     muni = notice.municipality
     with transaction.atomic():
-        audit.record("notice.deleted", request=request, actor=actor, municipality=muni, obj=notice)
+        audit.record("notice.deleted", ctx=ctx, municipality=muni, obj=notice)
         search_provider.remove_notice(notice)
         notice.delete()
     _forget_home(muni)
 
 
 def submit_accessibility_feedback(
-    municipality: Municipality, data: dict[str, Any], request: Any = None
+    municipality: Municipality, data: dict[str, Any], ctx: ServiceContext | None = None
 ) -> AccessibilityFeedback:
     with transaction.atomic():
         fb = AccessibilityFeedback.objects.create(
@@ -235,7 +234,7 @@ def submit_accessibility_feedback(
             message=data["message"],
             email=data.get("email", ""),
         )
-        audit.record("accessibility_feedback.submitted", request=request, municipality=municipality, obj=fb)
+        audit.record("accessibility_feedback.submitted", ctx=ctx, municipality=municipality, obj=fb)
     recipient = municipality.accessibility_contact_email or municipality.email
     if recipient:
         body = render_to_string(
@@ -263,14 +262,14 @@ _MUNICIPALITY_FIELDS = [
 ]
 
 
-def save_municipality_settings(form: Any, request: Any) -> Municipality:
+def save_municipality_settings(form: Any, ctx: ServiceContext) -> Municipality:
     """Save the admin's settings form (contact, theme, logo) with an audit record."""
     with transaction.atomic():
         before = audit.snapshot(Municipality.objects.get(pk=form.instance.pk), _MUNICIPALITY_FIELDS)
-        muni = form.save()
+        muni: Municipality = form.save()
         audit.record(
             "municipality.settings_saved",
-            request=request,
+            ctx=ctx,
             municipality=muni,
             obj=muni,
             changes=audit.diff(before, audit.snapshot(muni, _MUNICIPALITY_FIELDS)),

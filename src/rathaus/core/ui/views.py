@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,7 +25,9 @@ from rathaus.core.accounts.permissions import (
     public,
     staff_required,
 )
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import services
 from .forms import AccessibilityFeedbackForm, LegalPageForm, NoticeForm
@@ -34,8 +36,8 @@ from .municipality_forms import MunicipalitySettingsForm
 
 
 @public
-def home(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def home(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     if services.home_page_is_shared(request):
         return HttpResponse(services.shared_home_page(request, muni))
     return render(request, "ui/home.html", services.home_context(muni))
@@ -43,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public
 @never_cache
-def language(request: HttpRequest, code: str) -> HttpResponse:
+def language(request: RathausRequest, code: str) -> HttpResponse:
     """Switch the language (GET link in the header): sets the language cookie, back to ``next``."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
@@ -65,8 +67,8 @@ def language(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @public
-def theme_css(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def theme_css(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     key = f"ui:theme:{muni.pk}:{muni.brand_colour}"
     css = cache.get(key)
     if css is None:
@@ -82,10 +84,10 @@ def theme_css(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def legal(request: HttpRequest, kind: str) -> HttpResponse:
+def legal(request: RathausRequest, kind: str) -> HttpResponse:
     if kind not in LegalPageKind.values:
         raise Http404
-    muni = request.municipality  # type: ignore[attr-defined]
+    muni = request.municipality
     page = services.legal_page(muni, kind)
     return render(
         request,
@@ -102,8 +104,8 @@ def legal(request: HttpRequest, kind: str) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
-def accessibility_feedback(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def accessibility_feedback(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     form = AccessibilityFeedbackForm(request.POST or None, initial={"page_url": request.GET.get("seite", "")})
     if request.method == "POST":
         if not ratelimit.hit(request, "a11y-feedback", limit=5, window_seconds=600):
@@ -113,14 +115,16 @@ def accessibility_feedback(request: HttpRequest) -> HttpResponse:
             return render(request, "ui/accessibility_feedback.html", {"form": form}, status=429)
         if form.is_valid():
             if not form.cleaned_data.get("website"):  # honeypot empty: a person
-                services.submit_accessibility_feedback(muni, form.cleaned_data, request=request)
+                services.submit_accessibility_feedback(
+                    muni, form.cleaned_data, ServiceContext.from_request(request)
+                )
             messages.success(request, _("Vielen Dank. Ihre Rückmeldung ist eingegangen."))
             return redirect("ui:legal", "barrierefreiheit")
     return render(request, "ui/accessibility_feedback.html", {"form": form})
 
 
 @public
-def notice(request: HttpRequest, pk: int) -> HttpResponse:
+def notice(request: RathausRequest, pk: int) -> HttpResponse:
     item = tenant_object_or_404(Notice.objects.published(), request, pk=pk)
     return render(
         request, "ui/notice.html", {"notice": item, "body_html": services.render_markdown(item.body)}
@@ -131,7 +135,7 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: RathausRequest) -> HttpResponse:
     return render(
         request,
         "ui/account.html",
@@ -143,7 +147,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account_export(request: HttpRequest) -> HttpResponse:
+def account_export(request: RathausRequest) -> HttpResponse:
     data = accounts.export_user_data(request.user)  # type: ignore[arg-type]
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2, default=str),
@@ -155,13 +159,13 @@ def account_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: RathausRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
-        if request.user.check_password(request.POST.get("password", "")):  # type: ignore[union-attr]
+        if request.user.check_password(request.POST.get("password", "")):
             user = request.user
             logout(request)
-            accounts.delete_account(user, request=request)  # type: ignore[arg-type]
+            accounts.delete_account(user, ServiceContext.from_request(request))  # type: ignore[arg-type]
             messages.success(request, _("Ihr Konto und Ihre Daten wurden gelöscht."))
             return redirect("ui:home")
         error = _("Das Passwort ist nicht richtig.")
@@ -172,7 +176,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_dashboard(request: HttpRequest) -> HttpResponse:
+def staff_dashboard(request: RathausRequest) -> HttpResponse:
     return render(
         request,
         "ui/staff/dashboard.html",
@@ -180,21 +184,21 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
             "is_admin": permissions.is_municipality_admin(request),
             "manages_portal": permissions.manages_module(request, "portal"),
             "membership": permissions.membership(request),
-            "module_entries": services.staff_entries_for(request),
+            "module_entries": services.staff_entries_for(ServiceContext.from_request(request)),
         },
     )
 
 
 @module_required("portal")
 @require_http_methods(["GET", "POST"])
-def legal_edit(request: HttpRequest, kind: str) -> HttpResponse:
+def legal_edit(request: RathausRequest, kind: str) -> HttpResponse:
     if kind not in LegalPageKind.values:
         raise Http404
-    muni = request.municipality  # type: ignore[attr-defined]
+    muni = request.municipality
     page = services.legal_page(muni, kind)
     form = LegalPageForm(request.POST or None, instance=page)
     if request.method == "POST" and form.is_valid():
-        services.save_legal_page(muni, kind, form.cleaned_data, request.user, request=request)
+        services.save_legal_page(muni, kind, form.cleaned_data, ServiceContext.from_request(request))
         messages.success(request, _("Der Text wurde gespeichert."))
         return redirect("ui:legal", kind)
     return render(
@@ -203,19 +207,19 @@ def legal_edit(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @module_required("portal")
-def notice_list_staff(request: HttpRequest) -> HttpResponse:
+def notice_list_staff(request: RathausRequest) -> HttpResponse:
     notices = Notice.objects.for_tenant(request).select_related("created_by")[:200]
     return render(request, "ui/staff/notice_list.html", {"notices": notices})
 
 
 @module_required("portal")
 @require_http_methods(["GET", "POST"])
-def notice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def notice_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+    muni = request.municipality
     item = tenant_object_or_404(Notice, request, pk=pk) if pk else Notice(municipality=muni)
     form = NoticeForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
-        services.save_notice(form.save(commit=False), request.user, request=request)
+        services.save_notice(form.save(commit=False), ServiceContext.from_request(request))
         messages.success(request, _("Die Meldung wurde gespeichert."))
         return redirect("ui:notice_list_staff")
     return render(request, "ui/staff/notice_edit.html", {"form": form, "notice": item if pk else None})
@@ -223,26 +227,26 @@ def notice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required("portal")
 @require_POST
-def notice_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_delete(request: RathausRequest, pk: int) -> HttpResponse:
     item = tenant_object_or_404(Notice, request, pk=pk)
-    services.delete_notice(item, request.user, request=request)
+    services.delete_notice(item, ServiceContext.from_request(request))
     messages.success(request, _("Die Meldung wurde gelöscht."))
     return redirect("ui:notice_list_staff")
 
 
 @module_required("portal")
-def feedback_list(request: HttpRequest) -> HttpResponse:
+def feedback_list(request: RathausRequest) -> HttpResponse:
     items = AccessibilityFeedback.objects.for_tenant(request)[:200]
     return render(request, "ui/staff/feedback_list.html", {"items": items})
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def municipality_settings(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def municipality_settings(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     form = MunicipalitySettingsForm(request.POST or None, request.FILES or None, instance=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_municipality_settings(form, request=request)
+        services.save_municipality_settings(form, ServiceContext.from_request(request))
         messages.success(request, _("Die Einstellungen wurden gespeichert."))
         return redirect("ui:municipality_settings")
     return render(request, "ui/staff/municipality_settings.html", {"form": form})
@@ -250,8 +254,8 @@ def municipality_settings(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def api_tokens(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def api_tokens(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     new_secret = ""
     if request.method == "POST":
         name = (request.POST.get("name") or "").strip()[:100]
@@ -265,8 +269,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = accounts.api_token_or_404(request, pk)
+def api_token_revoke(request: RathausRequest, pk: int) -> HttpResponse:
+    token = accounts.api_token_or_404(ServiceContext.from_request(request), pk)
     accounts.revoke_api_token(token, request.user)  # type: ignore[arg-type]
     messages.success(request, _("Das Token wurde gesperrt."))
     return redirect("ui:api_tokens")

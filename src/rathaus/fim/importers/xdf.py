@@ -308,7 +308,7 @@ def _check_structure(root: etree._Element, ns: str) -> None:
             if not _text(id_el):
                 raise XdfImportError(f"Leere ID in {_describe(id_el)}.")
         if qn.localname == "freigabestatus":
-            code = _code(el.getparent(), "freigabestatus")  # type: ignore[arg-type]
+            code = _code(el.getparent(), "freigabestatus")
             if code not in FREIGABESTATUS:
                 raise XdfImportError(f"Ungültiger Freigabestatus „{code}“ in {_describe(el)}.")
 
@@ -336,7 +336,7 @@ def xsd_warnings(doc: etree._ElementTree, version: str, xsd_dir: Path | None) ->
         return []
     warnings = []
     latin = 0
-    for err in schema.error_log:  # type: ignore[attr-defined]
+    for err in schema.error_log:
         if "pattern" in err.message and "facet" in err.message:
             latin += 1
             if latin > 5:
@@ -464,7 +464,7 @@ def _praezisierung(el: etree._Element, ident: str, warnings: list[str]) -> dict[
     p = _child(el, "praezisierung")
     if p is None:
         return out
-    raw: dict[str, Any] = {k: v for k, v in p.attrib.items()}
+    raw: dict[str, Any] = dict(p.attrib.items())
     text = (p.text or "").strip()
     if text.startswith("{"):
         try:
