@@ -246,3 +246,24 @@ def test_restore_refuses_a_damaged_backup_and_a_foreign_location(muni_a, setting
     (folder / "manifest.json").unlink()
     unfinished = _manage(env, "restore", "--from", str(folder))
     assert unfinished.returncode != 0 and "not a complete backup" in unfinished.stderr
+
+
+def test_advance_counters_after_a_point_in_time_recovery(muni_a, muni_b):
+    from datetime import date
+
+    from rathaus.core.backup.models import RestoreRecord
+
+    ReferenceCounter.objects.create(municipality=muni_a, year=date.today().year, last=41)
+    out = io.StringIO()
+    call_command("advance_counters", "--since", f"{date.today().year - 1}-12-30T10:00:00", "--reference-gap", "500", stdout=out)
+    year = date.today().year
+    assert ReferenceCounter.objects.get(municipality=muni_a, year=year).last == 541
+    # the year of the recovery point and every year since: also where no number was issued yet
+    assert ReferenceCounter.objects.get(municipality=muni_a, year=year - 1).last == 500
+    assert ReferenceCounter.objects.get(municipality=muni_b, year=year).last == 500
+    record = RestoreRecord.objects.get()
+    assert record.reference_gap == 500 and record.advanced["sequences"] >= 1
+    with pytest.raises(CommandError, match="not a time"):
+        call_command("advance_counters", "--since", "gestern")
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("advance_counters", "--since", "2026-01-01", "--reference-gap", "0")

@@ -441,23 +441,10 @@ def restore(folder: Path, *, force: bool = False, reference_gap: int = DEFAULT_R
     if restored != manifest["migrations"]:
         raise BackupError("Migrationsstand weicht vom Manifest ab / migration state differs from the manifest")
     backup_created = datetime.fromisoformat(manifest["created_at"])
-    advanced: dict[str, Any] = {}
-    for name, advance in registry.counters().items():
-        advanced[name] = advance(reference_gap, timezone.localdate(backup_created))
-    advanced["sequences"] = advance_sequences(reference_gap)
-    result.advanced = advanced
-    from .models import RestoreRecord
-
-    recorder_ok = "backup_restorerecord" in connections[DEFAULT_DB_ALIAS].introspection.table_names()
-    if recorder_ok:
-        RestoreRecord.objects.create(
-            restored_at=timezone.now(),
-            backup_created_at=backup_created,
-            backup_app_version=str(manifest.get("app_version", ""))[:100],
-            reference_gap=reference_gap,
-            advanced=advanced,
-        )
-    else:
+    result.advanced, recorded = advance_counters(
+        reference_gap, backup_created, str(manifest.get("app_version", ""))
+    )
+    if not recorded:
         result.warnings.append(
             "Die Sicherung ist älter als die Tabelle backup_restorerecord: `manage.py migrate` ausführen; "
             "die Wiederherstellung ist nicht protokolliert / the backup predates the restore log table: "
@@ -465,3 +452,27 @@ def restore(folder: Path, *, force: bool = False, reference_gap: int = DEFAULT_R
         )
     result.file_check = check_files()
     return result
+
+
+def advance_counters(gap: int, since: datetime, app_version: str = "") -> tuple[dict[str, Any], bool]:
+    """Advance every registered number counter and every id sequence by ``gap`` and record it (after
+    ``restore`` and after a point-in-time recovery: ``manage.py advance_counters``). Returns what was
+    advanced and whether the record could be written."""
+    if gap < 1:
+        raise BackupError("--reference-gap muss mindestens 1 sein / must be at least 1")
+    advanced: dict[str, Any] = {}
+    for name, advance in registry.counters().items():
+        advanced[name] = advance(gap, timezone.localdate(since))
+    advanced["sequences"] = advance_sequences(gap)
+    from .models import RestoreRecord
+
+    if "backup_restorerecord" not in connections[DEFAULT_DB_ALIAS].introspection.table_names():
+        return advanced, False
+    RestoreRecord.objects.create(
+        restored_at=timezone.now(),
+        backup_created_at=since,
+        backup_app_version=app_version[:100],
+        reference_gap=gap,
+        advanced=advanced,
+    )
+    return advanced, True
