@@ -32,6 +32,8 @@ from tests.core.test_backup_restore import target_database  # noqa: F401 - a fre
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "portal.zeitz.example"
+# Longer than a worker needs to start (Django import) on a loaded machine: see docs/operations.md.
+RESPAWN_INTERVAL = 30
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -98,6 +100,13 @@ class Migration(migrations.Migration):
 '''
 
 
+def _wait_until_live(poller: "Poller", server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 180
+    while poller._get("/health/live", "10.0.0.9") != 200:
+        assert server.poll() is None and time.monotonic() < deadline, "granian did not start"
+        time.sleep(0.5)
+
+
 class Poller(threading.Thread):
     def __init__(self, base: str) -> None:
         super().__init__(daemon=True)
@@ -114,7 +123,7 @@ class Poller(threading.Thread):
         except urllib.error.HTTPError as exc:
             return int(exc.code)
         except OSError as exc:  # refused or reset connection
-            return exc.__class__.__name__
+            return repr(getattr(exc, "reason", exc))
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -144,26 +153,19 @@ def test_expand_migration_and_graceful_reload_while_the_current_code_serves(tmp_
     (migrations_dir / "9000_domain_certificate_note.py").write_text(EXPAND_MIGRATION.format(leaf=leaf))
 
     port = _free_port()
+    log_path = tmp_path / "granian.log"
+    log = log_path.open("w")
     server = subprocess.Popen(  # noqa: S603
         [
             str(Path(sys.executable).with_name("granian")), "--interface", "wsgi", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", "1", "--respawn-interval", "1", "rathaus.wsgi:application",
+            "--port", str(port), "--workers", "1", "--respawn-interval", str(RESPAWN_INTERVAL),
+            "rathaus.wsgi:application",
         ],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
+    poller = Poller(f"http://127.0.0.1:{port}")
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/health/live", timeout=5) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.5)
-        poller = Poller(base)
+        _wait_until_live(poller, server)
         poller.start()
         time.sleep(1)
         before = len(poller.answers)
@@ -175,18 +177,25 @@ def test_expand_migration_and_graceful_reload_while_the_current_code_serves(tmp_
         _manage(ROOT, env, "create_municipality", "--municipality", "zeitz", "--host", "www.zeitz.example")
         time.sleep(1)
 
-        # graceful reload: new workers first, the old one stopped afterwards; nobody sees a gap
+        # graceful reload: a new worker first, the old one stopped RESPAWN_INTERVAL later, when the
+        # new one long serves (granian stops the old worker after that fixed time, ready or not)
         server.send_signal(signal.SIGHUP)
-        time.sleep(4)
+        deadline = time.monotonic() + RESPAWN_INTERVAL + 120
+        while "Stopped old worker" not in log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(2)
         poller.stop.set()
         poller.join(60)
     finally:
+        poller.stop.set()
         server.send_signal(signal.SIGTERM)
         try:
-            output = server.communicate(timeout=30)[0]
+            server.wait(60)
         except subprocess.TimeoutExpired:
-            server.kill()
-            output = server.communicate()[0]
+            os.killpg(server.pid, signal.SIGKILL)  # the group of the server this test started
+            server.wait(30)
+        log.close()
+    output = log_path.read_text()
 
     bad = [a for a in poller.answers if a[1] != 200]
     assert not bad, (bad[:10], output[-3000:])
