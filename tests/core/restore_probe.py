@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rathaus.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -33,7 +33,9 @@ def main() -> None:
     for host, email, path in spec.get("requests", []):
         client = Client(HTTP_HOST=host)
         if email:
-            client.force_login(User.objects.get(email=email), backend="django.contrib.auth.backends.ModelBackend")
+            client.force_login(
+                User.objects.get(email=email), backend="django.contrib.auth.backends.ModelBackend"
+            )
         response = client.get(path)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         responses[path] = [response.status_code, len(body)]

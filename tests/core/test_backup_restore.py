@@ -29,7 +29,6 @@ from django.urls import reverse
 
 from rathaus.cases.models import Application, ReferenceCounter
 from rathaus.core.backup import services as backup
-from rathaus.heritage import services as heritage
 from rathaus.mobility import services as mobility
 from rathaus.opendata import services as opendata
 from tests.cases.conftest import PDF, apply, make_form, store_draft_file
@@ -90,7 +89,7 @@ def _env(database_url: str, base: Path) -> dict[str, str]:
 
 
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
         env=env,
         cwd=ROOT,
@@ -102,7 +101,7 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 def _probe(env: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, str(PROBE)],
         env={**env, "PROBE": json.dumps(spec)},
         cwd=ROOT,
@@ -153,7 +152,9 @@ def test_backup_change_restore_into_new_database_and_folders(
     assert att.path in manifest["locations"]["default"]["files"]
     assert dist.file.name in manifest["locations"]["default"]["files"]
     assert image.original in manifest["locations"]["heritage_media"]["files"]
-    assert any(p.startswith(f"{muni_a.pk}/feeds/{feed.uid}/") for p in manifest["locations"]["mobility"]["files"])
+    assert any(
+        p.startswith(f"{muni_a.pk}/feeds/{feed.uid}/") for p in manifest["locations"]["mobility"]["files"]
+    )
     assert not any(".health" in p for loc in manifest["locations"].values() for p in loc["files"])
     assert backup.verify_backup(folder) == []
     # a second backup never mixes into an existing one
@@ -234,7 +235,11 @@ def test_restore_refuses_a_damaged_backup_and_a_foreign_location(muni_a, setting
     copy = folder / "files" / "default" / "logos" / "wappen.png"
     copy.write_bytes(b"\x89PNG\r\n\x1a\nXYZ")
     damaged = _manage(env, "restore", "--from", str(folder))
-    assert damaged.returncode != 0 and "backup damaged" in damaged.stderr and "logos/wappen.png" in damaged.stderr
+    assert (
+        damaged.returncode != 0
+        and "backup damaged" in damaged.stderr
+        and "logos/wappen.png" in damaged.stderr
+    )
     copy.write_bytes(b"\x89PNG\r\n\x1a\nabc")
 
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -255,7 +260,14 @@ def test_advance_counters_after_a_point_in_time_recovery(muni_a, muni_b):
 
     ReferenceCounter.objects.create(municipality=muni_a, year=date.today().year, last=41)
     out = io.StringIO()
-    call_command("advance_counters", "--since", f"{date.today().year - 1}-12-30T10:00:00", "--reference-gap", "500", stdout=out)
+    call_command(
+        "advance_counters",
+        "--since",
+        f"{date.today().year - 1}-12-30T10:00:00",
+        "--reference-gap",
+        "500",
+        stdout=out,
+    )
     year = date.today().year
     assert ReferenceCounter.objects.get(municipality=muni_a, year=year).last == 541
     # the year of the recovery point and every year since: also where no number was issued yet

@@ -80,7 +80,9 @@ def _is_not_provided(value: object) -> bool:
 def _previous_field(app: str, name: str, model_name: str, field_name: str):  # type: ignore[no-untyped-def]
     loader = MigrationLoader(None, ignore_no_migrations=True)
     migration = loader.disk_migrations[(app, name)]
-    state = loader.project_state(migration.dependencies and [d for d in migration.dependencies if d[0] == app] or None)
+    state = loader.project_state(
+        (migration.dependencies and [d for d in migration.dependencies if d[0] == app]) or None
+    )
     try:
         return state.models[(app, model_name.lower())].fields[field_name]
     except KeyError:

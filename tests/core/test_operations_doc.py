@@ -44,7 +44,11 @@ def _units() -> dict[str, str]:
 def _documented_env(tmp_path: Path) -> dict[str, str]:
     env_file = tmp_path / "rathaus.env"
     env_file.write_text(_block_after("<!-- env-file -->"), encoding="utf-8")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("RATHAUS_", "DJANGO_")) and k != "PYTEST_VERSION"}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("RATHAUS_", "DJANGO_")) and k != "PYTEST_VERSION"
+    }
     base.pop("DATABASE_URL", None)
     result = subprocess.run(
         ["bash", "-c", f"set -e; set -a; . {shlex.quote(str(env_file))}; set +a; env -0"],
@@ -92,7 +96,13 @@ def test_the_documented_environment_passes_check_deploy_and_units_cover_every_lo
         "'hosts': s.ALLOWED_HOSTS, 'proxy': s.SECURE_PROXY_SSL_HEADER}))"
     )
     probe = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert probe.returncode == 0, probe.stderr
     facts = json.loads(probe.stdout.strip().splitlines()[-1])
@@ -150,7 +160,14 @@ def test_every_printed_manage_py_command_exists_and_accepts_its_options():
     commands = get_commands()
     printed = _printed_commands()
     names = {name for name, _args in printed}
-    assert {"backup", "restore", "check_files", "advance_counters", "create_municipality", "grant_role"} <= names
+    assert {
+        "backup",
+        "restore",
+        "check_files",
+        "advance_counters",
+        "create_municipality",
+        "grant_role",
+    } <= names
     for name, args in printed:
         assert name in commands, f"manage.py {name} does not exist"
         parser = load_command_class(commands[name], name).create_parser("manage.py", name)
@@ -165,6 +182,8 @@ def test_documented_map_tile_attribution_default_matches_the_code():
     config = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
     row = next(line for line in config.splitlines() if line.startswith("| `RATHAUS_MAP_TILE_ATTRIBUTION`"))
     documented = row.split("|")[2].strip()
-    code_default = settings.MOBILITY_TILE_ATTRIBUTION if "RATHAUS_MAP_TILE_ATTRIBUTION" not in os.environ else None
+    code_default = (
+        settings.MOBILITY_TILE_ATTRIBUTION if "RATHAUS_MAP_TILE_ATTRIBUTION" not in os.environ else None
+    )
     assert code_default == ""
     assert documented == "empty"

@@ -42,7 +42,9 @@ def _run_worker() -> None:
 def test_task_table_holds_no_address_or_body_before_and_after_sending():
     with override_settings(TASKS=DB_TASKS):
         with transaction.atomic():
-            tasks.send_email_after_commit("Eingangsbestätigung", BODY, [ADDRESS], reply_to=["amt@zeitz.example"])
+            tasks.send_email_after_commit(
+                "Eingangsbestätigung", BODY, [ADDRESS], reply_to=["amt@zeitz.example"]
+            )
         queued = _task_table_text()
         assert DBTaskResult.objects.count() == 1
         assert ADDRESS not in queued and BODY not in queued and "amt@zeitz.example" not in queued
@@ -75,10 +77,9 @@ def test_a_failed_send_leaves_no_address_in_the_traceback_and_purges_the_mail(se
 
 
 def test_a_rolled_back_transaction_stores_and_queues_nothing():
-    with override_settings(TASKS=DB_TASKS):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            tasks.send_email_after_commit("Betreff", BODY, [ADDRESS])
-            raise RuntimeError("rollback")
+    with override_settings(TASKS=DB_TASKS), pytest.raises(RuntimeError), transaction.atomic():
+        tasks.send_email_after_commit("Betreff", BODY, [ADDRESS])
+        raise RuntimeError("rollback")
     assert not OutgoingMail.objects.exists() and not DBTaskResult.objects.exists()
 
 

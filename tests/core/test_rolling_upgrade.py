@@ -65,7 +65,7 @@ def _env(database_url: str, data: Path, src: Path) -> dict[str, str]:
 
 
 def _manage(release: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, str(release / "manage.py"), *args],
         env={**env, "PYTHONPATH": str(release / "src")},
         cwd=release,
@@ -78,7 +78,7 @@ def _manage(release: Path, env: dict[str, str], *args: str) -> subprocess.Comple
     return result
 
 
-EXPAND_MIGRATION = '''
+EXPAND_MIGRATION = """
 from django.db import migrations, models
 
 
@@ -87,7 +87,9 @@ class Migration(migrations.Migration):
 
     operations = [
         # expand: a nullable column (old code neither reads nor writes it) and a new table
-        migrations.AddField("domain", "certificate_note", models.CharField(max_length=100, null=True, blank=True)),
+        migrations.AddField(
+            "domain", "certificate_note", models.CharField(max_length=100, null=True, blank=True)
+        ),
         migrations.CreateModel(
             name="DomainCheck",
             fields=[
@@ -97,10 +99,10 @@ class Migration(migrations.Migration):
             ],
         ),
     ]
-'''
+"""
 
 
-def _wait_until_live(poller: "Poller", server: subprocess.Popen[bytes]) -> None:
+def _wait_until_live(poller: Poller, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 180
     while poller._get("/health/live", "10.0.0.9") != 200:
         assert server.poll() is None and time.monotonic() < deadline, "granian did not start"
@@ -115,7 +117,7 @@ class Poller(threading.Thread):
         self.answers: list[tuple[str, int | str]] = []
 
     def _get(self, path: str, host: str) -> int | str:
-        request = urllib.request.Request(self.base + path, headers={"Host": host})
+        request = urllib.request.Request(self.base + path, headers={"Host": host})  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 response.read()
@@ -148,14 +150,18 @@ def test_expand_migration_and_graceful_reload_while_the_current_code_serves(tmp_
     release2 = tmp_path / "release2"
     shutil.copytree(ROOT / "src", release2 / "src", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "manage.py", release2 / "manage.py")
-    leaf = max(name for app, name in MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes() if app == "tenancy")
+    leaf = max(
+        name
+        for app, name in MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()
+        if app == "tenancy"
+    )
     migrations_dir = release2 / "src" / "rathaus" / "core" / "tenancy" / "migrations"
     (migrations_dir / "9000_domain_certificate_note.py").write_text(EXPAND_MIGRATION.format(leaf=leaf))
 
     port = _free_port()
     log_path = tmp_path / "granian.log"
     log = log_path.open("w")
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("granian")), "--interface", "wsgi", "--host", "127.0.0.1",
             "--port", str(port), "--workers", "1", "--respawn-interval", str(RESPAWN_INTERVAL),

@@ -172,7 +172,7 @@ def app_version() -> str:
         from importlib.metadata import version
 
         base = version("rathaus")
-    except Exception:  # noqa: BLE001 - an uninstalled checkout still backs up
+    except Exception:
         base = "unknown"
     head = settings.PROJECT_DIR / ".git" if hasattr(settings, "PROJECT_DIR") else None
     commit = ""
@@ -279,7 +279,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     path = Path(folder) / MANIFEST
     if not path.is_file():
         raise BackupError(
-            f"Keine vollständige Sicherung (manifest.json fehlt) / not a complete backup (no manifest): {folder}"
+            "Keine vollständige Sicherung (manifest.json fehlt) / not a complete backup (no manifest): "
+            f"{folder}"
         )
     manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
@@ -385,17 +386,12 @@ def advance_sequences(gap: int) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT schemaname, sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+                "SELECT setval(format('%%I.%%I', schemaname, sequencename)::regclass, "
+                "COALESCE(last_value, 0) + %s, true) "
+                "FROM pg_sequences WHERE schemaname = current_schema()",
+                [gap],
             )
-            sequences = cursor.fetchall()
-            for schema, name in sequences:
-                qualified = connection.ops.quote_name(schema) + "." + connection.ops.quote_name(name)
-                cursor.execute(
-                    "SELECT setval(%s::regclass, "
-                    "(SELECT COALESCE(last_value, 0) FROM " + qualified + ") + %s, true)",
-                    [f"{schema}.{name}", gap],
-                )
-            return len(sequences)
+            return len(cursor.fetchall())
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'")
         if not cursor.fetchone()[0]:
             return 0
@@ -403,7 +399,9 @@ def advance_sequences(gap: int) -> int:
         return int(cursor.rowcount)
 
 
-def restore(folder: Path, *, force: bool = False, reference_gap: int = DEFAULT_REFERENCE_GAP) -> RestoreResult:
+def restore(
+    folder: Path, *, force: bool = False, reference_gap: int = DEFAULT_REFERENCE_GAP
+) -> RestoreResult:
     folder = Path(folder)
     manifest = read_manifest(folder)
     if reference_gap < 1:
@@ -430,7 +428,8 @@ def restore(folder: Path, *, force: bool = False, reference_gap: int = DEFAULT_R
     problems = verify_backup(folder)
     if problems:
         raise BackupError(
-            "Sicherung beschädigt / backup damaged: " + ", ".join(problems[:20])
+            "Sicherung beschädigt / backup damaged: "
+            + ", ".join(problems[:20])
             + (f" (+{len(problems) - 20})" if len(problems) > 20 else "")
         )
     result = RestoreResult(manifest)
@@ -439,7 +438,9 @@ def restore(folder: Path, *, force: bool = False, reference_gap: int = DEFAULT_R
 
     restored = applied_migrations()
     if restored != manifest["migrations"]:
-        raise BackupError("Migrationsstand weicht vom Manifest ab / migration state differs from the manifest")
+        raise BackupError(
+            "Migrationsstand weicht vom Manifest ab / migration state differs from the manifest"
+        )
     backup_created = datetime.fromisoformat(manifest["created_at"])
     result.advanced, recorded = advance_counters(
         reference_gap, backup_created, str(manifest.get("app_version", ""))

@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RestoreRecord',
+            name="RestoreRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('restored_at', models.DateTimeField()),
-                ('backup_created_at', models.DateTimeField()),
-                ('backup_app_version', models.CharField(blank=True, max_length=100)),
-                ('reference_gap', models.PositiveIntegerField()),
-                ('advanced', models.JSONField(default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("restored_at", models.DateTimeField()),
+                ("backup_created_at", models.DateTimeField()),
+                ("backup_app_version", models.CharField(blank=True, max_length=100)),
+                ("reference_gap", models.PositiveIntegerField()),
+                ("advanced", models.JSONField(default=dict)),
             ],
             options={
-                'ordering': ['-restored_at'],
+                "ordering": ["-restored_at"],
             },
         ),
     ]

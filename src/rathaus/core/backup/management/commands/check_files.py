@@ -20,5 +20,7 @@ class Command(BaseCommand):
         for line in check.missing:
             self.stderr.write(f"missing: {line}")
         if check.missing:
-            raise CommandError(f"{len(check.missing)} of {check.checked} files named by the database are missing")
+            raise CommandError(
+                f"{len(check.missing)} of {check.checked} files named by the database are missing"
+            )
         self.stdout.write(f"all {check.checked} files named by the database exist")

@@ -48,5 +48,7 @@ class Command(BaseCommand):
         if check.missing:
             for line in check.missing:
                 self.stderr.write(f"missing: {line}")
-            raise CommandError(f"{len(check.missing)} of {check.checked} files named by the database are missing")
+            raise CommandError(
+                f"{len(check.missing)} of {check.checked} files named by the database are missing"
+            )
         self.stdout.write(f"check_files: all {check.checked} files named by the database exist")
