@@ -18,6 +18,8 @@ new unique constraint the old code's writes may violate, long locks on large tab
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import migrations
 from django.db.migrations.loader import MigrationLoader
 
@@ -77,16 +79,14 @@ def _is_not_provided(value: object) -> bool:
     return value is NOT_PROVIDED
 
 
-def _previous_field(app: str, name: str, model_name: str, field_name: str):  # type: ignore[no-untyped-def]
+def _previous_field(app: str, name: str, model_name: str, field_name: str) -> Any:
+    """The field as it was before migration ``app.name`` (None when it did not exist)."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    migration = loader.disk_migrations[(app, name)]
-    state = loader.project_state(
-        (migration.dependencies and [d for d in migration.dependencies if d[0] == app]) or None
-    )
-    try:
-        return state.models[(app, model_name.lower())].fields[field_name]
-    except KeyError:
+    if (app, name) not in loader.graph.nodes:
         return None
+    state = loader.project_state((app, name), at_end=False)
+    model = state.models.get((app, model_name.lower()))
+    return model.fields.get(field_name) if model else None
 
 
 def test_every_migration_of_the_project_is_expand_contract_safe():
