@@ -33,7 +33,7 @@ from tests.core.test_backup_restore import target_database  # noqa: F401 - a fre
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "portal.zeitz.example"
 # Longer than a worker needs to start (Django import) on a loaded machine: see docs/operations.md.
-RESPAWN_INTERVAL = 30
+RESPAWN_INTERVAL = 45
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
