@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "rathaus.core.search",
     "rathaus.core.ui",
     "rathaus.core.jobs",
+    "rathaus.core.backup",
     "rathaus.catalog",
     "rathaus.fim",
     "rathaus.identity",

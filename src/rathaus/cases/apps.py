@@ -30,6 +30,10 @@ class CasesConfig(AppConfig):
         views.register()
         accounts.register_data_exporter(services.export_user_applications)
         accounts.register_data_eraser(services.erase_user_applications)
+        from rathaus.core.backup import registry as backup
+
+        backup.register_counter("cases.ReferenceCounter", services.advance_reference_counters)
+        backup.register_file_references("cases.Attachment", services.attachment_file_references)
         # Named `_`: makemessages extracts only _() calls (a `t()` alias kept these texts German).
         _: Any = gettext_lazy
         register_portal_entry(

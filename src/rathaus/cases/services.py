@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -238,6 +238,36 @@ def allocate_reference(municipality: Municipality, year: int | None = None) -> s
     counter.save(update_fields=["last"])
     prefix = (municipality.reference_prefix or "XX").strip().upper()
     return f"{prefix}-{year}-{counter.last:06d}"
+
+
+def advance_reference_counters(gap: int, since: date) -> list[str]:
+    """After a restore (``manage.py restore``): move every municipality's counter of every year from
+    the backup's year to this year ``gap`` numbers ahead, creating missing rows, so that the
+    Aktenzeichen issued between the backup and the restore are never issued again
+    (docs/operations.md, "Reference numbers after a restore")."""
+    from rathaus.core.tenancy.models import Municipality
+
+    today = timezone.localdate()
+    advanced: list[str] = []
+    with transaction.atomic():
+        for muni in Municipality.objects.order_by("pk"):
+            for year in range(min(since.year, today.year), today.year + 1):
+                counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
+                    municipality=muni, year=year
+                )
+                counter.last += gap
+                counter.save(update_fields=["last"])
+                advanced.append(f"{muni.slug} {year}: {counter.last}")
+    return advanced
+
+
+def attachment_file_references() -> Iterator[Any]:
+    """Every stored attachment file (for ``manage.py check_files`` and the restore check)."""
+    from rathaus.core.backup.registry import FileRef
+
+    rows = Attachment.objects.exclude(path="").values_list("pk", "path")
+    for pk, path in rows.iterator():
+        yield FileRef(f"cases.Attachment {pk}", "file", default_storage.exists(path))
 
 
 # --- attachments --------------------------------------------------------------------------------

@@ -7,6 +7,11 @@ class HeritageConfig(AppConfig):
     verbose_name = "Digitale Sammlung"
 
     def ready(self) -> None:
+        from rathaus.core.backup import registry as backup
+
+        from . import services as _services
+
+        backup.register_file_references("heritage.ObjectImage", _services.file_references)
         from django.utils.translation import gettext_lazy as _
 
         from rathaus.core.ui.services import (

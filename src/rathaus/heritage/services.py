@@ -555,3 +555,18 @@ def delete_image(image: ObjectImage, *, ctx: ServiceContext | None = None, actor
         if obj.is_published:
             search_index.mark_changed(muni_id)
         transaction.on_commit(lambda: media.remove_image_files(muni_id, image_id))
+
+
+def file_references() -> Iterable[Any]:
+    """Every file a row of the digital collection names: each image's original (master) and, once
+    tiled, its pyramid (for ``manage.py check_files`` and the restore check)."""
+    from rathaus.core.backup.registry import FileRef
+
+    rows = ObjectImage.objects.values_list("pk", "municipality_id", "image_id", "original", "status")
+    root = media.media_root()
+    for pk, muni_id, image_id, original, status in rows.iterator():
+        owner = f"heritage.ObjectImage {pk}"
+        if original:
+            yield FileRef(owner, "original", (root / original).is_file())
+        if status == ImageStatus.READY:
+            yield FileRef(owner, "pyramid", (media.image_dir(muni_id, image_id) / "pyramid.tif").is_file())

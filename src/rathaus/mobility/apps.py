@@ -7,6 +7,11 @@ class MobilityConfig(AppConfig):
     verbose_name = "Mobilität"
 
     def ready(self) -> None:
+        from rathaus.core.backup import registry as backup
+
+        from . import services as _services
+
+        backup.register_file_references("mobility.FeedVersion", _services.file_references)
         from django.utils.translation import gettext_lazy as _
 
         from rathaus.core.ui.services import (

@@ -418,3 +418,14 @@ def save_district(
 def delete_district(district: District, *, ctx: ServiceContext | None = None) -> None:
     record("mobility.district.deleted", ctx=ctx, municipality=district.municipality, obj=district)
     district.delete()
+
+
+def file_references() -> Any:
+    """Every timetable folder and population grid file the rows name (``manage.py check_files``)."""
+    from rathaus.core.backup.registry import FileRef
+
+    for feed in FeedVersion.objects.only("pk", "municipality_id", "uid").iterator():
+        path = feed_path(feed)
+        yield FileRef(f"mobility.FeedVersion {feed.pk}", "feed folder", path.is_dir() and any(path.iterdir()))
+    for grid in PopulationGrid.objects.only("pk", "municipality_id", "uid").iterator():
+        yield FileRef(f"mobility.PopulationGrid {grid.pk}", "grid file", grid_path(grid).is_file())

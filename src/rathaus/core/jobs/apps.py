@@ -34,6 +34,18 @@ class JobsConfig(AppConfig):
                 module="core",
             )
         )
+        from rathaus.core import tasks
+
+        scheduler.register(
+            scheduler.ScheduledJob(
+                name="purge_outgoing_mails",
+                interval=timedelta(days=1),
+                run=lambda _none: tasks.purge_outgoing_mails(),
+                description="Löscht liegengebliebene Mails / deletes stored mails left by dead workers",
+                per_municipality=False,
+                module="core",
+            )
+        )
         if apps.is_installed("django_tasks_db"):
             scheduler.register(
                 scheduler.ScheduledJob(

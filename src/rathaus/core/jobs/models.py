@@ -39,3 +39,23 @@ class ScheduledJobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.last_outcome or '-'})"
+
+
+class OutgoingMail(models.Model):
+    """A queued mail's content and recipients, kept OUT of the task table (docs/operations.md).
+
+    ``send_email_after_commit`` stores the row inside the caller's transaction and queues only its id;
+    the worker sends it and deletes the row (also when sending fails). Rows a dead worker left behind
+    are deleted by the scheduled job ``purge_outgoing_mails`` after ``KEEP_DAYS``.
+    """
+
+    KEEP_DAYS = 7
+
+    subject = models.TextField()
+    body = models.TextField()
+    recipients = models.JSONField(default=list)
+    reply_to = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"OutgoingMail {self.pk}"

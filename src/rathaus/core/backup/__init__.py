@@ -1,0 +1,1 @@
+"""Backup and restore of one installation: the database and every file location (docs/operations.md)."""
