@@ -267,7 +267,7 @@ def attachment_file_references() -> Iterator[Any]:
 
     rows = Attachment.objects.exclude(path="").values_list("pk", "path")
     for pk, path in rows.iterator():
-        yield FileRef(f"cases.Attachment {pk}", "file", default_storage.exists(path))
+        yield FileRef(f"cases.Attachment {pk}", "file", private_storage().exists(path))
 
 
 # --- attachments --------------------------------------------------------------------------------

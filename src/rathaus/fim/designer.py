@@ -33,8 +33,8 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from rathaus.core.context import ServiceContext
 from rathaus.core.audit.services import record
+from rathaus.core.context import ServiceContext
 
 from .importers.xdf import LEIKA_RE, NS_V2, compile_pattern, parse_conditions, parse_xdf
 from .models import FormDefinition, FormDesign, FormDesignChange

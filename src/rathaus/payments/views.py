@@ -212,7 +212,11 @@ def export(request: HttpRequest) -> HttpResponseBase:
 def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
     fee = tenant_object_or_404(ApplicationFee, request, pk=pk)
     # The same visibility as the case itself (department, role).
-    if not cases_queries.visible_applications(ServiceContext.from_request(request)).filter(pk=fee.application_id).exists():
+    if (
+        not cases_queries.visible_applications(ServiceContext.from_request(request))
+        .filter(pk=fee.application_id)
+        .exists()
+    ):
         raise Http404
     back = reverse("cases:case", args=[fee.application_id])
     action = request.POST.get("action")
@@ -249,7 +253,11 @@ def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def staff_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     fee = tenant_object_or_404(ApplicationFee, request, pk=pk)
-    if not cases_queries.visible_applications(ServiceContext.from_request(request)).filter(pk=fee.application_id).exists():
+    if (
+        not cases_queries.visible_applications(ServiceContext.from_request(request))
+        .filter(pk=fee.application_id)
+        .exists()
+    ):
         raise Http404
     return _pdf(services.receipt_pdf(fee), f"Zahlung-{fee.kassenzeichen}.pdf")
 
