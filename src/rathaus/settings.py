@@ -450,6 +450,10 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # libvips reports every finished thread pool at INFO; keep its warnings only.
         "pyvips": {"level": "WARNING"},
+        # pysaml2 (identity) logs whole assertions, i.e. personal data, below WARNING; xmlschema, which
+        # it loads, reports every schema it reads at INFO.
+        "saml2": {"level": "WARNING"},
+        "xmlschema": {"level": "WARNING"},
     },
 }
 # GET /metrics (Prometheus text): with this bearer token from anywhere, or without a token from
