@@ -17,7 +17,7 @@ from rathaus.cases import services
 from rathaus.cases.models import Attachment, Status
 from rathaus.core.accounts.models import Role
 from rathaus.core.storage import PrivateFileSystemStorage, file_response, private_storage
-from tests.cases.conftest import PDF, apply, staff_request, store_draft_file
+from tests.cases.conftest import PDF, apply, staff_ctx, store_draft_file
 from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +31,8 @@ def files_under(root: Path) -> list[Path]:
 def app_with_files(form_a, setting_a, citizen, clerk_a, muni_a):
     """An application with an uploaded plan and a decision letter (both private)."""
     app = apply(form_a, user=citizen, plan=store_draft_file(muni_a, "plan.pdf", PDF))
-    services.start_review(app, request=staff_request(clerk_a, muni_a))
-    services.decide(app, Status.APPROVED, "Alles vorhanden.", request=staff_request(clerk_a, muni_a))
+    services.start_review(app, ctx=staff_ctx(clerk_a, muni_a))
+    services.decide(app, Status.APPROVED, "Alles vorhanden.", ctx=staff_ctx(clerk_a, muni_a))
     return app
 
 

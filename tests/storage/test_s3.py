@@ -19,7 +19,7 @@ from rathaus.cases import services
 from rathaus.cases.models import Status
 from rathaus.core import storage
 from rathaus.core.accounts.models import Role
-from tests.cases.conftest import PDF, apply, staff_request, store_draft_file
+from tests.cases.conftest import PDF, apply, staff_ctx, store_draft_file
 from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
 
 from .conftest import keys
@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def app_on_s3(s3, form_a, setting_a, citizen, clerk_a, muni_a):
     app = apply(form_a, user=citizen, plan=store_draft_file(muni_a, "plan.pdf", PDF))
-    services.start_review(app, request=staff_request(clerk_a, muni_a))
-    services.decide(app, Status.APPROVED, "Alles vorhanden.", request=staff_request(clerk_a, muni_a))
+    services.start_review(app, ctx=staff_ctx(clerk_a, muni_a))
+    services.decide(app, Status.APPROVED, "Alles vorhanden.", ctx=staff_ctx(clerk_a, muni_a))
     return app
 
 
