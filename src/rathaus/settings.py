@@ -345,6 +345,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RATHAUS_MAX_LOGO_BYTES = int(env("RATHAUS_MAX_LOGO_BYTES", str(512 * 1024)))
 # Background work whose worker has not beaten for this long is failed (docs/operations.md).
 RATHAUS_JOB_STALE_MINUTES = int(env("RATHAUS_JOB_STALE_MINUTES", "10"))
+# Optional finer-grained overrides (docs/scaling.md): stale after N seconds, heartbeat and recovery
+# intervals, and how often a task of a dead worker is claimed in total before it is failed.
+RATHAUS_JOB_STALE_SECONDS = float(env("RATHAUS_JOB_STALE_SECONDS", "0") or 0) or None
+RATHAUS_JOB_HEARTBEAT_SECONDS = float(env("RATHAUS_JOB_HEARTBEAT_SECONDS", "0") or 0) or None  # None: 20
+RATHAUS_JOB_RECOVER_SECONDS = float(env("RATHAUS_JOB_RECOVER_SECONDS", "0") or 0) or None  # None: 300
+RATHAUS_JOB_MAX_ATTEMPTS = int(env("RATHAUS_JOB_MAX_ATTEMPTS", "1"))
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("RATHAUS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
