@@ -131,6 +131,8 @@ if DEMO:
 MIDDLEWARE = [
     # First: the request id (X-Request-ID) and the request metrics cover every answer, 404s included.
     "rathaus.core.observability.middleware.ObservabilityMiddleware",
+    # Reads of GET requests from the replica unless the client just wrote (no-op without replica).
+    "rathaus.core.dbrouting.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the tenant middleware, so that its unknown-host 404 page gets the headers too.
@@ -196,6 +198,31 @@ if IS_POSTGRES and TESTING:
     DATABASES["default"]["TEST"] = {
         "NAME": env("RATHAUS_TEST_DB_NAME", f"test_{DATABASES['default']['NAME']}_{os.getpid()}")
     }
+# A PostgreSQL streaming replica for reads of public pages (docs/scaling.md): the router and the
+# middleware in rathaus.core.dbrouting do nothing while it is not configured.
+DATABASE_REPLICA_URL = env("RATHAUS_DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the suite's tests read the test database
+DATABASE_ROUTERS = ["rathaus.core.dbrouting.PrimaryReplicaRouter"]
+RATHAUS_DATABASE_REPLICA_STICKY_SECONDS = int(env("RATHAUS_DATABASE_REPLICA_STICKY_SECONDS", "10"))
+RATHAUS_DATABASE_REPLICA_PRIMARY_PATHS = [
+    p.strip()
+    for p in env("RATHAUS_DATABASE_REPLICA_PRIMARY_PATHS", "/django-admin/,/konto/,/health,/metrics").split(
+        ","
+    )
+    if p.strip()
+]
+# Behind pgbouncer in transaction pooling mode a server-side cursor (``.iterator()``) cannot
+# outlive its transaction on one server connection: turn them off (docs/scaling.md).
+RATHAUS_DATABASE_POOLER = env("RATHAUS_DATABASE_POOLER").strip().lower()
+if RATHAUS_DATABASE_POOLER not in ("", "pgbouncer"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("RATHAUS_DATABASE_POOLER must be empty or 'pgbouncer'")
+if RATHAUS_DATABASE_POOLER == "pgbouncer":
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------

@@ -121,7 +121,8 @@ def test_task_of_a_killed_worker_is_detected_and_run_again_on_the_other(workers,
         "RATHAUS_JOB_MAX_ATTEMPTS": "2",
     }
     procs = {p.pid: p for p in workers(["w-a", "w-b"], fast)}
-    pids = {"w-a": list(procs)[0], "w-b": list(procs)[1]}
+    first, second = procs
+    pids = {"w-a": first, "w-b": second}
     log = tmp_path / "hang.txt"
     with override_settings(TASKS=DB_TASKS):
         result = worker_tasks.hang_first_time.enqueue(str(log))

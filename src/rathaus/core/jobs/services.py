@@ -127,9 +127,7 @@ def recover(now: datetime | None = None) -> dict[str, int]:
             # is not touched.
             done["requeued"] = DBTaskResult.objects.filter(
                 pk__in=again, status=TaskResultStatus.RUNNING, started_at__lt=cutoff
-            ).update(
-                status=TaskResultStatus.READY, started_at=None
-            )
+            ).update(status=TaskResultStatus.READY, started_at=None)
         if ids:
             done["tasks"] = DBTaskResult.objects.filter(
                 pk__in=ids, status=TaskResultStatus.RUNNING, started_at__lt=cutoff
