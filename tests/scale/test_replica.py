@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection, connections, transaction
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -113,7 +114,7 @@ def test_without_replica_everything_stays_as_before(rf):
     router = dbrouting.PrimaryReplicaRouter()
     with dbrouting.use_replica():
         assert router.db_for_read(Service) is None and router.db_for_write(Service) is None
-    mw = dbrouting.ReplicaMiddleware(lambda request: __import__("django.http").http.HttpResponse("ok"))
+    mw = dbrouting.ReplicaMiddleware(lambda request: HttpResponse("ok"))
     assert dbrouting.COOKIE not in mw(rf.post("/x")).cookies
 
 
