@@ -50,7 +50,7 @@ class PrimaryReplicaRouter:
 
     def db_for_write(self, model: type, **hints: Any) -> str | None:
         wrote = _wrote.get()
-        if wrote is not None:
+        if wrote is not None and not wrote:  # one mark per request is enough
             wrote.append(True)
         return PRIMARY if replica_configured() else None
 
