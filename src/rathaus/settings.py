@@ -135,6 +135,8 @@ if DEMO:
 MIDDLEWARE = [
     # First: the request id (X-Request-ID) and the request metrics cover every answer, 404s included.
     "rathaus.core.observability.middleware.ObservabilityMiddleware",
+    # Reads of GET requests from the replica unless the client just wrote (no-op without replica).
+    "rathaus.core.dbrouting.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the tenant middleware, so that its unknown-host 404 page gets the headers too.
@@ -200,6 +202,31 @@ if IS_POSTGRES and TESTING:
     DATABASES["default"]["TEST"] = {
         "NAME": env("RATHAUS_TEST_DB_NAME", f"test_{DATABASES['default']['NAME']}_{os.getpid()}")
     }
+# A PostgreSQL streaming replica for reads of public pages (docs/scaling.md): the router and the
+# middleware in rathaus.core.dbrouting do nothing while it is not configured.
+DATABASE_REPLICA_URL = env("RATHAUS_DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the suite's tests read the test database
+DATABASE_ROUTERS = ["rathaus.core.dbrouting.PrimaryReplicaRouter"]
+RATHAUS_DATABASE_REPLICA_STICKY_SECONDS = int(env("RATHAUS_DATABASE_REPLICA_STICKY_SECONDS", "10"))
+RATHAUS_DATABASE_REPLICA_PRIMARY_PATHS = [
+    p.strip()
+    for p in env("RATHAUS_DATABASE_REPLICA_PRIMARY_PATHS", "/django-admin/,/konto/,/health,/metrics").split(
+        ","
+    )
+    if p.strip()
+]
+# Behind pgbouncer in transaction pooling mode a server-side cursor (``.iterator()``) cannot
+# outlive its transaction on one server connection: turn them off (docs/scaling.md).
+RATHAUS_DATABASE_POOLER = env("RATHAUS_DATABASE_POOLER").strip().lower()
+if RATHAUS_DATABASE_POOLER not in ("", "pgbouncer"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("RATHAUS_DATABASE_POOLER must be empty or 'pgbouncer'")
+if RATHAUS_DATABASE_POOLER == "pgbouncer":
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
@@ -349,6 +376,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RATHAUS_MAX_LOGO_BYTES = int(env("RATHAUS_MAX_LOGO_BYTES", str(512 * 1024)))
 # Background work whose worker has not beaten for this long is failed (docs/operations.md).
 RATHAUS_JOB_STALE_MINUTES = int(env("RATHAUS_JOB_STALE_MINUTES", "10"))
+# Optional finer-grained overrides (docs/scaling.md): stale after N seconds, heartbeat and recovery
+# intervals, and how often a task of a dead worker is claimed in total before it is failed.
+RATHAUS_JOB_STALE_SECONDS = float(env("RATHAUS_JOB_STALE_SECONDS", "0") or 0) or None
+RATHAUS_JOB_HEARTBEAT_SECONDS = float(env("RATHAUS_JOB_HEARTBEAT_SECONDS", "0") or 0) or None  # None: 20
+RATHAUS_JOB_RECOVER_SECONDS = float(env("RATHAUS_JOB_RECOVER_SECONDS", "0") or 0) or None  # None: 300
+RATHAUS_JOB_MAX_ATTEMPTS = int(env("RATHAUS_JOB_MAX_ATTEMPTS", "1"))
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("RATHAUS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -3,7 +3,10 @@
 A worker started with ``manage.py run_worker`` (django-tasks-db's ``db_worker`` plus this) writes a
 heartbeat row every ``HEARTBEAT_SECONDS``. A task result that is still ``RUNNING`` although the
 worker that claimed it has not beaten for ``RATHAUS_JOB_STALE_MINUTES`` belongs to a dead worker
-(kill -9, power loss, OOM killer): :func:`recover` marks it failed with a clear message. Modules
+(kill -9, power loss, OOM killer): :func:`recover` puts it back in the queue while it has been
+claimed fewer than ``RATHAUS_JOB_MAX_ATTEMPTS`` times (another worker then runs it again; default 1
+= never re-run, because a task must be idempotent to be re-run), else marks it failed with a clear
+message. Modules
 with their own job rows (the heritage import) register a :class:`StaleSource` whose rows carry their
 own heartbeat; they are failed the same way, so the job page says what happened.
 
@@ -35,11 +38,26 @@ LOST_EXCEPTION = "rathaus.core.jobs.WorkerLost"
 
 
 def stale_after() -> timedelta:
+    seconds = getattr(settings, "RATHAUS_JOB_STALE_SECONDS", None)
+    if seconds:  # finer than minutes (tests, clusters with a short failover)
+        return timedelta(seconds=float(seconds))
     return timedelta(minutes=int(getattr(settings, "RATHAUS_JOB_STALE_MINUTES", 10)))
 
 
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "RATHAUS_JOB_HEARTBEAT_SECONDS", None) or HEARTBEAT_SECONDS)
+
+
+def recover_every_seconds() -> float:
+    return float(getattr(settings, "RATHAUS_JOB_RECOVER_SECONDS", None) or RECOVER_EVERY_SECONDS)
+
+
+def max_attempts() -> int:
+    return max(1, int(getattr(settings, "RATHAUS_JOB_MAX_ATTEMPTS", 1) or 1))
+
+
 def lost_message() -> str:
-    minutes = int(stale_after().total_seconds() // 60)
+    minutes = max(1, int(stale_after().total_seconds() // 60))
     return _(
         "Die Verarbeitung wurde abgebrochen: der Hintergrundprozess hat sich seit %(m)d Minuten nicht "
         "mehr gemeldet (zum Beispiel beendet oder abgestürzt). Bitte starten Sie den Vorgang erneut."
@@ -98,9 +116,22 @@ def recover(now: datetime | None = None) -> dict[str, int]:
         from django_tasks.base import TaskResultStatus
         from django_tasks_db.models import DBTaskResult
 
-        ids = [r.pk for r in _stale_task_results(cutoff)]  # type: ignore[attr-defined]
+        stale = _stale_task_results(cutoff)
+        attempts = max_attempts()
+        # worker_ids grows by one per claim, so its length is the number of attempts so far.
+        again = [r.pk for r in stale if len(r.worker_ids or []) < attempts]  # type: ignore[attr-defined]
+        ids = [r.pk for r in stale if len(r.worker_ids or []) >= attempts]  # type: ignore[attr-defined]
+        if again:
+            # Back into the queue, guarded by status and start: a row another worker's recovery
+            # already requeued, that finished meanwhile or that a live worker claimed again since
+            # is not touched.
+            done["requeued"] = DBTaskResult.objects.filter(
+                pk__in=again, status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+            ).update(status=TaskResultStatus.READY, started_at=None)
         if ids:
-            done["tasks"] = DBTaskResult.objects.filter(pk__in=ids, status=TaskResultStatus.RUNNING).update(
+            done["tasks"] = DBTaskResult.objects.filter(
+                pk__in=ids, status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+            ).update(
                 status=TaskResultStatus.FAILED,
                 finished_at=now,
                 exception_class_path=LOST_EXCEPTION,
@@ -144,17 +175,17 @@ class HeartbeatThread(threading.Thread):
                 try:
                     close_old_connections()
                     beat(self.worker_id, self.started_at)
-                    if elapsed - last_recover >= RECOVER_EVERY_SECONDS:
+                    if elapsed - last_recover >= recover_every_seconds():
                         recover()
                         last_recover = elapsed
                 except Exception:  # a database hiccup must not end the heartbeat
                     logger.exception("Worker heartbeat failed")
-                self._stop_event.wait(HEARTBEAT_SECONDS)
-                elapsed += HEARTBEAT_SECONDS
+                self._stop_event.wait(heartbeat_seconds())
+                elapsed += heartbeat_seconds()
         finally:
             connection.close()
 
     def stop(self) -> None:
         self._stop_event.set()
-        self.join(timeout=HEARTBEAT_SECONDS + 5)
+        self.join(timeout=heartbeat_seconds() + 5)
         WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
