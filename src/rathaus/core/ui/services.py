@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
@@ -105,48 +103,12 @@ def home_notices(municipality: Municipality, limit: int = 5) -> list[dict[str, A
 
 
 def _forget_home(municipality: Municipality) -> None:
-    prefixes = ("ui:home", "ui:homepage")  # notices data, shared page HTML
-    cache.delete_many([f"{p}:{municipality.pk}:{lang}" for p in prefixes for lang in ("de", "en")])
-
-
-# --- Home page for anonymous visitors ---------------------------------------------------------
-# The home page is the busiest page and the same for every anonymous visitor of a municipality and
-# language (it carries no CSRF token: the language switch is a link). Its HTML is cached (make bench:
-# at least half the throughput of a bare view). Notice writes drop the entry (_forget_home);
-# municipality edits change the fingerprint stored next to the HTML; anything else (scheduled
-# notices) shows within the lifetime.
-HOME_PAGE_SECONDS = 60
+    # The notices data; the shared page itself follows the "ui" generation (rathaus.core.pagecache).
+    cache.delete_many([f"ui:home:{municipality.pk}:{lang}" for lang in ("de", "en")])
 
 
 def home_context(municipality: Municipality) -> dict[str, Any]:
     return {"notices": home_notices(municipality), "entries": portal_entries()}
-
-
-def home_page_is_shared(request: HttpRequest) -> bool:
-    """Whether the request sees the shared home page: an anonymous GET without query or messages."""
-    return (
-        request.method in ("GET", "HEAD")
-        and not request.GET
-        and not request.user.is_authenticated
-        and len(get_messages(request)) == 0  # len() does not mark the messages as read
-    )
-
-
-def _municipality_fingerprint(municipality: Municipality) -> str:
-    values = repr([f.value_from_object(municipality) for f in municipality._meta.concrete_fields])
-    return hashlib.blake2b(values.encode(), digest_size=12).hexdigest()
-
-
-def shared_home_page(request: HttpRequest, municipality: Municipality) -> bytes:
-    """The home page as UTF-8 for an anonymous visitor (see home_page_is_shared), from the cache."""
-    key = f"ui:homepage:{municipality.pk}:{get_language()}"
-    fingerprint = _municipality_fingerprint(municipality)
-    cached = cache.get(key)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]  # type: ignore[no-any-return]
-    html = render_to_string("ui/home.html", home_context(municipality), request=request).encode()
-    cache.set(key, (fingerprint, html), HOME_PAGE_SECONDS)
-    return html
 
 
 def legal_page(municipality: Municipality, kind: str) -> LegalPage | None:
