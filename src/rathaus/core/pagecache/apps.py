@@ -19,5 +19,7 @@ class PageCacheConfig(AppConfig):
         connection_created.connect(writes.install, dispatch_uid="rathaus-pagecache-writes")
         writes.install_on_open_connections()
         pre_migrate.connect(writes.migration_started, dispatch_uid="rathaus-pagecache-migrating")
-        post_migrate.connect(writes.migration_finished, sender=self, dispatch_uid="rathaus-pagecache-migrated")
+        post_migrate.connect(
+            writes.migration_finished, sender=self, dispatch_uid="rathaus-pagecache-migrated"
+        )
         from . import signals  # noqa: F401
