@@ -7,9 +7,10 @@
 Each pipeline runs in its own child process; peak memory is the child's own high-water mark of
 resident memory (VmHWM of /proc/self/status, read inside the child after each stage, so a stage's
 figure is the peak up to and including that stage). Not ru_maxrss: Linux carries it over fork and
-exec, so the child would report the parent's peak (the parent generated the feed). The feed is generated once (bench/gtfs_synth.py)
-and read from an unzipped directory by both pipelines. Population: the Zensus 2011 1-km grid from
-RATHAUS_TESTDATA (all 214,633 populated cells of Germany) when present, else a synthetic grid.
+exec, so the child would report the parent's peak (the parent generated the feed). The feed is
+generated once (bench/gtfs_synth.py) and read from an unzipped directory by both pipelines.
+Population: the Zensus 2011 1-km grid from RATHAUS_TESTDATA (all 214,633 populated cells of
+Germany) when present, else a synthetic grid.
 The Rathaus pipeline is the code the app runs (rathaus.mobility.gtfs / analysis) without the
 database row. Target (issue 8): the whole pipeline under 10 s and 1 GB.
 """

@@ -214,7 +214,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": int(env("RATHAUS_CACHE_MAX_ENTRIES", "50000"))},
+            "OPTIONS": {"MAX_ENTRIES": int(env("RATHAUS_CACHE_MAX_ENTRIES", "50000"))},  # type: ignore[dict-item]
         }
     }
 # Every key carries a prefix of this installation, so two installations on one Redis never read each

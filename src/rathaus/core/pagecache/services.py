@@ -65,7 +65,8 @@ def generations(municipality_id: int) -> dict[tuple[int, str], int]:
     """All counters of the municipality and of municipality 0, in one query (read before rendering)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT municipality_id, scope, value FROM pagecache_generation WHERE municipality_id IN (%s, %s)",
+            "SELECT municipality_id, scope, value FROM pagecache_generation "
+            "WHERE municipality_id IN (%s, %s)",
             [0, municipality_id],
         )
         return {(row[0], row[1]): row[2] for row in cursor.fetchall()}
