@@ -22,4 +22,8 @@ class PageCacheConfig(AppConfig):
         post_migrate.connect(
             writes.migration_finished, sender=self, dispatch_uid="rathaus-pagecache-migrated"
         )
-        from . import signals  # noqa: F401
+        from django.core.signals import setting_changed
+
+        from . import services, signals  # noqa: F401
+
+        setting_changed.connect(services.settings_changed, dispatch_uid="rathaus-pagecache-settings")

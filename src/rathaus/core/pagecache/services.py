@@ -21,6 +21,15 @@ MAX_BYTES = 4 * 1024 * 1024
 # Vary headers a shared page may carry: the key holds the language (from the cookie) and Accept.
 _SAFE_VARY = {"cookie", "accept-language", "accept-encoding", "accept"}
 HEADER = "X-Page-Cache"
+# Settings are part of what a page shows (tile server, feature switches). They never change in a
+# running server, but tests change them between requests (setting_changed): a new epoch, new keys.
+_settings_epoch = 0
+
+
+def settings_changed(**kwargs: Any) -> None:
+    global _settings_epoch
+    _settings_epoch += 1
+    _view_name.cache_clear()  # ROOT_URLCONF may have changed too
 
 
 def seconds() -> int:
@@ -84,6 +93,7 @@ def page_key(request: HttpRequest, municipality: Municipality, scopes: tuple[str
             request.META.get("QUERY_STRING", ""),
             request.META.get("HTTP_ACCEPT", ""),
             municipality_fingerprint(municipality),
+            str(_settings_epoch),
             gens,
         ]
     )
