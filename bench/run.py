@@ -517,6 +517,7 @@ def measure(
         rps = []
         for b, bare in enumerate(bares):
             probe(base, bare, hosts, 3)
+            warm_hosts(base, bare, hosts)  # the tenant and page caches of every host (60 s lifetimes)
             counter += 1
             r = run_locust(base, bare, seconds, args.users, f"locust_{slug(bare, counter)}_{number}")
             bare_rounds[b].append(r)
@@ -530,6 +531,7 @@ def measure(
             for i in group:
                 target = targets[i]
                 probe(base, target, hosts, 3)  # refill the cache (short lifetimes) and check the answer
+                warm_hosts(base, target, hosts)
                 counter += 1
                 log(
                     f"round {number}/{args.rounds}: {args.users} users, {seconds} s "
