@@ -254,7 +254,10 @@ def server_env(data_dir: Path, database_url: str = "") -> dict[str, str]:
 def manage(env: dict[str, str], *args: str, timeout: float = 300) -> None:
     cmd = [sys.executable, str(ROOT / "manage.py"), *args]
     log("manage.py " + " ".join(args))
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise HarnessError(f"manage.py {' '.join(args)} took longer than {timeout:.0f} s") from exc
     if done.returncode != 0:
         raise HarnessError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
@@ -660,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
             env = server_env(data_dir, db_url)
             manage(env, "migrate", "--no-input", timeout=900)
             manage(env, "load_demo", timeout=900)
-            manage(env, "collectstatic", "--no-input")
+            manage(env, "collectstatic", "--no-input", timeout=900)
             hosts_file = data_dir / "hosts.txt"
             prepared = prepare(env, args.tenants, hosts_file)
             hosts = hosts_file.read_text().split() if args.tenants else []

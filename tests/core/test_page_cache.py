@@ -330,3 +330,49 @@ def test_a_hit_costs_one_query_however_long_the_list(muni_a, django_assert_num_q
             get(path)  # fill
             with django_assert_num_queries(1):  # the generation counters, nothing else
                 assert get(path)[HEADER] == "hit"
+
+
+# --- shared fragments on pages rendered for signed-in visitors ------------------------------
+
+
+@pytest.mark.django_db
+def test_signed_in_home_shares_its_body_but_shows_a_new_notice_at_once(muni_a, muni_b, citizen, editor_a):
+    from django.core.cache import cache
+
+    from rathaus.core.ui import services as ui
+
+    me = client_for(HOST_A, citizen)
+    first = me.get("/").content.decode()
+    assert "Mein Konto" in first and "Zeitz" in first
+    assert any(k.startswith(":1:pf:") or "pf:" in k for k in cache._cache)  # type: ignore[attr-defined]
+    ui.save_notice(Notice(municipality=muni_a, title="Neue Meldung für alle", teaser="Kurz"), editor_a)
+    assert "Neue Meldung für alle" in me.get("/").content.decode()
+    other = client_for(HOST_B, citizen).get("/").content.decode()  # another municipality's fragment
+    assert "Musterstadt" in other and "Neue Meldung für alle" not in other
+    english = client_for(HOST_A, citizen)
+    english.cookies["django_language"] = "en"
+    assert 'lang="en"' in english.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_shared_fragment_refuses_a_csrf_token(muni_a):
+    from django.template import Context, Template, TemplateSyntaxError
+
+    request = RequestFactory().get("/", HTTP_HOST=HOST_A)
+    request.municipality = muni_a  # type: ignore[attr-defined]
+    request._pagecache_generations = {}  # type: ignore[attr-defined]
+    tpl = Template("{% load pagecache %}{% shared_fragment %}{% csrf_token %}{% endshared_fragment %}")
+    with pytest.raises(TemplateSyntaxError):
+        tpl.render(Context({"request": request, "csrf_token": _LazyToken(request)}))
+
+
+class _LazyToken:
+    """Like the csrf context processor: calling get_token() marks the request."""
+
+    def __init__(self, request):  # type: ignore[no-untyped-def]
+        self.request = request
+
+    def __str__(self) -> str:
+        from django.middleware.csrf import get_token
+
+        return get_token(self.request)

@@ -26,12 +26,16 @@ class PageCacheMiddleware:
         own = municipality is not None and not request.path_info.startswith(PLATFORM_PREFIXES)
         token = writes.set_municipality(municipality.pk if own else 0)  # type: ignore[union-attr]
         try:
-            if municipality is None or not services.request_is_shareable(request):
+            scopes = services.page_scopes(request) if municipality is not None else None
+            if municipality is None or scopes is None:
                 return self.get_response(request)
-            scopes = services.page_scopes(request)
-            if scopes is None:
+            # Counters first, before the view reads any data (ADR 0008, the commit/bump race); kept
+            # on the request for the shared fragments of pages rendered for signed-in visitors.
+            found = services.generations(municipality.pk)
+            request._pagecache_generations = found  # type: ignore[attr-defined]
+            if not services.request_is_shareable(request):
                 return self.get_response(request)
-            key, hit = services.cached_response(request, municipality, scopes)
+            key, hit = services.cached_response(request, municipality, scopes, found)
             if hit is not None:
                 hit[services.HEADER] = "hit"
                 return hit

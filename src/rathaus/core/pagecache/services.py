@@ -81,8 +81,12 @@ def generations(municipality_id: int) -> dict[tuple[int, str], int]:
         return {(row[0], row[1]): row[2] for row in cursor.fetchall()}
 
 
-def page_key(request: HttpRequest, municipality: Municipality, scopes: tuple[str, ...]) -> str:
-    found = generations(municipality.pk)
+def page_key(
+    request: HttpRequest,
+    municipality: Municipality,
+    scopes: tuple[str, ...],
+    found: dict[tuple[int, str], int],
+) -> str:
     gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
     parts = "\n".join(
         [
@@ -131,10 +135,15 @@ def thaw(entry: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
     return response
 
 
-def cached_response(request: HttpRequest, municipality: Municipality, scopes: tuple[str, ...]) -> Any:
+def cached_response(
+    request: HttpRequest,
+    municipality: Municipality,
+    scopes: tuple[str, ...],
+    found: dict[tuple[int, str], int],
+) -> Any:
     from django.core.cache import cache
 
-    key = page_key(request, municipality, scopes)
+    key = page_key(request, municipality, scopes, found)
     entry = cache.get(key)
     return key, (thaw(entry) if entry is not None else None)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -78,33 +77,21 @@ def staff_entries_for(request: HttpRequest) -> list[StaffEntry]:
     ]
 
 
-def _home_cache_key(municipality: Municipality) -> str:
-    return f"ui:home:{municipality.pk}:{get_language()}"
-
-
 def home_notices(municipality: Municipality, limit: int = 5) -> list[dict[str, Any]]:
-    """The latest published notices, cached per municipality and language (invalidated on write)."""
-    key = _home_cache_key(municipality)
-    data = cache.get(key)
-    if data is None:
-        english = (get_language() or "de").startswith("en")
-        data = [
-            {
-                "pk": n.pk,
-                "title": (n.title_en if english and n.title_en else n.title),
-                "teaser": (n.teaser_en if english and n.teaser_en else n.teaser),
-                "published_at": n.published_at,
-                "is_official": n.is_official,
-            }
-            for n in Notice.objects.for_tenant(municipality).published()[:limit]
-        ]
-        cache.set(key, data, 300)
-    return data
-
-
-def _forget_home(municipality: Municipality) -> None:
-    # The notices data; the shared page itself follows the "ui" generation (rathaus.core.pagecache).
-    cache.delete_many([f"ui:home:{municipality.pk}:{lang}" for lang in ("de", "en")])
+    """The latest published notices. Not cached here: the page (anonymous) and the shared fragment
+    (signed in) are, under the "ui" generation that every notice write bumps in its transaction; a
+    data cache dropped after the commit would let a page of the new generation show old notices."""
+    english = (get_language() or "de").startswith("en")
+    return [
+        {
+            "pk": n.pk,
+            "title": (n.title_en if english and n.title_en else n.title),
+            "teaser": (n.teaser_en if english and n.teaser_en else n.teaser),
+            "published_at": n.published_at,
+            "is_official": n.is_official,
+        }
+        for n in Notice.objects.for_tenant(municipality).published()[:limit]
+    ]
 
 
 def home_context(municipality: Municipality) -> dict[str, Any]:
@@ -169,7 +156,6 @@ def save_notice(notice: Notice, actor: Any, request: Any = None) -> Notice:
             obj=notice,
             changes=audit.diff(before, audit.snapshot(notice, _NOTICE_FIELDS)),
         )
-    _forget_home(notice.municipality)
     from . import search_provider
 
     search_provider.index_notice(notice)
@@ -184,7 +170,6 @@ def delete_notice(notice: Notice, actor: Any, request: Any = None) -> None:
         audit.record("notice.deleted", request=request, actor=actor, municipality=muni, obj=notice)
         search_provider.remove_notice(notice)
         notice.delete()
-    _forget_home(muni)
 
 
 def submit_accessibility_feedback(
