@@ -27,7 +27,7 @@ class PageCacheMiddleware:
         token = writes.set_municipality(municipality.pk if own else 0)  # type: ignore[union-attr]
         try:
             scopes = services.page_scopes(request) if municipality is not None else None
-            if municipality is None or scopes is None:
+            if municipality is None or scopes is None or services.seconds() <= 0:
                 return self.get_response(request)
             # Counters first, before the view reads any data (ADR 0008, the commit/bump race); kept
             # on the request for the shared fragments of pages rendered for signed-in visitors.
