@@ -4,11 +4,13 @@
     .venv/bin/python bench/mobility_bench.py [--workdir /tmp/mobility-bench] [--trips 400000]
         [--gtfs-kit-timeout 300] [--skip-gtfs-kit]
 
-Each pipeline runs in its own child process; peak memory is the child's maximum resident set size
-(resource.getrusage(RUSAGE_SELF).ru_maxrss read inside the child after each stage, so a stage's
-figure is the peak up to and including that stage). The feed is generated once (bench/gtfs_synth.py)
-and read from an unzipped directory by both pipelines. Population: the Zensus 2011 1-km grid from
-RATHAUS_TESTDATA (all 214,633 populated cells of Germany) when present, else a synthetic grid.
+Each pipeline runs in its own child process; peak memory is the child's own high-water mark of
+resident memory (VmHWM of /proc/self/status, read inside the child after each stage, so a stage's
+figure is the peak up to and including that stage). Not ru_maxrss: Linux carries it over fork and
+exec, so the child would report the parent's peak (the parent generated the feed). The feed is
+generated once (bench/gtfs_synth.py) and read from an unzipped directory by both pipelines.
+Population: the Zensus 2011 1-km grid from RATHAUS_TESTDATA (all 214,633 populated cells of
+Germany) when present, else a synthetic grid.
 The Rathaus pipeline is the code the app runs (rathaus.mobility.gtfs / analysis) without the
 database row. Target (issue 8): the whole pipeline under 10 s and 1 GB.
 """
@@ -36,6 +38,14 @@ WINDOW = (6 * 3600, 20 * 3600)
 
 
 def rss_mb() -> float:
+    """Peak resident memory of this process image in MB (VmHWM; ru_maxrss elsewhere than Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

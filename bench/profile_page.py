@@ -4,7 +4,8 @@
 
 Builds the same throwaway database as ``bench/run.py`` (production settings, DEBUG off, demo
 data), warms the caches, prints the mean in-process time per request of PATH (default ``/``)
-next to ``/bench/bare``, then the cProfile listing of N requests to PATH.
+next to ``/bench/bare``, then the cProfile listing of N requests to PATH. ``--as citizen|staff``
+signs the client in as the demo citizen or the demo clerk.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.run import ROOT, manage, server_env
 
 
-def child(path: str, requests: int, top: int, sort: str) -> None:
+def child(path: str, requests: int, top: int, sort: str, as_user: str) -> None:
     import cProfile
     import pstats
     import time
@@ -32,6 +33,11 @@ def child(path: str, requests: int, top: int, sort: str) -> None:
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
+    if as_user:
+        from bench.prepare import citizen_email, session_for
+
+        email = citizen_email() if as_user == "citizen" else "sachbearbeitung@zeitz.example"
+        client.cookies["sessionid"] = session_for(email)
     for warm_path in (path, "/bench/bare"):
         for _ in range(50):
             response = client.get(warm_path)
@@ -58,10 +64,11 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
+    parser.add_argument("--as", dest="as_user", default="", choices=["", "citizen", "staff"])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.path, args.requests, args.top, args.sort)
+        child(args.path, args.requests, args.top, args.sort, args.as_user)
         return 0
     with tempfile.TemporaryDirectory(prefix="rathaus-profile-") as tmp:
         env = server_env(Path(tmp))
@@ -69,7 +76,7 @@ def main() -> int:
         manage(env, "load_demo")
         manage(env, "collectstatic", "--no-input")
         cmd = [sys.executable, __file__, args.path, "--child", "--requests", str(args.requests)]
-        cmd += ["--top", str(args.top), "--sort", args.sort]
+        cmd += ["--top", str(args.top), "--sort", args.sort, "--as", args.as_user]
         return subprocess.run(cmd, cwd=ROOT, env=env, timeout=600, check=False).returncode
 
 

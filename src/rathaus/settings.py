@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "rathaus.core.ui",
     "rathaus.core.jobs",
     "rathaus.core.backup",
+    "rathaus.core.pagecache",
     "rathaus.catalog",
     "rathaus.fim",
     "rathaus.identity",
@@ -145,6 +146,8 @@ MIDDLEWARE = [
     "rathaus.core.tenancy.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "rathaus.core.ui.middleware.LanguageMiddleware",
+    # Anonymous GETs of registered pages from the shared cache; a hit skips everything below (ADR 0017).
+    "rathaus.core.pagecache.middleware.PageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -187,7 +190,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite_name = str(DATABASES["default"]["NAME"])
     if _sqlite_name and _sqlite_name != ":memory:":
         Path(_sqlite_name).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at BEGIN, so a
         # transaction that re-checks a capacity rule does so while holding the lock.
@@ -196,6 +198,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["TEST"] = {"NAME": env("RATHAUS_TEST_SQLITE_NAME", "") or None}
+# Persistent connections (one per server thread): opening one costs milliseconds (SQLite reads a
+# schema of hundreds of objects; PostgreSQL authenticates), a page a fraction of that. The health
+# check re-opens a connection the database closed meanwhile.
+DATABASES["default"]["CONN_MAX_AGE"] = int(env("RATHAUS_DB_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 if IS_POSTGRES and TESTING:
     # One test database per pytest process, so that parallel runs on one server never collide.
@@ -234,7 +241,13 @@ REDIS_URL = env("RATHAUS_REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Sized for many municipalities (pages × languages × hosts); Django's default is 300 entries.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(env("RATHAUS_CACHE_MAX_ENTRIES", "50000"))},  # type: ignore[dict-item]
+        }
+    }
 # Every key carries a prefix of this installation, so two installations on one Redis never read each
 # other's entries. Default: derived from the secret key (same for web and worker of one installation,
 # different between installations; the key itself cannot be recovered from it).
@@ -243,6 +256,9 @@ CACHE_KEY_PREFIX = env("RATHAUS_CACHE_KEY_PREFIX") or (
 )
 CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
 TENANT_CACHE_SECONDS = int(env("RATHAUS_TENANT_CACHE_SECONDS", "60"))
+# Lifetime of a shared page for anonymous visitors (0 = off). Changes show at once anyway (generation
+# counters, ADR 0017); the lifetime only bounds what depends on the clock (scheduled publication).
+PAGE_CACHE_SECONDS = int(env("RATHAUS_PAGE_CACHE_SECONDS", "60"))
 
 # --- Background tasks -------------------------------------------------------------------------
 TASKS = {

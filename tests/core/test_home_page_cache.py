@@ -47,7 +47,11 @@ def test_signed_in_and_query_requests_bypass_the_cache(muni_a, citizen):
     client_for(HOST_A).get("/")  # fill the cache
     assert "Mein Konto" in client_for(HOST_A, citizen).get("/").content.decode()
     assert "Mein Konto" not in client_for(HOST_A).get("/").content.decode()
-    assert services.home_page_is_shared(client_for(HOST_A).get("/?x=1").wsgi_request) is False
+    signed_in = client_for(HOST_A, citizen).get("/")
+    assert "X-Page-Cache" not in signed_in  # never from nor into the shared cache
+    # A query string is part of the key: its own entry, filled once.
+    assert client_for(HOST_A).get("/?x=1")["X-Page-Cache"] == "miss"
+    assert client_for(HOST_A).get("/?x=1")["X-Page-Cache"] == "hit"
 
 
 @pytest.mark.django_db

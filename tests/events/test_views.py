@@ -84,7 +84,8 @@ def test_list_filters(muni_a):
     assert "Das Enddatum liegt vor dem Startdatum." in bad
 
 
-def test_list_paginates_and_query_count_is_constant(muni_a):
+def test_list_paginates_and_query_count_is_constant(muni_a, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # the queries of rendering, not of the shared page cache
     c = client_for(HOST_A)
     for n in range(3):
         make_event(muni_a, title=f"Veranstaltung {n}", tags=("A", "B"), days=n + 1)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from markdown_it import MarkdownIt
@@ -81,73 +77,25 @@ def staff_entries_for(ctx: ServiceContext) -> list[StaffEntry]:
     ]
 
 
-def _home_cache_key(municipality: Municipality) -> str:
-    return f"ui:home:{municipality.pk}:{get_language()}"
-
-
 def home_notices(municipality: Municipality, limit: int = 5) -> list[dict[str, Any]]:
-    """The latest published notices, cached per municipality and language (invalidated on write)."""
-    key = _home_cache_key(municipality)
-    data: list[dict[str, Any]] | None = cache.get(key)
-    if data is None:
-        english = (get_language() or "de").startswith("en")
-        data = [
-            {
-                "pk": n.pk,
-                "title": (n.title_en if english and n.title_en else n.title),
-                "teaser": (n.teaser_en if english and n.teaser_en else n.teaser),
-                "published_at": n.published_at,
-                "is_official": n.is_official,
-            }
-            for n in Notice.objects.for_tenant(municipality).published()[:limit]
-        ]
-        cache.set(key, data, 300)
-    return data
-
-
-def _forget_home(municipality: Municipality) -> None:
-    prefixes = ("ui:home", "ui:homepage")  # notices data, shared page HTML
-    cache.delete_many([f"{p}:{municipality.pk}:{lang}" for p in prefixes for lang in ("de", "en")])
-
-
-# --- Home page for anonymous visitors ---------------------------------------------------------
-# The home page is the busiest page and the same for every anonymous visitor of a municipality and
-# language (it carries no CSRF token: the language switch is a link). Its HTML is cached (make bench:
-# at least half the throughput of a bare view). Notice writes drop the entry (_forget_home);
-# municipality edits change the fingerprint stored next to the HTML; anything else (scheduled
-# notices) shows within the lifetime.
-HOME_PAGE_SECONDS = 60
+    """The latest published notices. Not cached here: the page (anonymous) and the shared fragment
+    (signed in) are, under the "ui" generation that every notice write bumps in its transaction; a
+    data cache dropped after the commit would let a page of the new generation show old notices."""
+    english = (get_language() or "de").startswith("en")
+    return [
+        {
+            "pk": n.pk,
+            "title": (n.title_en if english and n.title_en else n.title),
+            "teaser": (n.teaser_en if english and n.teaser_en else n.teaser),
+            "published_at": n.published_at,
+            "is_official": n.is_official,
+        }
+        for n in Notice.objects.for_tenant(municipality).published()[:limit]
+    ]
 
 
 def home_context(municipality: Municipality) -> dict[str, Any]:
     return {"notices": home_notices(municipality), "entries": portal_entries()}
-
-
-def home_page_is_shared(request: HttpRequest) -> bool:
-    """Whether the request sees the shared home page: an anonymous GET without query or messages."""
-    return (
-        request.method in ("GET", "HEAD")
-        and not request.GET
-        and not request.user.is_authenticated
-        and len(get_messages(request)) == 0  # len() does not mark the messages as read
-    )
-
-
-def _municipality_fingerprint(municipality: Municipality) -> str:
-    values = repr([f.value_from_object(municipality) for f in municipality._meta.concrete_fields])
-    return hashlib.blake2b(values.encode(), digest_size=12).hexdigest()
-
-
-def shared_home_page(request: HttpRequest, municipality: Municipality) -> bytes:
-    """The home page as UTF-8 for an anonymous visitor (see home_page_is_shared), from the cache."""
-    key = f"ui:homepage:{municipality.pk}:{get_language()}"
-    fingerprint = _municipality_fingerprint(municipality)
-    cached = cache.get(key)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]  # type: ignore[no-any-return]
-    html = render_to_string("ui/home.html", home_context(municipality), request=request).encode()
-    cache.set(key, (fingerprint, html), HOME_PAGE_SECONDS)
-    return html
 
 
 def legal_page(municipality: Municipality, kind: str) -> LegalPage | None:
@@ -206,7 +154,6 @@ def save_notice(notice: Notice, ctx: ServiceContext) -> Notice:
             obj=notice,
             changes=audit.diff(before, audit.snapshot(notice, _NOTICE_FIELDS)),
         )
-    _forget_home(notice.municipality)
     from . import search_provider
 
     search_provider.index_notice(notice)
@@ -221,7 +168,6 @@ def delete_notice(notice: Notice, ctx: ServiceContext) -> None:
         audit.record("notice.deleted", ctx=ctx, municipality=muni, obj=notice)
         search_provider.remove_notice(notice)
         notice.delete()
-    _forget_home(muni)
 
 
 def submit_accessibility_feedback(

@@ -37,10 +37,8 @@ from .municipality_forms import MunicipalitySettingsForm
 
 @public
 def home(request: RathausRequest) -> HttpResponse:
-    muni = request.municipality
-    if services.home_page_is_shared(request):
-        return HttpResponse(services.shared_home_page(request, muni))
-    return render(request, "ui/home.html", services.home_context(muni))
+    # Anonymous visitors get it from the shared page cache (rathaus.core.pagecache, ui/pagecache.py).
+    return render(request, "ui/home.html", services.home_context(request.municipality))
 
 
 @public

@@ -1,0 +1,154 @@
+"""Keys, lookups and storage of shared pages (used by the middleware; see ADR 0017)."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.urls import Resolver404, resolve
+
+from rathaus.core.tenancy.models import Municipality
+
+from . import registry
+
+MAX_QUERY_STRING = 512
+MAX_BYTES = 4 * 1024 * 1024
+# Vary headers a shared page may carry: the key holds the language (from the cookie) and Accept.
+_SAFE_VARY = {"cookie", "accept-language", "accept-encoding", "accept"}
+HEADER = "X-Page-Cache"
+# Settings are part of what a page shows (tile server, feature switches). They never change in a
+# running server, but tests change them between requests (setting_changed): a new epoch, new keys.
+_settings_epoch = 0
+
+
+def settings_changed(**kwargs: Any) -> None:
+    global _settings_epoch
+    _settings_epoch += 1
+    _view_name.cache_clear()  # ROOT_URLCONF may have changed too
+
+
+def seconds() -> int:
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", 60))
+
+
+def request_is_shareable(request: HttpRequest) -> bool:
+    """Whether the request may get (and fill) a shared page: an anonymous GET that carries nothing of
+    its own — no session (so nobody is signed in and no messages wait in it), no message cookie, no
+    API token, no long query string."""
+    cookies = request.COOKIES
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and "messages" not in cookies
+        and "HTTP_AUTHORIZATION" not in request.META
+        and len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_STRING
+        and seconds() > 0
+    )
+
+
+@lru_cache(maxsize=8192)
+def _view_name(path: str, urlconf: str) -> str | None:
+    try:
+        return resolve(path, urlconf).view_name
+    except Resolver404:
+        return None
+
+
+def page_scopes(request: HttpRequest) -> tuple[str, ...] | None:
+    """The generations of the page at this path, or None when it is not a cached page."""
+    name = _view_name(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+    return registry.page_scopes(name) if name else None
+
+
+def municipality_fingerprint(municipality: Municipality) -> str:
+    values = repr([f.value_from_object(municipality) for f in municipality._meta.concrete_fields])
+    return hashlib.blake2b(values.encode(), digest_size=8).hexdigest()
+
+
+def generations(municipality_id: int) -> dict[tuple[int, str], int]:
+    """All counters of the municipality and of municipality 0, in one query (read before rendering)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT municipality_id, scope, value FROM pagecache_generation "
+            "WHERE municipality_id IN (%s, %s)",
+            [0, municipality_id],
+        )
+        return {(row[0], row[1]): row[2] for row in cursor.fetchall()}
+
+
+def page_key(
+    request: HttpRequest,
+    municipality: Municipality,
+    scopes: tuple[str, ...],
+    found: dict[tuple[int, str], int],
+) -> str:
+    gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
+    parts = "\n".join(
+        [
+            request.get_host().lower(),
+            request.scheme or "",
+            getattr(request, "LANGUAGE_CODE", "") or "",
+            request.path_info,
+            request.META.get("QUERY_STRING", ""),
+            request.META.get("HTTP_ACCEPT", ""),
+            municipality_fingerprint(municipality),
+            str(_settings_epoch),
+            gens,
+        ]
+    )
+    return "pc:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+
+
+def response_is_storable(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """Only a plain 200 that holds nothing of this visitor: no cookie (CSRF, session, messages), no
+    CSRF token in the page, no private or no-store Cache-Control, no Vary on other headers."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False  # the page holds a CSRF token (get_token was called)
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    control = response.get("Cache-Control", "").lower()
+    if any(word in control for word in ("private", "no-store", "no-cache")):
+        return False
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    if not vary <= _SAFE_VARY:
+        return False
+    return len(response.content) <= MAX_BYTES  # type: ignore[attr-defined]
+
+
+def freeze(response: HttpResponseBase) -> tuple[int, list[tuple[str, str]], bytes]:
+    return (response.status_code, list(response.items()), response.content)  # type: ignore[attr-defined]
+
+
+def thaw(entry: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
+    status, headers, content = entry
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def cached_response(
+    request: HttpRequest,
+    municipality: Municipality,
+    scopes: tuple[str, ...],
+    found: dict[tuple[int, str], int],
+) -> Any:
+    from django.core.cache import cache
+
+    key = page_key(request, municipality, scopes, found)
+    entry = cache.get(key)
+    return key, (thaw(entry) if entry is not None else None)
+
+
+def store(key: str, response: HttpResponseBase) -> None:
+    from django.core.cache import cache
+
+    cache.set(key, freeze(response), seconds())
