@@ -12,6 +12,7 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from rathaus.core.context import ServiceContext
 from rathaus.core.pagecache import registry, services, writes
 from rathaus.core.ui.models import Notice
 from tests.conftest import HOST_A, HOST_B, client_for
@@ -345,7 +346,10 @@ def test_signed_in_home_shares_its_body_but_shows_a_new_notice_at_once(muni_a, m
     first = me.get("/").content.decode()
     assert "Mein Konto" in first and "Zeitz" in first
     assert any(k.startswith(":1:pf:") or "pf:" in k for k in cache._cache)  # type: ignore[attr-defined]
-    ui.save_notice(Notice(municipality=muni_a, title="Neue Meldung für alle", teaser="Kurz"), editor_a)
+    ui.save_notice(
+        Notice(municipality=muni_a, title="Neue Meldung für alle", teaser="Kurz"),
+        ServiceContext.for_user(editor_a, muni_a),
+    )
     assert "Neue Meldung für alle" in me.get("/").content.decode()
     other = client_for(HOST_B, citizen).get("/").content.decode()  # another municipality's fragment
     assert "Musterstadt" in other and "Neue Meldung für alle" not in other
@@ -376,3 +380,29 @@ class _LazyToken:
         from django.middleware.csrf import get_token
 
         return get_token(self.request)
+
+
+@pytest.mark.django_db
+def test_catalog_page_shows_a_new_fee_and_appointment_offer_at_once(muni_a):
+    """The service page shows other modules' setup (fee, "Termin vereinbaren"): their tables bump too."""
+    from decimal import Decimal
+
+    from rathaus.payments.models import FeeRule
+    from tests.appointments.conftest import make_office
+
+    office = make_office(muni_a)
+    service = office["ausweis"].service
+    detail = f"/leistungen/{service.pk}/"
+    page = cached(detail)
+    assert "Termin vereinbaren" in page
+    assert 'data-fee="' not in page
+    rule = FeeRule.objects.create(municipality=muni_a, service=service, base_amount=Decimal("37.00"))
+    page = get(detail).content.decode()
+    assert 'data-fee="37.00"' in page
+    assert get(detail).get(HEADER) == "hit"  # stored again under the new generation
+    rule.base_amount = Decimal("22.80")
+    rule.save()
+    assert 'data-fee="22.80"' in get(detail).content.decode()
+    assert get(detail).get(HEADER) == "hit"
+    office["ausweis"].delete()
+    assert "Termin vereinbaren" not in get(detail).content.decode()
