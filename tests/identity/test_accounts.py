@@ -83,6 +83,36 @@ def test_dsgvo_export_and_deletion_cover_the_link(bundid, test_idp, citizen):
     assert not IdentityLink.objects.exists()
 
 
+def test_bundid_only_account_deletes_itself_with_the_confirmation_word(bundid, test_idp):
+    c = client_for(HOST_A)
+    assert bundid_login(c, test_idp).status_code == 302
+    user = IdentityLink.objects.get().user
+    assert not user.has_usable_password()
+    page = c.get("/konto/loeschen/").content.decode()
+    assert 'name="confirm"' in page and 'name="password"' not in page
+    for wrong in ("", "ja", "loeschen"):
+        r = c.post("/konto/loeschen/", {"confirm": wrong, "password": ""})
+        assert r.status_code == 400 and "das Wort LÖSCHEN" in r.content.decode()
+    assert IdentityLink.objects.filter(user=user).exists()
+    r = c.post("/konto/loeschen/", {"confirm": " löschen "})
+    assert r.status_code == 302
+    assert not type(user).objects.filter(pk=user.pk).exists()
+    assert not IdentityLink.objects.exists()
+    assert "_auth_user_id" not in c.session
+    assert AuditEvent.objects.filter(action="account.deleted", object_id=str(user.pk)).exists()
+
+
+def test_password_account_still_needs_its_password(bundid, test_idp, citizen):
+    c = client_for(HOST_A, citizen)
+    bundid_login(c, test_idp)  # linked BundID does not replace the password
+    page = c.get("/konto/loeschen/").content.decode()
+    assert 'name="password"' in page and 'name="confirm"' not in page
+    r = c.post("/konto/loeschen/", {"confirm": "LÖSCHEN", "password": ""})
+    assert r.status_code == 400 and "Passwort ist nicht richtig" in r.content.decode()
+    assert type(citizen).objects.filter(pk=citizen.pk).exists()
+    assert IdentityLink.objects.filter(user=citizen).exists()
+
+
 def test_muk_login_creates_and_then_links_the_organisation(muni_a, test_idp):
     services.save_identity_provider(muni_a, "muk", test_idp.metadata())
     c = client_for(HOST_A)
