@@ -243,6 +243,59 @@ def test_staff_set_the_level_per_service(parken, muni_b):
     assert client_for(HOST_A).get(reverse("identity:requirements")).status_code == 302
 
 
+def _services_manager(muni, email="dienste@example.org"):
+    manager = make_user(email, mfa=True)
+    grant(manager, muni, Role.MODULE_MANAGER, ["services"])
+    return manager
+
+
+def test_staff_set_the_field_mapping(parken):
+    from rathaus.fim import queries as fim_queries
+
+    fid = sorted(fim_queries.field_labels(parken))[0]
+    c = client_for(HOST_A, _services_manager(parken.municipality))
+    page = c.get(reverse("identity:requirement_edit", args=[parken.pk])).content.decode()
+    assert fid in page and "family_name" in page  # the form's field ids and the attributes are listed
+    base = {"level": "3", "accept_citizen": "on", "accept_business": "on"}
+    r = c.post(
+        reverse("identity:requirement_edit", args=[parken.pk]), {**base, "mapping": f" {fid} = city \n\n"}
+    )
+    assert r.status_code == 302
+    req = ServiceRequirement.objects.get()
+    assert req.field_mapping == {fid: "city"} and req.accept_business and not req.lock_prefilled
+    assert f"{fid} = city" in c.get(reverse("identity:requirement_edit", args=[parken.pk])).content.decode()
+    for mapping, message in (
+        ("F99999999 = city", "kein Feld mit der ID „F99999999“"),
+        (f"{fid} = lieblingsfarbe", "unbekanntes Merkmal „lieblingsfarbe“"),
+        (f"{fid} = bpk2", "unbekanntes Merkmal „bpk2“"),
+        (f"{fid} city", "FIM-Feld-ID = Merkmal"),
+    ):
+        r = c.post(reverse("identity:requirement_edit", args=[parken.pk]), {**base, "mapping": mapping})
+        assert r.status_code == 200 and message in r.content.decode(), mapping
+    assert ServiceRequirement.objects.get().field_mapping == {fid: "city"}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "citizen", "staff_without_role", "other_municipality"])
+def test_requirement_pages_are_refused(who, parken, muni_b, citizen, staff_a):
+    user = {
+        "anonymous": None,
+        "citizen": citizen,
+        "staff_without_role": staff_a,
+        "other_municipality": _services_manager(muni_b, "dienste-b@example.org"),
+    }[who]
+    c = client_for(HOST_A, user)
+    for url in (reverse("identity:requirements"), reverse("identity:requirement_edit", args=[parken.pk])):
+        assert c.get(url).status_code in (302, 403, 404), (who, url)
+    r = c.post(
+        reverse("identity:requirement_edit", args=[parken.pk]),
+        {"level": "4", "accept_citizen": "on", "mapping": ""},
+    )
+    assert r.status_code in (302, 403, 404)
+    if r.status_code == 302:
+        assert "/anmelden" in r["Location"] or "login" in r["Location"]
+    assert not ServiceRequirement.objects.exists()
+
+
 def test_requirements_list_query_count(parken, django_assert_max_num_queries):
     manager = make_user("dienste@example.org", mfa=True)
     grant(manager, parken.municipality, Role.MODULE_MANAGER, ["services"])

@@ -33,6 +33,14 @@ def form_for_service(municipality: Any, leika: str, service_id: int | None = Non
     return reverse("fim:form", kwargs={"pk": form.pk}) if form else None
 
 
+def field_labels(form: FormDefinition) -> dict[str, str]:
+    """FIM field id → label of every data field of the form's active version (for field mappings)."""
+    if form.active_version is None:
+        return {}
+    nodes = engine.nodes_by_id(form.active_version.definition)
+    return {fid: str(n.get("label", "")) for fid, n in nodes.items() if n.get("kind") != "group"}
+
+
 def drafts_of(user: Any, municipality: Any) -> QuerySet[Draft]:
     return Draft.objects.for_tenant(municipality).filter(user=user).select_related("form", "version")
 
