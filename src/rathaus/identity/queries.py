@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import attributes as attrs
 from rathaus.fim import queries as fim_queries
 
+from . import attributes as attrs
 from .models import IdentityLink, Level, Provider, ServiceRequirement
 
 
