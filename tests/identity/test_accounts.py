@@ -303,3 +303,15 @@ def test_requirements_list_query_count(parken, django_assert_max_num_queries):
     c.get(reverse("identity:requirements"))
     with django_assert_max_num_queries(15):
         c.get(reverse("identity:requirements"))
+
+
+def test_login_page_offers_bundid_only_where_an_idp_is_configured(bundid, muni_b):
+    page = client_for(HOST_A).get(reverse("account_login") + "?next=/konto/").content.decode()
+    assert "Mit BundID anmelden" in page and 'data-identity-login="bundid"' in page
+    assert 'name="password"' in page  # the password login stays
+    assert reverse("identity:login", args=["bundid"]) + "?niveau=1&amp;next=%2Fkonto%2F" in page
+    assert "Mit Mein Unternehmenskonto anmelden" not in page  # MUK is not configured in Zeitz
+    other = client_for(HOST_B).get(reverse("account_login")).content.decode()
+    assert "Mit BundID anmelden" not in other and 'name="password"' in other
+    IdentityProvider.objects.update(enabled=False)
+    assert "Mit BundID anmelden" not in client_for(HOST_A).get(reverse("account_login")).content.decode()
