@@ -165,7 +165,7 @@ DELETE_WORD = "LÖSCHEN"
 def account_delete(request: RathausRequest) -> HttpResponse:
     # Accounts created by a BundID / Mein Unternehmenskonto login have no password: they confirm by
     # typing the confirmation word instead (CSRF-protected POST from their own signed-in session).
-    has_password = request.user.has_usable_password()
+    has_password = request.user.has_usable_password()  # type: ignore[union-attr]  # login_required
     error = ""
     if request.method == "POST":
         if has_password:
