@@ -83,6 +83,36 @@ def test_dsgvo_export_and_deletion_cover_the_link(bundid, test_idp, citizen):
     assert not IdentityLink.objects.exists()
 
 
+def test_bundid_only_account_deletes_itself_with_the_confirmation_word(bundid, test_idp):
+    c = client_for(HOST_A)
+    assert bundid_login(c, test_idp).status_code == 302
+    user = IdentityLink.objects.get().user
+    assert not user.has_usable_password()
+    page = c.get("/konto/loeschen/").content.decode()
+    assert 'name="confirm"' in page and 'name="password"' not in page
+    for wrong in ("", "ja", "loeschen"):
+        r = c.post("/konto/loeschen/", {"confirm": wrong, "password": ""})
+        assert r.status_code == 400 and "das Wort LÖSCHEN" in r.content.decode()
+    assert IdentityLink.objects.filter(user=user).exists()
+    r = c.post("/konto/loeschen/", {"confirm": " löschen "})
+    assert r.status_code == 302
+    assert not type(user).objects.filter(pk=user.pk).exists()
+    assert not IdentityLink.objects.exists()
+    assert "_auth_user_id" not in c.session
+    assert AuditEvent.objects.filter(action="account.deleted", object_id=str(user.pk)).exists()
+
+
+def test_password_account_still_needs_its_password(bundid, test_idp, citizen):
+    c = client_for(HOST_A, citizen)
+    bundid_login(c, test_idp)  # linked BundID does not replace the password
+    page = c.get("/konto/loeschen/").content.decode()
+    assert 'name="password"' in page and 'name="confirm"' not in page
+    r = c.post("/konto/loeschen/", {"confirm": "LÖSCHEN", "password": ""})
+    assert r.status_code == 400 and "Passwort ist nicht richtig" in r.content.decode()
+    assert type(citizen).objects.filter(pk=citizen.pk).exists()
+    assert IdentityLink.objects.filter(user=citizen).exists()
+
+
 def test_muk_login_creates_and_then_links_the_organisation(muni_a, test_idp):
     services.save_identity_provider(muni_a, "muk", test_idp.metadata())
     c = client_for(HOST_A)
@@ -213,6 +243,59 @@ def test_staff_set_the_level_per_service(parken, muni_b):
     assert client_for(HOST_A).get(reverse("identity:requirements")).status_code == 302
 
 
+def _services_manager(muni, email="dienste@example.org"):
+    manager = make_user(email, mfa=True)
+    grant(manager, muni, Role.MODULE_MANAGER, ["services"])
+    return manager
+
+
+def test_staff_set_the_field_mapping(parken):
+    from rathaus.fim import queries as fim_queries
+
+    fid = sorted(fim_queries.field_labels(parken))[0]
+    c = client_for(HOST_A, _services_manager(parken.municipality))
+    page = c.get(reverse("identity:requirement_edit", args=[parken.pk])).content.decode()
+    assert fid in page and "family_name" in page  # the form's field ids and the attributes are listed
+    base = {"level": "3", "accept_citizen": "on", "accept_business": "on"}
+    r = c.post(
+        reverse("identity:requirement_edit", args=[parken.pk]), {**base, "mapping": f" {fid} = city \n\n"}
+    )
+    assert r.status_code == 302
+    req = ServiceRequirement.objects.get()
+    assert req.field_mapping == {fid: "city"} and req.accept_business and not req.lock_prefilled
+    assert f"{fid} = city" in c.get(reverse("identity:requirement_edit", args=[parken.pk])).content.decode()
+    for mapping, message in (
+        ("F99999999 = city", "kein Feld mit der ID „F99999999“"),
+        (f"{fid} = lieblingsfarbe", "unbekanntes Merkmal „lieblingsfarbe“"),
+        (f"{fid} = bpk2", "unbekanntes Merkmal „bpk2“"),
+        (f"{fid} city", "FIM-Feld-ID = Merkmal"),
+    ):
+        r = c.post(reverse("identity:requirement_edit", args=[parken.pk]), {**base, "mapping": mapping})
+        assert r.status_code == 200 and message in r.content.decode(), mapping
+    assert ServiceRequirement.objects.get().field_mapping == {fid: "city"}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "citizen", "staff_without_role", "other_municipality"])
+def test_requirement_pages_are_refused(who, parken, muni_b, citizen, staff_a):
+    user = {
+        "anonymous": None,
+        "citizen": citizen,
+        "staff_without_role": staff_a,
+        "other_municipality": _services_manager(muni_b, "dienste-b@example.org"),
+    }[who]
+    c = client_for(HOST_A, user)
+    for url in (reverse("identity:requirements"), reverse("identity:requirement_edit", args=[parken.pk])):
+        assert c.get(url).status_code in (302, 403, 404), (who, url)
+    r = c.post(
+        reverse("identity:requirement_edit", args=[parken.pk]),
+        {"level": "4", "accept_citizen": "on", "mapping": ""},
+    )
+    assert r.status_code in (302, 403, 404)
+    if r.status_code == 302:
+        assert "/anmelden" in r["Location"] or "login" in r["Location"]
+    assert not ServiceRequirement.objects.exists()
+
+
 def test_requirements_list_query_count(parken, django_assert_max_num_queries):
     manager = make_user("dienste@example.org", mfa=True)
     grant(manager, parken.municipality, Role.MODULE_MANAGER, ["services"])
@@ -220,3 +303,15 @@ def test_requirements_list_query_count(parken, django_assert_max_num_queries):
     c.get(reverse("identity:requirements"))
     with django_assert_max_num_queries(15):
         c.get(reverse("identity:requirements"))
+
+
+def test_login_page_offers_bundid_only_where_an_idp_is_configured(bundid, muni_b):
+    page = client_for(HOST_A).get(reverse("account_login") + "?next=/konto/").content.decode()
+    assert "Mit BundID anmelden" in page and 'data-identity-login="bundid"' in page
+    assert 'name="password"' in page  # the password login stays
+    assert reverse("identity:login", args=["bundid"]) + "?niveau=1&amp;next=%2Fkonto%2F" in page
+    assert "Mit Mein Unternehmenskonto anmelden" not in page  # MUK is not configured in Zeitz
+    other = client_for(HOST_B).get(reverse("account_login")).content.decode()
+    assert "Mit BundID anmelden" not in other and 'name="password"' in other
+    IdentityProvider.objects.update(enabled=False)
+    assert "Mit BundID anmelden" not in client_for(HOST_A).get(reverse("account_login")).content.decode()

@@ -153,3 +153,23 @@ def test_password_login_alone_is_not_enough(parken, bundid, citizen):
     )
     c = client_for(HOST_A, citizen)
     assert c.post(form_url(parken)).status_code == 403
+
+
+def test_catalog_service_page_shows_the_required_identification(parken):
+    from rathaus.identity.models import ServiceRequirement
+    from tests.catalog.conftest import make_service
+
+    parken.leika = "99108001001000"
+    parken.save(update_fields=["leika"])
+    service = make_service(parken.municipality, "Bewohnerparkausweis", leika=parken.leika)
+    url = reverse("catalog:detail", args=[service.pk])
+    c = client_for(HOST_A)
+    assert "data-identification" not in c.get(url).content.decode()  # no requirement: nothing shown
+    services.save_requirement(parken, level=3, accept_citizen=True, accept_business=True)
+    page = c.get(url).content.decode()
+    assert "data-identification" in page
+    assert "BundID / Mein Unternehmenskonto, substantiell" in page
+    ServiceRequirement.objects.update(level=0)  # no login needed for citizens: nothing shown
+    assert "data-identification" not in c.get(url).content.decode()
+    ServiceRequirement.objects.update(level=4, accept_business=False)
+    assert "melden Sie sich an mit: BundID, hoch." in c.get(url).content.decode()

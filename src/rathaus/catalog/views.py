@@ -21,6 +21,7 @@ from rathaus.core.accounts.permissions import manages_module, module_required, p
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui.services import render_markdown
+from rathaus.identity import queries as identity_queries
 from rathaus.payments import queries as payments_queries
 
 from . import jsonld, queries, services
@@ -116,6 +117,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "can_manage": manages_module(request, MODULE),
             "appointment_url": appointment_queries.booking_url(muni, service),
+            "identification": identity_queries.service_requirement_label(muni, service),
         },
     )
 

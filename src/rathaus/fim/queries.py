@@ -23,6 +23,12 @@ def form_for_service(municipality: Any, leika: str, service_id: int | None = Non
     """URL of the online form of a catalogue service in this municipality, or None: a published
     designed form linked to the service (``FormDesign.catalog_service_id``; local services often
     have no LeiKa key), else a published form with the service's LeiKa key."""
+    form = form_of_service(municipality, leika, service_id)
+    return reverse("fim:form", kwargs={"pk": form.pk}) if form else None
+
+
+def form_of_service(municipality: Any, leika: str, service_id: int | None = None) -> FormDefinition | None:
+    """The published online form of a catalogue service (see ``form_for_service``), or None."""
     form = None
     if service_id:
         form = (
@@ -30,7 +36,15 @@ def form_for_service(municipality: Any, leika: str, service_id: int | None = Non
         )
     if form is None and leika:
         form = published_forms(municipality).filter(leika=leika).order_by("pk").first()
-    return reverse("fim:form", kwargs={"pk": form.pk}) if form else None
+    return form
+
+
+def field_labels(form: FormDefinition) -> dict[str, str]:
+    """FIM field id → label of every data field of the form's active version (for field mappings)."""
+    if form.active_version is None:
+        return {}
+    nodes = engine.nodes_by_id(form.active_version.definition)
+    return {fid: str(n.get("label", "")) for fid, n in nodes.items() if n.get("kind") != "group"}
 
 
 def drafts_of(user: Any, municipality: Any) -> QuerySet[Draft]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rathaus.fim import queries as fim_queries
+
 from . import attributes as attrs
-from .models import IdentityLink, Level, ServiceRequirement
+from .models import IdentityLink, Level, Provider, ServiceRequirement
 
 
 def links_of(user: Any) -> list[IdentityLink]:
@@ -19,9 +21,24 @@ def requirements_by_form(municipality: Any) -> dict[int, ServiceRequirement]:
 def requirement_label(form: Any) -> str:
     """E.g. „BundID, substantiell“ for the catalog service page; "" when no login is needed."""
     req = ServiceRequirement.objects.filter(form=form).first()
-    if req is None or req.level == Level.NONE:
+    if req is None or (req.level == Level.NONE and req.accept_citizen):
         return ""
-    return str(Level(req.level).label)
+    kinds = [
+        str(label)
+        for label, ok in (
+            (Provider.BUNDID.label, req.accept_citizen),
+            (Provider.MUK.label, req.accept_business),
+        )
+        if ok
+    ]
+    level = [str(Level(req.level).label)] if req.level != Level.NONE else []
+    return ", ".join([" / ".join(kinds), *level])
+
+
+def service_requirement_label(municipality: Any, service: Any) -> str:
+    """The identification the online form of a catalogue service asks for ("" when none)."""
+    form = fim_queries.form_of_service(municipality, service.leika, service.pk)
+    return requirement_label(form) if form is not None else ""
 
 
 def level_name(level: int) -> str:

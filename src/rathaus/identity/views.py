@@ -190,11 +190,13 @@ def requirement_edit(request: HttpRequest, form_pk: int) -> HttpResponse:
     if form_def is None:
         raise Http404
     current = services.requirement_for(form_def)
-    form = RequirementForm(request.POST or None, instance=current)
+    labels = fim_queries.field_labels(form_def)
+    form = RequirementForm(request.POST or None, instance=current, field_ids=labels)
     if request.method == "POST" and form.is_valid():
         services.save_requirement(
             form_def,
             actor=request.user,
+            field_mapping=form.cleaned_data["mapping"],
             **{
                 k: form.cleaned_data[k]
                 for k in ("level", "accept_citizen", "accept_business", "lock_prefilled")
@@ -202,4 +204,8 @@ def requirement_edit(request: HttpRequest, form_pk: int) -> HttpResponse:
         )
         messages.success(request, _("Die Einstellungen wurden gespeichert."))
         return redirect(reverse("identity:requirements"))
-    return render(request, "identity/requirement_edit.html", {"form": form, "form_def": form_def})
+    return render(
+        request,
+        "identity/requirement_edit.html",
+        {"form": form, "form_def": form_def, "fields": sorted(labels.items())},
+    )

@@ -155,19 +155,36 @@ def account_export(request: RathausRequest) -> HttpResponse:
     return response
 
 
+DELETE_WORD = "LÖSCHEN"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_delete(request: RathausRequest) -> HttpResponse:
+    # Accounts created by a BundID / Mein Unternehmenskonto login have no password: they confirm by
+    # typing the confirmation word instead (CSRF-protected POST from their own signed-in session).
+    has_password = request.user.has_usable_password()  # type: ignore[union-attr]  # login_required
     error = ""
     if request.method == "POST":
-        if request.user.check_password(request.POST.get("password", "")):
+        if has_password:
+            confirmed = request.user.check_password(request.POST.get("password", ""))
+            error = _("Das Passwort ist nicht richtig.")
+        else:
+            word = request.POST.get("confirm", "").strip().upper()
+            confirmed = word == DELETE_WORD
+            error = _("Bitte geben Sie zur Bestätigung das Wort LÖSCHEN ein.")
+        if confirmed:
             user = request.user
             logout(request)
             accounts.delete_account(user, ServiceContext.from_request(request))  # type: ignore[arg-type]
             messages.success(request, _("Ihr Konto und Ihre Daten wurden gelöscht."))
             return redirect("ui:home")
-        error = _("Das Passwort ist nicht richtig.")
-    return render(request, "ui/account_delete.html", {"error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "ui/account_delete.html",
+        {"error": error if request.method == "POST" else "", "has_password": has_password},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # --- Staff -------------------------------------------------------------------------------------
