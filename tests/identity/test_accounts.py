@@ -102,6 +102,18 @@ def test_bundid_only_account_deletes_itself_with_the_confirmation_word(bundid, t
     assert AuditEvent.objects.filter(action="account.deleted", object_id=str(user.pk)).exists()
 
 
+def test_english_page_asks_for_its_own_word(bundid, test_idp):
+    c = client_for(HOST_A)
+    c.cookies["django_language"] = "en"
+    assert bundid_login(c, test_idp).status_code == 302
+    user = IdentityLink.objects.get().user
+    assert "type the word DELETE" in c.get("/konto/loeschen/").content.decode()
+    r = c.post("/konto/loeschen/", {"confirm": "delet"})
+    assert r.status_code == 400 and "type the word DELETE" in r.content.decode()
+    assert c.post("/konto/loeschen/", {"confirm": "delete"}).status_code == 302
+    assert not type(user).objects.filter(pk=user.pk).exists()
+
+
 def test_password_account_still_needs_its_password(bundid, test_idp, citizen):
     c = client_for(HOST_A, citizen)
     bundid_login(c, test_idp)  # linked BundID does not replace the password

@@ -155,7 +155,11 @@ def account_export(request: RathausRequest) -> HttpResponse:
     return response
 
 
-DELETE_WORD = "LÖSCHEN"
+DELETE_WORD = "LÖSCHEN"  # accepted in every language; the English page asks for its own word too
+
+
+def _delete_words() -> set[str]:
+    return {DELETE_WORD, _("LÖSCHEN").upper()}
 
 
 @login_required
@@ -171,8 +175,8 @@ def account_delete(request: RathausRequest) -> HttpResponse:
             error = _("Das Passwort ist nicht richtig.")
         else:
             word = request.POST.get("confirm", "").strip().upper()
-            confirmed = word == DELETE_WORD
-            error = _("Bitte geben Sie zur Bestätigung das Wort LÖSCHEN ein.")
+            confirmed = word in _delete_words()
+            error = _("Bitte geben Sie zur Bestätigung das Wort %(word)s ein.") % {"word": _("LÖSCHEN")}
         if confirmed:
             user = request.user
             logout(request)
@@ -182,7 +186,11 @@ def account_delete(request: RathausRequest) -> HttpResponse:
     return render(
         request,
         "ui/account_delete.html",
-        {"error": error if request.method == "POST" else "", "has_password": has_password},
+        {
+            "error": error if request.method == "POST" else "",
+            "has_password": has_password,
+            "delete_word": _("LÖSCHEN"),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
