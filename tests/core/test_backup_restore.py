@@ -45,6 +45,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _live_dirs(settings: Any, base: Path) -> None:
     settings.MEDIA_ROOT = str(base / "media")
+    settings.PRIVATE_ROOT = base / "private"
     settings.RATHAUS_HERITAGE_MEDIA_ROOT = str(base / "heritage-media")
     settings.MOBILITY_DATA_DIR = base / "mobility"
 
@@ -79,6 +80,7 @@ def _env(database_url: str, base: Path) -> dict[str, str]:
             "DATABASE_URL": database_url,
             "RATHAUS_DATA_DIR": str(base),
             "RATHAUS_MEDIA_ROOT": str(base / "media"),
+            "RATHAUS_PRIVATE_ROOT": str(base / "private"),
             "RATHAUS_HERITAGE_MEDIA_ROOT": str(base / "heritage-media"),
             "RATHAUS_MOBILITY_DIR": str(base / "mobility"),
             "RATHAUS_TASK_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
@@ -147,9 +149,9 @@ def test_backup_change_restore_into_new_database_and_folders(
     call_command("backup", output=str(folder), stdout=out)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["database"]["vendor"] == connection.vendor
-    assert set(manifest["locations"]) >= {"default", "heritage_media", "mobility"}
+    assert set(manifest["locations"]) >= {"default", "private", "heritage_media", "mobility"}
     assert "backup.0001_restore_record" in manifest["migrations"]
-    assert att.path in manifest["locations"]["default"]["files"]
+    assert att.path in manifest["locations"]["private"]["files"]  # attachments: the private storage
     assert dist.file.name in manifest["locations"]["default"]["files"]
     assert image.original in manifest["locations"]["heritage_media"]["files"]
     assert any(
@@ -177,9 +179,11 @@ def test_backup_change_restore_into_new_database_and_folders(
 
     # every file is back, byte for byte
     for name, loc in manifest["locations"].items():
-        target = {"default": restored / "media", "heritage_media": restored / "heritage-media"}.get(
-            name, restored / "mobility" if name == "mobility" else None
-        )
+        target = {
+            "default": restored / "media",
+            "private": restored / "private",
+            "heritage_media": restored / "heritage-media",
+        }.get(name, restored / "mobility" if name == "mobility" else None)
         if target is None:
             continue
         for rel, meta in loc["files"].items():

@@ -155,11 +155,11 @@ class Booking(TenantOwned):
         on_delete=models.CASCADE,
         related_name="consulting_bookings",
     )
-    guest_name = models.CharField(_("Name"), max_length=150, blank=True)
-    guest_email = models.EmailField(_("E-Mail-Adresse"), blank=True)
-    confirm_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    guest_name = models.CharField(_("Name"), max_length=150, blank=True, db_default="")
+    guest_email = models.EmailField(_("E-Mail-Adresse"), blank=True, db_default="")
+    confirm_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True, db_default="")
     confirm_expires_at = models.DateTimeField(null=True, blank=True)
-    manage_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    manage_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True, db_default="")
     topic = models.ForeignKey(
         Topic, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("Thema")
     )

@@ -25,22 +25,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="booking",
             name="confirm_hash",
-            field=models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+            field=models.CharField(blank=True, db_default="", db_index=True, editable=False, max_length=64),
         ),
         migrations.AddField(
             model_name="booking",
             name="guest_email",
-            field=models.EmailField(blank=True, max_length=254, verbose_name="E-Mail-Adresse"),
+            field=models.EmailField(blank=True, db_default="", max_length=254, verbose_name="E-Mail-Adresse"),
         ),
         migrations.AddField(
             model_name="booking",
             name="guest_name",
-            field=models.CharField(blank=True, max_length=150, verbose_name="Name"),
+            field=models.CharField(blank=True, db_default="", max_length=150, verbose_name="Name"),
         ),
         migrations.AddField(
             model_name="booking",
             name="manage_hash",
-            field=models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+            field=models.CharField(blank=True, db_default="", db_index=True, editable=False, max_length=64),
         ),
         migrations.AlterField(
             model_name="booking",
