@@ -149,3 +149,39 @@ isolation.page(
     query="tag=" + (timezone.localdate() + timedelta(days=4)).isoformat(),
     shows=["APPT-NAME", "APPT-COUNTER"],
 )
+
+
+# --- Staff setup pages (Einrichtung) ----------------------------------------------------------
+
+
+def location_form(t: Tenant, obj: Any) -> dict[str, Any]:
+    return {
+        "name": "Bürgerbüro umbenannt",
+        "slug": obj.slug,
+        "buffer_minutes": "5",
+        "step_minutes": "15",
+        "horizon_days": "30",
+        "is_active": "on",
+    }
+
+
+def counter_form(t: Tenant, obj: Any) -> dict[str, Any]:
+    return {"location": t["appointments.location"].pk, "name": "Neuer Schalter", "is_active": "on"}
+
+
+isolation.page("appointments:setup", shows=["APPT-LOCATION", "APPT-COUNTER", "APPT-SERVICE"])
+isolation.value_url("appointments:setup_new", {"kind": "schalter"}, post=counter_form)
+isolation.object_url(
+    "appointments:setup_edit",
+    "appointments.location",
+    kwargs=lambda loc: {"kind": "standort", "pk": loc.pk},
+    post=location_form,
+    shows=["APPT-LOCATION"],
+)
+isolation.object_url(
+    "appointments:setup_delete",
+    "appointments.location",
+    kwargs=lambda loc: {"kind": "standort", "pk": loc.pk},
+    get=False,
+    post=nothing,
+)
