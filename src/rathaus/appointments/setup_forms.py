@@ -74,6 +74,7 @@ class CounterForm(SetupForm):
     class Meta:
         model = Counter
         fields = ["location", "name", "is_active"]
+        labels = {"location": _("Standort")}
 
 
 def _overlaps(qs: Any, start_field: str, end_field: str, start: Any, end: Any) -> bool:
@@ -84,6 +85,7 @@ class OpeningHoursForm(SetupForm):
     class Meta:
         model = OpeningHours
         fields = ["location", "weekday", "opens", "closes"]
+        labels = {"location": _("Standort")}
         widgets = {"opens": TimeInput(), "closes": TimeInput()}
 
     def clean(self) -> dict[str, Any]:
@@ -106,6 +108,7 @@ class BlockedDayForm(SetupForm):
     class Meta:
         model = BlockedDay
         fields = ["location", "day", "reason"]
+        labels = {"location": _("Standort")}
         widgets = {"day": DateInput()}
 
 
@@ -113,12 +116,14 @@ class ServiceSettingForm(SetupForm):
     class Meta:
         model = ServiceSetting
         fields = ["service", "location", "duration_minutes", "max_quantity", "lead_time_hours", "is_bookable"]
+        labels = {"location": _("Standort")}
 
 
 class AvailabilityForm(SetupForm):
     class Meta:
         model = Availability
         fields = ["staff", "counter", "weekday", "starts", "ends", "services"]
+        labels = {"counter": _("Schalter")}
         widgets = {"starts": TimeInput(), "ends": TimeInput(), "services": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
