@@ -396,3 +396,11 @@ def test_overview_query_count(muni_a, office, client, django_assert_max_num_quer
     with django_assert_max_num_queries(20):
         response = client.get(reverse("appointments:setup"))
     assert response.status_code == 200 and "Außenstelle 2" in response.text
+
+
+def test_staff_dashboard_links_the_setup_for_the_role_only(muni_a, clerk, client):
+    url = reverse("ui:staff_dashboard")
+    assert reverse("appointments:setup") in client.get(url).text
+    other = make_user("events2@example.org", mfa=True)
+    grant(other, muni_a, Role.MODULE_MANAGER, ["events"])
+    assert reverse("appointments:setup") not in client_for(HOST_A, other).get(url).text

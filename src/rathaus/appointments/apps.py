@@ -34,6 +34,8 @@ class AppointmentsConfig(AppConfig):
         )
         title: Any = _("Terminvergabe: Tagesliste")
         register_staff_entry(StaffEntry("services", title, "appointments:day_list", 36))
+        setup: Any = _("Terminvergabe einrichten: Standorte, Schalter, Öffnungszeiten, Dienstzeiten")
+        register_staff_entry(StaffEntry("services", setup, "appointments:setup", 37))
         accounts.register_data_exporter(services.export_user_appointments)
         accounts.register_data_eraser(services.erase_user_appointments)
         schedule.register_jobs()
