@@ -404,3 +404,40 @@ def test_staff_dashboard_links_the_setup_for_the_role_only(muni_a, clerk, client
     other = make_user("events2@example.org", mfa=True)
     grant(other, muni_a, Role.MODULE_MANAGER, ["events"])
     assert reverse("appointments:setup") not in client_for(HOST_A, other).get(url).text
+
+
+def test_my_appointments_list_ics_and_cancel(muni_a, office, citizen, django_assert_max_num_queries):
+    from rathaus.appointments import services
+    from rathaus.appointments.models import Appointment, Status
+    from rathaus.appointments.queries import Choice
+    from tests.appointments.conftest import at
+
+    mine, _ = services.request_appointment(
+        office["location"],
+        [Choice(office["ausweis"], 2)],
+        at(3, 9),
+        name="Bea",
+        email=citizen.email,
+        user=citizen,
+    )
+    other, _ = services.request_appointment(
+        office["location"], [Choice(office["melde"])], at(3, 10), name="Fremd", email="fremd@example.org"
+    )
+    services.confirm(other)
+    client = client_for(HOST_A, citizen)
+    url = reverse("appointments:mine")
+    assert client_for(HOST_A).get(url).status_code == 302
+    with django_assert_max_num_queries(12):
+        page = client.get(url)
+    assert "Personalausweis" in page.text and "Fremd" not in page.text
+    assert client.get(reverse("appointments:my_ics", args=[mine.pk]))["Content-Type"].startswith(
+        "text/calendar"
+    )
+    assert client.get(reverse("appointments:my_ics", args=[other.pk])).status_code == 404
+    assert client.post(reverse("appointments:my_cancel", args=[other.pk])).status_code == 404
+    assert client.post(reverse("appointments:my_cancel", args=[mine.pk])).status_code == 302
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert (mine.status, other.status) == (Status.CANCELLED, Status.BOOKED)
+    assert "keine anstehenden Termine" in client.get(url).text
+    assert Appointment.objects.count() == 2

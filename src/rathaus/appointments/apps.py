@@ -32,6 +32,15 @@ class AppointmentsConfig(AppConfig):
                 order=35,
             )
         )
+        register_portal_entry(
+            PortalEntry(
+                key="appointments_mine",
+                title=_("Meine Termine"),  # type: ignore[arg-type]
+                description=_("Ihre anstehenden Termine im Bürgerbüro: absagen, in den Kalender"),  # type: ignore[arg-type]
+                url_name="appointments:mine",
+                order=36,
+            )
+        )
         title: Any = _("Terminvergabe: Tagesliste")
         register_staff_entry(StaffEntry("services", title, "appointments:day_list", 36))
         setup: Any = _("Terminvergabe einrichten: Standorte, Schalter, Öffnungszeiten, Dienstzeiten")
