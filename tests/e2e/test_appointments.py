@@ -197,3 +197,27 @@ def test_staff_sets_up_a_buergerbuero_in_the_browser(page, site: Site):
     page.goto(site.a(f"/termine/neu/?anzahl-{service.appointment_setting.pk}=1"))
     assert page.locator("input[type=radio][name=start]").count() > 0
     _checked(page)
+
+
+def test_citizen_sees_and_cancels_own_appointment_in_the_browser(page, site: Site):
+    from rathaus.appointments import services
+    from rathaus.appointments.queries import Choice
+    from tests.conftest import make_user
+    from tests.e2e.conftest import login
+
+    office = make_office(site.muni_a)
+    citizen = make_user("meine-termine-e2e@example.org")
+    appt, _ = services.request_appointment(
+        office["location"], [Choice(office["melde"])], at(3, 9), name="Bea", email=citizen.email, user=citizen
+    )
+    login(page, site, citizen)
+    page.goto(site.a("/termine/meine/"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Meine Termine"
+    assert "Meldebescheinigung" in page.locator("table").inner_text()
+    _checked(page)
+    page.get_by_role("button", name="Absagen").click()
+    page.wait_for_load_state()
+    assert "keine anstehenden Termine" in page.locator("main").inner_text()
+    _checked(page)
+    appt.refresh_from_db()
+    assert appt.status == Status.CANCELLED
