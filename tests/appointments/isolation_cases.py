@@ -86,8 +86,24 @@ def seed_appointments(t: Tenant) -> None:
         confirm_hash=engine.token_hash(confirm),
         confirm_expires_at=timezone.now() + timedelta(days=3),
     )
-    for appt in (booked, pending):
+    holder = t.add_user("appt_holder", make_user(t.remember(f"termin-konto-{key}@example.org")))
+    own = Appointment.objects.create(
+        municipality=muni,
+        location=location,
+        counter=counter,
+        staff=staff,
+        starts_at=start + timedelta(days=2),
+        ends_at=start + timedelta(days=2, minutes=15),
+        blocked_until=start + timedelta(days=2, minutes=20),
+        status=Status.BOOKED,
+        user=holder,
+        name=t.marker("APPT-HOLDER"),
+        email=holder.email,
+        person_key=f"u:{holder.pk}",
+    )
+    for appt in (booked, pending, own):
         AppointmentItem.objects.create(appointment=appt, setting=setting)
+    t.add("appointments.own", own)
     booked.raw_token = manage  # type: ignore[attr-defined]
     pending.raw_token = confirm  # type: ignore[attr-defined]
     t.add("appointments.location", location)
@@ -149,3 +165,48 @@ isolation.page(
     query="tag=" + (timezone.localdate() + timedelta(days=4)).isoformat(),
     shows=["APPT-NAME", "APPT-COUNTER"],
 )
+
+
+# --- Staff setup pages (Einrichtung) ----------------------------------------------------------
+
+
+def location_form(t: Tenant, obj: Any) -> dict[str, Any]:
+    return {
+        "name": "Bürgerbüro umbenannt",
+        "slug": obj.slug,
+        "buffer_minutes": "5",
+        "step_minutes": "15",
+        "horizon_days": "30",
+        "is_active": "on",
+    }
+
+
+def counter_form(t: Tenant, obj: Any) -> dict[str, Any]:
+    return {"location": t["appointments.location"].pk, "name": "Neuer Schalter", "is_active": "on"}
+
+
+isolation.page("appointments:setup", shows=["APPT-LOCATION", "APPT-COUNTER", "APPT-SERVICE"])
+isolation.value_url("appointments:setup_new", {"kind": "schalter"}, post=counter_form)
+isolation.object_url(
+    "appointments:setup_edit",
+    "appointments.location",
+    kwargs=lambda loc: {"kind": "standort", "pk": loc.pk},
+    post=location_form,
+    shows=["APPT-LOCATION"],
+)
+isolation.object_url(
+    "appointments:setup_delete",
+    "appointments.location",
+    kwargs=lambda loc: {"kind": "standort", "pk": loc.pk},
+    get=False,
+    post=nothing,
+)
+
+
+# --- Meine Termine ----------------------------------------------------------------------------
+
+isolation.object_url("appointments:my_ics", "appointments.own", user="appt_holder", shows=["APPT-SERVICE"])
+isolation.object_url(
+    "appointments:my_cancel", "appointments.own", user="appt_holder", get=False, post=nothing
+)
+isolation.page("appointments:mine")

@@ -114,3 +114,110 @@ def test_staff_day_list_in_the_browser(page, site: Site):
     _checked(page)
     appt.refresh_from_db()
     assert appt.status == Status.CANCELLED
+
+
+def test_staff_sets_up_a_buergerbuero_in_the_browser(page, site: Site):
+    """From nothing to a bookable service through the setup pages only; axe on every page."""
+    from rathaus.appointments.models import Availability, Location
+    from rathaus.core.accounts.models import Role
+    from tests.appointments.conftest import make_service
+    from tests.e2e.conftest import login, staff_user
+
+    service = make_service(site.muni_a, "Reisepass")
+    clerk = staff_user(site, "einrichtung-e2e@example.org", Role.MODULE_MANAGER, ["services"])
+    login(page, site, clerk)
+
+    def save() -> None:
+        page.get_by_role("button", name="Speichern").click()
+        page.wait_for_load_state()
+
+    page.goto(site.a("/termine/verwaltung/einrichtung/"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Terminvergabe einrichten"
+    _checked(page)
+    page.get_by_role("link", name="Neuer Standort").click()
+    page.wait_for_load_state()
+    _checked(page)
+    page.get_by_label("Name", exact=True).fill("Bürgerbüro Neu")
+    page.get_by_label("Kurzname", exact=True).fill("neu")
+    page.get_by_label("Raster der Startzeiten (Minuten)", exact=True).fill("30")
+    save()
+    _checked(page)
+    location = Location.objects.get(slug="neu")
+
+    page.get_by_role("link", name="Schalter hinzufügen").click()
+    page.wait_for_load_state()
+    page.get_by_label("Bezeichnung", exact=True).fill("Schalter A")
+    save()
+
+    for weekday in ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"):
+        page.get_by_role("link", name="Öffnungszeit hinzufügen").click()
+        page.wait_for_load_state()
+        page.get_by_label("Wochentag", exact=True).select_option(label=weekday)
+        page.locator("#id_opens").fill("08:00")
+        page.locator("#id_closes").fill("12:00")
+        save()
+    # Overlapping hours: a clear message in the error summary, axe-clean.
+    page.get_by_role("link", name="Öffnungszeit hinzufügen").click()
+    page.wait_for_load_state()
+    _checked(page)
+    page.get_by_label("Wochentag", exact=True).select_option(label="Montag")
+    page.locator("#id_opens").fill("11:00")
+    page.locator("#id_closes").fill("13:00")
+    save()
+    assert "überschneidet sich" in page.locator("[data-error-summary]").inner_text()
+    _checked(page)
+    page.get_by_role("link", name="Abbrechen").click()
+    page.wait_for_load_state()
+
+    page.get_by_role("link", name="Leistung buchbar machen").click()
+    page.wait_for_load_state()
+    page.get_by_label("Leistung", exact=True).select_option(label="Reisepass")
+    page.get_by_label("Standort", exact=True).select_option(label="Bürgerbüro Neu")
+    page.get_by_label("Vorlaufzeit (Stunden)", exact=True).fill("0")
+    save()
+    assert "Gespeichert." in page.locator("main").inner_text(), page.locator("main").inner_text()
+
+    for weekday in ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"):
+        page.get_by_role("link", name="Neue Dienstzeit").click()
+        page.wait_for_load_state()
+        page.get_by_label("Mitarbeiter/in", exact=True).select_option(label=str(clerk))
+        page.get_by_label("Schalter", exact=True).select_option(label="Bürgerbüro Neu – Schalter A")
+        page.get_by_label("Wochentag", exact=True).select_option(label=weekday)
+        page.locator("#id_starts").fill("08:00")
+        page.locator("#id_ends").fill("12:00")
+        page.get_by_label("Reisepass", exact=True).check()
+        save()
+        assert "Gespeichert." in page.locator("main").inner_text(), page.locator("main").inner_text()
+    assert Availability.objects.filter(counter__location=location).count() == 7
+    assert "Reisepass" in page.locator("main").inner_text()
+    _checked(page)
+
+    page.goto(site.a("/termine/"))
+    assert "Reisepass" in page.locator("main").inner_text()
+    page.goto(site.a(f"/termine/neu/?anzahl-{service.appointment_setting.pk}=1"))
+    assert page.locator("input[type=radio][name=start]").count() > 0
+    _checked(page)
+
+
+def test_citizen_sees_and_cancels_own_appointment_in_the_browser(page, site: Site):
+    from rathaus.appointments import services
+    from rathaus.appointments.queries import Choice
+    from tests.conftest import make_user
+    from tests.e2e.conftest import login
+
+    office = make_office(site.muni_a)
+    citizen = make_user("meine-termine-e2e@example.org")
+    appt, _ = services.request_appointment(
+        office["location"], [Choice(office["melde"])], at(3, 9), name="Bea", email=citizen.email, user=citizen
+    )
+    login(page, site, citizen)
+    page.goto(site.a("/termine/meine/"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Meine Termine"
+    assert "Meldebescheinigung" in page.locator("table").inner_text()
+    _checked(page)
+    page.get_by_role("button", name="Absagen").click()
+    page.wait_for_load_state()
+    assert "keine anstehenden Termine" in page.locator("main").inner_text()
+    _checked(page)
+    appt.refresh_from_db()
+    assert appt.status == Status.CANCELLED

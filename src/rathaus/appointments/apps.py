@@ -32,8 +32,19 @@ class AppointmentsConfig(AppConfig):
                 order=35,
             )
         )
+        register_portal_entry(
+            PortalEntry(
+                key="appointments_mine",
+                title=_("Meine Termine"),  # type: ignore[arg-type]
+                description=_("Ihre anstehenden Termine im Bürgerbüro: absagen, in den Kalender"),  # type: ignore[arg-type]
+                url_name="appointments:mine",
+                order=36,
+            )
+        )
         title: Any = _("Terminvergabe: Tagesliste")
         register_staff_entry(StaffEntry("services", title, "appointments:day_list", 36))
+        setup: Any = _("Terminvergabe einrichten: Standorte, Schalter, Öffnungszeiten, Dienstzeiten")
+        register_staff_entry(StaffEntry("services", setup, "appointments:setup", 37))
         accounts.register_data_exporter(services.export_user_appointments)
         accounts.register_data_eraser(services.erase_user_appointments)
         schedule.register_jobs()

@@ -293,3 +293,15 @@ def appointments_of(user: Any, municipality: Municipality) -> QuerySet[Appointme
         .prefetch_related(Prefetch("items", queryset=_items()))
         .order_by("-starts_at")
     )
+
+
+def upcoming_for_user(municipality: Any, user: Any) -> QuerySet[Appointment]:
+    """The signed-in person's booked appointments that have not ended yet („Meine Termine“)."""
+    return (
+        Appointment.objects.filter(
+            municipality=municipality, user=user, status=Status.BOOKED, ends_at__gte=timezone.now()
+        )
+        .select_related("location")
+        .prefetch_related("items__setting__service")
+        .order_by("starts_at")
+    )

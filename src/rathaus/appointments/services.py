@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from rathaus.core import appointments as engine
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
 from rathaus.core.tenancy.services import public_url
@@ -526,3 +527,39 @@ def export_user_appointments(user: Any) -> tuple[str, Any]:
 def erase_user_appointments(user: Any) -> None:
     Appointment.objects.filter(rebooked_from__user=user).update(rebooked_from=None)
     Appointment.objects.filter(user=user).delete()
+
+
+# --- Setup by staff (Einrichtung) --------------------------------------------------------------
+
+
+def save_setup(ctx: ServiceContext, kind: str, form: Any) -> Any:
+    """Save a validated setup form (location, counter, hours, blocked day, service setting,
+    availability) of ``ctx.municipality`` and record who changed what."""
+    created = form.instance.pk is None
+    with transaction.atomic():
+        obj = form.save()
+        audit.record(
+            f"appointments.setup.{kind}.{'created' if created else 'changed'}",
+            ctx=ctx,
+            obj=obj,
+            changes={"fields": sorted(form.changed_data)},
+        )
+    return obj
+
+
+def delete_setup(ctx: ServiceContext, kind: str, obj: Any) -> None:
+    """Delete a setup object; refused while booked appointments still refer to it."""
+    from django.db.models import ProtectedError
+
+    try:
+        with transaction.atomic():
+            audit.record(f"appointments.setup.{kind}.deleted", ctx=ctx, obj=obj)
+            obj.delete()
+    except ProtectedError:
+        raise AppointmentError(
+            "protected",
+            _(
+                "Das lässt sich nicht löschen, solange Termine darauf verweisen. "
+                "Setzen Sie es stattdessen inaktiv."
+            ),
+        ) from None

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import ratelimit
-from rathaus.core.accounts.permissions import module_required, public
+from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import queries, services
@@ -358,3 +358,43 @@ def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Der Termin wurde abgesagt; die Person wird per E-Mail informiert."))
     return _back(appt)
+
+
+# --- Meine Termine (signed-in citizens) ----------------------------------------------------------
+
+
+def _own(request: HttpRequest, pk: int) -> Appointment:
+    user: Any = request.user  # signed in (login_required)
+    return tenant_object_or_404(Appointment.objects.filter(user=user), request, pk=pk)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    muni = request.municipality  # type: ignore[attr-defined]
+    rows = list(queries.upcoming_for_user(muni, request.user))
+    return render(request, "appointments/mine.html", {"appointments": rows})
+
+
+@login_required
+def my_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    appt = _own(request, pk)
+    if appt.status != Status.BOOKED:
+        raise Http404
+    response = HttpResponse(
+        services.appointment_ics(appt, request.get_host()), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="termin-{appt.pk}.ics"'
+    return response
+
+
+@login_required
+@require_POST
+def my_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appt = _own(request, pk)
+    try:
+        services.cancel(appt, request.user, request=request)
+    except services.AppointmentError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Ihr Termin wurde abgesagt."))
+    return redirect("appointments:mine")
