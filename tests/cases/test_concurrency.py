@@ -62,7 +62,8 @@ def test_200_parallel_submissions(form_a, setting_a, _media):
     assert numbers == list(range(1, N + 1))  # gap-free, none twice
     stored = set(Attachment.objects.values_list("path", flat=True))
     assert len(stored) == N // 2
-    on_disk = {str(p.relative_to(_media)) for p in (Path(_media) / "cases").rglob("*") if p.is_file()}
+    private = Path(_media).parent / "private"  # attachments live in the private storage (ADR 0008)
+    on_disk = {str(p.relative_to(private)) for p in (private / "cases").rglob("*") if p.is_file()}
     assert on_disk == stored  # no orphan files, none missing
 
 

@@ -195,7 +195,7 @@ def test_failure_after_writing_files_leaves_nothing(form_a, setting_a, monkeypat
         apply(form_a, plan=ref)
     assert not Application.objects.exists() and not Attachment.objects.exists()
     assert not FormSubmission.objects.exists()
-    case_dir = Path(_media) / "cases"
+    case_dir = Path(_media).parent / "private" / "cases"  # where attachments are written (ADR 0008)
     assert not case_dir.exists() or not any(p.is_file() for p in case_dir.rglob("*"))
     assert private_storage().exists(ref["path"])  # the draft keeps its file for a retry
     assert Draft.objects.count() == 1
