@@ -7,11 +7,12 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve
 
+from rathaus.core.dbrouting import COOKIE as PRIMARY_COOKIE
 from rathaus.core.tenancy.models import Municipality
 
 from . import registry
@@ -39,12 +40,14 @@ def seconds() -> int:
 def request_is_shareable(request: HttpRequest) -> bool:
     """Whether the request may get (and fill) a shared page: an anonymous GET that carries nothing of
     its own — no session (so nobody is signed in and no messages wait in it), no message cookie, no
-    API token, no long query string."""
+    API token, no long query string, and no mark of a recent write (the replica router's
+    read-your-own-writes cookie: that browser must see its own change, not the shared page)."""
     cookies = request.COOKIES
     return (
         request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in cookies
         and "messages" not in cookies
+        and PRIMARY_COOKIE not in cookies
         and "HTTP_AUTHORIZATION" not in request.META
         and len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_STRING
         and seconds() > 0
@@ -71,8 +74,15 @@ def municipality_fingerprint(municipality: Municipality) -> str:
 
 
 def generations(municipality_id: int) -> dict[tuple[int, str], int]:
-    """All counters of the municipality and of municipality 0, in one query (read before rendering)."""
-    with connection.cursor() as cursor:
+    """All counters of the municipality and of municipality 0, in one query (read before rendering).
+
+    Read from the database this request's page reads from (the replica router's choice): a page
+    rendered from a lagging replica must be stored under the replica's counters, never under the
+    primary's newer ones, or it would outlive the replica's catching up."""
+    from .models import Generation
+
+    alias = router.db_for_read(Generation) or DEFAULT_DB_ALIAS
+    with connections[alias].cursor() as cursor:
         cursor.execute(
             "SELECT municipality_id, scope, value FROM pagecache_generation "
             "WHERE municipality_id IN (%s, %s)",
