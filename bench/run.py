@@ -98,6 +98,7 @@ PAGES = [
     Endpoint("/umfragen/"),
     Endpoint("/digital-hub/"),
     Endpoint("/beratung/"),
+    Endpoint("/termine/"),
     Endpoint("/suche/?q=Hund"),
     Endpoint(r"/aktuelles/\d+/", detail_of="/", spread=False),
     Endpoint("/", kind=SIGNED_IN, spread=False, expect="Mein Konto"),

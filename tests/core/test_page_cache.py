@@ -406,3 +406,22 @@ def test_catalog_page_shows_a_new_fee_and_appointment_offer_at_once(muni_a):
     assert get(detail).get(HEADER) == "hit"
     office["ausweis"].delete()
     assert "Termin vereinbaren" not in get(detail).content.decode()
+
+
+@pytest.mark.django_db
+def test_appointments_start_page_shows_a_new_bookable_service_at_once(muni_a):
+    from rathaus.appointments.models import ServiceSetting
+    from tests.appointments.conftest import make_office, make_service
+
+    office = make_office(muni_a)
+    page = cached("/termine/")
+    assert office["ausweis"].service.name in page
+    ServiceSetting.objects.create(
+        municipality=muni_a,
+        service=make_service(muni_a, "Beglaubigung Testamt"),
+        location=office["location"],
+        duration_minutes=10,
+        max_quantity=1,
+        lead_time_hours=1,
+    )
+    assert "Beglaubigung Testamt" in get("/termine/").content.decode()
