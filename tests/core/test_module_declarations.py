@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.utils import translation
 
 SNAPSHOT = Path(__file__).with_name("module_registries.json")
@@ -121,3 +124,108 @@ def test_registries_hold_what_the_modules_contributed_before_the_declarations() 
     for name in expected:
         assert snapshot[name] == expected[name], name
     assert snapshot.keys() == expected.keys()
+
+
+def test_every_module_declares_what_it_contributes() -> None:
+    from django.apps import apps
+
+    from rathaus.core.modules import declaration
+
+    declared = {c.label for c in apps.get_app_configs() if declaration(c) is not None}
+    modules = {c.label for c in apps.get_app_configs() if c.name.startswith("rathaus.")}
+    assert modules - declared <= {
+        "tenancy",
+        "accounts",
+        "audit",
+        "search",
+        "jobs",
+        "backup",
+        "pagecache",
+        "api",
+        "demo",
+    }
+    assert {"catalog", "cases", "fim", "identity", "payments", "appointments", "ui"} <= declared
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("figures", ("rathaus.hub.figures.no_such_function",), "does not resolve"),
+        ("schedule", ("rathaus.hub.no_such_module.jobs",), "does not resolve"),
+        ("data_exporters", ("rathaus.hub.services.NO_SUCH_CONSTANT",), "does not resolve"),
+        ("search_providers", ("rathaus.hub.search_provider.KIND",), "is no Provider"),
+        ("figures", ("rathaus.hub.schedule.jobs",), "expected Indicator | DatasetSource"),
+        ("data_erasers", ("rathaus.hub.search_provider.KIND",), "is not callable"),
+    ],
+)
+def test_a_declaration_that_does_not_resolve_fails_loudly_naming_app_and_path(
+    field: str, value: tuple[str, ...], says: str
+) -> None:
+    from django.apps import apps
+    from django.core.exceptions import ImproperlyConfigured
+
+    from rathaus.core.modules import RathausModule, register_module
+
+    with pytest.raises(ImproperlyConfigured) as failed:
+        register_module(apps.get_app_config("hub"), RathausModule(**{field: value}))
+    message = str(failed.value)
+    assert "rathaus.hub" in message
+    assert value[0] in message
+    assert field in message
+    assert says in message
+
+
+def test_a_broken_extension_path_fails_loudly() -> None:
+    from django.apps import apps
+    from django.core.exceptions import ImproperlyConfigured
+
+    from rathaus.core.modules import Extension, RathausModule, register_module
+
+    broken = Extension("rathaus.fim.services.register_no_such_thing", "rathaus.cases.services.submit_draft")
+    with pytest.raises(ImproperlyConfigured, match=r"rathaus\.cases: extensions 'rathaus\.fim\.services\."):
+        register_module(apps.get_app_config("cases"), RathausModule(extensions=(broken,)))
+
+
+def _start(code: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter: settings imported, ``code`` run, then django.setup() (the app loader)."""
+    script = (
+        "import os, sys, django\n"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'rathaus.settings'\n"
+        "import rathaus.settings as settings\n"
+        f"{code}\n"
+    )
+    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_the_start_fails_with_the_app_and_path_when_a_declaration_is_broken() -> None:
+    done = _start(
+        "import dataclasses\n"
+        "from rathaus.hub.apps import HubConfig\n"
+        "HubConfig.rathaus_module = dataclasses.replace(\n"
+        "    HubConfig.rathaus_module, schedule=('rathaus.hub.schedule.no_such_jobs',))\n"
+        "django.setup()\n"
+    )
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr
+    assert "Modul rathaus.hub: schedule 'rathaus.hub.schedule.no_such_jobs'" in done.stderr
+
+
+def test_a_module_left_out_of_installed_apps_contributes_nothing_and_the_others_load() -> None:
+    done = _start(
+        "settings.INSTALLED_APPS.remove('rathaus.strategy')\n"
+        "django.setup()\n"
+        "from rathaus.core.ui import services as ui\n"
+        "from rathaus.core.jobs import scheduler\n"
+        "print(','.join(e.key for e in ui.portal_entries()))\n"
+        "print(','.join(j.name for j in scheduler.registered()))\n"
+    )
+    assert done.returncode == 0, done.stderr
+    portal, jobs = done.stdout.strip().splitlines()[-2:]
+    assert "strategy" not in portal.split(",")
+    assert "barometer" not in portal.split(",")
+    assert {"catalog", "cases", "hub", "opendata"} <= set(portal.split(","))
+    assert "strategy_snapshot" not in jobs.split(",")
+    assert "opendata_sync" in jobs.split(",")

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rathaus.core.jobs.scheduler import ScheduledJob, register
+from rathaus.core.jobs.scheduler import ScheduledJob
 
 from . import services
 
 
-def register_jobs() -> None:
-    register(
+def jobs() -> list[ScheduledJob]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         ScheduledJob(
             name="erase_expired_cases",
             interval=timedelta(days=1),
             run=services.erase_expired,
             description="Aufbewahrungsfrist abgeschlossener Anträge / retention of applications",
             module="cases",
-        )
-    )
+        ),
+    ]

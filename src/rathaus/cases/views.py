@@ -27,7 +27,6 @@ from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 from rathaus.core.ui import charts
-from rathaus.fim import services as fim_services
 
 from . import queries, services
 from .forms import (
@@ -509,7 +508,3 @@ def dashboard_csv(request: RathausRequest) -> StreamingHttpResponse:
             yield [r["month"].strftime("%Y-%m"), r["received"], r["decided"], r["median_days"]]
 
     return exports.csv_response(lines(), "antraege-je-monat.csv")
-
-
-def register() -> None:
-    fim_services.register_done_url(done_url)

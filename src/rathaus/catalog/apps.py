@@ -1,33 +1,27 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from rathaus.core.modules import PortalEntry, RathausModule, StaffEntry
+
 
 class CatalogConfig(AppConfig):
     name = "rathaus.catalog"
     label = "catalog"
     verbose_name = "Leistungskatalog"
-
-    def ready(self) -> None:
-        from rathaus.core.ui.services import (
-            PortalEntry,
-            StaffEntry,
-            register_portal_entry,
-            register_staff_entry,
-        )
-
-        from . import search_provider  # noqa: F401  (registers the search provider)
-
-        register_portal_entry(
+    rathaus_module = RathausModule(
+        portal=(
             PortalEntry(
                 key="catalog",
-                title=_("Verwaltungsleistungen A–Z"),  # type: ignore[arg-type]
-                description=_(  # type: ignore[arg-type]
+                title=_("Verwaltungsleistungen A–Z"),
+                description=_(
                     "Was Sie bei der Stadt erledigen können: Unterlagen, Kosten, Zuständigkeit "
                     "und Online-Anträge."
                 ),
                 url_name="catalog:list",
                 order=5,
-            )
-        )
-        register_staff_entry(StaffEntry("services", _("Leistungskatalog verwalten"), "catalog:manage", 10))
-        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)
+            ),
+        ),
+        staff=(StaffEntry("services", _("Leistungskatalog verwalten"), "catalog:manage", 10),),
+        search_providers=("rathaus.catalog.search_provider.PROVIDER",),
+        figures=("rathaus.catalog.figures.declarations",),
+    )

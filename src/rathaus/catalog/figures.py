@@ -43,8 +43,9 @@ def _modified(municipality: Municipality) -> datetime | None:
     return _published(municipality).aggregate(m=Max("updated_at"))["m"]
 
 
-def register() -> None:
-    figures.register_indicator(
+def declarations() -> list[figures.Indicator | figures.DatasetSource]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         figures.Indicator(
             key="catalog.services",
             module="catalog",
@@ -54,9 +55,7 @@ def register() -> None:
             compute=services_count,
             source_url_name="catalog:list",
             order=20,
-        )
-    )
-    figures.register_indicator(
+        ),
         figures.Indicator(
             key="catalog.online_share",
             module="catalog",
@@ -69,9 +68,7 @@ def register() -> None:
             compute=online_share,
             source_url_name="catalog:list",
             order=21,
-        )
-    )
-    figures.register_indicator(
+        ),
         figures.Indicator(
             key="catalog.maturity_average",
             module="catalog",
@@ -81,9 +78,7 @@ def register() -> None:
             compute=maturity_average,
             source_url_name="catalog:list",
             order=22,
-        )
-    )
-    figures.register_dataset_source(
+        ),
         figures.DatasetSource(
             key="catalog.services",
             module="catalog",
@@ -106,8 +101,5 @@ def register() -> None:
             modified=_modified,
             update_frequency="DAILY",
             landing_url_name="catalog:list",
-        )
-    )
-
-
-register()
+        ),
+    ]

@@ -41,4 +41,4 @@ def _documents(municipality: Municipality) -> Iterator[search.Doc]:
     yield from (_doc(s) for s in Service.objects.for_tenant(municipality).published())
 
 
-search.register_provider(KIND, _("Verwaltungsleistungen"), _documents)
+PROVIDER = search.Provider(KIND, _("Verwaltungsleistungen"), _documents)  # declared in apps.py (ADR 0014)

@@ -25,8 +25,9 @@ def appointments_held_12m(municipality: Municipality) -> int:
     )
 
 
-def register() -> None:
-    figures.register_indicator(
+def declarations() -> list[figures.Indicator | figures.DatasetSource]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         figures.Indicator(
             key="consulting.appointments_12m",
             module="consulting",
@@ -39,8 +40,5 @@ def register() -> None:
             compute=appointments_held_12m,
             source_url_name="consulting:slot_list",
             order=50,
-        )
-    )
-
-
-register()
+        ),
+    ]

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rathaus.core.jobs.scheduler import ScheduledJob, register
+from rathaus.core.jobs.scheduler import ScheduledJob
 
 from . import services
 
 
-def register_jobs() -> None:
-    register(
+def jobs() -> list[ScheduledJob]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         ScheduledJob(
             name="send_consulting_reminders",
             interval=timedelta(hours=1),
             run=services.send_reminders,
             description="Erinnerung an Beratungstermine / consulting reminders",
             module="consulting",
-        )
-    )
-    register(
+        ),
         ScheduledJob(
             name="expire_consulting_guest_requests",
             interval=timedelta(minutes=15),
             run=services.expire_guest_requests,
             description="Unbestätigte Gast-Anfragen löschen / delete unconfirmed guest requests",
             module="consulting",
-        )
-    )
+        ),
+    ]

@@ -39,8 +39,9 @@ def _modified(municipality: Municipality) -> datetime | None:
     return Event.objects.for_tenant(municipality).listed().aggregate(m=Max("updated_at"))["m"]
 
 
-def register() -> None:
-    figures.register_indicator(
+def declarations() -> list[figures.Indicator | figures.DatasetSource]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         figures.Indicator(
             key="events.events_12m",
             module="events",
@@ -53,9 +54,7 @@ def register() -> None:
             compute=events_12m,
             source_url_name="events:list",
             order=40,
-        )
-    )
-    figures.register_indicator(
+        ),
         figures.Indicator(
             key="events.participants_12m",
             module="events",
@@ -67,9 +66,7 @@ def register() -> None:
             compute=participants_12m,
             source_url_name="events:list",
             order=41,
-        )
-    )
-    figures.register_dataset_source(
+        ),
         figures.DatasetSource(
             key="events.calendar",
             module="events",
@@ -87,8 +84,5 @@ def register() -> None:
             modified=_modified,
             update_frequency="DAILY",
             landing_url_name="events:list",
-        )
-    )
-
-
-register()
+        ),
+    ]

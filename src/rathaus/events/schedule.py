@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rathaus.core.jobs.scheduler import ScheduledJob, register
+from rathaus.core.jobs.scheduler import ScheduledJob
 
 from . import services
 
 
-def register_jobs() -> None:
-    register(
+def jobs() -> list[ScheduledJob]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         ScheduledJob(
             name="send_event_reminders",
             interval=timedelta(hours=1),
             run=services.send_reminders,
             description="Erinnerungen vor Veranstaltungen / event reminders",
             module="events",
-        )
-    )
+        ),
+    ]

@@ -45,4 +45,4 @@ def _documents(municipality: Municipality) -> Iterator[search.Doc]:
         yield _doc(event)
 
 
-search.register_provider(KIND, _("Veranstaltungen"), _documents)
+PROVIDER = search.Provider(KIND, _("Veranstaltungen"), _documents)  # declared in apps.py (ADR 0014)

@@ -1,22 +1,16 @@
-from typing import Any
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from rathaus.core.modules import RathausModule, StaffEntry
 
 
 class FimConfig(AppConfig):
     name = "rathaus.fim"
     label = "fim"
     verbose_name = "Online-Formulare (FIM)"
-
-    def ready(self) -> None:
-        from rathaus.core.accounts import services as accounts
-        from rathaus.core.ui.services import StaffEntry, register_staff_entry
-
-        from . import services
-
-        title: Any = _("Online-Formulare (FIM) verwalten")
-        register_staff_entry(StaffEntry("services", title, "fim:manage", 45))
-        accounts.register_data_exporter(services.export_user_forms)
-        accounts.register_data_eraser(services.erase_user_forms)
-        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)
+    rathaus_module = RathausModule(
+        staff=(StaffEntry("services", _("Online-Formulare (FIM) verwalten"), "fim:manage", 45),),
+        data_exporters=("rathaus.fim.services.export_user_forms",),
+        data_erasers=("rathaus.fim.services.erase_user_forms",),
+        figures=("rathaus.fim.figures.declarations",),
+    )

@@ -22,8 +22,9 @@ def submissions_12m(municipality: Municipality) -> int:
     return FormSubmission.objects.for_tenant(municipality).filter(submitted_at__gte=since).count()
 
 
-def register() -> None:
-    figures.register_indicator(
+def declarations() -> list[figures.Indicator | figures.DatasetSource]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         figures.Indicator(
             key="fim.forms_online",
             module="fim",
@@ -33,9 +34,7 @@ def register() -> None:
             compute=forms_online,
             source_url_name="fim:index",
             order=25,
-        )
-    )
-    figures.register_indicator(
+        ),
         figures.Indicator(
             key="fim.submissions_12m",
             module="fim",
@@ -45,8 +44,5 @@ def register() -> None:
             compute=submissions_12m,
             source_url_name="fim:index",
             order=26,
-        )
-    )
-
-
-register()
+        ),
+    ]

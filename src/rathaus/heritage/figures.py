@@ -1,4 +1,4 @@
-"""Indicators and the open-data source of the digital collection (registered in apps.py)."""
+"""Indicators and the open-data source of the digital collection (declared in apps.py, ADR 0014)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,9 @@ def figures_of(m: Municipality) -> dict[str, Any]:
     }
 
 
-def register() -> None:
-    figures.register_indicator(
+def declarations() -> list[figures.Indicator | figures.DatasetSource]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         figures.Indicator(
             key="heritage.published_objects",
             module="heritage",
@@ -53,9 +54,7 @@ def register() -> None:
             compute=published_objects,
             source_url_name="heritage:index",
             order=60,
-        )
-    )
-    figures.register_indicator(
+        ),
         figures.Indicator(
             key="heritage.objects_with_images",
             module="heritage",
@@ -65,9 +64,7 @@ def register() -> None:
             compute=objects_with_images,
             source_url_name="heritage:index",
             order=61,
-        )
-    )
-    figures.register_dataset_source(
+        ),
         figures.DatasetSource(
             key="heritage.objects",
             module="heritage",
@@ -87,5 +84,5 @@ def register() -> None:
             modified=last_change,
             licence="http://dcat-ap.de/def/licenses/cc-zero",
             landing_url_name="heritage:index",
-        )
-    )
+        ),
+    ]

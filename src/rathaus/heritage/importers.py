@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from rathaus.core.audit import services as audit
+from rathaus.core.jobs.services import StaleSource
 
 from . import lido, services
 from .models import (
@@ -59,6 +60,12 @@ def fail_stale_jobs(cutoff: datetime, message: str) -> int:
             .update(status=ImportStatus.FAILED, messages=messages, finished_at=timezone.now())
         )
     return count
+
+
+# Declared in apps.py (ADR 0014): ``manage.py recover_jobs`` fails imports of dead workers.
+STALE_SOURCE = StaleSource(
+    "heritage_imports", count=lambda cutoff: stale_jobs(cutoff).count(), fail=fail_stale_jobs
+)
 
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024

@@ -41,4 +41,4 @@ def _documents(m: Municipality) -> Iterator[search.Doc]:
         yield _doc(obj)
 
 
-search.register_provider(KIND, _("Digitale Sammlung"), _documents)
+PROVIDER = search.Provider(KIND, _("Digitale Sammlung"), _documents)  # declared in apps.py (ADR 0014)

@@ -75,8 +75,9 @@ def utilisation_csv(request: RathausRequest) -> StreamingHttpResponse:
     return exports.csv_response(rows, "digital-hub-auslastung.csv", inline=True)
 
 
-def register() -> None:
-    figures.register_indicator(
+def declarations() -> list[figures.Indicator | figures.DatasetSource]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         figures.Indicator(
             key="hub.desk_utilisation",
             module="hub",
@@ -89,9 +90,7 @@ def register() -> None:
             compute=desk_utilisation_4w,
             source_url_name="hub:index",
             order=30,
-        )
-    )
-    figures.register_indicator(
+        ),
         figures.Indicator(
             key="hub.bookings_30d",
             module="hub",
@@ -101,9 +100,7 @@ def register() -> None:
             compute=bookings_30d,
             source_url_name="hub:index",
             order=31,
-        )
-    )
-    figures.register_dataset_source(
+        ),
         figures.DatasetSource(
             key="hub.utilisation",
             module="hub",
@@ -122,8 +119,5 @@ def register() -> None:
             modified=_modified,
             update_frequency="DAILY",
             landing_url_name="hub:index",
-        )
-    )
-
-
-register()
+        ),
+    ]

@@ -34,4 +34,4 @@ def _documents(m: Municipality) -> Iterator[search.Doc]:
         yield _doc(r)
 
 
-search.register_provider(KIND, _("Digital Hub"), _documents)
+PROVIDER = search.Provider(KIND, _("Digital Hub"), _documents)  # declared in apps.py (ADR 0014)

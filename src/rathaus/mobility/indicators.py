@@ -74,7 +74,9 @@ def modal_split_reference() -> list[dict[str, Any]]:
     ]
 
 
-def register() -> None:
+def declarations() -> list[figures.Indicator | figures.DatasetSource]:
+    """Declared in apps.py (ADR 0014)."""
+    found: list[figures.Indicator | figures.DatasetSource] = []
     method_window = _("Aktueller Fahrplanstand, repräsentativer Werktag (Di–Do), 06:00–20:00 Uhr")
     for key, label, unit, method, compute, order in (
         (
@@ -121,7 +123,7 @@ def register() -> None:
             14,
         ),
     ):
-        figures.register_indicator(
+        found.append(
             figures.Indicator(
                 key=key,
                 module="mobility",
@@ -133,7 +135,7 @@ def register() -> None:
                 order=order,
             )
         )
-    figures.register_dataset_source(
+    found.append(
         figures.DatasetSource(
             key="mobility.stops",
             module="mobility",
@@ -168,7 +170,7 @@ def register() -> None:
             landing_url_name="mobility:index",
         )
     )
-    figures.register_dataset_source(
+    found.append(
         figures.DatasetSource(
             key="mobility.indicators",
             module="mobility",
@@ -185,6 +187,7 @@ def register() -> None:
             landing_url_name="mobility:indicators",
         )
     )
+    return found
 
 
 class _LazyFormat:

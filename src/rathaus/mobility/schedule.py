@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rathaus.core.jobs.scheduler import ScheduledJob, register
+from rathaus.core.jobs.scheduler import ScheduledJob
 
 from . import services
 
 
-def register_jobs() -> None:
-    register(
+def jobs() -> list[ScheduledJob]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         ScheduledJob(
             name="mobility_cleanup",
             interval=timedelta(days=1),
@@ -18,5 +19,5 @@ def register_jobs() -> None:
             description="Entfernt Reste abgebrochener Fahrplan-Importe / removes leftovers of killed imports",
             per_municipality=False,
             module="mobility",
-        )
-    )
+        ),
+    ]

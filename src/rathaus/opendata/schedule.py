@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rathaus.core.jobs.scheduler import ScheduledJob, register
+from rathaus.core.jobs.scheduler import ScheduledJob
 
 from . import services
 
 
-def register_jobs() -> None:
-    register(
+def jobs() -> list[ScheduledJob]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         ScheduledJob(
             name="opendata_sync",
             interval=timedelta(hours=1),
             run=services.sync_module_datasets,
             description="Gleicht die Modul-Datensätze des DCAT-Katalogs ab / syncs module datasets",
             module="opendata",
-        )
-    )
+        ),
+    ]

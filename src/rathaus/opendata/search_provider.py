@@ -37,4 +37,4 @@ def _documents(m: Municipality) -> Iterator[search.Doc]:
         yield _doc(ds)
 
 
-search.register_provider(KIND, _("Offene Daten"), _documents)
+PROVIDER = search.Provider(KIND, _("Offene Daten"), _documents)  # declared in apps.py (ADR 0014)

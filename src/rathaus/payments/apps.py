@@ -1,27 +1,29 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from rathaus.core.modules import Extension, RathausModule, StaffEntry
 
 
 class PaymentsConfig(AppConfig):
     name = "rathaus.payments"
     label = "payments"
     verbose_name = "Gebühren und E-Payment"
-
-    def ready(self) -> None:
-        from typing import Any
-
-        from django.utils.translation import gettext_lazy
-
-        from rathaus.core.ui.services import StaffEntry, register_staff_entry
-
-        from . import hooks, schedule
-        from .providers import invoice, xbezahldienste  # noqa: F401 - registers the providers
-
-        hooks.register()
-        schedule.register_jobs()
-        _: Any = gettext_lazy
-        register_staff_entry(
-            StaffEntry("services", _("Zahlungen: Tagesabgleich und Erstattungen"), "payments:day", 42)
-        )
-        register_staff_entry(
-            StaffEntry("services", _("Gebühren je Leistung und Zahlungsanbieter"), "payments:settings", 43)
-        )
+    rathaus_module = RathausModule(
+        staff=(
+            StaffEntry("services", _("Zahlungen: Tagesabgleich und Erstattungen"), "payments:day", 42),
+            StaffEntry("services", _("Gebühren je Leistung und Zahlungsanbieter"), "payments:settings", 43),
+        ),
+        schedule=("rathaus.payments.schedule.jobs",),
+        extensions=(
+            Extension("rathaus.cases.services.register_extension", "rathaus.payments.hooks.CASE_EXTENSION"),
+            # The payment plugins (ADR 0010).
+            Extension(
+                "rathaus.payments.providers.base.register",
+                "rathaus.payments.providers.invoice.InvoiceProvider",
+            ),
+            Extension(
+                "rathaus.payments.providers.base.register",
+                "rathaus.payments.providers.xbezahldienste.XBezahldiensteProvider",
+            ),
+        ),
+    )

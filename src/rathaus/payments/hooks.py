@@ -46,12 +46,10 @@ def staff_panel(app: Any, request: Any) -> str:
     )
 
 
-def register() -> None:
-    cases.register_extension(
-        cases.CaseExtension(
-            key="payments",
-            hold=services.hold_for_payment,
-            applicant_link=applicant_link,
-            staff_panel=staff_panel,
-        )
-    )
+# Declared in apps.py (ADR 0014): the loader hands it to cases.services.register_extension.
+CASE_EXTENSION = cases.CaseExtension(
+    key="payments",
+    hold=services.hold_for_payment,
+    applicant_link=applicant_link,
+    staff_panel=staff_panel,
+)

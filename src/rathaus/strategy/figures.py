@@ -32,8 +32,9 @@ def _measures_modified(municipality: Municipality) -> datetime | None:
     return queries.public_measures(municipality).aggregate(m=Max("updated_at"))["m"]
 
 
-def register() -> None:
-    figures.register_indicator(
+def declarations() -> list[figures.Indicator | figures.DatasetSource]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         figures.Indicator(
             key="strategy.measures_done",
             module="strategy",
@@ -46,9 +47,7 @@ def register() -> None:
             compute=measures_done_share,
             source_url_name="strategy:index",
             order=10,
-        )
-    )
-    figures.register_indicator(
+        ),
         figures.Indicator(
             key="strategy.progress",
             module="strategy",
@@ -60,9 +59,7 @@ def register() -> None:
             compute=strategy_progress,
             source_url_name="strategy:index",
             order=11,
-        )
-    )
-    figures.register_dataset_source(
+        ),
         figures.DatasetSource(
             key="strategy.barometer",
             module="strategy",
@@ -82,9 +79,7 @@ def register() -> None:
             modified=_today,
             update_frequency="DAILY",
             landing_url_name="barometer",
-        )
-    )
-    figures.register_dataset_source(
+        ),
         figures.DatasetSource(
             key="strategy.measures",
             module="strategy",
@@ -106,5 +101,5 @@ def register() -> None:
             modified=_measures_modified,
             update_frequency="MONTHLY",
             landing_url_name="strategy:index",
-        )
-    )
+        ),
+    ]

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from rathaus.core.jobs.scheduler import MONTHLY, ScheduledJob, register
+from rathaus.core.jobs.scheduler import MONTHLY, ScheduledJob
 
 from . import services
 
 
-def register_jobs() -> None:
-    register(
+def jobs() -> list[ScheduledJob]:
+    """Declared in apps.py (ADR 0014)."""
+    return [
         ScheduledJob(
             name="strategy_snapshot",
             interval=MONTHLY,
             run=services.snapshot,
             description="Hält berechnete Indikatoren für den Monat fest / snapshots computed indicators",
             module="strategy",
-        )
-    )
+        ),
+    ]

@@ -30,4 +30,4 @@ def reindex(muni: Municipality) -> None:
     search.rebuild(muni, kinds=[KIND])
 
 
-search.register_provider(KIND, _("Digitalstrategie"), _documents)
+PROVIDER = search.Provider(KIND, _("Digitalstrategie"), _documents)  # declared in apps.py (ADR 0014)

@@ -55,5 +55,6 @@ def _legal(m: Municipality) -> Iterator[search.Doc]:
         yield _legal_doc(p)
 
 
-search.register_provider("notice", _("Aktuelles"), _notices)
-search.register_provider("legal", _("Rechtliches"), _legal)
+# Declared in apps.py (ADR 0014).
+NOTICES = search.Provider("notice", _("Aktuelles"), _notices)
+LEGAL = search.Provider("legal", _("Rechtliches"), _legal)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +14,8 @@ from rathaus.core.context import ServiceContext
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
 
+from .entries import PortalEntry as PortalEntry  # re-exported: the public names stay here
+from .entries import StaffEntry as StaffEntry
 from .models import AccessibilityFeedback, LegalPage, LegalPageKind, Notice
 
 # CommonMark with raw HTML switched off: editors write Markdown, nobody can inject markup.
@@ -25,38 +26,16 @@ def render_markdown(text: str) -> str:
     return str(_md.render(text or ""))
 
 
-@dataclass(frozen=True)
-class PortalEntry:
-    key: str
-    title: str
-    description: str
-    url_name: str
-    order: int = 100
-
-
 _entries: dict[str, PortalEntry] = {}
 
 
 def register_portal_entry(entry: PortalEntry) -> None:
-    """Each module adds its entry point to the home page from its AppConfig.ready()."""
+    """Each module declares its entry points in its apps.py (ADR 0014); the loader registers them."""
     _entries[entry.key] = entry
 
 
 def portal_entries() -> list[PortalEntry]:
     return sorted(_entries.values(), key=lambda e: (e.order, e.key))
-
-
-@dataclass(frozen=True)
-class StaffEntry:
-    """A module's management page, listed on the staff dashboard for those who manage the module."""
-
-    module: str
-    title: Any  # usually a lazy translation
-    url_name: str
-    order: int = 100
-    # True: listed for every staff member of the municipality (e.g. the case inbox, which shows each
-    # clerk the cases of their departments), not only for those who manage the module.
-    all_staff: bool = False
 
 
 _staff_entries: dict[str, StaffEntry] = {}

@@ -2,7 +2,8 @@
 
 The payment flow (services.py) never names a provider: it calls ``start``, ``fetch_status`` and
 ``refund`` of the municipality's configured plugin. A new provider (ePayBL SOAP, Stripe ...) is a new
-module that subclasses :class:`Provider` and calls :func:`register`."""
+module that subclasses :class:`Provider`, declared in payments' apps.py as an extension of
+:func:`register` (ADR 0014)."""
 
 from __future__ import annotations
 

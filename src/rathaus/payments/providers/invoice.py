@@ -7,10 +7,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from .base import OptionField, PaymentOrder, Provider, StartResult, TransactionStatus, register
+from .base import OptionField, PaymentOrder, Provider, StartResult, TransactionStatus
 
 
-@register
 class InvoiceProvider(Provider):
     key = "rechnung"
     label = _("Überweisung mit Kassenzeichen (GiroCode)")

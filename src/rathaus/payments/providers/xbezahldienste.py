@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import OptionField, PaymentOrder, Provider, ProviderError, StartResult, TransactionStatus, register
+from .base import OptionField, PaymentOrder, Provider, ProviderError, StartResult, TransactionStatus
 
 STATUS_MAP = {"INITIAL": "started", "PAYED": "paid", "FAILED": "failed", "CANCELED": "cancelled"}
 ID_RE = re.compile(r"^[\w-]{1,36}$", re.ASCII)
@@ -40,7 +40,6 @@ def _amount(value: Decimal) -> float:
     return float(Decimal(value).quantize(Decimal("0.01")))
 
 
-@register
 class XBezahldiensteProvider(Provider):
     key = "xbezahldienste"
     label = _("XBezahldienste 1.0 (ePayBL, pmPayment, GiroCheckout …)")
