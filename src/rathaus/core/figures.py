@@ -1,18 +1,20 @@
 """Registries through which modules publish figures and datasets, without knowing who reads them.
 
 Modules register **indicators** (a number per municipality, computed live from their own data) and
-**dataset sources** (open data they can produce) from their ``AppConfig.ready()``. The strategy app
+**dataset sources** (open data they can produce) through their declaration (``figures=`` in
+``apps.py``, ADR 0014, rathaus.core.modules). The strategy app
 (computed KPIs), the open-data app (DCAT-AP.de catalog) and the Digitalbarometer read these
 registries; no module imports another module for it (docs/architecture.md).
 
-Example (in ``hub/apps.py``)::
+Example (in ``hub/figures.py``, declared as ``figures=("rathaus.hub.figures.declarations",)``)::
 
     from rathaus.core import figures
 
-    figures.register_indicator(figures.Indicator(
-        key="hub.utilisation", module="hub", label=_("Auslastung der Arbeitsplätze"), unit="%",
-        method=_("Gebuchte Stunden der letzten 30 Tage geteilt durch buchbare Stunden"),
-        compute=utilisation_percent, source_url_name="hub:index"))
+    def declarations() -> list[figures.Indicator | figures.DatasetSource]:
+        return [figures.Indicator(
+            key="hub.utilisation", module="hub", label=_("Auslastung der Arbeitsplätze"), unit="%",
+            method=_("Gebuchte Stunden der letzten 30 Tage geteilt durch buchbare Stunden"),
+            compute=utilisation_percent, source_url_name="hub:index")]
 """
 
 from __future__ import annotations

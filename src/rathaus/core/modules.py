@@ -157,7 +157,7 @@ def register_module(config: AppConfig, module: RathausModule) -> None:
         for figure in _items(config, "figures", path, (figures.Indicator, figures.DatasetSource)):
             if isinstance(figure, figures.Indicator):
                 figures.register_indicator(figure)
-            else:
+            elif isinstance(figure, figures.DatasetSource):
                 figures.register_dataset_source(figure)
     for path in module.schedule:
         for job in _items(config, "schedule", path, (scheduler.ScheduledJob,)):

@@ -1,6 +1,7 @@
 """What modules tell the backup: the files their rows name, and the counters they issue numbers from.
 
-Core never imports a module: a module registers its functions from its ``AppConfig.ready()``.
+Core never imports a module: a module declares its functions in its ``apps.py`` (``file_references=``,
+``counters=``; ADR 0014, rathaus.core.modules).
 
 - :func:`register_file_references` — a function yielding one :class:`FileRef` per file a row names
   that is *not* a Django ``FileField`` (those are found automatically): a path in a ``CharField``, a

@@ -1,7 +1,8 @@
 """One platform-wide scheduler for periodic jobs (issue 22): ``manage.py run_scheduled_jobs``.
 
-Modules register their periodic jobs with :func:`register` (from their ``AppConfig.ready()``, via
-their ``schedule.py``); core never imports a module. Every node runs ``run_scheduled_jobs`` every
+Modules declare their periodic jobs (``schedule=`` in ``apps.py``: a ``schedule.py`` function
+returning ``ScheduledJob`` objects; rathaus.core.modules registers them with :func:`register`); core
+never imports a module. Every node runs ``run_scheduled_jobs`` every
 minute (cron/systemd timer) or ``run_scheduled_jobs --loop`` as a service. Each pass runs every job
 that is due, for every active municipality when the job is per municipality.
 
