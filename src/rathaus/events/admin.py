@@ -3,13 +3,13 @@ from django.contrib import admin
 from .models import Event, EventDate, Registration, Tag
 
 
-class EventDateInline(admin.TabularInline):
+class EventDateInline(admin.TabularInline[EventDate, Event]):
     model = EventDate
     extra = 0
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(admin.ModelAdmin[Event]):
     list_display = ["title", "municipality", "event_type", "starts_at", "status", "capacity"]
     list_filter = ["municipality", "status", "event_type"]
     search_fields = ["title"]
@@ -17,7 +17,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(admin.ModelAdmin[Registration]):
     list_display = ["event", "municipality", "status", "requested_at"]
     list_filter = ["municipality", "status"]
     # Personal data stays out of list views; tokens are never shown.
@@ -25,5 +25,5 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(admin.ModelAdmin[Tag]):
     list_display = ["name", "slug", "municipality"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +14,7 @@ from rathaus.core.tenancy.models import Municipality
 from .models import Event, EventStatus, Registration, RegistrationStatus
 
 
-def _last_12_months(municipality: Municipality):
+def _last_12_months(municipality: Municipality) -> QuerySet[Event]:
     now = timezone.now()
     return Event.objects.for_tenant(municipality).filter(
         status=EventStatus.PUBLISHED,
@@ -36,7 +36,10 @@ def participants_12m(municipality: Municipality) -> int:
 
 
 def _modified(municipality: Municipality) -> datetime | None:
-    return Event.objects.for_tenant(municipality).listed().aggregate(m=Max("updated_at"))["m"]
+    latest: datetime | None = (
+        Event.objects.for_tenant(municipality).listed().aggregate(m=Max("updated_at"))["m"]
+    )
+    return latest
 
 
 def declarations() -> list[figures.Indicator | figures.DatasetSource]:

@@ -50,7 +50,7 @@ def parse_date_line(line: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-class EventForm(forms.ModelForm):
+class EventForm(forms.ModelForm[Event]):
     first_start = forms.DateTimeField(label=_("Beginn"), widget=_dt_widget(), input_formats=DATETIME_FORMATS)
     first_end = forms.DateTimeField(label=_("Ende"), widget=_dt_widget(), input_formats=DATETIME_FORMATS)
     more_dates = forms.CharField(
@@ -186,7 +186,7 @@ class EventForm(forms.ModelForm):
         ]
 
     def save(self, commit: bool = False) -> Event:
-        event = super().save(commit=False)
+        event: Event = super().save(commit=False)
         groups = set(self.cleaned_data.get("target_groups") or [])
         for group, field in TARGET_FIELDS.items():
             setattr(event, field, group in groups)

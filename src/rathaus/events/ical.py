@@ -69,4 +69,5 @@ def calendar(
         for ve in _vevents(event, host, url_for(event)):
             cal.add_component(ve)
     cal.add_missing_timezones()
-    return cal.to_ical()
+    data: bytes = cal.to_ical()
+    return data

@@ -219,7 +219,8 @@ def closed_reason(event: Event, now: datetime | None = None) -> str | None:
 
 def _lock(event: Event) -> Event:
     """The event row, locked until the end of the transaction (see module docstring for SQLite)."""
-    return Event.objects.select_for_update().get(pk=event.pk)
+    locked: Event = Event.objects.select_for_update().get(pk=event.pk)
+    return locked
 
 
 def seats_taken(event: Event) -> int:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +35,7 @@ def desk_utilisation_4w(municipality: Municipality) -> Decimal | None:
     return None
 
 
-def _bookings_30d_qs(municipality: Municipality):
+def _bookings_30d_qs(municipality: Municipality) -> QuerySet[Booking]:
     now = timezone.now()
     return Booking.objects.for_tenant(municipality).filter(
         status__in=[BookingStatus.CONFIRMED, BookingStatus.RELEASED],
@@ -49,7 +49,8 @@ def bookings_30d(municipality: Municipality) -> int:
 
 
 def _modified(municipality: Municipality) -> datetime | None:
-    return Booking.objects.for_tenant(municipality).aggregate(m=Max("created_at"))["m"]
+    latest: datetime | None = Booking.objects.for_tenant(municipality).aggregate(m=Max("created_at"))["m"]
+    return latest
 
 
 @public

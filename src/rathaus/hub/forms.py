@@ -49,7 +49,7 @@ class BookingForm(forms.Form):
         return data
 
 
-class LocationForm(forms.ModelForm):
+class LocationForm(forms.ModelForm[Location]):
     class Meta:
         model = Location
         fields = ["name", "address", "floor", "step_free", "accessibility", "description", "is_active"]
@@ -98,7 +98,7 @@ class LocationForm(forms.ModelForm):
         return out
 
 
-class ResourceGroupForm(forms.ModelForm):
+class ResourceGroupForm(forms.ModelForm[ResourceGroup]):
     class Meta:
         model = ResourceGroup
         fields = [
@@ -120,7 +120,7 @@ class ResourceGroupForm(forms.ModelForm):
         self.fields["max_active_bookings"].min_value = 1  # type: ignore[attr-defined]
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(forms.ModelForm[Resource]):
     class Meta:
         model = Resource
         fields = [
@@ -154,7 +154,7 @@ class ResourceForm(forms.ModelForm):
         return value
 
 
-class ClosingDayForm(forms.ModelForm):
+class ClosingDayForm(forms.ModelForm[ClosingDay]):
     class Meta:
         model = ClosingDay
         fields = ["location", "date", "reason"]

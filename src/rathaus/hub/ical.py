@@ -34,4 +34,5 @@ def calendar(bookings: Iterable[Booking], name: str) -> bytes:
         if b.resource.equipment:
             ev.add("description", b.resource.equipment)
         cal.add_component(ev)
-    return cal.to_ical()
+    data: bytes = cal.to_ical()
+    return data

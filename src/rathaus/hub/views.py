@@ -136,7 +136,8 @@ def _bookable(request: RathausRequest, pk: int) -> Resource:
     qs = Resource.objects.filter(is_active=True, group__location__is_active=True).select_related(
         "group__location", "group__organisation"
     )
-    return tenant_object_or_404(qs, request, pk=pk)
+    resource: Resource = tenant_object_or_404(qs, request, pk=pk)
+    return resource
 
 
 @login_required
@@ -214,7 +215,8 @@ def my_bookings(request: RathausRequest) -> HttpResponse:
 
 def _own_booking(request: RathausRequest, pk: int) -> Booking:
     qs = Booking.objects.filter(user_id=request.user.pk or 0).select_related("resource__group__location")
-    return tenant_object_or_404(qs, request, pk=pk)
+    booking: Booking = tenant_object_or_404(qs, request, pk=pk)
+    return booking
 
 
 @login_required

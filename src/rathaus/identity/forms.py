@@ -9,7 +9,7 @@ from . import attributes as attrs
 from .models import IdentityProvider, Level, ServiceRequirement
 
 
-class IdentityProviderForm(forms.ModelForm):
+class IdentityProviderForm(forms.ModelForm[IdentityProvider]):
     metadata_file = forms.FileField(
         label=_("Metadaten des Identitätsanbieters (XML-Datei)"),
         required=False,
@@ -47,7 +47,7 @@ class IdentityProviderForm(forms.ModelForm):
 MAPPABLE = [key for key in attrs.KEYS if key not in ("bpk2", "level", "method")]
 
 
-class RequirementForm(forms.ModelForm):
+class RequirementForm(forms.ModelForm[ServiceRequirement]):
     level = forms.TypedChoiceField(label=_("Vertrauensniveau"), choices=Level.choices, coerce=int)
     mapping = forms.CharField(
         label=_("Zusätzliche Zuordnung: FIM-Feld-ID = Merkmal (eine Zeile je Feld)"),

@@ -617,7 +617,8 @@ def _pairs_within(
 
     def key(c: np.ndarray) -> np.ndarray:
         c = c - lo_b
-        return (c[:, 0] * span[1] + c[:, 1]) * span[2] + c[:, 2]
+        keys: np.ndarray = (c[:, 0] * span[1] + c[:, 1]) * span[2] + c[:, 2]
+        return keys
 
     bkey = key(cb)
     order = np.argsort(bkey, kind="stable")

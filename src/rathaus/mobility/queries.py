@@ -111,7 +111,7 @@ def analyse(feed: FeedVersion, window: analysis.Window, grid: PopulationGrid | N
     key = (
         f"mobility:{feed.municipality_id}:{feed.uid}:{window.day}:{window.start_s}:{window.end_s}:{grid_key}"
     )
-    hit = cache.get(key)
+    hit: Result | None = cache.get(key)
     if hit is not None:
         hit.feed, hit.grid = feed, grid
         return hit

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyproj.exceptions import CRSError
 
+from rathaus.core.accounts.models import User
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
@@ -219,7 +220,7 @@ def plausibility(municipality: Municipality, feed_dir: Path, report: gtfs.Report
 def publish_feed(feed: FeedVersion, *, ctx: ServiceContext | None = None, actor: Any = None) -> FeedVersion:
     """Make a draft (or archived) version the public one; the previously published version of the
     municipality becomes archived. Audited (mobility.feed.published)."""
-    locked = FeedVersion.objects.select_for_update().get(pk=feed.pk)
+    locked: FeedVersion = FeedVersion.objects.select_for_update().get(pk=feed.pk)
     if locked.state == FeedState.PUBLISHED:
         return locked
     previous = list(
@@ -234,7 +235,7 @@ def publish_feed(feed: FeedVersion, *, ctx: ServiceContext | None = None, actor:
     user = ctx.user if ctx is not None else actor
     locked.state = FeedState.PUBLISHED
     locked.published_at = timezone.now()
-    locked.published_by = user if getattr(user, "is_authenticated", False) else None
+    locked.published_by = user if isinstance(user, User) and user.is_authenticated else None
     locked.save(update_fields=["state", "published_at", "published_by"])
     record(
         "mobility.feed.published",

@@ -270,7 +270,7 @@ def render_cached(municipality: Municipality, base: str, page: int, ext: str) ->
     """A rendered page from the shared cache (key: municipality, host, format, page, data stamp)."""
     host = hashlib.sha256(base.encode()).hexdigest()[:12]
     key = f"opendata:catalog:{municipality.pk}:{host}:{ext}:{page}:{_stamp(municipality)}"
-    data = cache.get(key)
+    data: bytes | None = cache.get(key)
     if data is None:
         data, _paging = render(municipality, base, page, ext)
         cache.set(key, data, CACHE_SECONDS)

@@ -10,7 +10,7 @@ from .models import CatalogSettings, Dataset
 from .services import MAX_UPLOAD_BYTES
 
 
-class DatasetForm(forms.ModelForm):
+class DatasetForm(forms.ModelForm[Dataset]):
     themes = forms.MultipleChoiceField(
         label=_("Kategorien"), choices=vocab.THEMES, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -86,7 +86,7 @@ class LinkForm(forms.Form):
     )
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(forms.ModelForm[CatalogSettings]):
     class Meta:
         model = CatalogSettings
         fields = ["contributor_id"]

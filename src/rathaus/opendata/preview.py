@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -45,12 +46,13 @@ def infer_type(values: list[str]) -> str:
     filled = [v.strip() for v in values if v and v.strip()]
     if not filled:
         return "empty"
-    for name, test in (
+    tests: tuple[tuple[str, Callable[[str], bool]], ...] = (
         ("integer", lambda v: bool(_INT.match(v))),
         ("decimal", lambda v: bool(_DEC.match(v))),
         ("date", lambda v: bool(_DATE.match(v))),
         ("boolean", lambda v: v.lower() in _BOOL),
-    ):
+    )
+    for name, test in tests:
         if all(test(v) for v in filled):
             return name
     return "text"

@@ -35,7 +35,7 @@ class ExportForm(forms.Form):
         return data
 
 
-class FeeRuleForm(forms.ModelForm):
+class FeeRuleForm(forms.ModelForm[FeeRule]):
     class Meta:
         model = FeeRule
         fields = [

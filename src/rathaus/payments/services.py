@@ -246,7 +246,7 @@ def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt
             )
         ) from exc
     with transaction.atomic():
-        att = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        att: PaymentAttempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         att.transaction_id = result.transaction_id
         att.redirect_url = result.redirect_url
         att.save(update_fields=["transaction_id", "redirect_url", "updated_at"])

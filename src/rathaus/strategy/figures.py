@@ -29,7 +29,8 @@ def _today(municipality: Municipality) -> datetime | None:
 
 
 def _measures_modified(municipality: Municipality) -> datetime | None:
-    return queries.public_measures(municipality).aggregate(m=Max("updated_at"))["m"]
+    latest: datetime | None = queries.public_measures(municipality).aggregate(m=Max("updated_at"))["m"]
+    return latest
 
 
 def declarations() -> list[figures.Indicator | figures.DatasetSource]:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core import figures
 from rathaus.core.accounts.models import Department
+from rathaus.core.tenancy.models import TenantOwned
 
 from . import services
 from .models import (
@@ -21,10 +22,12 @@ from .models import (
     StrategyVersion,
 )
 
+T = TypeVar("T", bound=TenantOwned)
+
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class TenantForm(forms.ModelForm):
+class TenantForm(forms.ModelForm[T], Generic[T]):
     """A model form whose foreign-key choices are limited to one municipality."""
 
     scoped: dict[str, Any] = {}
@@ -39,20 +42,20 @@ class TenantForm(forms.ModelForm):
             self.instance.municipality = municipality
 
 
-class StrategyForm(TenantForm):
+class StrategyForm(TenantForm[Strategy]):
     class Meta:
         model = Strategy
         fields = ["title", "summary", "is_published"]
 
 
-class VersionForm(TenantForm):
+class VersionForm(TenantForm[StrategyVersion]):
     class Meta:
         model = StrategyVersion
         fields = ["version", "adopted_on", "adopted_by", "decision_number", "notes"]
         widgets = {"adopted_on": DATE}
 
 
-class FieldForm(TenantForm):
+class FieldForm(TenantForm[FieldOfAction]):
     scoped = {"strategy": Strategy}
 
     class Meta:
@@ -60,7 +63,7 @@ class FieldForm(TenantForm):
         fields = ["strategy", "title", "description", "order"]
 
 
-class GoalForm(TenantForm):
+class GoalForm(TenantForm[Goal]):
     scoped = {"field": FieldOfAction}
 
     class Meta:
@@ -68,7 +71,7 @@ class GoalForm(TenantForm):
         fields = ["field", "title", "description", "order"]
 
 
-class MeasureForm(TenantForm):
+class MeasureForm(TenantForm[Measure]):
     scoped = {"goal": Goal, "lead_department": Department}
 
     class Meta:
@@ -102,14 +105,14 @@ class MeasureForm(TenantForm):
         return data
 
 
-class MilestoneForm(TenantForm):
+class MilestoneForm(TenantForm[Milestone]):
     class Meta:
         model = Milestone
         fields = ["date", "title", "done"]
         widgets = {"date": DATE}
 
 
-class LinkForm(TenantForm):
+class LinkForm(TenantForm[MeasureLink]):
     class Meta:
         model = MeasureLink
         fields = ["kind", "module", "title", "target"]
@@ -129,7 +132,7 @@ def _figure_choices() -> list[tuple[str, Any]]:
     return [("", _("– von Hand erfasst –"))] + [(i.key, f"{i.label} ({i.key})") for i in figures.indicators()]
 
 
-class IndicatorForm(TenantForm):
+class IndicatorForm(TenantForm[Indicator]):
     scoped = {"strategy": Strategy, "field": FieldOfAction}
 
     class Meta:
@@ -175,7 +178,7 @@ class IndicatorForm(TenantForm):
         return data
 
 
-class ValueForm(TenantForm):
+class ValueForm(TenantForm[IndicatorValue]):
     class Meta:
         model = IndicatorValue
         fields = ["date", "value"]

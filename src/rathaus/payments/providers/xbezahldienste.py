@@ -102,7 +102,7 @@ class XBezahldiensteProvider(Provider):
         return str(data["access_token"])
 
     def _url(self, *parts: str) -> str:
-        base = self.opts.get("base_url", "").rstrip("/")
+        base = str(self.opts.get("base_url", "")).rstrip("/")
         ids = [self.opts.get("originator_id", ""), self.opts.get("endpoint_id", ""), *parts]
         for value in ids:
             if not ID_RE.match(value or ""):
