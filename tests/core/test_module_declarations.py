@@ -196,7 +196,7 @@ def _start(code: str) -> subprocess.CompletedProcess[str]:
     )
     env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
     return subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600
     )
 
 
