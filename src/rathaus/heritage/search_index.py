@@ -398,7 +398,7 @@ _REBUILDING: dict[int, threading.Thread] = {}
 
 def memory_budget() -> int:
     """Bytes of indexes a process keeps (``HERITAGE_SEARCH_MEMORY_MB``)."""
-    return int(getattr(settings, "HERITAGE_SEARCH_MEMORY_MB", 192)) * 2**20
+    return int(float(getattr(settings, "HERITAGE_SEARCH_MEMORY_MB", 192)) * 2**20)
 
 
 def held_bytes() -> int:
