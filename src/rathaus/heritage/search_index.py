@@ -417,11 +417,10 @@ def index_for(municipality_id: int, title_order: Iterable[Any]) -> FacetIndex:
     search, as in search engines)."""
     version = current_version(municipality_id)
     index = _INDEXES.get(municipality_id)
-    snapshot_version: int | None = None
+    looked = index is None  # the snapshot of this moment has been looked at
     if index is None:
         index = _load_snapshot(municipality_id)
         if index is not None:
-            snapshot_version = index.version
             _store(index)
     if index is not None and index.version != version and index.build_seconds > SYNC_REBUILD_SECONDS:
         _rebuild_in_background(municipality_id, version, tuple(title_order))
@@ -429,7 +428,7 @@ def index_for(municipality_id: int, title_order: Iterable[Any]) -> FacetIndex:
         with _BUILD_LOCK:
             index = _INDEXES.get(municipality_id)
             if index is None or index.version != version:
-                index = _fresh(municipality_id, version, title_order, known_snapshot=snapshot_version)
+                index = _fresh(municipality_id, version, title_order, look=not looked)
                 _store(index)
     with _LOCK:
         if municipality_id in _INDEXES:
@@ -437,12 +436,10 @@ def index_for(municipality_id: int, title_order: Iterable[Any]) -> FacetIndex:
     return index
 
 
-def _fresh(
-    municipality_id: int, version: int, title_order: Iterable[Any], known_snapshot: int | None = None
-) -> FacetIndex:
-    """The index at ``version``: from the shared snapshot when another process has built it (and
-    it is not the one just loaded), else built here and published as the new snapshot."""
-    if known_snapshot is None:
+def _fresh(municipality_id: int, version: int, title_order: Iterable[Any], look: bool = True) -> FacetIndex:
+    """The index at ``version``: from the shared snapshot when another process has built it
+    (``look``: unless the caller has just looked), else built here and published as the snapshot."""
+    if look:
         snapshot = _load_snapshot(municipality_id)
         if snapshot is not None and snapshot.version == version:
             return snapshot
