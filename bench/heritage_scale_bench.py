@@ -70,8 +70,10 @@ def main() -> int:
 
 
 def seed(args: argparse.Namespace) -> float:
-    """The big municipality and one small template with realistic facets (bench/heritage_bench.py),
-    then the template copied to the other small municipalities in SQL (objects and facet rows)."""
+    """One template municipality with realistic facets (bench/heritage_bench.py, objects created in
+    Python), copied in SQL (objects and facet rows): into the other small municipalities, and
+    repeatedly into the big one (inventory numbers ``<template>-<k>``; the same facet distribution
+    and texts, so the big collection's hit counts are those of the template times the copies)."""
     from django.db import connection
 
     from bench import heritage_bench
@@ -79,15 +81,20 @@ def seed(args: argparse.Namespace) -> float:
     from rathaus.heritage.models import FacetValue, HeritageObject
 
     t0 = time.perf_counter()
-    heritage_bench.seed(
-        argparse.Namespace(objects=args.big), BIG, f"{BIG}.{DOMAIN}", "15090000", vacuum=False
-    )
-    print(
-        f"  big municipality seeded ({args.big:,} objects) after {time.perf_counter() - t0:.0f} s", flush=True
-    )
     template, _s = heritage_bench.seed(
         argparse.Namespace(objects=args.objects), "m0000", f"m0000.{DOMAIN}", "15100000", vacuum=False
     )
+    print(f"  template seeded ({args.objects:,} objects) after {time.perf_counter() - t0:.0f} s", flush=True)
+    big = Municipality.objects.create(
+        slug=BIG,
+        name="Groß",
+        ags="15090000",
+        ars="150900000590",
+        state="15",
+        address="Markt 1",
+        email="s@gross.example",
+    )
+    Domain.objects.create(municipality=big, host=f"{BIG}.{DOMAIN}", is_primary=True)
     others = Municipality.objects.bulk_create(
         [
             Municipality(
@@ -106,38 +113,54 @@ def seed(args: argparse.Namespace) -> float:
         [Domain(municipality=m, host=f"{m.slug}.{DOMAIN}", is_primary=True) for m in others]
     )
     obj_cols = [f.column for f in HeritageObject._meta.concrete_fields if f.column != "id"]
-    select = []
-    for c in obj_cols:
-        if c == "municipality_id":
-            select.append("m.id")
-        elif c == "public_id":
-            select.append("substr(md5(m.id::text || ':' || o.id::text), 1, 20)")
-        else:
-            select.append(f"o.{c}")
     fv_cols = [f.column for f in FacetValue._meta.concrete_fields if f.column != "id"]
-    fv_select = [
-        "n.id" if c == "object_id" else "n.municipality_id" if c == "municipality_id" else f"f.{c}"
-        for c in fv_cols
-    ]
-    ids = [m.pk for m in others]
-    chunk = 100
+
+    def object_select(inventory: str) -> str:
+        values = {
+            "municipality_id": "m.id",
+            "public_id": "substr(md5(m.id::text || ':' || o.id::text || ':' || k::text), 1, 20)",
+            "inventory_number": inventory,
+        }
+        return ", ".join(values.get(c, f"o.{c}") for c in obj_cols)
+
+    fv_select = ", ".join(
+        {"object_id": "n.id", "municipality_id": "n.municipality_id"}.get(c, f"f.{c}") for c in fv_cols
+    )
+    copy_objects = (
+        f"INSERT INTO heritage_heritageobject ({', '.join(obj_cols)}) SELECT {{select}} "  # noqa: S608 (model columns)
+        "FROM heritage_heritageobject o CROSS JOIN tenancy_municipality m "
+        "CROSS JOIN generate_series(%s, %s) k "
+        "WHERE o.municipality_id = %s AND m.id = ANY(%s)"
+    )
+    copy_facets = (
+        f"INSERT INTO heritage_facetvalue ({', '.join(fv_cols)}) SELECT {fv_select} "  # noqa: S608 (model columns)
+        "FROM heritage_facetvalue f JOIN heritage_heritageobject o ON o.id = f.object_id "
+        "CROSS JOIN generate_series(%s, %s) k "
+        "JOIN heritage_heritageobject n ON n.municipality_id = ANY(%s) AND n.inventory_number = {inventory} "
+        "WHERE f.municipality_id = %s"
+    )
     with connection.cursor() as cur:
+        copies = max(1, args.big // max(1, args.objects))
+        step = 10
+        for k in range(0, copies, step):
+            last = min(copies, k + step) - 1
+            inventory = "o.inventory_number || '-' || k::text"
+            cur.execute(
+                copy_objects.format(select=object_select(inventory)), [k, last, template.pk, [big.pk]]
+            )
+            cur.execute(copy_facets.format(inventory=inventory), [k, last, [big.pk], template.pk])
+        print(
+            f"  big municipality ({copies * args.objects:,} objects) after {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
+        ids = [m.pk for m in others]
+        chunk = 100
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
             cur.execute(
-                f"INSERT INTO heritage_heritageobject ({', '.join(obj_cols)}) "  # noqa: S608 (model columns)
-                f"SELECT {', '.join(select)} FROM heritage_heritageobject o "
-                "CROSS JOIN tenancy_municipality m WHERE o.municipality_id = %s AND m.id = ANY(%s)",
-                [template.pk, part],
+                copy_objects.format(select=object_select("o.inventory_number")), [0, 0, template.pk, part]
             )
-            cur.execute(
-                f"INSERT INTO heritage_facetvalue ({', '.join(fv_cols)}) "  # noqa: S608 (model columns)
-                f"SELECT {', '.join(fv_select)} FROM heritage_facetvalue f "
-                "JOIN heritage_heritageobject o ON o.id = f.object_id "
-                "JOIN heritage_heritageobject n ON n.inventory_number = o.inventory_number "
-                "AND n.municipality_id = ANY(%s) WHERE f.municipality_id = %s",
-                [part, template.pk],
-            )
+            cur.execute(copy_facets.format(inventory="o.inventory_number"), [0, 0, part, template.pk])
             print(
                 f"  {start + len(part) + 1:,} small municipalities after {time.perf_counter() - t0:.0f} s",
                 flush=True,
