@@ -97,6 +97,7 @@ bench: install
 	$(PY) bench/appointments_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/cases_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/heritage_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/heritage_scale_bench.py
 	$(PY) bench/mobility_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/opendata_bench.py
 

@@ -65,7 +65,14 @@ def main() -> int:
     return run_in_throwaway_database("heritage_bench", HOST, lambda: run(args))
 
 
-def seed(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def seed(  # type: ignore[no-untyped-def]
+    args: argparse.Namespace,
+    slug: str = "bench",
+    host: str = HOST,
+    ags: str = "15084590",
+    vacuum: bool = True,
+):
+    """A municipality with ``args.objects`` published objects (also used by heritage_scale_bench)."""
     from django.utils import timezone
 
     from rathaus.core.tenancy.models import Domain, Municipality
@@ -73,15 +80,15 @@ def seed(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from rathaus.heritage.models import RIGHTS, FacetValue, HeritageObject, ObjectType, Status
 
     muni = Municipality.objects.create(
-        slug="bench",
-        name="Bench",
-        ags="15084590",
-        ars="150840590590",
+        slug=slug,
+        name=slug.capitalize(),
+        ags=ags,
+        ars=ags[:5] + "0" + ags[5:] + "590",
         state="15",
         address="Markt 1",
-        email="sammlung@bench.example",
+        email=f"sammlung@{slug}.example",
     )
-    Domain.objects.create(municipality=muni, host=HOST, is_primary=True)
+    Domain.objects.create(municipality=muni, host=host, is_primary=True)
     colls = [
         services.save_collection(
             muni,
@@ -147,7 +154,7 @@ def seed(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         )
     from django.db import connection
 
-    if connection.vendor == "postgresql":
+    if vacuum and connection.vendor == "postgresql":
         with connection.cursor() as cur:
             # What autovacuum does in production: statistics and the visibility map (index-only scans).
             cur.execute("VACUUM ANALYZE")

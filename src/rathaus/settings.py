@@ -521,6 +521,11 @@ SERVE_MEDIA = env_bool("RATHAUS_SERVE_MEDIA", False)
 # --- Heritage (docs/heritage.md) ----------------------------------------------------------------
 # Private folder for originals, pyramid TIFFs and IIIF tiles (served only through the IIIF views).
 RATHAUS_HERITAGE_MEDIA_ROOT = env("RATHAUS_HERITAGE_MEDIA_ROOT", str(DATA_DIR / "heritage-media"))
+# Search indexes held per process (MiB, least recently used dropped beyond; ADR 0019), and the cache
+# their snapshots go to so a cold process loads instead of building ("" = off; default: the shared
+# default cache when that is Redis, off with the process-local cache of `make run`).
+HERITAGE_SEARCH_MEMORY_MB = int(env("RATHAUS_HERITAGE_SEARCH_MEMORY_MB", "192"))
+HERITAGE_SEARCH_SNAPSHOT_CACHE = env("RATHAUS_HERITAGE_SEARCH_SNAPSHOT_CACHE", "default" if REDIS_URL else "")
 
 # --- Mobility (docs/mobility.md) ----------------------------------------------------------------
 # Imported GTFS timetables and population grids as Parquet: private, never web-served.

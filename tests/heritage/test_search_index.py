@@ -211,8 +211,8 @@ def test_municipalities_have_their_own_index(mixed_catalogue, muni_b):
     assert [o.inventory_number for o in b.page.object_list] == ["B-1"]
 
 
-def test_index_memory_is_bounded(muni_a, monkeypatch):
-    monkeypatch.setattr(search_index, "MAX_MUNICIPALITIES", 1)
+def test_index_memory_is_bounded(muni_a, settings):
+    settings.HERITAGE_SEARCH_MEMORY_MB = 0  # nothing fits: only the index used last stays
     from tests.conftest import make_municipality
 
     other = make_municipality("halle", "Halle", "15002000", "150020000000", "15", ["halle.testserver"])

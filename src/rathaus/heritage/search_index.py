@@ -18,10 +18,20 @@ one primary-key lookup per search. A rebuild reads the published objects and the
 bench/heritage_bench.py): quick ones happen before the search answers, long ones in a background
 thread while the previous index answers (``index_for``). Other sort orders than the title are read
 lazily, the first time they are asked for.
+
+Scale (ADR 0019): the indexes a process holds are bounded by bytes (``HERITAGE_SEARCH_MEMORY_MB``,
+least recently used dropped), not by their number, and every build is written as a compact
+snapshot to a shared cache (``HERITAGE_SEARCH_SNAPSHOT_CACHE``, Redis in production) from which
+any other process loads it in milliseconds instead of building it again: a municipality that a
+process has not held (or has dropped) answers its first search from the snapshot. A snapshot of
+an older version is treated like this process's own stale index (rebuilt before the answer when
+builds are quick, in the background when they are slow), so results never differ from a build.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import threading
 import time
@@ -33,6 +43,8 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection, connections, transaction
 from django.db.models import Aggregate, F, Max, TextField
 
@@ -49,7 +61,6 @@ INDEXED_FACETS = [
     FacetKind.PLACE,
     FacetKind.MATERIAL,
 ]
-MAX_MUNICIPALITIES = 8  # indexes kept per process (least recently used ones are dropped)
 SYNC_REBUILD_SECONDS = 0.5  # a stale index whose build took longer is rebuilt in the background
 
 
@@ -117,6 +128,14 @@ class FacetIndex:
     def size(self) -> int:
         return len(self.ids)
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the index (arrays, texts, terms; the Python objects around them roughly)."""
+        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
+        arrays += list(self.orders.values()) + list(self.facet_terms.values())
+        terms = sum(len(f) + len(v) + len(label) + 300 for f, v, label in self.terms)  # tuples, dict entry
+        return sum(a.nbytes for a in arrays) + int(self.texts.estimated_size()) + terms + 2048
+
     # --- building ------------------------------------------------------------------------------
 
     @classmethod
@@ -167,7 +186,6 @@ class FacetIndex:
             term_rows = index.rows_of(object_ids)
             if not len(term_rows):
                 continue
-            index.term_ids[(facet, value)] = len(index.terms)
             index.terms.append((facet, value, label))
             row_lists.append(np.unique(term_rows))
         if row_lists:
@@ -176,11 +194,76 @@ class FacetIndex:
             index.entry_term = np.repeat(np.arange(len(row_lists), dtype=np.int32), lengths)
             index.term_start = np.concatenate([[0], np.cumsum(lengths)])
             index.all_counts = lengths
-        kinds = np.array([t[0] for t in index.terms], dtype=object)
-        index.facet_terms = {str(k): np.flatnonzero(kinds == k) for k in INDEXED_FACETS}
-        by_value = sorted(range(len(index.terms)), key=lambda t: index.terms[t][1])
-        index.value_rank = np.empty(len(index.terms), dtype=np.int64)
-        index.value_rank[by_value] = np.arange(len(index.terms))
+        index._derive()
+        return index
+
+    def _derive(self) -> None:
+        """The lookup structures computed from the terms (after a build or a snapshot load)."""
+        self.term_ids = {(facet, value): t for t, (facet, value, _label) in enumerate(self.terms)}
+        kinds = np.array([t[0] for t in self.terms], dtype=object)
+        self.facet_terms = {str(k): np.flatnonzero(kinds == k) for k in INDEXED_FACETS}
+        by_value = sorted(range(len(self.terms)), key=lambda t: self.terms[t][1])
+        self.value_rank = np.empty(len(self.terms), dtype=np.int64)
+        self.value_rank[by_value] = np.arange(len(self.terms))
+
+    # --- snapshots -----------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """The index as one compact blob: numpy arrays (``np.savez``, no pickle), the search texts as
+        Arrow IPC (lz4), the terms and the version as JSON. Sort orders other than the title are
+        not included (read lazily, as after a build)."""
+        texts = io.BytesIO()
+        pl.DataFrame({"text": self.texts}).write_ipc(texts, compression="lz4")
+        meta = {
+            "format": SNAPSHOT_FORMAT,
+            "municipality": self.municipality_id,
+            "version": self.version,
+            "build_seconds": self.build_seconds,
+            "terms": self.terms,
+        }
+        out = io.BytesIO()
+        np.savez(
+            out,
+            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+            texts=np.frombuffer(texts.getvalue(), dtype=np.uint8),
+            ids=self.ids,
+            earliest=self.earliest,
+            has_earliest=self.has_earliest,
+            latest=self.latest,
+            has_latest=self.has_latest,
+            has_image=self.has_image,
+            entry_row=self.entry_row,
+            term_start=self.term_start,
+        )
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> FacetIndex:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes())
+            if meta.get("format") != SNAPSHOT_FORMAT:
+                raise ValueError(f"unknown snapshot format {meta.get('format')!r}")
+            term_start = z["term_start"]
+            lengths = np.diff(term_start)
+            index = cls(
+                municipality_id=int(meta["municipality"]),
+                version=int(meta["version"]),
+                ids=z["ids"],
+                earliest=z["earliest"],
+                has_earliest=z["has_earliest"],
+                latest=z["latest"],
+                has_latest=z["has_latest"],
+                has_image=z["has_image"],
+                texts=pl.read_ipc(io.BytesIO(z["texts"].tobytes()))["text"],
+                terms=[(str(f), str(v), str(label)) for f, v, label in meta["terms"]],
+                entry_term=np.repeat(np.arange(len(lengths), dtype=np.int32), lengths),
+                entry_row=z["entry_row"],
+                term_start=term_start,
+                all_counts=lengths.astype(np.int64),
+                build_seconds=float(meta["build_seconds"]),
+            )
+        index.orders["titel"] = np.arange(index.size, dtype=np.int64)
+        index._derive()
         return index
 
     def rows_of(self, object_ids: np.ndarray) -> np.ndarray:
@@ -206,6 +289,7 @@ class FacetIndex:
                 missing = np.setdiff1d(np.arange(self.size), rows)
                 rows = np.concatenate([rows, missing])
             self.orders[sort] = rows
+            _trim()
         return rows
 
     # --- querying ------------------------------------------------------------------------------
@@ -304,33 +388,105 @@ def _term_groups_postgresql(municipality_id: int) -> list[tuple[str, str, str, n
     return [(t[0], t[1], t[3], ids[bounds[i] : bounds[i + 1]]) for i, t in enumerate(terms)]
 
 
+SNAPSHOT_FORMAT = 1
+SNAPSHOT_SECONDS = 30 * 24 * 3600  # a snapshot nobody reads for a month leaves the shared cache
 _LOCK = threading.Lock()  # guards the dictionaries below (held only for moments)
 _BUILD_LOCK = threading.Lock()  # one foreground build at a time per process
 _INDEXES: OrderedDict[int, FacetIndex] = OrderedDict()
 _REBUILDING: dict[int, threading.Thread] = {}
 
 
+def memory_budget() -> int:
+    """Bytes of indexes a process keeps (``HERITAGE_SEARCH_MEMORY_MB``)."""
+    return int(float(getattr(settings, "HERITAGE_SEARCH_MEMORY_MB", 192)) * 2**20)
+
+
+def held_bytes() -> int:
+    with _LOCK:
+        return sum(index.nbytes for index in _INDEXES.values())
+
+
 def index_for(municipality_id: int, title_order: Iterable[Any]) -> FacetIndex:
     """The current index of a municipality.
 
-    Without an index, or when the last build was quick, a stale index is rebuilt before the search
-    answers. When the last build took longer than ``SYNC_REBUILD_SECONDS`` (very large
-    collections), the stale index answers while one background thread rebuilds — the search is then
-    behind a change by the time of one build (near-real-time search, as in search engines)."""
+    Not held by this process: the shared snapshot is loaded, if there is one. Without an index, or
+    when the last build was quick, a stale index is brought up to date before the search answers
+    (from a current snapshot, else by a build). When the last build took longer than
+    ``SYNC_REBUILD_SECONDS`` (very large collections), the stale index answers while one background
+    thread catches up — the search is then behind a change by the time of one build (near-real-time
+    search, as in search engines)."""
     version = current_version(municipality_id)
     index = _INDEXES.get(municipality_id)
+    looked = index is None  # the snapshot of this moment has been looked at
+    if index is None:
+        index = _load_snapshot(municipality_id)
+        if index is not None:
+            _store(index)
     if index is not None and index.version != version and index.build_seconds > SYNC_REBUILD_SECONDS:
         _rebuild_in_background(municipality_id, version, tuple(title_order))
     elif index is None or index.version != version:
         with _BUILD_LOCK:
             index = _INDEXES.get(municipality_id)
             if index is None or index.version != version:
-                index = FacetIndex.build(municipality_id, version, title_order)
+                index = _fresh(municipality_id, version, title_order, look=not looked)
                 _store(index)
     with _LOCK:
         if municipality_id in _INDEXES:
             _INDEXES.move_to_end(municipality_id)
     return index
+
+
+def _fresh(municipality_id: int, version: int, title_order: Iterable[Any], look: bool = True) -> FacetIndex:
+    """The index at ``version``: from the shared snapshot when another process has built it
+    (``look``: unless the caller has just looked), else built here and published as the snapshot."""
+    if look:
+        snapshot = _load_snapshot(municipality_id)
+        if snapshot is not None and snapshot.version == version:
+            return snapshot
+    index = FacetIndex.build(municipality_id, version, title_order)
+    _save_snapshot(index)
+    return index
+
+
+def _snapshot_cache() -> Any:
+    alias = getattr(settings, "HERITAGE_SEARCH_SNAPSHOT_CACHE", "")
+    return caches[alias] if alias else None
+
+
+def _snapshot_key(municipality_id: int) -> str:
+    return f"heritage-search-snapshot:{municipality_id}"
+
+
+def _load_snapshot(municipality_id: int) -> FacetIndex | None:
+    cache = _snapshot_cache()
+    if cache is None:
+        return None
+    try:
+        data = cache.get(_snapshot_key(municipality_id))
+        if data is None:
+            return None
+        index = FacetIndex.from_bytes(data)
+    except Exception:  # a cache that is down or a damaged entry: build instead
+        logger.warning(
+            "loading the search snapshot of municipality %s failed", municipality_id, exc_info=True
+        )
+        return None
+    if index.municipality_id != municipality_id:  # never another municipality's objects
+        logger.error("search snapshot under the key of municipality %s is not its own", municipality_id)
+        return None
+    return index
+
+
+def _save_snapshot(index: FacetIndex) -> None:
+    cache = _snapshot_cache()
+    if cache is None:
+        return
+    try:
+        cache.set(_snapshot_key(index.municipality_id), index.to_bytes(), SNAPSHOT_SECONDS)
+    except Exception:  # the search works without; other processes build for themselves
+        logger.warning(
+            "storing the search snapshot of municipality %s failed", index.municipality_id, exc_info=True
+        )
 
 
 def _store(index: FacetIndex) -> None:
@@ -339,8 +495,18 @@ def _store(index: FacetIndex) -> None:
     with _LOCK:
         _INDEXES[index.municipality_id] = index
         _INDEXES.move_to_end(index.municipality_id)
-        while len(_INDEXES) > MAX_MUNICIPALITIES:
-            _INDEXES.popitem(last=False)
+    _trim()
+
+
+def _trim() -> None:
+    """Drop the least recently used indexes beyond the memory budget (the one used last stays,
+    however large: a single municipality bigger than the budget is still searchable)."""
+    budget = memory_budget()
+    with _LOCK:
+        total = sum(index.nbytes for index in _INDEXES.values())
+        while total > budget and len(_INDEXES) > 1:
+            _mid, dropped = _INDEXES.popitem(last=False)
+            total -= dropped.nbytes
 
 
 def _rebuild_in_background(municipality_id: int, version: int, title_order: tuple[Any, ...]) -> None:
@@ -360,7 +526,7 @@ def _rebuild_in_background(municipality_id: int, version: int, title_order: tupl
 
 def _background_build(municipality_id: int, version: int, title_order: tuple[Any, ...]) -> None:
     try:
-        _store(FacetIndex.build(municipality_id, version, title_order))
+        _store(_fresh(municipality_id, version, title_order))
     except Exception:  # the stale index keeps answering; the next search tries again
         logger.exception("rebuilding the facet index of municipality %s failed", municipality_id)
     finally:
@@ -379,7 +545,7 @@ def wait_for_rebuilds(timeout: float = 60) -> None:
 
 
 def clear() -> None:
-    """Forget every index of this process (tests; the next search rebuilds)."""
+    """Forget every index of this process (tests; the next search loads or rebuilds)."""
     wait_for_rebuilds()
     with _LOCK:
         _INDEXES.clear()
