@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import structure
 from .models import CHOICE_KINDS, Kind, Operator, Option, Page, Question, Segment, Survey
 from .templates_data import TEMPLATES
 
@@ -256,3 +257,214 @@ class StartForm(forms.Form):
             del self.fields["code"]
         if not survey.ask_segment:
             del self.fields["segment"]
+
+
+# --- Taking part ------------------------------------------------------------------------------------
+# A survey page is a Django form built from its questions, as fim builds its steps. The rules of an
+# answer live in one place, structure.parse (services.submit checks stored answers again with it), so
+# the fields accept what was posted and TakeForm.clean applies parse; the widgets and the KERN field
+# templates render it. Field names are the POST names the page always had: q<id>, q<id>_other,
+# q<id>_r<row id> (matrix), q<id>_o<option id> (ranking).
+
+
+def _option_id(option: dict[str, Any]) -> dict[str, Any]:
+    """Radio buttons and checkboxes get ids ending in the option's value (q5_17), not in its index: the
+    ids stay stable when options are reordered, and the page always had them."""
+    if option["attrs"].get("id"):
+        option["attrs"]["id"] = f"{option['name']}_{option['value']}"
+    return option
+
+
+class AnswerRadioSelect(forms.RadioSelect):
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return _option_id(super().create_option(*args, **kwargs))
+
+
+class AnswerCheckboxes(forms.CheckboxSelectMultiple):
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return _option_id(super().create_option(*args, **kwargs))
+
+
+class MatrixWidget(forms.Widget):
+    """A table of radio buttons: one row per matrix row, one column per scale point."""
+
+    template_name = "surveys/widgets/matrix.html"
+
+    def __init__(self, question: Question, rows: list[Any]) -> None:
+        super().__init__()
+        self.question = question
+        self.rows = rows
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[str, str]:
+        return {str(r.pk): data.get(f"{name}_r{r.pk}", "") for r in self.rows}
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        cells = value if isinstance(value, dict) else {}
+        context["question"] = self.question
+        context["rows"] = [
+            (
+                r,
+                f"{name}_r{r.pk}",
+                [(p, str(cells.get(str(r.pk), "")) == str(p)) for p in self.question.scale_points],
+            )
+            for r in self.rows
+        ]
+        return context
+
+
+class RankingWidget(forms.Widget):
+    """One select per option: the rank it gets (1 = most important)."""
+
+    template_name = "surveys/widgets/ranking.html"
+
+    def __init__(self, options: list[Option]) -> None:
+        super().__init__()
+        self.options = options
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[str, str]:
+        return {str(o.pk): data.get(f"{name}_o{o.pk}", "") for o in self.options}
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        ranks = value if isinstance(value, dict) else {}
+        context["options"] = [(o, f"{name}_o{o.pk}", str(ranks.get(str(o.pk), ""))) for o in self.options]
+        context["rank_choices"] = [str(i) for i in range(1, len(self.options) + 1)]
+        return context
+
+
+class AnswerField(forms.Field):
+    """One question's answer as posted; TakeForm.clean parses and checks it (structure.parse)."""
+
+    def __init__(self, question: Question, **kwargs: Any) -> None:
+        self.question = question
+        kwargs.setdefault("template_name", "surveys/fields/question.html")
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        return value
+
+
+def _hint(q: Question) -> str:
+    parts = [str(q.display_help)] if q.help_text else []
+    if q.kind == Kind.MULTIPLE and (q.min_choices or q.max_choices):
+        limits = []
+        if q.min_choices:
+            limits.append(str(_("mindestens %(n)s") % {"n": q.min_choices}))
+        if q.max_choices:
+            limits.append(str(_("höchstens %(n)s Antworten") % {"n": q.max_choices}))
+        parts.append(", ".join(limits))
+    if q.kind == Kind.RANKING:
+        parts.append(str(_("Vergeben Sie Rang 1 für das Wichtigste; jeder Rang nur einmal.")))
+    return " ".join(parts)
+
+
+def _answer_field(s: structure.Structure, q: Question) -> AnswerField:
+    options = s.options.get(q.pk, [])
+    common: dict[str, Any] = {
+        "question": q,
+        "label": q.display_text,
+        "required": q.required,
+        "help_text": _hint(q),
+    }
+    if q.kind in (Kind.SINGLE, Kind.MULTIPLE):
+        widget_class = AnswerRadioSelect if q.kind == Kind.SINGLE else AnswerCheckboxes
+        widget: forms.Widget = widget_class(choices=[(o.pk, o.display_label) for o in options])
+    elif q.kind == Kind.SCALE:
+        points = q.scale_points
+        labels = {points[0]: q.scale_low_label, points[-1]: q.scale_high_label} if points else {}
+        widget = AnswerRadioSelect(
+            choices=[(p, f"{p} – {labels[p]}" if labels.get(p) else str(p)) for p in points]
+        )
+    elif q.kind == Kind.YES_NO:
+        widget = AnswerRadioSelect(choices=[("1", _("Ja")), ("0", _("Nein"))])
+    elif q.kind == Kind.TEXT_LONG:
+        widget = forms.Textarea(attrs={"rows": 5, "maxlength": structure.MAX_TEXT_LONG})
+        widget.attrs.pop("cols", None)
+    elif q.kind == Kind.NUMBER:
+        attrs: dict[str, Any] = {"inputmode": "numeric", "step": 1}
+        if q.min_value is not None:
+            attrs["min"] = q.min_value
+        if q.max_value is not None:
+            attrs["max"] = q.max_value
+        widget = forms.NumberInput(attrs=attrs)
+    elif q.kind == Kind.DATE:
+        widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    elif q.kind == Kind.MATRIX:
+        widget = MatrixWidget(q, s.rows.get(q.pk, []))
+    elif q.kind == Kind.RANKING:
+        widget = RankingWidget(options)
+    else:
+        widget = forms.TextInput(attrs={"maxlength": structure.MAX_TEXT_SHORT})
+    return AnswerField(widget=widget, **common)
+
+
+def _initial(q: Question, value: dict[str, Any] | None) -> Any:
+    """A stored answer as the widget shows it."""
+    if not value:
+        return None
+    if "o" in value:
+        return [str(i) for i in value["o"]] if isinstance(value["o"], list) else str(value["o"])
+    if "m" in value:
+        return {rid: str(n) for rid, n in value["m"].items()}
+    if "r" in value:
+        return {str(oid): str(rank) for rank, oid in enumerate(value["r"], start=1)}
+    if "n" in value:
+        return str(value["n"])
+    return value.get("d", value.get("t", ""))
+
+
+class TakeForm(forms.Form):
+    """The visible questions of one survey page. After ``is_valid()``, ``values`` holds each question's
+    answer as stored (None = unanswered) and ``errors`` the message of each question that failed."""
+
+    use_required_attribute = False  # the page says which questions are optional; parse enforces the rest
+
+    def __init__(
+        self,
+        s: structure.Structure,
+        questions: list[Question],
+        answers: dict[str, Any],
+        data: Any = None,
+    ) -> None:
+        super().__init__(data=data, auto_id="%s")
+        self.structure = s
+        self.questions = questions
+        self.values: dict[int, dict[str, Any] | None] = {q.pk: answers.get(str(q.pk)) for q in questions}
+        for q in questions:
+            name = f"q{q.pk}"
+            self.fields[name] = _answer_field(s, q)
+            self.initial[name] = _initial(q, answers.get(str(q.pk)))
+            if q.kind in (Kind.SINGLE, Kind.MULTIPLE) and q.allow_other:
+                self.fields[f"{name}_other"] = forms.CharField(
+                    label=_("Sonstiges, und zwar"),
+                    required=False,
+                    widget=forms.TextInput(attrs={"maxlength": structure.MAX_TEXT_SHORT}),
+                )
+                stored = answers.get(str(q.pk)) or {}
+                self.initial[f"{name}_other"] = stored.get("t", "")
+
+    def question_fields(self) -> list[forms.BoundField]:
+        """The questions' bound fields; a choice question with „Sonstiges“ carries its text field."""
+        fields = []
+        for q in self.questions:
+            bf = self[f"q{q.pk}"]
+            bf.other = self[f"q{q.pk}_other"] if f"q{q.pk}_other" in self.fields else None  # type: ignore[attr-defined]
+            fields.append(bf)
+        return fields
+
+    def clean(self) -> dict[str, Any]:
+        for q in self.questions:
+            value, error = structure.parse(self.structure, q, self.data)
+            self.values[q.pk] = value
+            if error:
+                self.add_error(f"q{q.pk}", error)
+        return self.cleaned_data
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(link, text) of each error for the error summary: the link leads to the question."""
+        return [
+            (f"#q{q.pk}-group", f"{q.display_text}: {e}")
+            for q in self.questions
+            for e in self.errors.get(f"q{q.pk}", [])
+        ]

@@ -31,6 +31,7 @@ from .forms import (
     QuestionKindForm,
     StartForm,
     SurveyForm,
+    TakeForm,
     TemplateForm,
     chosen_kind,
 )
@@ -144,33 +145,6 @@ def detail(request: RathausRequest, pk: int) -> HttpResponse:
     )
 
 
-def _question_context(
-    s: structure.Structure, q: Question, value: dict[str, Any] | None, error: str | None
-) -> dict[str, Any]:
-    value = value or {}
-    chosen = value.get("o")
-    selected = set(chosen if isinstance(chosen, list) else [chosen] if chosen is not None else [])
-    ranks = {oid: i for i, oid in enumerate(value.get("r", []), start=1)}
-    cells = value.get("m", {})
-    opts = s.options.get(q.pk, [])
-    return {
-        "q": q,
-        "name": f"q{q.pk}",
-        "error": error,
-        "options": [(o, o.pk in selected) for o in opts],
-        "other": value.get("t", "") if q.kind in (Kind.SINGLE, Kind.MULTIPLE) else "",
-        "text": value.get("t", ""),
-        "number": value.get("n"),
-        "date": value.get("d", ""),
-        "points": [(p, p == value.get("n")) for p in q.scale_points],
-        "rows": [(r, [(p, cells.get(str(r.pk)) == p) for p in q.scale_points]) for r in s.rows.get(q.pk, [])],
-        "ranking": [(o, ranks.get(o.pk)) for o in opts],
-        "rank_choices": list(range(1, len(opts) + 1)),
-        "yes": value.get("n") == 1,
-        "no": value.get("n") == 0,
-    }
-
-
 def _take(request: RathausRequest, survey: Survey, number: int, *, preview: bool) -> HttpResponseBase:
     key = _state_key(survey, preview)
     start_url = (
@@ -197,21 +171,17 @@ def _take(request: RathausRequest, survey: Survey, number: int, *, preview: bool
         return redirect(request.path.rsplit("/", 2)[0] + f"/{min(max(number, 1), len(pages))}/")
     page = pages[number - 1]
     questions = structure.visible_questions(s, page, answers)
-    errors: dict[int, str] = {}
-    values: dict[int, Any] = {q.pk: answers.get(str(q.pk)) for q in questions}
+    form = TakeForm(s, questions, answers, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         action = request.POST.get("aktion", "weiter")
+        form.is_valid()
         for q in questions:
-            value, error = structure.parse(s, q, request.POST)
-            values[q.pk] = value
-            if error:
-                errors[q.pk] = error
-        for q in questions:
-            if q.pk not in errors or action == "zurueck":
-                if values[q.pk] is None or q.pk in errors:
+            failed = f"q{q.pk}" in form.errors
+            if not failed or action == "zurueck":
+                if form.values[q.pk] is None or failed:
                     answers.pop(str(q.pk), None)
                 else:
-                    answers[str(q.pk)] = values[q.pk]
+                    answers[str(q.pk)] = form.values[q.pk]
         answers = structure.prune(s, answers)
         state["answers"] = answers
         request.session[key] = state
@@ -220,7 +190,7 @@ def _take(request: RathausRequest, survey: Survey, number: int, *, preview: bool
         base = request.path.rsplit("/", 2)[0]
         if action == "zurueck":
             return redirect(f"{base}/{max(1, number - 1)}/")
-        if not errors:
+        if not form.errors:
             if action == "speichern" and request.user.is_authenticated and not preview:
                 messages.success(
                     request, _("Ihre Antworten sind gespeichert. Sie können später hier weitermachen.")
@@ -243,13 +213,12 @@ def _take(request: RathausRequest, survey: Survey, number: int, *, preview: bool
             "number": number,
             "total": len(pages),
             "percent": round(100 * (number - 1) / len(pages)),
-            "questions": [_question_context(s, q, values.get(q.pk), errors.get(q.pk)) for q in questions],
-            "errors": [(q, errors[q.pk]) for q in questions if q.pk in errors],
+            "form": form,
             "preview": preview,
             "last": number == len(pages),
             "can_save": request.user.is_authenticated and not preview,
         },
-        status=400 if errors else 200,
+        status=400 if form.errors else 200,
     )
 
 

@@ -41,10 +41,10 @@ class MultipleFileField(forms.FileField):
 def widget_class(widget: forms.Widget) -> str:
     if isinstance(widget, forms.CheckboxInput):
         return "kern-form-check__checkbox"
+    if isinstance(widget, forms.CheckboxSelectMultiple):  # a subclass of RadioSelect: test it first
+        return "kern-form-check__checkbox"
     if isinstance(widget, forms.RadioSelect):
         return "kern-form-check__radio"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "kern-form-check__checkbox"
     if isinstance(widget, forms.Select):
         return "kern-form-input__select"
     return "kern-form-input__input"
