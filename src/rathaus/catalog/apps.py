@@ -30,4 +30,20 @@ class CatalogConfig(AppConfig):
             )
         )
         register_staff_entry(StaffEntry("services", _("Leistungskatalog verwalten"), "catalog:manage", 10))
-        from . import figures  # noqa: F401  (registers indicators and open datasets, issue 9)
+        from rathaus.core.jobs import imports
+
+        from . import (
+            figures,  # noqa: F401  (registers indicators and open datasets, issue 9)
+            services,
+        )
+
+        imports.register_importer(
+            imports.Importer(
+                kind="catalog.csv",
+                module="services",
+                run=services.run_import_job,
+                back_url_name="catalog:manage",
+                start_url_name="catalog:manage_import",
+                max_bytes=services.MAX_CSV_BYTES,
+            )
+        )
