@@ -122,9 +122,7 @@ def test_duplicate_leika_in_form(muni_a, manager_a):
     assert response.status_code == 400
 
 
-def test_import_view_reports_rows_and_imports_nothing(
-    muni_a, manager_a, django_capture_on_commit_callbacks
-):
+def test_import_view_reports_rows_and_imports_nothing(muni_a, manager_a, django_capture_on_commit_callbacks):
     # The rows are checked in an import job (rathaus.core.jobs.imports); its page lists the errors.
     client = client_for(HOST_A, manager_a)
     bad = "name;summary;themenfeld;reifegrad\nFundsachen;Fundbüro;recht-ordnung;1\nX;Kurz;umwelt;9\n".encode()
