@@ -199,6 +199,11 @@ def manage_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "catalog/staff/history.html", {"service": service, "entries": entries})
 
 
+def _upload_name(request: HttpRequest) -> str:
+    upload = request.FILES.get("file")
+    return str(getattr(upload, "name", "") or "upload.csv")
+
+
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
 def manage_import(request: HttpRequest) -> HttpResponse:
@@ -211,7 +216,7 @@ def manage_import(request: HttpRequest) -> HttpResponse:
         try:
             services.decode_csv(data)
             job, started = imports.start_import(
-                ServiceContext.from_request(request), "catalog.csv", request.FILES["file"].name, data
+                ServiceContext.from_request(request), "catalog.csv", _upload_name(request), data
             )
         except services.CsvImportError as exc:
             errors = exc.errors
