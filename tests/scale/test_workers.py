@@ -62,7 +62,7 @@ def workers(tmp_path: Path) -> Iterator[object]:
     def start(ids: list[str], extra_env: dict[str, str] | None = None) -> list[subprocess.Popen[bytes]]:
         procs = [_start_worker(i, tmp_path / f"{i}.log", extra_env or {}) for i in ids]
         started.extend(procs)
-        _wait(lambda: WorkerHeartbeat.objects.filter(worker_id__in=ids).count() == len(ids), 60, tmp_path)
+        _wait(lambda: WorkerHeartbeat.objects.filter(worker_id__in=ids).count() == len(ids), 180, tmp_path)
         return procs
 
     yield start
