@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("rathaus.core.ui.urls")),
     path("", include("rathaus.core.search.urls")),
     path("", include("rathaus.core.audit.urls")),
+    path("", include("rathaus.core.jobs.urls")),
     path("leistungen/", include("rathaus.catalog.urls")),
     path("formulare/", include("rathaus.fim.urls")),
     path("identitaet/", include("rathaus.identity.urls")),

@@ -7,6 +7,7 @@ from typing import Any
 from rathaus.catalog import services
 from rathaus.catalog.models import Service, Themenfeld
 from rathaus.core.accounts.models import Department
+from rathaus.core.jobs.models import ImportJob
 from tests import isolation
 from tests.isolation import Tenant
 
@@ -28,6 +29,15 @@ def seed_catalog(t: Tenant) -> None:
         life_situations=[situation],
     )
     t.add("catalog.service", service)
+    job = ImportJob.objects.create(
+        municipality=t.municipality,
+        kind="catalog.csv",
+        status=ImportJob.FAILED,
+        file_name=t.marker("IMPORT-FILE") + ".csv",
+        checksum="0" * 64,
+        message=t.marker("IMPORT-MESSAGE"),
+    )
+    t.add("jobs.import", job)
 
 
 def service_form(t: Tenant, service: Any) -> dict[str, Any]:
@@ -56,3 +66,5 @@ isolation.page("catalog:manage", shows=["SERVICE", "SERVICE-DEPT"])
 isolation.page("catalog:manage_export", shows=["SERVICE", "SERVICE-KOSTEN", "LEBENSLAGE"])
 isolation.page("api:catalog_services", shows=["SERVICE", "SERVICE-SYNONYM"])
 isolation.page("search:search", query="q=MARKER-A-SERVICE", shows=["SERVICE"])
+# The shared job page of import jobs (rathaus.core.jobs), here with a catalogue import.
+isolation.object_url("jobs:import_job", "jobs.import", shows=["IMPORT-FILE", "IMPORT-MESSAGE"])

@@ -62,7 +62,7 @@ def workers(tmp_path: Path) -> Iterator[object]:
     def start(ids: list[str], extra_env: dict[str, str] | None = None) -> list[subprocess.Popen[bytes]]:
         procs = [_start_worker(i, tmp_path / f"{i}.log", extra_env or {}) for i in ids]
         started.extend(procs)
-        _wait(lambda: WorkerHeartbeat.objects.filter(worker_id__in=ids).count() == len(ids), 60, tmp_path)
+        _wait(lambda: WorkerHeartbeat.objects.filter(worker_id__in=ids).count() == len(ids), 180, tmp_path)
         return procs
 
     yield start
@@ -180,3 +180,26 @@ def test_default_is_one_attempt_so_a_lost_task_fails(settings):
     assert jobs.recover()["tasks"] == 1
     lost.refresh_from_db()
     assert lost.status == "FAILED"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_job_runs_in_a_real_worker_and_reports_to_the_job_page(workers, tmp_path, muni_a, settings):
+    """The catalogue CSV import as an import job (rathaus.core.jobs.imports): the view's process
+    stores the file and queues the task, a ``run_worker`` process runs the importer."""
+    _requires_postgres()
+    from rathaus.catalog.models import Service
+    from rathaus.core.context import ServiceContext
+    from rathaus.core.jobs import imports
+    from rathaus.core.jobs.models import ImportJob
+
+    workers(["w-import"], {"RATHAUS_PRIVATE_ROOT": str(settings.PRIVATE_ROOT)})
+    rows = "".join(f"Leistung {n};Kurz {n};umwelt\n" for n in range(40))
+    data = ("name;summary;themenfeld\n" + rows).encode()
+    with override_settings(TASKS=DB_TASKS):
+        job, started = imports.start_import(ServiceContext.system(muni_a), "catalog.csv", "l.csv", data)
+    assert started
+    _wait(lambda: ImportJob.objects.get(pk=job.pk).status in ("done", "failed"), 120, tmp_path)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == ("done", 40, 40), job.message
+    assert job.result == {"created": 40, "updated": 0} and job.heartbeat_at is not None
+    assert Service.objects.for_tenant(muni_a).count() == 40

@@ -24,4 +24,5 @@ class CatalogConfig(AppConfig):
         staff=(StaffEntry("services", _("Leistungskatalog verwalten"), "catalog:manage", 10),),
         search_providers=("rathaus.catalog.search_provider.PROVIDER",),
         figures=("rathaus.catalog.figures.declarations",),
+        importers=("rathaus.catalog.services.IMPORTER",),
     )

@@ -21,6 +21,7 @@ from rathaus.core import exports
 from rathaus.core.accounts.models import Department
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
 from rathaus.core.tenancy.models import Municipality
 
 from . import queries, search_provider
@@ -229,7 +230,10 @@ class ImportResult:
 
 
 def decode_csv(data: bytes) -> str:
-    """The file as text, or CsvImportError when it is too large, binary or not UTF-8."""
+    """The file as text, or CsvImportError when it is too large, binary or not UTF-8.
+
+    The encoding rule is the platform's one (``rathaus.core.jobs.imports.decode_csv``).
+    """
     if len(data) > MAX_CSV_BYTES:
         raise CsvImportError(
             [
@@ -238,17 +242,10 @@ def decode_csv(data: bytes) -> str:
                 )
             ]
         )
-    if b"\x00" in data:
-        raise CsvImportError([RowError(0, "-", _("Die Datei ist keine Textdatei (CSV)."))])
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CsvImportError(
-            [RowError(0, "-", _("Die Datei ist nicht UTF-8-kodiert (Byte %(pos)s).") % {"pos": exc.start})]
-        ) from None
-    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
-        raise CsvImportError([RowError(0, "-", _("Die Datei ist keine Textdatei (CSV)."))])
-    return text
+        return imports.decode_csv(data)
+    except imports.ImportFailed as exc:
+        raise CsvImportError([RowError(0, "-", exc.message)]) from None
 
 
 def _themenfeld(value: str) -> str | None:
@@ -268,193 +265,252 @@ def _bool(value: str) -> bool | None:
     return None
 
 
-def import_csv(
-    municipality: Municipality, data: bytes, *, actor: Any = None, ctx: ServiceContext | None = None
-) -> ImportResult:
-    """Create or update services from a CSV file (docs/catalog.md); all rows or none.
-
-    A row updates the service with the same LeiKa key, or, where the row has no key, the one with
-    the same name. Raises CsvImportError with every problem found (row number and column).
-    """
-    text = decode_csv(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITER)
+def _read_rows(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The checked header and the non-empty rows with their line numbers."""
+    reader = csv.reader(io.StringIO(decode_csv(data), newline=""), delimiter=DELIMITER)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise CsvImportError([RowError(1, "-", _("Die Datei ist leer."))]) from None
     except csv.Error as exc:
         raise CsvImportError([RowError(1, "-", str(exc))]) from None
-    errors: list[RowError] = []
-    unknown = [h for h in header if h not in COLUMNS]
-    errors += [RowError(1, h, _("Unbekannte Spalte.")) for h in unknown]
+    errors = [RowError(1, h, _("Unbekannte Spalte.")) for h in header if h not in COLUMNS]
     errors += [RowError(1, c, _("Pflichtspalte fehlt.")) for c in REQUIRED_COLUMNS if c not in header]
     if len(set(header)) != len(header):
         errors.append(RowError(1, "-", _("Eine Spalte kommt doppelt vor.")))
     if errors:
         raise CsvImportError(errors)
-
-    departments = {d.name.lower(): d for d in Department.objects.for_tenant(municipality)}
-    situations = {s.name.lower(): s for s in LifeSituation.objects.for_tenant(municipality)}
-    situations.update({s.slug: s for s in situations.values()})
-    existing = list(Service.objects.for_tenant(municipality))
-    by_leika = {s.leika: s for s in existing if s.leika}
-    by_name: dict[str, list[Service]] = {}
-    for s in existing:
-        by_name.setdefault(s.name.lower(), []).append(s)
-    url_ok = URLValidator(schemes=["http", "https"])
-
-    planned: list[tuple[Service, list[LifeSituation] | None, bool]] = []
-    seen_keys: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
+    rows: list[tuple[int, list[str]]] = []
     try:
         for line, raw in enumerate(reader, start=2):
             if line - 1 > MAX_CSV_ROWS:
                 raise CsvImportError([RowError(line, "-", _("Mehr als %(n)s Zeilen.") % {"n": MAX_CSV_ROWS})])
-            if not any(cell.strip() for cell in raw):
-                continue
-            if len(raw) != len(header):
-                errors.append(
-                    RowError(
-                        line,
-                        "-",
-                        _("%(got)s Felder statt %(want)s (Trennzeichen ist das Semikolon).")
-                        % {"got": len(raw), "want": len(header)},
-                    )
-                )
-                continue
-            row = {h: exports.unguard(v) for h, v in zip(header, raw, strict=True)}
-            row_errors: list[RowError] = []
-
-            def err(
-                column: str, message: str, line: int = line, row_errors: list[RowError] = row_errors
-            ) -> None:
-                row_errors.append(RowError(line, column, message))
-
-            leika = row.get("leika", "").strip().replace(" ", "")
-            name = row.get("name", "").strip()
-            if leika:
-                try:
-                    leika_validator(leika)
-                except ValidationError:
-                    err(
-                        "leika",
-                        _("Der Leistungsschlüssel (LeiKa) besteht aus 14 Ziffern und beginnt mit 99."),
-                    )
-                if leika in seen_keys:
-                    err(
-                        "leika", _("Derselbe Schlüssel steht schon in Zeile %(n)s.") % {"n": seen_keys[leika]}
-                    )
-                seen_keys.setdefault(leika, line)
-            if not name:
-                err("name", _("Pflichtfeld ist leer."))
-            elif len(name) > 200:
-                err("name", _("Höchstens 200 Zeichen."))
-            if not leika and name:
-                if name.lower() in seen_names:
-                    err(
-                        "name",
-                        _("Derselbe Name steht schon in Zeile %(n)s.") % {"n": seen_names[name.lower()]},
-                    )
-                seen_names.setdefault(name.lower(), line)
-            summary = row.get("summary", "").strip()
-            if not summary:
-                err("summary", _("Pflichtfeld ist leer."))
-            elif len(summary) > 400:
-                err("summary", _("Höchstens 400 Zeichen."))
-            themenfeld = _themenfeld(row.get("themenfeld", ""))
-            if themenfeld is None:
-                err("themenfeld", _("Unbekanntes OZG-Themenfeld."))
-            department = None
-            if row.get("department", "").strip():
-                department = departments.get(row["department"].strip().lower())
-                if department is None:
-                    err(
-                        "department", _("Unbekannter Fachbereich „%(v)s“.") % {"v": row["department"].strip()}
-                    )
-            life: list[LifeSituation] | None = None
-            if "lebenslagen" in row:
-                life = []
-                for part in (p.strip() for p in row["lebenslagen"].split(LIST_SEPARATOR)):
-                    if not part:
-                        continue
-                    found = situations.get(part.lower())
-                    if found is None:
-                        err("lebenslagen", _("Unbekannte Lebenslage „%(v)s“.") % {"v": part})
-                    else:
-                        life.append(found)
-            flags: dict[str, bool] = {}
-            for column in ("online_available", "published"):
-                if column in row:
-                    value = _bool(row[column])
-                    if value is None:
-                        err(column, _("Erlaubt sind ja oder nein."))
-                    else:
-                        flags[column] = value
-            reifegrad = None
-            if row.get("reifegrad", "").strip():
-                try:
-                    reifegrad = int(row["reifegrad"].strip())
-                except ValueError:
-                    reifegrad = -1
-                if not 0 <= reifegrad <= 4:
-                    err("reifegrad", _("Der Reifegrad ist eine Zahl von 0 bis 4."))
-            url = row.get("online_url", "").strip()
-            if url:
-                try:
-                    url_ok(url)
-                except ValidationError:
-                    err("online_url", _("Keine gültige Internetadresse (http:// oder https://)."))
-            if row_errors:
-                errors += row_errors
-                continue
-
-            if leika and leika in by_leika:
-                matches = [by_leika[leika]]
-            elif leika:  # a service entered without key gets the key from the file
-                matches = [s for s in by_name.get(name.lower(), []) if not s.leika]
-            else:
-                matches = by_name.get(name.lower(), [])
-            if len(matches) > 1:
-                errors.append(RowError(line, "name", _("Mehrere Leistungen tragen diesen Namen.")))
-                continue
-            service = matches[0] if matches else Service(municipality=municipality)
-            is_new = not matches
-            service.leika = leika if leika or is_new else service.leika
-            service.name = name
-            service.summary = summary
-            service.themenfeld = themenfeld or ""
-            for column in ("synonyms", *MODULE_FIELDS, "contact", "opening_hours"):
-                if column in row:
-                    setattr(service, column, row[column].strip())
-            if "department" in row:
-                service.department = department
-            if "online_available" in flags:
-                service.online_available = flags["online_available"]
-            if "published" in flags:
-                service.is_published = flags["published"]
-            if reifegrad is not None:
-                service.reifegrad = reifegrad
-            if "online_url" in row:
-                service.online_url = url
-            try:
-                service.full_clean(exclude=["life_situations"])
-            except ValidationError as exc:
-                for column, messages in exc.message_dict.items():
-                    errors += [RowError(line, column, m) for m in messages]
-                continue
-            claims = online_claim_errors(service)
-            if claims:
-                errors += [RowError(line, column, m) for column, m in claims.items()]
-                continue
-            planned.append((service, life, is_new))
+            if any(cell.strip() for cell in raw):
+                rows.append((line, raw))
     except csv.Error as exc:
-        errors.append(RowError(reader.line_num, "-", str(exc)))
+        raise CsvImportError([RowError(reader.line_num, "-", str(exc))]) from None
+    return header, rows
+
+
+class _Plan:
+    """What the rows of one file resolve against, and what they have claimed so far."""
+
+    def __init__(self, municipality: Municipality) -> None:
+        self.municipality = municipality
+        self.departments = {d.name.lower(): d for d in Department.objects.for_tenant(municipality)}
+        situations = {s.name.lower(): s for s in LifeSituation.objects.for_tenant(municipality)}
+        situations.update({s.slug: s for s in situations.values()})
+        self.situations = situations
+        existing = list(Service.objects.for_tenant(municipality))
+        self.by_leika = {s.leika: s for s in existing if s.leika}
+        self.by_name: dict[str, list[Service]] = {}
+        for s in existing:
+            self.by_name.setdefault(s.name.lower(), []).append(s)
+        self.url_ok = URLValidator(schemes=["http", "https"])
+        self.seen_keys: dict[str, int] = {}
+        self.seen_names: dict[str, int] = {}
+        self.planned: list[tuple[Service, list[LifeSituation] | None, bool]] = []
+
+
+class _Row:
+    """One data row being checked: its cells, the parsed values and the problems found."""
+
+    def __init__(self, line: int, cells: dict[str, str]) -> None:
+        self.line = line
+        self.cells = cells
+        self.values: dict[str, Any] = {}
+        self.errors: list[RowError] = []
+
+    def cell(self, column: str) -> str:
+        return self.cells.get(column, "").strip()
+
+    def err(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.line, column, message))
+
+
+def _check_key_and_name(row: _Row, plan: _Plan) -> None:
+    leika, name = row.cell("leika").replace(" ", ""), row.cell("name")
+    row.values.update(leika=leika, name=name)
+    if leika:
+        try:
+            leika_validator(leika)
+        except ValidationError:
+            row.err("leika", _("Der Leistungsschlüssel (LeiKa) besteht aus 14 Ziffern und beginnt mit 99."))
+        if leika in plan.seen_keys:
+            row.err(
+                "leika", _("Derselbe Schlüssel steht schon in Zeile %(n)s.") % {"n": plan.seen_keys[leika]}
+            )
+        plan.seen_keys.setdefault(leika, row.line)
+    if not name:
+        row.err("name", _("Pflichtfeld ist leer."))
+    elif len(name) > 200:
+        row.err("name", _("Höchstens 200 Zeichen."))
+    if not leika and name:
+        if name.lower() in plan.seen_names:
+            row.err(
+                "name", _("Derselbe Name steht schon in Zeile %(n)s.") % {"n": plan.seen_names[name.lower()]}
+            )
+        plan.seen_names.setdefault(name.lower(), row.line)
+
+
+def _check_texts(row: _Row, plan: _Plan) -> None:
+    summary = row.cell("summary")
+    row.values["summary"] = summary
+    if not summary:
+        row.err("summary", _("Pflichtfeld ist leer."))
+    elif len(summary) > 400:
+        row.err("summary", _("Höchstens 400 Zeichen."))
+    row.values["themenfeld"] = _themenfeld(row.cells.get("themenfeld", ""))
+    if row.values["themenfeld"] is None:
+        row.err("themenfeld", _("Unbekanntes OZG-Themenfeld."))
+    row.values["department"] = None
+    if row.cell("department"):
+        row.values["department"] = plan.departments.get(row.cell("department").lower())
+        if row.values["department"] is None:
+            row.err("department", _("Unbekannter Fachbereich „%(v)s“.") % {"v": row.cell("department")})
+
+
+def _check_lists_and_flags(row: _Row, plan: _Plan) -> None:
+    life: list[LifeSituation] | None = None
+    if "lebenslagen" in row.cells:
+        life = []
+        for part in (p.strip() for p in row.cells["lebenslagen"].split(LIST_SEPARATOR)):
+            if not part:
+                continue
+            found = plan.situations.get(part.lower())
+            if found is None:
+                row.err("lebenslagen", _("Unbekannte Lebenslage „%(v)s“.") % {"v": part})
+            else:
+                life.append(found)
+    row.values["life"] = life
+    flags: dict[str, bool] = {}
+    for column in ("online_available", "published"):
+        if column in row.cells:
+            value = _bool(row.cells[column])
+            if value is None:
+                row.err(column, _("Erlaubt sind ja oder nein."))
+            else:
+                flags[column] = value
+    row.values["flags"] = flags
+
+
+def _check_numbers_and_links(row: _Row, plan: _Plan) -> None:
+    reifegrad = None
+    if row.cell("reifegrad"):
+        try:
+            reifegrad = int(row.cell("reifegrad"))
+        except ValueError:
+            reifegrad = -1
+        if not 0 <= reifegrad <= 4:
+            row.err("reifegrad", _("Der Reifegrad ist eine Zahl von 0 bis 4."))
+    row.values["reifegrad"] = reifegrad
+    url = row.cell("online_url")
+    row.values["online_url"] = url
+    if url:
+        try:
+            plan.url_ok(url)
+        except ValidationError:
+            row.err("online_url", _("Keine gültige Internetadresse (http:// oder https://)."))
+
+
+def _matching_services(row: _Row, plan: _Plan) -> list[Service]:
+    leika, name = row.values["leika"], row.values["name"].lower()
+    if leika and leika in plan.by_leika:
+        return [plan.by_leika[leika]]
+    if leika:  # a service entered without key gets the key from the file
+        return [s for s in plan.by_name.get(name, []) if not s.leika]
+    return plan.by_name.get(name, [])
+
+
+def _apply(service: Service, row: _Row, is_new: bool) -> None:
+    v = row.values
+    service.leika = v["leika"] if v["leika"] or is_new else service.leika
+    service.name = v["name"]
+    service.summary = v["summary"]
+    service.themenfeld = v["themenfeld"] or ""
+    for column in ("synonyms", *MODULE_FIELDS, "contact", "opening_hours"):
+        if column in row.cells:
+            setattr(service, column, row.cells[column].strip())
+    if "department" in row.cells:
+        service.department = v["department"]
+    if "online_available" in v["flags"]:
+        service.online_available = v["flags"]["online_available"]
+    if "published" in v["flags"]:
+        service.is_published = v["flags"]["published"]
+    if v["reifegrad"] is not None:
+        service.reifegrad = v["reifegrad"]
+    if "online_url" in row.cells:
+        service.online_url = v["online_url"]
+
+
+def _plan_row(row: _Row, plan: _Plan) -> list[RowError]:
+    """Check one row and, when it is good, add the service it creates or updates to the plan."""
+    for check in (_check_key_and_name, _check_texts, _check_lists_and_flags, _check_numbers_and_links):
+        check(row, plan)
+    if row.errors:
+        return row.errors
+    matches = _matching_services(row, plan)
+    if len(matches) > 1:
+        return [RowError(row.line, "name", _("Mehrere Leistungen tragen diesen Namen."))]
+    is_new = not matches
+    service = matches[0] if matches else Service(municipality=plan.municipality)
+    _apply(service, row, is_new)
+    try:
+        service.full_clean(exclude=["life_situations"])
+    except ValidationError as exc:
+        return [RowError(row.line, c, m) for c, messages in exc.message_dict.items() for m in messages]
+    claims = online_claim_errors(service)
+    if claims:
+        return [RowError(row.line, column, m) for column, m in claims.items()]
+    plan.planned.append((service, row.values["life"], is_new))
+    return []
+
+
+def plan_import(municipality: Municipality, data: bytes, progress: imports.Progress | None = None) -> _Plan:
+    """Read and check the whole file; raises CsvImportError with every problem found."""
+    header, rows = _read_rows(data)
+    if progress is not None:
+        progress.start(len(rows))
+    plan = _Plan(municipality)
+    errors: list[RowError] = []
+    for line, raw in rows:
+        if len(raw) != len(header):
+            errors.append(
+                RowError(
+                    line,
+                    "-",
+                    _("%(got)s Felder statt %(want)s (Trennzeichen ist das Semikolon).")
+                    % {"got": len(raw), "want": len(header)},
+                )
+            )
+        else:
+            cells = {h: exports.unguard(v) for h, v in zip(header, raw, strict=True)}
+            errors += _plan_row(_Row(line, cells), plan)
+        if progress is not None:
+            progress.advance()
     if errors:
         raise CsvImportError(errors)
+    return plan
 
+
+def import_csv(
+    municipality: Municipality,
+    data: bytes,
+    *,
+    actor: Any = None,
+    ctx: ServiceContext | None = None,
+    progress: imports.Progress | None = None,
+) -> ImportResult:
+    """Create or update services from a CSV file (docs/catalog.md); all rows or none.
+
+    A row updates the service with the same LeiKa key, or, where the row has no key, the one with
+    the same name. Raises CsvImportError with every problem found (row number and column). Progress
+    is reported while the rows are checked; the writes are one transaction.
+    """
+    plan = plan_import(municipality, data, progress)
     result = ImportResult()
     with transaction.atomic():
-        for service, life, is_new in planned:
+        for service, life, is_new in plan.planned:
             save_service(service, life_situations=life, actor=actor, ctx=ctx, reason="CSV-Import")
             result.services.append(service)
             if is_new:
@@ -470,6 +526,28 @@ def import_csv(
             object_type="catalog.service",
         )
     return result
+
+
+def run_import_job(
+    ctx: ServiceContext, job: Any, data: bytes, progress: imports.Progress
+) -> tuple[str, dict[str, Any]]:
+    """The importer of ``catalog.csv`` jobs (registered in apps.py)."""
+    assert ctx.municipality is not None
+    try:
+        result = import_csv(ctx.municipality, data, ctx=ctx, progress=progress)
+    except CsvImportError as exc:
+        raise imports.ImportFailed(
+            _("Die Datei enthält %(n)s Fehler; es wurde nichts importiert.") % {"n": len(exc.errors)},
+            [
+                imports.problem(e.message, e.row or None, "" if e.column == "-" else e.column)
+                for e in exc.errors
+            ],
+        ) from None
+    message = _("Import abgeschlossen: %(c)s Leistungen angelegt, %(u)s aktualisiert.") % {
+        "c": result.created,
+        "u": result.updated,
+    }
+    return message, {"created": result.created, "updated": result.updated}
 
 
 def export_rows(municipality: Municipality) -> Iterable[list[str]]:
@@ -498,3 +576,14 @@ def export_rows(municipality: Municipality) -> Iterable[list[str]]:
 def export_csv(municipality: Municipality) -> str:
     """The whole catalogue as CSV text (the core convention, which the import reads back)."""
     return exports.csv_text(export_rows(municipality))
+
+
+# The catalogue's CSV import as a background job (core.jobs.imports), declared in apps.py.
+IMPORTER = imports.Importer(
+    kind="catalog.csv",
+    module="services",
+    run=run_import_job,
+    back_url_name="catalog:manage",
+    start_url_name="catalog:manage_import",
+    max_bytes=MAX_CSV_BYTES,
+)

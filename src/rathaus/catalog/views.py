@@ -19,6 +19,7 @@ from rathaus.core import exports
 from rathaus.core.accounts.models import Department
 from rathaus.core.accounts.permissions import manages_module, module_required, public
 from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.ui.services import render_markdown
 from rathaus.identity import queries as identity_queries
@@ -198,28 +199,33 @@ def manage_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "catalog/staff/history.html", {"service": service, "entries": entries})
 
 
+def _upload_name(request: HttpRequest) -> str:
+    upload = request.FILES.get("file")
+    return str(getattr(upload, "name", "") or "upload.csv")
+
+
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
 def manage_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV file: the file is checked for size and encoding here, its rows in an import
+    job (rathaus.core.jobs.imports); the user goes on to the job page."""
     form = CsvImportForm(request.POST or None, request.FILES or None)
     errors: list[services.RowError] = []
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"]
         try:
-            result = services.import_csv(
-                _muni(request),
-                form.cleaned_data["file"],
-                actor=request.user,
-                ctx=ServiceContext.from_request(request),
+            services.decode_csv(data)
+            job, started = imports.start_import(
+                ServiceContext.from_request(request), "catalog.csv", _upload_name(request), data
             )
         except services.CsvImportError as exc:
             errors = exc.errors
+        except imports.ImportFailed as exc:
+            errors = [services.RowError(0, "-", exc.message)]
         else:
-            messages.success(
-                request,
-                _("Import abgeschlossen: %(c)s Leistungen angelegt, %(u)s aktualisiert.")
-                % {"c": result.created, "u": result.updated},
-            )
-            return redirect("catalog:manage")
+            if not started:
+                messages.info(request, _("Diese Datei wird schon importiert oder wurde gerade importiert."))
+            return redirect(imports.job_url(job))
     status = 400 if (errors or form.errors) else 200
     return render(
         request,

@@ -74,6 +74,8 @@ class RathausModule:
     counters: tuple[tuple[str, str], ...] = ()
     # private-file migration (core.storage_migrate): (label, function)
     private_references: tuple[tuple[str, str], ...] = ()
+    # core.jobs.imports.Importer objects: the module's background file imports (ADR 0022)
+    importers: tuple[str, ...] = ()
     # registries other modules own (fim's submit handler, form gates, prefill sources, case extensions …)
     extensions: tuple[Extension, ...] = ()
 
@@ -137,7 +139,7 @@ def register_module(config: AppConfig, module: RathausModule) -> None:
     from rathaus.core import figures, storage_migrate
     from rathaus.core.accounts import services as accounts
     from rathaus.core.backup import registry as backup
-    from rathaus.core.jobs import scheduler
+    from rathaus.core.jobs import imports, scheduler
     from rathaus.core.jobs import services as jobs
     from rathaus.core.search import services as search
     from rathaus.core.ui import services as ui
@@ -170,6 +172,8 @@ def register_module(config: AppConfig, module: RathausModule) -> None:
         backup.register_counter(name, _callable(config, "counters", path))
     for label, path in module.private_references:
         storage_migrate.register_private_references(label, _callable(config, "private_references", path))
+    for path in module.importers:
+        imports.register_importer(_typed(config, "importers", path, imports.Importer))
     for extension in module.extensions:
         registry = _callable(config, "extensions", extension.registry)
         registry(_resolve(config, "extensions", extension.item))

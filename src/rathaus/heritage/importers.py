@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from rathaus.core.audit import services as audit
+from rathaus.core.jobs import imports
 from rathaus.core.jobs.services import StaleSource
 
 from . import lido, services
@@ -219,12 +220,9 @@ class Row:
 
 def csv_rows(content: bytes) -> Iterator[Row]:
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")
-        except UnicodeDecodeError:
-            raise ImportFileError(_("Die Datei ist weder UTF-8 noch Windows-1252 kodiert.")) from None
+        text = imports.decode_csv(content)  # the platform's one rule: UTF-8, with or without BOM
+    except imports.ImportFailed as exc:
+        raise ImportFileError(exc.message) from None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)

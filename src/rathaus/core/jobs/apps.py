@@ -12,7 +12,15 @@ class JobsConfig(AppConfig):
         from django.apps import apps
         from django.core.management import call_command
 
-        from . import scheduler, services
+        from . import imports, scheduler, services
+
+        services.register_stale_source(
+            services.StaleSource(
+                name="imports",
+                count=lambda cutoff: imports.stale_jobs(cutoff).count(),
+                fail=imports.fail_stale_jobs,
+            )
+        )
 
         scheduler.register(
             scheduler.ScheduledJob(

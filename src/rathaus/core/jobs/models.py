@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rathaus.core.tenancy.models import TenantOwned
 
 
 class WorkerHeartbeat(models.Model):
@@ -59,3 +62,71 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"OutgoingMail {self.pk}"
+
+
+class ImportJob(TenantOwned):
+    """One uploaded file that a module's importer processes in the background (docs/architecture.md).
+
+    The file lies in the private storage (``file_path``); the importer registered for ``kind``
+    (``rathaus.core.jobs.imports``) reads it in a worker and reports ``done``/``total`` through a
+    :class:`~rathaus.core.jobs.imports.Progress`, which also writes ``heartbeat_at``. A running job
+    whose heartbeat is older than the stale time lost its worker and is failed by ``recover_jobs``.
+    At most one job per municipality, kind and file checksum is queued or running at a time.
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STATUSES = [
+        (QUEUED, _("wartet")),
+        (RUNNING, _("läuft")),
+        (DONE, _("abgeschlossen")),
+        (FAILED, _("fehlgeschlagen")),
+    ]
+    ACTIVE = (QUEUED, RUNNING)
+
+    kind = models.CharField(max_length=50)
+    status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED)
+    file_name = models.CharField(max_length=255)
+    file_path = models.CharField(max_length=500, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    checksum = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    # [{"line": 3, "column": "name", "message": "Pflichtfeld ist leer."}, ...]; at most 500 are kept
+    errors = models.JSONField(default=list, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="jobs_import_stale_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "checksum"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="jobs_import_one_active_per_file",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} ({self.status})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.DONE:
+            return 100
+        return min(100, int(100 * self.done / self.total)) if self.total else 0

@@ -1,0 +1,319 @@
+"""Import jobs: one mechanism for every module that imports an uploaded file (docs/architecture.md).
+
+A module defines an importer for a *kind* and declares it in its ``apps.py`` (ADR 0014)::
+
+    IMPORTER = imports.Importer(
+        kind="catalog.csv", module="services", run=run_import_job,
+        back_url_name="catalog:manage", start_url_name="catalog:manage_import",
+    )
+    # apps.py: RathausModule(..., importers=("rathaus.catalog.services.IMPORTER",))
+
+The upload view calls :func:`start_import` (the file goes to the private storage, a job row is
+created and a task is queued after commit) and redirects to :func:`job_url`, the one job page every
+module shares. A worker runs the importer as ``run(ctx, job, data, progress)``; it reports
+``progress.start(total)`` / ``progress.advance()`` (throttled writes that double as the job's
+heartbeat) and returns a summary, or raises :class:`ImportFailed` with the messages for the page.
+An importer writes everything in one transaction or nothing: a failed job has imported nothing.
+
+CSV files are decoded by :func:`decode_csv`, the one rule: UTF-8, with or without byte order mark;
+anything else is refused with a message that says how to save the file as UTF-8.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
+from rathaus.core.storage import private_storage
+
+from .models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+MAX_ERRORS = 500  # messages kept on a failed job; the page says how many more there were
+DUPLICATE_WINDOW = timedelta(minutes=10)  # the same file again within this time is not re-imported
+PROGRESS_SECONDS = 1.0  # a progress write at most this often (and on start and end)
+
+
+def problem(message: str, line: int | None = None, column: str = "") -> dict[str, Any]:
+    """One message of a failed job: the text, and where known the line and column of the file."""
+    return {"line": line, "column": column, "message": str(message)}
+
+
+class ImportFailed(Exception):
+    """Raised by an importer: the file cannot be imported; ``errors`` (see :func:`problem`) go on
+    the job page below ``message``."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = str(message)
+        self.errors = list(errors or [])
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A module's importer for one kind of file.
+
+    ``run(ctx, job, data, progress)`` returns ``(message, result)``: a sentence for the job page
+    and a small JSON-able dict (counts). ``module`` is the role module whose managers may start and
+    see such jobs; ``back_url_name`` the module page the job page links back to.
+    """
+
+    kind: str
+    module: str
+    run: Callable[[ServiceContext, ImportJob, bytes, Progress], tuple[str, dict[str, Any]]]
+    back_url_name: str
+    start_url_name: str = ""
+    max_bytes: int = 20 * 1024 * 1024
+
+
+_IMPORTERS: dict[str, Importer] = {}
+
+
+def register_importer(importer: Importer) -> None:
+    _IMPORTERS[importer.kind] = importer
+
+
+def importer(kind: str) -> Importer:
+    try:
+        return _IMPORTERS[kind]
+    except KeyError:
+        raise LookupError(f"no importer registered for {kind!r}") from None
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_IMPORTERS)
+
+
+# --- the one CSV decoding rule -----------------------------------------------------------------
+
+
+def decode_csv(data: bytes) -> str:
+    """The bytes of a CSV file as text: UTF-8 with or without BOM; else :class:`ImportFailed`.
+
+    Binary files (NUL or other control characters) are refused too. No second encoding is guessed:
+    Windows-1252 would decode almost any bytes and turn a wrongly saved file into wrong data.
+    """
+    if b"\x00" in data:
+        raise ImportFailed(_("Die Datei ist keine Textdatei (CSV)."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(
+            _(
+                "Die Datei ist nicht UTF-8-kodiert (Byte %(pos)s). Bitte speichern Sie sie als "
+                "„CSV UTF-8“ (in Excel: Speichern unter, Dateityp „CSV UTF-8 (durch Trennzeichen "
+                "getrennt)“)."
+            )
+            % {"pos": exc.start}
+        ) from None
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+        raise ImportFailed(_("Die Datei ist keine Textdatei (CSV)."))
+    return text
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class Progress:
+    """What an importer reports; writes at most every ``interval`` seconds (plus start and end).
+
+    Every write also sets ``heartbeat_at``, so a job that reports is never taken for lost. An
+    importer with a long step that reports nothing calls :meth:`beat`.
+    """
+
+    def __init__(self, job: ImportJob, *, interval: float = PROGRESS_SECONDS) -> None:
+        self.job_pk = job.pk
+        self.interval = interval
+        self.total = job.total
+        self.done = job.done
+        self.writes = 0
+        self._last = time.monotonic()
+
+    def start(self, total: int) -> None:
+        self.total, self.done = max(0, total), 0
+        self._write()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if self.done >= self.total or time.monotonic() - self._last >= self.interval:
+            self._write()
+
+    def beat(self) -> None:
+        if time.monotonic() - self._last >= self.interval:
+            self._write()
+
+    def _write(self) -> None:
+        self._last = time.monotonic()
+        self.writes += 1
+        ImportJob.objects.filter(pk=self.job_pk, status=ImportJob.RUNNING).update(
+            total=self.total, done=min(self.done, self.total or self.done), heartbeat_at=timezone.now()
+        )
+
+
+# --- starting a job ----------------------------------------------------------------------------
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def recent_duplicate(ctx: ServiceContext, kind: str, digest: str) -> ImportJob | None:
+    """A job of the same file that is still running or finished a moment ago (a double submit)."""
+    since = timezone.now() - DUPLICATE_WINDOW
+    return (
+        ImportJob.objects.filter(municipality=ctx.municipality)
+        .filter(kind=kind, checksum=digest)
+        .filter(Q(status__in=ImportJob.ACTIVE) | Q(status=ImportJob.DONE, created_at__gte=since))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def start_import(
+    ctx: ServiceContext, kind: str, file_name: str, data: bytes, *, params: dict[str, Any] | None = None
+) -> tuple[ImportJob, bool]:
+    """Store the file and queue its import; returns ``(job, started)``.
+
+    ``started`` is False when the same file (same checksum and kind) is being imported or was
+    imported within ``DUPLICATE_WINDOW``: then that job is returned and nothing is queued.
+    Raises :class:`ImportFailed` for a file over the importer's size limit or an empty file.
+    """
+    spec = importer(kind)
+    if ctx.municipality is None:
+        raise ValueError("an import job belongs to a municipality")
+    if not data:
+        raise ImportFailed(_("Die Datei ist leer."))
+    if len(data) > spec.max_bytes:
+        raise ImportFailed(_("Die Datei ist größer als %(mb)s MB.") % {"mb": spec.max_bytes // (1024 * 1024)})
+    digest = checksum(data)
+    found = recent_duplicate(ctx, kind, digest)
+    if found is not None:
+        return found, False
+    name = f"imports/{ctx.municipality.pk}/{uuid.uuid4().hex}.bin"
+    stored = private_storage().save(name, ContentFile(data))
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                municipality=ctx.municipality,
+                kind=kind,
+                file_name=(file_name or "upload")[:255],
+                file_path=stored,
+                size=len(data),
+                checksum=digest,
+                params=params or {},
+                created_by=ctx.actor,
+            )
+            audit.record(
+                "jobs.import.started", ctx=ctx, obj=job, changes={"kind": kind, "file": job.file_name}
+            )
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    except IntegrityError:  # a concurrent submit of the same file won the race
+        private_storage().delete(stored)
+        found = recent_duplicate(ctx, kind, digest)
+        if found is None:
+            raise
+        return found, False
+    return job, True
+
+
+def _enqueue(job_pk: int) -> None:
+    from .tasks import run_import_job
+
+    run_import_job.enqueue(job_pk)
+
+
+def job_url(job: ImportJob) -> str:
+    return reverse("jobs:import_job", args=[job.pk])
+
+
+# --- running a job (in the worker) -------------------------------------------------------------
+
+
+def run(job_pk: int) -> str:
+    """Run one queued job; never raises for bad content (the job ends ``failed`` with a message)."""
+    claimed = ImportJob.objects.filter(pk=job_pk, status=ImportJob.QUEUED).update(
+        status=ImportJob.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    if not claimed:  # gone, or already run (a task that ran twice)
+        return "skipped"
+    job = ImportJob.objects.select_related("municipality", "created_by").get(pk=job_pk)
+    ctx = ServiceContext.for_task(job.municipality, actor=job.created_by)
+    progress = Progress(job)
+    try:
+        spec = importer(job.kind)
+        with private_storage().open(job.file_path, "rb") as fh:
+            data = fh.read()
+        message, result = spec.run(ctx, job, data, progress)
+    except ImportFailed as exc:
+        return _finish(job, ImportJob.FAILED, exc.message, exc.errors, {})
+    except Exception:  # a bug or a lost storage: the job says so, the log has the traceback
+        logger.exception("Import job %s (%s) failed", job.pk, job.kind)
+        return _finish(
+            job,
+            ImportJob.FAILED,
+            _("Der Import ist an einem unerwarteten Fehler gescheitert; es wurde nichts importiert."),
+            [],
+            {},
+        )
+    return _finish(job, ImportJob.DONE, message, [], result, done=progress.done)
+
+
+def _finish(
+    job: ImportJob,
+    status: str,
+    message: str,
+    errors: list[dict[str, Any]],
+    result: dict[str, Any],
+    done: int = 0,
+) -> str:
+    kept = errors[:MAX_ERRORS]
+    if len(errors) > MAX_ERRORS:
+        kept.append(problem(_("… und %(n)s weitere Meldungen.") % {"n": len(errors) - MAX_ERRORS}))
+    fields: dict[str, Any] = {
+        "status": status,
+        "message": message,
+        "errors": kept,
+        "result": result,
+        "finished_at": timezone.now(),
+        "heartbeat_at": timezone.now(),
+    }
+    if status == ImportJob.DONE:
+        fields["done"] = done
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.RUNNING).update(**fields)
+    audit.record(
+        f"jobs.import.{status}",
+        ctx=ServiceContext.for_task(job.municipality, actor=job.created_by),
+        obj=job,
+        changes={"kind": job.kind, "errors": len(errors), **result},
+    )
+    return status
+
+
+# --- jobs of dead workers ----------------------------------------------------------------------
+
+
+def stale_jobs(cutoff: datetime) -> QuerySet[ImportJob]:
+    """Running jobs whose worker has not reported since ``cutoff``."""
+    return ImportJob.objects.filter(status=ImportJob.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+
+
+def fail_stale_jobs(cutoff: datetime, message: str) -> int:
+    return stale_jobs(cutoff).update(status=ImportJob.FAILED, message=message, finished_at=timezone.now())

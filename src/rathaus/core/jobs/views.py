@@ -1,0 +1,43 @@
+"""The one job page of import jobs (``rathaus.core.jobs.imports``), shared by every module."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+from rathaus.core.accounts.permissions import manages_module, staff_required
+from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
+
+from . import imports
+from .models import ImportJob
+
+
+def _url(name: str) -> str:
+    try:
+        return reverse(name) if name else ""
+    except NoReverseMatch:
+        return ""
+
+
+@staff_required
+def import_job(request: RathausRequest, pk: int) -> HttpResponse:
+    """Status, progress and messages of one job; only managers of the importer's module see it."""
+    job = tenant_object_or_404(ImportJob, request, pk=pk)
+    try:
+        spec = imports.importer(job.kind)
+    except LookupError:
+        spec = None
+    if spec is None or not manages_module(request, spec.module):
+        raise PermissionDenied
+    return render(
+        request,
+        "jobs/import_job.html",
+        {
+            "job": job,
+            "back_url": _url(spec.back_url_name),
+            "start_url": _url(spec.start_url_name),
+        },
+    )

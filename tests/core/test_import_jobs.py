@@ -1,0 +1,282 @@
+"""Import jobs (rathaus.core.jobs.imports): start, run, progress, failures, double submits, stale
+jobs of dead workers, the one CSV decoding rule and the shared job page with its permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from rathaus.catalog.models import Service
+from rathaus.core.accounts.models import Role
+from rathaus.core.audit.models import AuditEvent
+from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
+from rathaus.core.jobs import services as jobs
+from rathaus.core.jobs.models import ImportJob
+from rathaus.core.storage import private_storage
+from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
+
+GOOD = "name;summary;themenfeld\nFundsachen;Fundbüro;recht-ordnung\nHund;Steuer;steuern-zoll\n".encode()
+
+
+def _lines(ctx: Any, job: ImportJob, data: bytes, progress: imports.Progress) -> tuple[str, dict[str, Any]]:
+    lines = imports.decode_csv(data).splitlines()
+    progress.start(len(lines))
+    for line in lines:
+        if line == "boom":
+            raise RuntimeError("a bug in an importer")
+        if line.startswith("bad"):
+            raise imports.ImportFailed("Kaputt.", [imports.problem("Zeile kaputt", 2, "x")])
+        progress.advance()
+    return f"{len(lines)} Zeilen", {"lines": len(lines)}
+
+
+@pytest.fixture
+def lines_importer() -> Iterator[str]:
+    imports.register_importer(
+        imports.Importer(kind="test.lines", module="services", run=_lines, back_url_name="catalog:manage")
+    )
+    yield "test.lines"
+    imports._IMPORTERS.pop("test.lines", None)
+
+
+@pytest.fixture
+def manager_a(muni_a):
+    user = make_user("leistungen-a@example.org", mfa=True)
+    grant(user, muni_a, Role.MODULE_MANAGER, ["services"])
+    return user
+
+
+def _start(muni, user, data: bytes, kind: str = "test.lines", capture=None) -> tuple[ImportJob, bool]:
+    ctx = ServiceContext.for_user(user, muni)
+    with capture(execute=True):
+        return imports.start_import(ctx, kind, "liste.csv", data)
+
+
+# --- the decoding rule -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", ["a;ö\n".encode(), "\ufeffa;ö\n".encode()])
+def test_utf8_with_or_without_bom_is_read(data):
+    assert imports.decode_csv(data) == "a;ö\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ("a;ö\n".encode("cp1252"), "UTF-8"),
+        (b"a;\x00b", "keine Textdatei"),
+        (b"a;\x01b\n", "keine Textdatei"),
+    ],
+)
+def test_anything_else_is_refused_with_a_clear_message(data, says):
+    with pytest.raises(imports.ImportFailed) as exc:
+        imports.decode_csv(data)
+    assert says in exc.value.message
+
+
+# --- start and run -----------------------------------------------------------------------------
+
+
+def test_job_runs_stores_the_file_privately_and_reports(
+    muni_a, manager_a, lines_importer, django_capture_on_commit_callbacks
+):
+    job, started = _start(
+        muni_a, manager_a, b"eins\nzwei\ndrei\n", capture=django_capture_on_commit_callbacks
+    )
+    assert started
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total, job.message) == ("done", 3, 3, "3 Zeilen")
+    assert job.result == {"lines": 3} and job.created_by == manager_a and job.finished_at
+    assert job.file_path.startswith(f"imports/{muni_a.pk}/") and private_storage().exists(job.file_path)
+    actions = set(AuditEvent.objects.filter(municipality=muni_a).values_list("action", flat=True))
+    assert {"jobs.import.started", "jobs.import.done"} <= actions
+
+
+def test_importer_failure_and_a_bug_end_failed_without_raising(
+    muni_a, manager_a, lines_importer, django_capture_on_commit_callbacks
+):
+    job, _ = _start(muni_a, manager_a, b"eins\nbad\n", capture=django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert (job.status, job.message) == ("failed", "Kaputt.")
+    assert job.errors == [{"line": 2, "column": "x", "message": "Zeile kaputt"}]
+    job, _ = _start(muni_a, manager_a, b"boom\n", capture=django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == "failed" and "unerwarteten Fehler" in job.message
+
+
+def test_a_task_that_runs_twice_imports_once(
+    muni_a, manager_a, lines_importer, django_capture_on_commit_callbacks
+):
+    job, _ = _start(muni_a, manager_a, b"eins\n", capture=django_capture_on_commit_callbacks)
+    assert imports.run(job.pk) == "skipped"
+
+
+@pytest.mark.parametrize("data", [b"", b"x" * (2 * 1024 * 1024 + 1)])
+def test_empty_or_oversized_file_is_refused_at_start(muni_a, manager_a, data):
+    ctx = ServiceContext.for_user(manager_a, muni_a)
+    with pytest.raises(imports.ImportFailed):
+        imports.start_import(ctx, "catalog.csv", "x.csv", data)
+    assert not ImportJob.objects.exists()
+
+
+def test_double_submit_starts_one_job(muni_a, manager_a, lines_importer, django_capture_on_commit_callbacks):
+    ctx = ServiceContext.for_user(manager_a, muni_a)
+    first, started = imports.start_import(ctx, "test.lines", "a.csv", b"eins\n")  # queued, not run
+    again, started_again = imports.start_import(ctx, "test.lines", "a.csv", b"eins\n")
+    assert started and not started_again and again.pk == first.pk
+    other, started_other = imports.start_import(ctx, "test.lines", "a.csv", b"zwei\n")
+    assert started_other and other.pk != first.pk
+    # The database refuses a second active job of the same file even if the check is raced.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ImportJob.objects.create(municipality=muni_a, kind="test.lines", checksum=first.checksum)
+    # A failed import may be retried with the same file; a done one only after the window.
+    ImportJob.objects.filter(pk=first.pk).update(status=ImportJob.FAILED)
+    retry, started_retry = imports.start_import(ctx, "test.lines", "a.csv", b"eins\n")
+    assert started_retry and retry.pk != first.pk
+    ImportJob.objects.filter(pk=retry.pk).update(
+        status=ImportJob.DONE, created_at=timezone.now() - timedelta(hours=1)
+    )
+    later, started_later = imports.start_import(ctx, "test.lines", "a.csv", b"eins\n")
+    assert started_later and later.pk != retry.pk
+
+
+def test_same_file_in_another_municipality_is_its_own_job(muni_a, muni_b, manager_a, admin_b, lines_importer):
+    a, _ = imports.start_import(ServiceContext.for_user(manager_a, muni_a), "test.lines", "a.csv", b"eins\n")
+    b, started = imports.start_import(
+        ServiceContext.for_user(admin_b, muni_b), "test.lines", "a.csv", b"eins\n"
+    )
+    assert started and a.pk != b.pk
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def test_progress_writes_are_throttled(muni_a):
+    job = ImportJob.objects.create(municipality=muni_a, kind="x", checksum="1", status=ImportJob.RUNNING)
+    progress = imports.Progress(job, interval=3600)
+    with CaptureQueriesContext(connection) as queries:
+        progress.start(1000)
+        for _ in range(1000):
+            progress.advance()
+    assert progress.writes == 2 and len(queries) == 2  # the start and the last row
+    job.refresh_from_db()
+    assert (job.done, job.total, job.percent) == (1000, 1000, 100) and job.heartbeat_at
+    progress = imports.Progress(job, interval=0)
+    progress.start(10)
+    progress.advance(4)
+    job.refresh_from_db()
+    assert (job.done, job.percent) == (4, 40)
+
+
+# --- dead workers ------------------------------------------------------------------------------
+
+
+def test_running_job_without_heartbeat_is_failed_by_recover(muni_a, settings):
+    settings.RATHAUS_JOB_STALE_SECONDS = 60
+    old = timezone.now() - timedelta(minutes=5)
+    lost = ImportJob.objects.create(
+        municipality=muni_a, kind="catalog.csv", checksum="1", status=ImportJob.RUNNING, heartbeat_at=old
+    )
+    alive = ImportJob.objects.create(
+        municipality=muni_a,
+        kind="catalog.csv",
+        checksum="2",
+        status=ImportJob.RUNNING,
+        heartbeat_at=timezone.now(),
+    )
+    assert jobs.find_stale()["imports"] == 1
+    assert jobs.recover()["imports"] == 1
+    lost.refresh_from_db()
+    alive.refresh_from_db()
+    assert lost.status == "failed" and "nicht mehr gemeldet" in lost.message and lost.finished_at
+    assert alive.status == "running"
+    assert jobs.find_stale()["imports"] == 0
+
+
+# --- the job page ------------------------------------------------------------------------------
+
+
+def _job(muni, **kw: Any) -> ImportJob:
+    fields = {"kind": "catalog.csv", "file_name": "liste.csv", "checksum": "1", "status": ImportJob.RUNNING}
+    fields.update(kw)
+    return ImportJob.objects.create(municipality=muni, **fields)
+
+
+def test_job_page_shows_progress_without_javascript(muni_a, manager_a):
+    job = _job(muni_a, total=200, done=50)
+    client = client_for(HOST_A, manager_a)
+    client.get(reverse("jobs:import_job", args=[job.pk]))  # warm the session
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get(reverse("jobs:import_job", args=[job.pk]))
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert '<progress id="job-progress" max="100" value="25">' in html and "50 / 200" in html
+    assert '<label for="job-progress">' in html and 'role="status"' in html
+    assert 'http-equiv="refresh"' in html and f'href="/verwaltung/importe/{job.pk}/"' in html
+    assert len(queries) <= 8, [q["sql"] for q in queries.captured_queries]
+
+
+def test_failed_job_page_lists_the_problems_in_english_too(muni_a, manager_a):
+    job = _job(
+        muni_a,
+        status=ImportJob.FAILED,
+        message="Die Datei enthält 1 Fehler; es wurde nichts importiert.",
+        errors=[imports.problem("Pflichtfeld ist leer.", 3, "name")],
+    )
+    client = client_for(HOST_A, manager_a)
+    html = client.get(reverse("jobs:import_job", args=[job.pk])).content.decode()
+    assert 'role="alert"' in html and ">3<" in html and ">name<" in html and "http-equiv" not in html
+    assert reverse("catalog:manage") in html and reverse("catalog:manage_import") in html
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("jobs:import_job", args=[job.pk])).content.decode()
+    assert "The import failed" in html and "Progress" in html
+
+
+def test_job_page_permissions(muni_a, muni_b, manager_a, staff_a, admin_a, admin_b):
+    job = _job(muni_a)
+    url = reverse("jobs:import_job", args=[job.pk])
+    assert client_for(HOST_A, manager_a).get(url).status_code == 200
+    assert client_for(HOST_A, admin_a).get(url).status_code == 200
+    assert client_for(HOST_A, staff_a).get(url).status_code == 403  # staff without the module's role
+    assert client_for(HOST_A).get(url).status_code == 302  # to the login
+    assert client_for(HOST_B, admin_b).get(url).status_code == 404  # another municipality's job
+    editor = make_user("portal-a@example.org", mfa=True)
+    grant(editor, muni_a, Role.MODULE_MANAGER, ["portal"])
+    assert client_for(HOST_A, editor).get(url).status_code == 403
+
+
+# --- the catalogue import through the job --------------------------------------------------------
+
+
+def test_catalog_upload_runs_as_job_and_double_submit_goes_to_the_same_job(
+    muni_a, manager_a, django_capture_on_commit_callbacks
+):
+    client = client_for(HOST_A, manager_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("catalog:manage_import"), {"file": SimpleUploadedFile("l.csv", GOOD)})
+    job = ImportJob.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("jobs:import_job", args=[job.pk])
+    assert job.status == "done" and job.result == {"created": 2, "updated": 0} and job.done == 2
+    assert Service.objects.for_tenant(muni_a).count() == 2
+    r = client.post(
+        reverse("catalog:manage_import"), {"file": SimpleUploadedFile("l.csv", GOOD)}, follow=True
+    )
+    assert ImportJob.objects.count() == 1 and Service.objects.for_tenant(muni_a).count() == 2
+    assert "schon importiert" in r.content.decode()
+
+
+def test_catalog_upload_in_another_encoding_is_refused_in_the_form(muni_a, manager_a):
+    client = client_for(HOST_A, manager_a)
+    data = "name;summary;themenfeld\nÄrger;x;umwelt\n".encode("cp1252")
+    r = client.post(reverse("catalog:manage_import"), {"file": SimpleUploadedFile("l.csv", data)})
+    assert r.status_code == 400 and "CSV UTF-8" in r.content.decode()
+    assert not ImportJob.objects.exists()
