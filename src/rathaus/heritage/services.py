@@ -526,9 +526,8 @@ def add_image(
 
 def tile(image: ObjectImage) -> ObjectImage:
     """Build the tile pyramid of one image (called by the background task)."""
-    original = media.media_root() / image.original
     try:
-        width, height = media.build_pyramid(original)
+        width, height = media.build_derivatives(image.municipality_id, image.image_id, image.original)
     except Exception as exc:  # libvips errors of every kind end as a visible failed state
         ObjectImage.objects.filter(pk=image.pk).update(status=ImageStatus.FAILED, error=str(exc)[:2000])
         raise
@@ -564,9 +563,18 @@ def file_references() -> Iterable[Any]:
 
     rows = ObjectImage.objects.values_list("pk", "municipality_id", "image_id", "original", "status")
     root = media.media_root()
+    local = media.is_local()
+    store = media.heritage_storage()
     for pk, muni_id, image_id, original, status in rows.iterator():
         owner = f"heritage.ObjectImage {pk}"
         if original:
-            yield FileRef(owner, "original", (root / original).is_file())
+            yield FileRef(owner, "original", (root / original).is_file() if local else store.exists(original))
         if status == ImageStatus.READY:
-            yield FileRef(owner, "pyramid", (media.image_dir(muni_id, image_id) / "pyramid.tif").is_file())
+            pyramid = f"{media.image_base(muni_id, image_id)}/{media.PYRAMID}"
+            yield FileRef(
+                owner,
+                "pyramid",
+                (media.image_dir(muni_id, image_id) / "pyramid.tif").is_file()
+                if local
+                else store.exists(pyramid),
+            )
