@@ -12,6 +12,9 @@ class HeritageConfig(AppConfig):
         from . import services as _services
 
         backup.register_file_references("heritage.ObjectImage", _services.file_references)
+        from rathaus.core.storage_migrate import register_bundles
+
+        register_bundles("heritage", _services.pyramid_bundles)
         from django.utils.translation import gettext_lazy as _
 
         from rathaus.core.ui.services import (

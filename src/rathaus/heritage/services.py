@@ -556,6 +556,15 @@ def delete_image(image: ObjectImage, *, ctx: ServiceContext | None = None, actor
         transaction.on_commit(lambda: media.remove_image_files(muni_id, image_id))
 
 
+def pyramid_bundles(src: Any) -> Iterable[tuple[str, list[str], str]]:
+    """The pyramid of every tiled image, for the manifests ``migrate_files`` writes (ADR 0021)."""
+    rows = ObjectImage.objects.filter(status=ImageStatus.READY).values_list("municipality_id", "image_id")
+    for muni_id, image_id in rows.iterator():
+        base = media.image_base(muni_id, image_id)
+        if src.exists(f"{base}/{media.PYRAMID}"):
+            yield base, [media.PYRAMID], f"{base}/{media.PYRAMID_MANIFEST}"
+
+
 def file_references() -> Iterable[Any]:
     """Every file a row of the digital collection names: each image's original (master) and, once
     tiled, its pyramid (for ``manage.py check_files`` and the restore check)."""

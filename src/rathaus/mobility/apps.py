@@ -12,6 +12,11 @@ class MobilityConfig(AppConfig):
         from . import services as _services
 
         backup.register_file_references("mobility.FeedVersion", _services.file_references)
+        from rathaus.core.storage_migrate import register_bundles
+
+        from . import files as _files
+
+        register_bundles("mobility", _files.bundles)
         from django.utils.translation import gettext_lazy as _
 
         from rathaus.core.ui.services import (
