@@ -111,18 +111,18 @@ class SettingFolderStorage(FileSystemStorage):
         self.setting, self.fallback = setting, fallback
         super().__init__(**kwargs)
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> Any:
         value = getattr(settings, self.setting, "") if self.setting else ""
         if not value:
             value = Path(settings.MEDIA_ROOT).parent / self.fallback
         return str(value)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         import os
 
-        return os.path.abspath(self.base_location)
+        return os.path.abspath(str(self.base_location))
 
     def url(self, name: str | None) -> str:
         raise ValueError("These files have no URL; they are served through Rathaus views.")

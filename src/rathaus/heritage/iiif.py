@@ -196,7 +196,7 @@ def _render_stored(
     except OSError as exc:  # not in the storage, or does not match its manifest
         raise missing_master(Path(media.image_base(municipality_id, image_id)) / media.PYRAMID, exc) from exc
     try:
-        return cut(pyramid, width, region, out), "image/jpeg"
+        return cut(pyramid, width, region, out, revalidate=True), "image/jpeg"
     except pyvips.Error as exc:  # the cached copy is damaged: drop it, the next request fetches it again
         from rathaus.core import filecache
 
@@ -211,17 +211,19 @@ def missing_master(path: Path, exc: BaseException | None = None) -> IiifError:
     return IiifError(404, "image file not available")
 
 
-def cut(pyramid: Path, width: int, region: Box, out: tuple[int, int]) -> bytes:
+def cut(pyramid: Path, width: int, region: Box, out: tuple[int, int], *, revalidate: bool = False) -> bytes:
+    """``revalidate``: bypass libvips' cache of opened files (a cached copy replaced at the same path)."""
     scale = max(out[0] / region.w, out[1] / region.h)
     level = 0
     n_pages = 1
+    extra = {"revalidate": True} if revalidate else {}
     try:
-        n_pages = int(pyvips.Image.new_from_file(str(pyramid)).get("n-pages"))
+        n_pages = int(pyvips.Image.new_from_file(str(pyramid), **extra).get("n-pages"))
     except pyvips.Error:
         n_pages = 1
     while level + 1 < n_pages and scale <= 1 / (2 ** (level + 1)):
         level += 1
-    img = pyvips.Image.new_from_file(str(pyramid), page=level)
+    img = pyvips.Image.new_from_file(str(pyramid), page=level, **extra)
     f = img.width / width
     x, y = int(region.x * f), int(region.y * f)
     w = max(1, min(img.width - x, round(region.w * f)))
