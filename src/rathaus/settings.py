@@ -10,6 +10,7 @@ import hashlib
 import ipaddress
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -342,7 +343,7 @@ STATICFILES_DIRS = [
     ("vendor/kern", NODE_MODULES / "@kern-ux" / "native" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
 ]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -367,6 +368,16 @@ if _private_abs == _media_abs or _media_abs in _private_abs.parents or _private_
         "and must not contain it: the web server serves MEDIA_ROOT without access checks."
     )
 STORAGES["private"] = {"BACKEND": "rathaus.core.storage.PrivateFileSystemStorage"}
+# Heritage images (masters, pyramids, IIIF tiles) and mobility Parquet files: storages of their own,
+# by default the folders RATHAUS_HERITAGE_MEDIA_ROOT and RATHAUS_MOBILITY_DIR (ADR 0021).
+STORAGES["heritage"] = {
+    "BACKEND": "rathaus.core.storage.SettingFolderStorage",
+    "OPTIONS": {"setting": "RATHAUS_HERITAGE_MEDIA_ROOT", "fallback": "heritage-media"},
+}
+STORAGES["mobility"] = {
+    "BACKEND": "rathaus.core.storage.SettingFolderStorage",
+    "OPTIONS": {"setting": "MOBILITY_DATA_DIR", "fallback": "mobility"},
+}
 # Object storage (docs/storage.md): RATHAUS_STORAGE=s3 puts "default" (public media) and "private" into
 # two buckets of any S3-compatible service (django-storages). Private objects are never public URLs:
 # the access-checked view streams them, or redirects to a signed URL valid for
@@ -385,6 +396,10 @@ if RATHAUS_STORAGE == "s3":
         STORAGES.update(s3_storages(env, RATHAUS_S3_SIGNED_URL_SECONDS))
     except StorageConfigError as _exc:
         raise ImproperlyConfigured(str(_exc)) from _exc
+# Per-node cache of files from object storage that need a local path (Parquet for polars, pyramid
+# TIFFs for pyvips): keyed by content hash, verified, bounded (docs/storage.md, ADR 0021).
+RATHAUS_FILE_CACHE_DIR = Path(env("RATHAUS_FILE_CACHE_DIR", str(DATA_DIR / "file-cache")))
+RATHAUS_FILE_CACHE_MAX_BYTES = int(env("RATHAUS_FILE_CACHE_MAX_MB", "4096")) * 1024 * 1024
 # Explicit upload limits (docs/configuration.md).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("RATHAUS_MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

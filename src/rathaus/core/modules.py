@@ -74,6 +74,8 @@ class RathausModule:
     counters: tuple[tuple[str, str], ...] = ()
     # private-file migration (core.storage_migrate): (label, function)
     private_references: tuple[tuple[str, str], ...] = ()
+    # file bundles of a storage alias that migrate_files copies with a manifest: (alias, function)
+    file_bundles: tuple[tuple[str, str], ...] = ()
     # core.jobs.imports.Importer objects: the module's background file imports (ADR 0022)
     importers: tuple[str, ...] = ()
     # registries other modules own (fim's submit handler, form gates, prefill sources, case extensions …)
@@ -174,6 +176,8 @@ def register_module(config: AppConfig, module: RathausModule) -> None:
         storage_migrate.register_private_references(label, _callable(config, "private_references", path))
     for path in module.importers:
         imports.register_importer(_typed(config, "importers", path, imports.Importer))
+    for alias, path in module.file_bundles:
+        storage_migrate.register_bundles(alias, _callable(config, "file_bundles", path))
     for extension in module.extensions:
         registry = _callable(config, "extensions", extension.registry)
         registry(_resolve(config, "extensions", extension.item))

@@ -55,11 +55,16 @@ STORAGE_ERRNOS = {
     errno.EISDIR,
 }
 
-# settings that name a folder the application writes into: /health probes each of them
+# settings that name a folder the application writes into: /health probes each of them, backups copy
+# it (under this name). Each belongs to a storage alias (``FILE_LOCATION_ALIASES``); while that alias
+# is a local folder storage the folder is the storage, with object storage it is not used.
 FILE_LOCATION_SETTINGS = {
     "heritage_media": "RATHAUS_HERITAGE_MEDIA_ROOT",
     "mobility": "MOBILITY_DATA_DIR",
 }
+FILE_LOCATION_ALIASES = {"heritage_media": "heritage", "mobility": "mobility"}
+HERITAGE = "heritage"
+MOBILITY = "mobility"
 
 PRIVATE = "private"
 # Top-level folders of private files. Installations before the private storage kept them under
@@ -94,8 +99,107 @@ class PrivateFileSystemStorage(FileSystemStorage):
         raise ValueError("Private files have no URL; serve them through an access-checked view.")
 
 
+class SettingFolderStorage(FileSystemStorage):
+    """A local storage without URL whose folder is a setting, read on every use (tests and
+    ``override_settings`` change it): aliases ``heritage`` (RATHAUS_HERITAGE_MEDIA_ROOT) and
+    ``mobility`` (MOBILITY_DATA_DIR). Files and folders get the process's default modes, as before
+    these folders became storages."""
+
+    def __init__(self, setting: str = "", fallback: str = "", **kwargs: Any) -> None:
+        kwargs.pop("base_url", None)
+        kwargs.pop("location", None)
+        self.setting, self.fallback = setting, fallback
+        super().__init__(**kwargs)
+
+    @property
+    def base_location(self) -> Any:
+        value = getattr(settings, self.setting, "") if self.setting else ""
+        if not value:
+            value = Path(settings.MEDIA_ROOT).parent / self.fallback
+        return str(value)
+
+    @property
+    def location(self) -> str:
+        import os
+
+        return os.path.abspath(str(self.base_location))
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("These files have no URL; they are served through Rathaus views.")
+
+
 def private_storage() -> Storage:
     return storages[PRIVATE]
+
+
+def is_local(storage: Storage) -> bool:
+    """A storage on this machine's file system (``storage.path()`` works)."""
+    return isinstance(storage, FileSystemStorage)
+
+
+def active_file_locations() -> dict[str, Path]:
+    """FILE_LOCATION_SETTINGS whose storage alias is a local folder (with object storage: none)."""
+    found: dict[str, Path] = {}
+    for name, setting in FILE_LOCATION_SETTINGS.items():
+        alias = FILE_LOCATION_ALIASES.get(name)
+        if alias in settings.STORAGES and not is_local(storages[alias]):
+            continue
+        value = getattr(settings, setting, None)
+        if value:
+            found[name] = Path(value)
+    return found
+
+
+def delete_prefix(storage: Storage, prefix: str) -> None:
+    """Delete every file below the folder ``prefix`` (on S3 with batched deletes)."""
+    import shutil
+
+    prefix = prefix.strip("/")
+    if not prefix:
+        raise ValueError("refusing to delete the whole storage")
+    if is_local(storage):
+        shutil.rmtree(storage.path(prefix), ignore_errors=True)
+        return
+    if is_s3(storage):
+        storage.bucket.objects.filter(Prefix=_s3_key(storage, prefix) + "/").delete()  # type: ignore[attr-defined]
+        return
+    from rathaus.core.storage_migrate import walk
+
+    for name in list(walk(storage, prefix)):
+        storage.delete(name)
+
+
+def open_stream(storage: Storage, name: str) -> Any:
+    """A stored file opened for reading in blocks (``.read(n)``, ``.close()``), never read whole into
+    memory (django-storages' ``open()`` spools an S3 object into memory first). Missing:
+    ``FileNotFoundError``."""
+    if is_s3(storage):
+        from botocore.exceptions import ClientError
+
+        try:
+            return storage.bucket.Object(_s3_key(storage, name)).get()["Body"]  # type: ignore[attr-defined]
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in ("NoSuchKey", "404", "NotFound"):
+                raise FileNotFoundError(name) from exc
+            raise OSError(f"{name}: {exc}") from exc
+    return storage.open(name, "rb")
+
+
+def list_prefix(storage: Storage, prefix: str) -> list[str]:
+    """Every file name below the folder ``prefix`` (on S3 one paged listing, not one per folder)."""
+    prefix = prefix.strip("/")
+    if is_s3(storage):
+        location = str(getattr(storage, "location", "") or "").strip("/")
+        root = location + "/" if location else ""
+        want = _s3_key(storage, prefix) + "/"
+        return sorted(
+            o.key[len(root) :]
+            for o in storage.bucket.objects.filter(Prefix=want)  # type: ignore[attr-defined]
+        )
+    from rathaus.core.storage_migrate import walk
+
+    return list(walk(storage, prefix))
 
 
 def is_s3(storage: Storage) -> bool:
@@ -109,12 +213,11 @@ def local_file_locations() -> dict[str, Path]:
         if alias == "staticfiles":
             continue
         storage = storages[alias]
+        if isinstance(storage, SettingFolderStorage):
+            continue  # listed below under its FILE_LOCATION_SETTINGS name
         if isinstance(storage, FileSystemStorage):
             found[alias] = Path(storage.location)
-    for name, setting in FILE_LOCATION_SETTINGS.items():
-        value = getattr(settings, setting, None)
-        if value:
-            found[name] = Path(value)
+    found.update(active_file_locations())
     return found
 
 
@@ -249,6 +352,10 @@ def probe_all() -> dict[str, bool]:
         (PRIVATE, lambda: _probe_storage(private_storage())),
     ]
     for name, setting in FILE_LOCATION_SETTINGS.items():
+        alias = FILE_LOCATION_ALIASES[name]
+        if alias in settings.STORAGES and not is_local(storages[alias]):
+            checks.append((name, lambda a=alias: _probe_storage(storages[a])))
+            continue
         value = getattr(settings, setting, None)
         if value:
             checks.append((name, lambda v=value: _probe_folder(Path(v))))

@@ -14,7 +14,10 @@ class StorageConfigError(ValueError):
 
 
 def s3_storages(env: Callable[..., str], signed_url_seconds: int) -> dict[str, dict[str, Any]]:
-    """ "default" (public media) and "private" as two buckets of one S3-compatible service."""
+    """ "default" (public media) and "private" as two buckets of one S3-compatible service, and
+    "heritage" (image masters, pyramids, IIIF tiles) and "mobility" (GTFS and population-grid
+    Parquet) as folders ``heritage/`` and ``mobility/`` of the private bucket, or buckets of their own
+    (RATHAUS_S3_HERITAGE_BUCKET, RATHAUS_S3_MOBILITY_BUCKET; ADR 0021)."""
     bucket, private_bucket = env("RATHAUS_S3_BUCKET", ""), env("RATHAUS_S3_PRIVATE_BUCKET", "")
     if not bucket or not private_bucket or bucket == private_bucket:
         raise StorageConfigError(
@@ -33,7 +36,31 @@ def s3_storages(env: Callable[..., str], signed_url_seconds: int) -> dict[str, d
         "querystring_expire": signed_url_seconds,
     }
     public_signed = env("RATHAUS_S3_PUBLIC_SIGNED", "0").strip().lower() in ("1", "true", "yes", "on")
+    # Written once under random names (a re-tiling replaces its own tiles): overwrite in place.
+    derived = {**common, "querystring_auth": True, "file_overwrite": True}
+    heritage_bucket = env("RATHAUS_S3_HERITAGE_BUCKET", "") or private_bucket
+    mobility_bucket = env("RATHAUS_S3_MOBILITY_BUCKET", "") or private_bucket
+    if bucket in (heritage_bucket, mobility_bucket):
+        raise StorageConfigError(
+            "RATHAUS_S3_HERITAGE_BUCKET and RATHAUS_S3_MOBILITY_BUCKET must not be the public bucket."
+        )
     return {
+        "heritage": {
+            "BACKEND": "rathaus.core.storage_s3.PrivateS3Storage",
+            "OPTIONS": {
+                **derived,
+                "bucket_name": heritage_bucket,
+                "location": "heritage" if heritage_bucket == private_bucket else "",
+            },
+        },
+        "mobility": {
+            "BACKEND": "rathaus.core.storage_s3.PrivateS3Storage",
+            "OPTIONS": {
+                **derived,
+                "bucket_name": mobility_bucket,
+                "location": "mobility" if mobility_bucket == private_bucket else "",
+            },
+        },
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {

@@ -10,6 +10,7 @@ never reused) and is replaced from the source, which is never deleted before its
 from __future__ import annotations
 
 import hashlib
+import io
 import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,56 @@ def register_private_references(label: str, names: Callable[[], Iterable[str]]) 
 
 def private_references() -> dict[str, Callable[[], Iterable[str]]]:
     return dict(_references)
+
+
+# Per storage alias ("heritage", "mobility"): a callable that, given the source storage, yields the
+# file sets read through the per-node cache as (folder, member names, manifest name). ``migrate_files``
+# writes their manifests (rathaus.core.filecache) at the target, which an installation that ran on
+# local folders never wrote.
+Bundles = Callable[[Storage], Iterable[tuple[str, list[str], str]]]
+_bundles: dict[str, list[Bundles]] = {}
+
+
+def register_bundles(alias: str, fn: Bundles) -> None:
+    registered = _bundles.setdefault(alias, [])
+    if fn not in registered:
+        registered.append(fn)
+
+
+def write_manifests(
+    alias: str,
+    src: Storage,
+    dst: Storage,
+    *,
+    dry_run: bool = False,
+    report: Report | None = None,
+    log: Callable[[str], None] = lambda _line: None,
+) -> Report:
+    """Write the manifest of every registered file set of ``alias`` at ``dst``, computed from the
+    (local) source whose files ``transfer`` copied and verified."""
+    from rathaus.core import filecache
+
+    report = report or Report()
+    for fn in _bundles.get(alias, []):
+        for base, members, manifest_name in fn(src):
+            try:
+                manifest = filecache.manifest_from_storage(src, base, members)
+                if dst.exists(manifest_name):
+                    with dst.open(manifest_name, "rb") as fh:
+                        if fh.read() == manifest:
+                            report.present.append(manifest_name)
+                            continue
+                if dry_run:
+                    report.copied.append(manifest_name)
+                    log(f"würde schreiben/would write {manifest_name}")
+                    continue
+                filecache.save_exact(dst, manifest_name, File(io.BytesIO(manifest), name="manifest.json"))
+                report.copied.append(manifest_name)
+                log(f"geschrieben/written {manifest_name}")
+            except Exception as exc:
+                report.failed.append((manifest_name, str(exc)))
+                log(f"FEHLER/FAILED {manifest_name}: {exc}")
+    return report
 
 
 class TransferError(Exception):

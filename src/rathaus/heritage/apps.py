@@ -26,4 +26,5 @@ class HeritageConfig(AppConfig):
         figures=("rathaus.heritage.figures.declarations",),
         stale_sources=("rathaus.heritage.importers.STALE_SOURCE",),
         file_references=(("heritage.ObjectImage", "rathaus.heritage.services.file_references"),),
+        file_bundles=(("heritage", "rathaus.heritage.services.pyramid_bundles"),),
     )

@@ -3,7 +3,11 @@ Presentation API 3.0 manifests and collections (built with iiif-prezi3).
 
 Image requests are answered from the pre-generated tiles (dzsave, layout iiif3) when the canonical
 request names one, else cut with pyvips from the pyramidal TIFF (the nearest larger pyramid level
-is read, so a small view of a big image stays cheap).
+is read, so a small view of a big image stays cheap). The master is never opened here.
+
+With object storage (ADR 0021) a tile is streamed from the storage as it arrives; any other size is
+cut from the pyramid in this node's verified file cache (rathaus.core.filecache), bounded by
+MAX_AREA like on a local disk.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pyvips
+
+from rathaus.core import storage
 
 from . import media
 
@@ -122,10 +128,27 @@ def canonical(region: Box, out: tuple[int, int], width: int, height: int) -> tup
     return reg, f"{out[0]},{out[1]}"
 
 
+@dataclass
+class StoredTile:
+    """A pre-generated tile in object storage, opened for streaming."""
+
+    name: str
+    stream: Any
+    size: int | None
+
+
 def render(
-    folder: Path, width: int, height: int, region_s: str, size_s: str, rotation: str, quality: str, fmt: str
-) -> tuple[bytes | Path, str]:
-    """The image bytes (or the path of a ready tile) and the media type."""
+    municipality_id: int,
+    image_id: str,
+    width: int,
+    height: int,
+    region_s: str,
+    size_s: str,
+    rotation: str,
+    quality: str,
+    fmt: str,
+) -> tuple[bytes | Path | StoredTile, str]:
+    """The image bytes (or the path of a ready tile, or a stored tile opened) and the media type."""
     if rotation not in ("0", "0.0"):
         raise IiifError(400, "only rotation 0 is supported")
     if quality not in ("default", "color"):
@@ -137,6 +160,11 @@ def render(
     if out[0] * out[1] > MAX_AREA:
         raise IiifError(400, "requested image is too large")
     reg_c, size_c = canonical(region, out, width, height)
+    if not media.is_local():
+        return _render_stored(
+            municipality_id, image_id, width, region, out, f"tiles/{reg_c}/{size_c}/0/default.jpg"
+        )
+    folder = media.image_dir(municipality_id, image_id)
     tile = folder / "tiles" / reg_c / size_c / "0" / "default.jpg"
     if tile.is_file():
         return tile, "image/jpeg"
@@ -149,6 +177,33 @@ def render(
         raise missing_master(pyramid, exc) from exc
 
 
+def _render_stored(
+    municipality_id: int, image_id: str, width: int, region: Box, out: tuple[int, int], tile: str
+) -> tuple[bytes | StoredTile, str]:
+    store = media.heritage_storage()
+    name = f"{media.image_base(municipality_id, image_id)}/{tile}"
+    try:
+        stream = storage.open_stream(store, name)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # the storage does not answer: the viewer retries
+        logger.warning("IIIF tile %s not readable from the storage: %s", name, exc)
+        raise IiifError(503, "image storage not available") from exc
+    else:
+        return StoredTile(name, stream, getattr(stream, "_content_length", None)), "image/jpeg"
+    try:
+        pyramid = media.local_pyramid(municipality_id, image_id)
+    except OSError as exc:  # not in the storage, or does not match its manifest
+        raise missing_master(Path(media.image_base(municipality_id, image_id)) / media.PYRAMID, exc) from exc
+    try:
+        return cut(pyramid, width, region, out, revalidate=True), "image/jpeg"
+    except pyvips.Error as exc:  # the cached copy is damaged: drop it, the next request fetches it again
+        from rathaus.core import filecache
+
+        filecache.invalidate(pyramid.parent)
+        raise missing_master(pyramid, exc) from exc
+
+
 def missing_master(path: Path, exc: BaseException | None = None) -> IiifError:
     """The image record exists but its file on disk is gone or unreadable: a 404 for the viewer and a
     warning for the operator (restore the file from backup or upload the image again)."""
@@ -156,17 +211,19 @@ def missing_master(path: Path, exc: BaseException | None = None) -> IiifError:
     return IiifError(404, "image file not available")
 
 
-def cut(pyramid: Path, width: int, region: Box, out: tuple[int, int]) -> bytes:
+def cut(pyramid: Path, width: int, region: Box, out: tuple[int, int], *, revalidate: bool = False) -> bytes:
+    """``revalidate``: bypass libvips' cache of opened files (a cached copy replaced at the same path)."""
     scale = max(out[0] / region.w, out[1] / region.h)
     level = 0
     n_pages = 1
+    extra = {"revalidate": True} if revalidate else {}
     try:
-        n_pages = int(pyvips.Image.new_from_file(str(pyramid)).get("n-pages"))
+        n_pages = int(pyvips.Image.new_from_file(str(pyramid), **extra).get("n-pages"))
     except pyvips.Error:
         n_pages = 1
     while level + 1 < n_pages and scale <= 1 / (2 ** (level + 1)):
         level += 1
-    img = pyvips.Image.new_from_file(str(pyramid), page=level)
+    img = pyvips.Image.new_from_file(str(pyramid), page=level, **extra)
     f = img.width / width
     x, y = int(region.x * f), int(region.y * f)
     w = max(1, min(img.width - x, round(region.w * f)))

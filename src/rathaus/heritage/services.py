@@ -526,9 +526,8 @@ def add_image(
 
 def tile(image: ObjectImage) -> ObjectImage:
     """Build the tile pyramid of one image (called by the background task)."""
-    original = media.media_root() / image.original
     try:
-        width, height = media.build_pyramid(original)
+        width, height = media.build_derivatives(image.municipality_id, image.image_id, image.original)
     except Exception as exc:  # libvips errors of every kind end as a visible failed state
         ObjectImage.objects.filter(pk=image.pk).update(status=ImageStatus.FAILED, error=str(exc)[:2000])
         raise
@@ -557,6 +556,15 @@ def delete_image(image: ObjectImage, *, ctx: ServiceContext | None = None, actor
         transaction.on_commit(lambda: media.remove_image_files(muni_id, image_id))
 
 
+def pyramid_bundles(src: Any) -> Iterable[tuple[str, list[str], str]]:
+    """The pyramid of every tiled image, for the manifests ``migrate_files`` writes (ADR 0021)."""
+    rows = ObjectImage.objects.filter(status=ImageStatus.READY).values_list("municipality_id", "image_id")
+    for muni_id, image_id in rows.iterator():
+        base = media.image_base(muni_id, image_id)
+        if src.exists(f"{base}/{media.PYRAMID}"):
+            yield base, [media.PYRAMID], f"{base}/{media.PYRAMID_MANIFEST}"
+
+
 def file_references() -> Iterable[Any]:
     """Every file a row of the digital collection names: each image's original (master) and, once
     tiled, its pyramid (for ``manage.py check_files`` and the restore check)."""
@@ -564,9 +572,18 @@ def file_references() -> Iterable[Any]:
 
     rows = ObjectImage.objects.values_list("pk", "municipality_id", "image_id", "original", "status")
     root = media.media_root()
+    local = media.is_local()
+    store = media.heritage_storage()
     for pk, muni_id, image_id, original, status in rows.iterator():
         owner = f"heritage.ObjectImage {pk}"
         if original:
-            yield FileRef(owner, "original", (root / original).is_file())
+            yield FileRef(owner, "original", (root / original).is_file() if local else store.exists(original))
         if status == ImageStatus.READY:
-            yield FileRef(owner, "pyramid", (media.image_dir(muni_id, image_id) / "pyramid.tif").is_file())
+            pyramid = f"{media.image_base(muni_id, image_id)}/{media.PYRAMID}"
+            yield FileRef(
+                owner,
+                "pyramid",
+                (media.image_dir(muni_id, image_id) / "pyramid.tif").is_file()
+                if local
+                else store.exists(pyramid),
+            )

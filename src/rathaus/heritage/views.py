@@ -413,13 +413,26 @@ def iiif_image(
     request: RathausRequest, image_id: str, region: str, size: str, rotation: str, quality: str, fmt: str
 ) -> HttpResponseBase:
     image = _iiif_image(request, image_id)
-    folder = media.image_dir(image.municipality_id, image.image_id)
     try:
-        out, ctype = iiif.render(folder, image.width, image.height, region, size, rotation, quality, fmt)
+        out, ctype = iiif.render(
+            image.municipality_id,
+            image.image_id,
+            image.width,
+            image.height,
+            region,
+            size,
+            rotation,
+            quality,
+            fmt,
+        )
     except iiif.IiifError as exc:
         return _iiif_error(exc.status, exc.message)
     response: HttpResponseBase
-    if isinstance(out, Path):
+    if isinstance(out, iiif.StoredTile):
+        response = FileResponse(out.stream, content_type=ctype)
+        if out.size is not None:
+            response["Content-Length"] = str(out.size)
+    elif isinstance(out, Path):
         try:
             handle = out.open("rb")
         except OSError as exc:  # tile removed or unreadable after the check

@@ -29,4 +29,5 @@ class MobilityConfig(AppConfig):
         figures=("rathaus.mobility.indicators.declarations",),
         schedule=("rathaus.mobility.schedule.jobs",),
         file_references=(("mobility.FeedVersion", "rathaus.mobility.services.file_references"),),
+        file_bundles=(("mobility", "rathaus.mobility.files.bundles"),),
     )

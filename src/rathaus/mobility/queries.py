@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from rathaus.core.tenancy.models import Municipality
 
-from . import analysis, services
+from . import analysis, files, services
 from .models import PUBLIC_STATES, District, FeedState, FeedVersion, PopulationGrid
 
 DAY_TYPES = ("werktag", "samstag", "sonntag")
@@ -52,7 +52,18 @@ def current_grid(municipality: Municipality) -> PopulationGrid | None:
 
 
 def open_feed(feed: FeedVersion) -> analysis.Feed:
-    return analysis.Feed(services.feed_path(feed))
+    """The feed's Parquet folder: the stored one, or with object storage this node's verified cache
+    entry (mobility.files; OSError when the files are not available)."""
+    return analysis.Feed(files.feed_dir(feed.municipality_id, feed.uid, services.feed_path(feed)))
+
+
+def grid_cells(grid: PopulationGrid) -> pl.DataFrame:
+    path = files.grid_file(grid.municipality_id, grid.uid, services.grid_path(grid))
+    try:
+        return pl.read_parquet(path)
+    except pl.exceptions.PolarsError:
+        files.drop_cached(path)  # a damaged cached copy is fetched again next time
+        raise
 
 
 def representative_date(feed: FeedVersion, day_type: str = "werktag") -> date | None:
@@ -116,12 +127,16 @@ def analyse(feed: FeedVersion, window: analysis.Window, grid: PopulationGrid | N
         hit.feed, hit.grid = feed, grid
         return hit
     handle = open_feed(feed)
-    deps = handle.departures(window)
-    stations = analysis.station_categories(handle, window, handle.boardable_departures(window))
+    try:
+        deps = handle.departures(window)
+        stations = analysis.station_categories(handle, window, handle.boardable_departures(window))
+    except pl.exceptions.PolarsError:
+        files.drop_cached(handle.path)  # a damaged cached copy is fetched again next time
+        raise
     cov = None
     district_rows: list[dict[str, Any]] = []
     if grid is not None:
-        cells = pl.read_parquet(services.grid_path(grid))
+        cells = grid_cells(grid)
         cx, cy, cn = cells["x"].to_numpy(), cells["y"].to_numpy(), cells["count"].to_numpy()
         cov = analysis.coverage(stations, cx, cy, cn)
         district_rows = _districts(feed.municipality, cx, cy, cn, cov)

@@ -21,7 +21,7 @@ from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
 
-from . import analysis, gtfs
+from . import analysis, files, gtfs
 from .models import District, FeedState, FeedVersion, MunicipalityArea, PopulationGrid
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # GTFS zip upload (docs/mobility.md)
@@ -118,6 +118,7 @@ def import_feed(
     cleanup_stale()
     report = gtfs.import_feed(source, dest, zip_limits())  # raises gtfs.FeedError; nothing left behind
     try:
+        manifest = files.upload_feed(feed.municipality_id, feed.uid, dest)  # object storage only
         with transaction.atomic():
             feed.start_date, feed.end_date = report.start_date, report.end_date
             feed.stop_count = report.counts.get("stops", 0)
@@ -142,10 +143,13 @@ def import_feed(
                 publish_feed(feed, ctx=ctx, actor=actor)
     except IntegrityError:
         shutil.rmtree(dest, ignore_errors=True)
+        files.remove_feed(feed.municipality_id, feed.uid)
         raise MobilityError(_("Ein Fahrplanstand mit diesem Namen existiert bereits.")) from None
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
+        files.remove_feed(feed.municipality_id, feed.uid)
         raise
+    files.keep_in_cache(dest, manifest)
     return feed
 
 
@@ -271,8 +275,10 @@ def save_area(
 def delete_feed(feed: FeedVersion, *, ctx: ServiceContext | None = None) -> None:
     path = feed_path(feed)
     record("mobility.feed.deleted", ctx=ctx, municipality=feed.municipality, obj=feed)
+    muni_id, uid = feed.municipality_id, feed.uid
     feed.delete()
     transaction.on_commit(lambda: shutil.rmtree(path, ignore_errors=True))
+    transaction.on_commit(lambda: files.remove_feed(muni_id, uid))
 
 
 def is_zip(head: bytes) -> bool:
@@ -356,15 +362,20 @@ def import_grid(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".partial")
     df.write_parquet(tmp)
+    manifest = None
     try:
         with transaction.atomic():
             tmp.rename(path)
+            manifest = files.upload_grid(grid.municipality_id, grid.uid, path)  # object storage only
             grid.save()
             record("mobility.grid.imported", ctx=ctx, actor=actor, municipality=municipality, obj=grid)
     except BaseException:
         tmp.unlink(missing_ok=True)
         path.unlink(missing_ok=True)
+        files.remove_grid(grid.municipality_id, grid.uid)
         raise
+    if manifest is not None:
+        path.unlink(missing_ok=True)  # the storage has it; readers fill their cache from there
     return grid
 
 
@@ -372,8 +383,10 @@ def import_grid(
 def delete_grid(grid: PopulationGrid, *, ctx: ServiceContext | None = None) -> None:
     path = grid_path(grid)
     record("mobility.grid.deleted", ctx=ctx, municipality=grid.municipality, obj=grid)
+    muni_id, uid = grid.municipality_id, grid.uid
     grid.delete()
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    transaction.on_commit(lambda: files.remove_grid(muni_id, uid))
 
 
 def parse_polygon(text: str) -> list[list[float]]:
@@ -425,8 +438,16 @@ def file_references() -> Any:
     """Every timetable folder and population grid file the rows name (``manage.py check_files``)."""
     from rathaus.core.backup.registry import FileRef
 
+    local = files.is_local()
     for feed in FeedVersion.objects.only("pk", "municipality_id", "uid").iterator():
         path = feed_path(feed)
-        yield FileRef(f"mobility.FeedVersion {feed.pk}", "feed folder", path.is_dir() and any(path.iterdir()))
+        found = (
+            path.is_dir() and any(path.iterdir())
+            if local
+            else files.stored(feed.municipality_id, feed.uid, grid=False)
+        )
+        yield FileRef(f"mobility.FeedVersion {feed.pk}", "feed folder", found)
     for grid in PopulationGrid.objects.only("pk", "municipality_id", "uid").iterator():
-        yield FileRef(f"mobility.PopulationGrid {grid.pk}", "grid file", grid_path(grid).is_file())
+        muni_id, uid = grid.municipality_id, grid.uid
+        found = grid_path(grid).is_file() if local else files.stored(muni_id, uid, grid=True)
+        yield FileRef(f"mobility.PopulationGrid {grid.pk}", "grid file", found)

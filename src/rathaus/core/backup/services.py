@@ -7,7 +7,8 @@ A backup is one folder::
     DIR/database.dump          PostgreSQL: pg_dump --format=custom (consistent snapshot)
     DIR/files/<location>/...   every file location: each local FileSystemStorage alias of
                                settings.STORAGES (``default`` = MEDIA_ROOT, ``private`` …) and each
-                               folder of rathaus.core.storage.FILE_LOCATION_SETTINGS
+                               folder of rathaus.core.storage.FILE_LOCATION_SETTINGS whose
+                               storage alias is local (object storage: the bucket's versioning)
 
 The manifest lists every file with size and SHA-256, the app version and the applied migrations.
 The database is taken FIRST and the files after it, so every file a row of the dump names is in the
@@ -40,7 +41,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from rathaus.core.storage import FILE_LOCATION_SETTINGS
+from rathaus.core.storage import SettingFolderStorage, active_file_locations
 
 from . import registry
 
@@ -67,12 +68,12 @@ def locations() -> dict[str, Path]:
         if alias in NOT_DATA_ALIASES:
             continue
         storage = storages[alias]
+        if isinstance(storage, SettingFolderStorage):
+            continue  # heritage, mobility: below under their location names (heritage_media, mobility)
         if isinstance(storage, FileSystemStorage):
             found[alias] = Path(storage.location).resolve()
-    for name, setting in FILE_LOCATION_SETTINGS.items():
-        value = getattr(settings, setting, None)
-        if value:
-            found[name] = Path(value).resolve()
+    for name, path in active_file_locations().items():
+        found[name] = path.resolve()
     return found
 
 

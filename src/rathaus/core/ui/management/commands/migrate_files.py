@@ -7,8 +7,13 @@ RATHAUS_PRIVATE_ROOT still naming the local folders. MEDIA_ROOT goes to the publ
 except its cases/ and fim/ folders (private files of an installation older than the private storage),
 which go to the private bucket like everything in PRIVATE_ROOT. Every object is read back and
 compared by SHA-256; objects already there with the same checksum are skipped (resumable). The local
-files stay until the operator removes them (docs/storage.md). Heritage images and mobility Parquet
-files stay on local disk and are not copied.
+files stay until the operator removes them (docs/storage.md).
+
+RATHAUS_HERITAGE_MEDIA_ROOT (image masters, pyramids, IIIF tiles) and RATHAUS_MOBILITY_DIR (GTFS and
+population-grid Parquet) go to the storages ``heritage`` and ``mobility`` (ADR 0021) the same way;
+the manifests the per-node file cache needs (size and SHA-256 of each pyramid and Parquet file) are
+written at the target after the files. Work folders of imports (``uploads/``, ``*.tmp``,
+``*.partial``) are not copied.
 """
 
 from __future__ import annotations
@@ -25,6 +30,16 @@ from rathaus.core import storage, storage_migrate
 
 def _quiet(_line: str) -> None:
     pass
+
+
+def _work_file(name: str) -> bool:
+    """Probe files and work folders of imports: never data of the installation."""
+    parts = name.split("/")
+    return (
+        name.startswith((".health", "uploads/"))
+        or parts[0].startswith(".health-probe")
+        or any(p.endswith((".tmp", ".partial")) for p in parts)
+    )
 
 
 class Command(BaseCommand):
@@ -61,6 +76,17 @@ class Command(BaseCommand):
             )
         private_names = (n for n in storage_migrate.walk(private) if not n.startswith(".health/"))
         storage_migrate.transfer(private, private_dst, private_names, dry_run=dry_run, report=report, log=log)
+        for alias, setting, fallback in (
+            (storage.HERITAGE, "RATHAUS_HERITAGE_MEDIA_ROOT", "heritage-media"),
+            (storage.MOBILITY, "MOBILITY_DATA_DIR", "mobility"),
+        ):
+            dst = storages[alias]
+            if not storage.is_s3(dst):
+                continue
+            src = storage.SettingFolderStorage(setting=setting, fallback=fallback)
+            names = (n for n in storage_migrate.walk(src) if not _work_file(n))
+            storage_migrate.transfer(src, dst, names, dry_run=dry_run, report=report, log=log)
+            storage_migrate.write_manifests(alias, src, dst, dry_run=dry_run, report=report, log=log)
         if not dry_run:
             storage_migrate.check_references(private_dst, report)
         for name, error in report.failed:
