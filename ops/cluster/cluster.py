@@ -383,20 +383,25 @@ frontend stats
                     Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": env["RATHAUS_S3_REGION"]}
                 )
 
-    def wait_app(self, i: int, seconds: float = 90) -> None:
-        """Until app server ``i`` answers its readiness check itself."""
+    def wait_app(self, i: int, seconds: float = 300) -> None:
+        """Until app server ``i`` answers its readiness check itself (a busy machine needs minutes)."""
         deadline = time.monotonic() + seconds
         url = f"http://127.0.0.1:{self.app_port(i)}/health/ready?scope=node"
+        last = "no answer"
         while time.monotonic() < deadline:
             if not self.app_procs[i].alive():
                 raise RuntimeError(f"app server {i + 1} exited; see {self.app_procs[i].log}")
-            with contextlib.suppress(OSError):
-                req = urllib.request.Request(url, headers={"Host": HOST})
-                with urllib.request.urlopen(req, timeout=5) as response:  # noqa: S310 - our own server
+            req = urllib.request.Request(url, headers={"Host": HOST})
+            try:
+                with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - our own server
                     if response.status == 200:
                         return
-            time.sleep(0.3)
-        raise TimeoutError(f"app server {i + 1} not ready; see {self.app_procs[i].log}")
+            except urllib.error.HTTPError as exc:
+                last = f"{exc.code}: {exc.read()[:500]!r}"
+            except OSError as exc:
+                last = repr(exc)
+            time.sleep(0.5)
+        raise TimeoutError(f"app server {i + 1} not ready ({last}); see {self.app_procs[i].log}")
 
     def backends_up(self) -> int:
         """How many app servers haproxy counts as UP (its stats page, CSV)."""
