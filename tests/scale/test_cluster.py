@@ -77,9 +77,9 @@ def cluster(django_db_setup) -> Iterator[Cluster]:
 
 def _suite_dsn() -> str:
     s = connection.settings_dict
-    return (
-        f"postgresql://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    )
+    host, port = s["HOST"] or "127.0.0.1", s["PORT"] or 5432
+    name = s["NAME"] if s["NAME"].startswith("test") else (s.get("TEST") or {}).get("NAME")
+    return f"postgresql://{s['USER'] or 'postgres'}@{host}:{port}/{name or 'test_' + s['NAME']}"
 
 
 def _dump_logs(root: Path) -> None:
