@@ -202,8 +202,11 @@ global
     maxconn 2000
     pidfile {self.root / "haproxy.pid"}
     stats socket {self.root / "haproxy.sock"} mode 600 level admin
+    log stdout format raw local0 info
+
 
 defaults
+    log global
     mode http
     option httplog
     option forwardfor
@@ -313,7 +316,7 @@ frontend stats
     def start(  # type: ignore[no-untyped-def]
         self, *, demo: bool = True, static: bool = True, seed_dsn: str | None = None, say=print
     ) -> None:
-        for sub in ("logs", "mail", "shared"):
+        for sub in ("logs", "shared", "static"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         say(f"PostgreSQL primary on {self.primary_port} (initdb)")
         primary = pg.init_primary(self.root / "pg-primary", self.primary_port)
