@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -220,16 +221,19 @@ def test_citizen_journey_survives_a_killed_app_server_and_a_killed_worker(cluste
     cluster.wait_backends_up(2)
 
     # 3. Book a desk in the Digital Hub; the retried POST books nothing twice.
-    desk_id = _sql(
-        cluster,
-        "SELECT r.id FROM hub_resource r JOIN hub_resourcegroup g ON g.id = r.group_id "
-        "WHERE r.kind = 'desk' AND g.name = 'Offene Arbeitsplätze' ORDER BY r.id LIMIT 1",
-    )[0][0]
     day = _weekday_ahead(20)  # beyond the demo's own bookings, within the group's 28 days
-    booking = {"day": day.isoformat(), "start": "14:00", "end": "16:00", "weeks": "1"}
+    desk_id, opens, closes = _sql(
+        cluster,
+        "SELECT r.id, h.opens, h.closes FROM hub_resource r JOIN hub_resourcegroup g ON g.id = r.group_id "
+        "JOIN hub_openinghours h ON h.location_id = g.location_id AND h.weekday = %s "
+        "WHERE r.kind = 'desk' AND g.name = 'Offene Arbeitsplätze' ORDER BY r.id LIMIT 1",
+        day.weekday(),
+    )[0]
+    # Desks are booked in half days: the whole opening time is two of them.
+    booking = {"day": day.isoformat(), "start": f"{opens:%H:%M}", "end": f"{closes:%H:%M}", "weeks": "1"}
     assert browser.get(f"/digital-hub/buchen/{desk_id}/").status_code == 200
     first = browser.post(f"/digital-hub/buchen/{desk_id}/", booking)
-    assert first.status_code == 302, first.text[:3000]
+    assert first.status_code == 302, re.findall(r"kern-alert.{0,600}", first.text, re.S)
     assert browser.post(f"/digital-hub/buchen/{desk_id}/", booking).status_code == 200  # refused: taken
 
     # 4. A heritage image is tiled by a worker; the worker is killed in the middle of it.
