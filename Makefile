@@ -14,7 +14,7 @@ DEV_ENV_FILE := var/development.env
 # Links in mails of `make run` carry the development server's port.
 DEV_ENV := RATHAUS_PUBLIC_PORT=$${RATHAUS_PUBLIC_PORT:-$(PORT)}
 
-.PHONY: install install-python install-node dev-env translations migrate demo run worker test lint typecheck pytest bench clean
+.PHONY: install install-python install-node dev-env translations migrate demo run worker cluster cluster-stop test lint typecheck pytest bench cluster-bench clean
 
 install: install-python install-node dev-env translations
 
@@ -71,9 +71,20 @@ run: demo
 worker: install
 	$(DEV_ENV) $(MANAGE) run_worker --queue-name '*'
 
+# The production topology on 127.0.0.1 (docs/operations.md, "A cluster on one machine"): haproxy,
+# two granian app servers, two workers, PostgreSQL primary + streaming replica, pgbouncer, Redis db 3,
+# moto_server as S3; ports 18300-18314, data in var/cluster/ (fresh at every start). Ctrl-C stops it.
+cluster: install
+	$(PY) -m ops.cluster.cluster
+
+# Stops a cluster started in another terminal (or left behind) through its pid file.
+cluster-stop:
+	@if [ -f var/cluster/cluster.pid ]; then kill -TERM "$$(cat var/cluster/cluster.pid)" && echo "stopping"; \
+	else echo "no cluster running (var/cluster/cluster.pid missing)"; fi
+
 lint: install-python
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench ops
+	$(VENV)/bin/ruff format --check src tests bench ops
 	$(VENV)/bin/lint-imports
 
 typecheck: install-python dev-env
@@ -100,6 +111,11 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/heritage_scale_bench.py
 	$(PY) bench/mobility_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/opendata_bench.py
+
+# One vs two app servers behind haproxy (needs PostgreSQL 15 server binaries, haproxy, pgbouncer, Redis).
+cluster-bench: install
+	$(UV) sync --frozen --quiet --group bench
+	$(PY) bench/cluster_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

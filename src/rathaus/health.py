@@ -5,9 +5,10 @@
   deliberately silent: no vendor, no counts.
 - ``GET /health/ready`` — readiness for the operator: every check with its details (database,
   migrations the running code needs, cache round trip, task queue, worker heartbeat, stuck jobs,
-  storage read and write); 200 when all are ok, 503 otherwise. Allowed only with
+  storage read and write, read replica state and lag); 200 when all are ok, 503 otherwise. Allowed only with
   ``Authorization: Bearer <RATHAUS_HEALTH_TOKEN>`` or from an address in
-  ``RATHAUS_HEALTH_ALLOWED_NETWORKS`` (default: loopback), else 403.
+  ``RATHAUS_HEALTH_ALLOWED_NETWORKS`` (default: loopback), else 403. ``?scope=node`` runs only the
+  checks that differ between app servers (:data:`NODE_CHECKS`): the load balancer's health check.
 """
 
 from __future__ import annotations
@@ -146,12 +147,35 @@ def _storage() -> dict[str, Any]:
     return {"ok": all(locations.values()), "locations": locations}
 
 
-CHECKS = ("database", "migrations", "cache", "tasks", "worker", "jobs", "storage")
+def _replica() -> dict[str, Any]:
+    """The read replica's state and lag. Always ok: while it is down or lags beyond
+    RATHAUS_DATABASE_REPLICA_MAX_LAG_SECONDS the router reads from the primary (rathaus.core.dbrouting),
+    so this node still serves; the operator sees ``state`` and ``reads``."""
+    from rathaus.core import dbrouting
+
+    if not dbrouting.replica_configured():
+        return {"ok": True, "configured": False}
+    state = dbrouting.replica_state(fresh=True)
+    return {
+        "ok": True,
+        "configured": True,
+        "state": state["state"],
+        "lag_seconds": state.get("lag_seconds"),
+        "max_lag_seconds": dbrouting.max_lag_seconds(),
+        "reads": "replica" if state["usable"] else "primary",
+    }
 
 
-def run_checks() -> dict[str, dict[str, Any]]:
+CHECKS = ("database", "migrations", "cache", "tasks", "worker", "jobs", "storage", "replica")
+# ``/health/ready?scope=node`` (the load balancer's check, ops/cluster/haproxy): only what differs
+# between app servers. Queue, worker and stuck-job checks concern the whole installation; failing
+# them would take every app server out of the load balancer at once (ADR 0020).
+NODE_CHECKS = ("database", "migrations", "cache", "storage", "replica")
+
+
+def run_checks(names: tuple[str, ...] = CHECKS) -> dict[str, dict[str, Any]]:
     checks: dict[str, dict[str, Any]] = {}
-    for name in CHECKS:
+    for name in names:
         try:
             checks[name] = globals()[f"_{name}"]()
         except Exception as exc:  # any failure is reported, never raised
@@ -211,6 +235,6 @@ def ready(request: HttpRequest) -> JsonResponse:
             "Only with a token (Authorization: Bearer) or from an allowed network."
         )
         return JsonResponse({"status": "forbidden", "detail": detail}, status=403)
-    checks = run_checks()
+    checks = run_checks(NODE_CHECKS if request.GET.get("scope") == "node" else CHECKS)
     ok = all(c.get("ok") for c in checks.values())
     return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)

@@ -216,8 +216,17 @@ DATABASE_REPLICA_URL = env("RATHAUS_DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the suite's tests read the test database
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # A replica that is down must not hold a request: give up connecting fast, read from the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        env("RATHAUS_DATABASE_REPLICA_CONNECT_TIMEOUT", "2")
+    )
 DATABASE_ROUTERS = ["rathaus.core.dbrouting.PrimaryReplicaRouter"]
 RATHAUS_DATABASE_REPLICA_STICKY_SECONDS = int(env("RATHAUS_DATABASE_REPLICA_STICKY_SECONDS", "10"))
+# Reads fall back to the primary while the replica is down or lags more than this (probed per process
+# every CHECK_SECONDS; /health/ready reports state and lag).
+RATHAUS_DATABASE_REPLICA_MAX_LAG_SECONDS = float(env("RATHAUS_DATABASE_REPLICA_MAX_LAG_SECONDS", "30"))
+RATHAUS_DATABASE_REPLICA_CHECK_SECONDS = float(env("RATHAUS_DATABASE_REPLICA_CHECK_SECONDS", "5"))
 RATHAUS_DATABASE_REPLICA_PRIMARY_PATHS = [
     p.strip()
     for p in env("RATHAUS_DATABASE_REPLICA_PRIMARY_PATHS", "/django-admin/,/konto/,/health,/metrics").split(

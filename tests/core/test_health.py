@@ -249,3 +249,15 @@ def test_migrations_are_read_from_disk_once(muni_a, monkeypatch):
     monkeypatch.setattr(health, "MigrationLoader", disk_read)
     assert _ready().status_code == 200
     assert _ready().status_code == 200
+
+
+def test_node_scope_leaves_installation_wide_checks_to_the_operator(muni_a):
+    """The load balancer asks ?scope=node: no worker for a waiting task is not this node's fault."""
+    _waiting_task()
+    assert _ready().status_code == 503
+    response = Client(HTTP_HOST=HOST).get("/health/ready?scope=node")
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == set(health.NODE_CHECKS)
+    assert response.json()["checks"]["replica"] == {"ok": True, "configured": False}
+    outsider = Client(HTTP_HOST=HOST, REMOTE_ADDR="203.0.113.9")
+    assert outsider.get("/health/ready?scope=node").status_code == 403

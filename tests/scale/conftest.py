@@ -7,35 +7,21 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from ops.cluster import pg
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 REPLICA_PORT = 18901
 PGBOUNCER_PORT = 18902
 
 
-def _as_postgres(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)
-
-
-def _wait_port(port: int, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+_as_postgres = pg.as_postgres
+_wait_port = pg.wait_port
 
 
 def _primary() -> tuple[str, int]:
@@ -49,43 +35,20 @@ def streaming_replica(django_db_setup, django_db_blocker) -> Iterator[int]:
     with django_db_blocker.unblock():
         if connection.vendor != "postgresql":
             pytest.skip("a streaming replica needs PostgreSQL (DATABASE_URL=postgres://…)")
-    if not (PG_BIN / "pg_basebackup").exists():
-        pytest.skip(f"PostgreSQL 15 server binaries not found in {PG_BIN}")
+    if not pg.available():
+        pytest.skip(f"PostgreSQL 15 server binaries not found in {pg.PG_BIN}")
     host, port = _primary()
     root = Path(tempfile.mkdtemp(prefix="rathaus-scale2-replica-"))
-    data = root / "data"
-    shutil.chown(root, "postgres", "postgres") if os.geteuid() == 0 else None
-    backup = _as_postgres(
-        [str(PG_BIN / "pg_basebackup"), "-h", host, "-p", str(port), "-U", "postgres", "-D", str(data), "-R"],
-        timeout=300,
-    )
-    if backup.returncode != 0:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.fail(
-            "pg_basebackup failed; the primary must allow replication connections from 127.0.0.1 "
-            f"(pg_hba.conf: 'host replication all 127.0.0.1/32 trust', see .ci/run):\n{backup.stderr}"
-        )
-    (data / "postgresql.conf").write_text(
-        f"port = {REPLICA_PORT}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{root}'\n"
-        "hot_standby = on\nshared_buffers = 32MB\nfsync = off\n"
-        "max_standby_streaming_delay = 30s\nhot_standby_feedback = on\n"
-    )
-    (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
-    (data / "pg_ident.conf").write_text("")
-    for f in ("postgresql.conf", "pg_hba.conf", "pg_ident.conf"):
-        shutil.chown(data / f, "postgres", "postgres") if os.geteuid() == 0 else None
-    start = _as_postgres(
-        [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "replica.log"), "-w", "-t", "60", "start"]
-    )
-    if start.returncode != 0:
-        log = (root / "replica.log").read_text() if (root / "replica.log").exists() else ""
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.fail(f"replica did not start: {start.stdout}{start.stderr}\n{log}")
     try:
-        _wait_port(REPLICA_PORT, 30)
+        data = pg.base_backup_standby(root, REPLICA_PORT, host, port)
+        pg.start(data, REPLICA_PORT, root / "replica.log")
+    except pg.PgError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(str(exc))
+    try:
         yield REPLICA_PORT
     finally:
-        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+        pg.stop(data, mode="immediate")
         shutil.rmtree(root, ignore_errors=True)
 
 

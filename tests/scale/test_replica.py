@@ -139,3 +139,113 @@ def test_who_reads_from_the_replica(rf, settings):
     bad = rf.get("/leistungen/")
     bad.COOKIES[dbrouting.COOKIE] = "kaputt"
     assert dbrouting._wants_replica(bad)  # a broken cookie is no error
+
+
+@contextlib.contextmanager
+def _dead_replica_alias() -> Iterator[None]:
+    """DATABASES["replica"] pointing at a port where no server listens: a replica that is down."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = copy.deepcopy(connection.settings_dict)
+    cfg.update(HOST="127.0.0.1", PORT=str(port), CONN_MAX_AGE=None, OPTIONS={"connect_timeout": 1})
+    django_settings.DATABASES["replica"] = cfg
+    connections.settings["replica"] = cfg
+    try:
+        yield
+    finally:
+        connections["replica"].close()
+        del connections["replica"]
+        connections.settings.pop("replica", None)
+        django_settings.DATABASES.pop("replica", None)
+
+
+@pytest.fixture
+def fresh_replica_state() -> Iterator[None]:
+    dbrouting.reset_replica_state()
+    yield
+    dbrouting.reset_replica_state()
+
+
+@pytest.fixture
+def dead_replica(fresh_replica_state, monkeypatch) -> Iterator[None]:
+    """A replica alias on a closed port. Django's test case forbids connecting to an alias it was not
+    told about (it would raise its own error, not the driver's): restore the real connect for it."""
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL replica that is down needs PostgreSQL (DATABASE_URL=postgres://…)")
+    patched = BaseDatabaseWrapper.ensure_connection
+    real = next(
+        c.cell_contents
+        for c in patched.__closure__ or ()
+        if callable(c.cell_contents) and getattr(c.cell_contents, "__name__", "") == "ensure_connection"
+    )
+    monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", real)
+    with _dead_replica_alias():
+        yield
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replica_that_is_down_sends_reads_to_the_primary(muni_a, dead_replica, settings):
+    settings.RATHAUS_HEALTH_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    service = make_service(muni_a, "Fischereischein")
+    url = f"/leistungen/{service.pk}/"
+    visitor = Client(HTTP_HOST=HOST, REMOTE_ADDR="127.0.0.1")
+    response = visitor.get(url)
+    assert response.status_code == 200 and "Fischereischein" in response.content.decode()
+    state = dbrouting.replica_state()
+    assert state["usable"] is False and state["state"] == "down"
+    assert state["error"] == "OperationalError"  # the driver's: connection refused
+    assert dbrouting.PrimaryReplicaRouter().db_for_read(Service) is None  # no window outside a request
+    with dbrouting.use_replica():
+        assert dbrouting.PrimaryReplicaRouter().db_for_read(Service) == "default"
+    report = visitor.get("/health/ready").json()["checks"]["replica"]
+    assert report == {
+        "ok": True,
+        "configured": True,
+        "state": "down",
+        "lag_seconds": None,
+        "max_lag_seconds": 30.0,
+        "reads": "primary",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replica_that_goes_down_between_two_probes_costs_no_request(muni_a, dead_replica):
+    service = make_service(muni_a, "Angelkarte")
+    # The last probe said "usable" a moment ago; the replica died since.
+    dbrouting._state.update(usable=True, state="ok", lag_seconds=0.0, checked=time.monotonic())
+    # The first attempt fails inside (logged as an error); the client gets the second one.
+    response = Client(HTTP_HOST=HOST, raise_request_exception=False).get(f"/leistungen/{service.pk}/")
+    assert response.status_code == 200 and "Angelkarte" in response.content.decode()
+    assert dbrouting.replica_state()["state"] == "down"
+    assert dbrouting.replica_state()["error"] == "OperationalError"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lagging_replica_is_reported_and_skipped(streaming_replica, muni_a, fresh_replica_state, settings):
+    settings.RATHAUS_DATABASE_REPLICA_MAX_LAG_SECONDS = 0.5
+    service = make_service(muni_a, "Sperrmüll")
+    url = f"/leistungen/{service.pk}/"
+    with _replica_alias(streaming_replica):
+        _wait_caught_up()
+        state = dbrouting.replica_state(fresh=True)
+        assert state["usable"] is True and state["state"] == "ok" and state["lag_seconds"] == 0
+        _replay(pause=True)
+        try:
+            Service.objects.filter(pk=service.pk).update(name="Sperrmüll – Termin")
+            time.sleep(1.0)
+            state = dbrouting.replica_state(fresh=True)
+            assert state["state"] == "lagging" and state["lag_seconds"] > 0.5 and not state["usable"]
+            # A visitor who never wrote reads the primary now: the fresh name, not the replica's.
+            assert "Sperrmüll – Termin" in Client(HTTP_HOST=HOST).get(url).content.decode()
+            report = Client(HTTP_HOST=HOST, REMOTE_ADDR="127.0.0.1").get("/health/ready").json()
+            assert report["checks"]["replica"]["state"] == "lagging"
+            assert report["checks"]["replica"]["reads"] == "primary"
+        finally:
+            _replay(pause=False)
+        _wait_caught_up()
+        assert dbrouting.replica_state(fresh=True)["state"] == "ok"

@@ -1,0 +1,1 @@
+"""Operations tooling that is not part of the application package (issue 19: ops/cluster)."""
