@@ -59,6 +59,38 @@ def user_fingerprint(user: Any) -> str:
     return hashlib.blake2b(values.encode(), digest_size=8).hexdigest()
 
 
+def request_generations(request: HttpRequest) -> dict[tuple[int, str], int]:
+    """The counters of the request's municipality, read once per request (before the view reads
+    data: the middleware reads them for declared pages, otherwise the first caller here)."""
+    found: dict[tuple[int, str], int] | None = getattr(request, "_pagecache_generations", None)
+    if found is None:
+        found = services.generations(request.municipality.pk)  # type: ignore[attr-defined]
+        request._pagecache_generations = found  # type: ignore[attr-defined]
+    return found
+
+
+_MISSING = object()
+
+
+def per_user(request: HttpRequest, name: str, scopes: tuple[str, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()`` (data of the signed-in user in this municipality: membership, second factor),
+    cached under the user, the municipality and the counters of ``scopes``; computed live without a
+    signed-in user, a municipality or with the page cache off."""
+    user = getattr(request, "user", None)
+    municipality = getattr(request, "municipality", None)
+    if user is None or not user.is_authenticated or municipality is None or services.seconds() <= 0:
+        return compute()
+    found = request_generations(request)
+    gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
+    parts = f"{name}\n{user.pk}\n{user_fingerprint(user)}\n{municipality.pk}\n{services.settings_epoch()}\n{gens}"
+    key = "pu:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, services.seconds())
+    return value
+
+
 def usable(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     return (
@@ -139,9 +171,7 @@ def private_page(*scopes: str) -> Callable[[View], View]:
             if not usable(request):
                 return view(request, *args, **kwargs)
             own = scopes_for(request, scopes)
-            found = getattr(request, "_pagecache_generations", None)
-            if found is None:  # counters first, before the view reads data (ADR 0017)
-                found = services.generations(request.municipality.pk)  # type: ignore[attr-defined]
+            found = request_generations(request)  # counters first, before the view reads data
             key = private_key(request, own, found)
             entry = cache.get(key)
             if entry is not None:
