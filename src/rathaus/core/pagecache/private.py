@@ -50,7 +50,8 @@ _CSRF = re.compile(rb"csrf", re.I)
 def _placeholder() -> bytes:
     # Not guessable (an applicant could otherwise write it into a field a clerk's page shows), the
     # same in every process sharing the cache.
-    return ("rhtoken" + salted_hmac("rathaus.pagecache.private", "csrf-placeholder").hexdigest()[:40]).encode()
+    digest = salted_hmac("rathaus.pagecache.private", "csrf-placeholder").hexdigest()
+    return ("rhtoken" + digest[:40]).encode()
 
 
 def user_fingerprint(user: Any) -> str:
@@ -82,7 +83,8 @@ def per_user(request: HttpRequest, name: str, scopes: tuple[str, ...], compute: 
         return compute()
     found = request_generations(request)
     gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
-    parts = f"{name}\n{user.pk}\n{user_fingerprint(user)}\n{municipality.pk}\n{services.settings_epoch()}\n{gens}"
+    epoch = str(services.settings_epoch())
+    parts = "\n".join([name, str(user.pk), user_fingerprint(user), str(municipality.pk), epoch, gens])
     key = "pu:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
     value = cache.get(key, _MISSING)
     if value is _MISSING:
@@ -186,7 +188,8 @@ def private_page(*scopes: str) -> Callable[[View], View]:
             if storable(request, response):
                 content = without_token(request, response.content)  # type: ignore[attr-defined]
                 if content is not None:
-                    cache.set(key, (response.status_code, list(response.items()), content), services.seconds())
+                    entry = (response.status_code, list(response.items()), content)
+                    cache.set(key, entry, services.seconds())
                     response[HEADER] = "miss"
             return response
 

@@ -78,19 +78,25 @@ def register(
 
 def register_core() -> None:
     """The generations every module may depend on: the municipality itself and its departments."""
-    from rathaus.core.accounts.models import Department
-    from rathaus.core.tenancy.models import Domain, Municipality
-
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
-    from rathaus.core.accounts.models import Membership, Organisation, OrganisationMembership, User
+    from rathaus.core.accounts.models import (
+        Department,
+        Membership,
+        Organisation,
+        OrganisationMembership,
+        User,
+    )
+    from rathaus.core.tenancy.models import Domain, Municipality
 
     register(TENANCY, models=[Municipality, Domain])
     register("departments", models=[Department])
     # Signed-in pages (private.private_page): who holds which role here, and the accounts themselves.
     register("memberships", models=[Membership], private=True)
-    register("account", models=[Organisation, OrganisationMembership, EmailAddress, Authenticator], everywhere=True)
+    register(
+        "account", models=[Organisation, OrganisationMembership, EmailAddress, Authenticator], everywhere=True
+    )
     # Other people's accounts (the staff inbox lists colleagues); the own account is in every
     # private key as a fingerprint of the signed-in user's row.
     register("users", models=[User], everywhere=True)

@@ -26,8 +26,8 @@ from rathaus.core.accounts.permissions import (
     staff_required,
 )
 from rathaus.core.context import ServiceContext
-from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.pagecache.private import private_page
+from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 
 from . import services
