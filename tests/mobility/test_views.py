@@ -362,3 +362,18 @@ def test_staff_upload_to_an_unwritable_storage_gives_a_clear_page(manager, tmp_p
     r = c.post(reverse("mobility:manage"), {"name": "Neu", "file": feed_zip})
     assert r.status_code == 503 and "Dateispeicher des Servers" in r.content.decode()
     assert not FeedVersion.objects.filter(name="Neu").exists()
+
+
+def test_index_looks_up_the_published_feed_once(client_a, feed, grid, settings):
+    """Issue 15: the default page ran the same FeedVersion query six times."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PAGE_CACHE_SECONDS = 0  # measure rendering, not the page cache
+    client_a.get(reverse("mobility:index"))  # warm the analysis cache
+    with CaptureQueriesContext(connection) as captured:
+        r = client_a.get(reverse("mobility:index"))
+    assert r.status_code == 200 and "bediente Haltestellen" in r.content.decode()
+    feed_queries = [q["sql"] for q in captured.captured_queries if "mobility_feedversion" in q["sql"]]
+    # the published version once, the form's choices once, the chosen one validated once
+    assert len(feed_queries) <= 3, feed_queries

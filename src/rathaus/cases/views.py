@@ -24,6 +24,8 @@ from rathaus.core.accounts.permissions import (
     staff_required,
 )
 from rathaus.core.context import ServiceContext
+from rathaus.core.pagecache.private import private_page
+from rathaus.core.pagecache.registry import ALL
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 from rathaus.core.ui import charts
@@ -104,6 +106,7 @@ def confirmation(request: RathausRequest) -> HttpResponse:
 
 
 @login_required
+@private_page("cases")
 def mine(request: RathausRequest) -> HttpResponse:
     apps = queries.applications_of(request.user, request.municipality)
     from rathaus.core.accounts.permissions import is_staff_member
@@ -231,6 +234,7 @@ def guest_receipt(request: RathausRequest, token: str) -> HttpResponse:
 
 
 @staff_required
+@private_page(ALL, "users")  # applications, forms, departments, colleagues (assignment list)
 def inbox(request: RathausRequest) -> HttpResponse:
     flt = queries.parse_filter(request.GET)
     page = queries.inbox_page(ServiceContext.from_request(request), flt, request.GET.get("seite", 1))

@@ -19,6 +19,9 @@ DAY_TYPE_CHOICES = [
 ]
 
 
+_UNKNOWN: Any = object()  # "not looked up yet" (None means: there is no published version)
+
+
 class WindowForm(forms.Form):
     """Feed version, day type or date, time window (GET; works without JavaScript)."""
 
@@ -40,11 +43,14 @@ class WindowForm(forms.Form):
         help_text=_("SS:MM, ausschließlich; bis 48:00 für Fahrten nach Mitternacht"),
     )
 
-    def __init__(self, municipality: Municipality, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, municipality: Municipality, *args: Any, current: Any = _UNKNOWN, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         qs = queries.public_feeds(municipality)  # drafts are never offered publicly
         self.fields["fahrplan"].queryset = qs  # type: ignore[attr-defined]
-        first = queries.current_feed(municipality)
+        # ``current``: the published version when the caller has looked it up already.
+        first = queries.current_feed(municipality) if current is _UNKNOWN else current
         if first is not None:
             self.fields["fahrplan"].initial = first.pk
 
@@ -87,8 +93,8 @@ class WindowForm(forms.Form):
         return feed, analysis.Window(day, d["von"], d["bis"])
 
 
-def initial_data(municipality: Municipality) -> dict[str, Any]:
-    feed = queries.current_feed(municipality)
+def initial_data(municipality: Municipality, current: Any = _UNKNOWN) -> dict[str, Any]:
+    feed = queries.current_feed(municipality) if current is _UNKNOWN else current
     return {"fahrplan": feed.pk if feed else "", "tagestyp": "werktag", "von": "06:00", "bis": "20:00"}
 
 

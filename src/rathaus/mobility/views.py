@@ -65,15 +65,24 @@ def _hhmm(seconds: int | None) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
+def _current_feed(request: RathausRequest) -> FeedVersion | None:
+    """The published version, looked up once per request (the form's default, its initial choice
+    and the page's "has a feed" all need it)."""
+    if not hasattr(request, "_mobility_current_feed"):
+        request._mobility_current_feed = queries.current_feed(request.municipality)  # type: ignore[attr-defined]
+    return request._mobility_current_feed  # type: ignore[attr-defined,no-any-return]
+
+
 def _window_form(request: RathausRequest, prefix: str | None = None) -> WindowForm:
     muni = request.municipality
+    current = _current_feed(request)
     keys = [f"{prefix}-{k}" if prefix else k for k in ("fahrplan", "tagestyp", "von", "bis")]
     if any(k in request.GET for k in keys):
-        return WindowForm(muni, request.GET, prefix=prefix)
-    data = initial_data(muni)
+        return WindowForm(muni, request.GET, prefix=prefix, current=current)
+    data = initial_data(muni, current)
     if prefix:
         data = {f"{prefix}-{k}": v for k, v in data.items()}
-    return WindowForm(muni, data, prefix=prefix)
+    return WindowForm(muni, data, prefix=prefix, current=current)
 
 
 def _result(request: RathausRequest, prefix: str | None = None) -> tuple[WindowForm, queries.Result | None]:
@@ -148,7 +157,6 @@ def _pct(value: float | None) -> float | None:
 
 @public
 def index(request: RathausRequest) -> HttpResponse:
-    muni = request.municipality
     form, result = _result(request)
     context: dict[str, Any] = {
         "form": form,
@@ -183,7 +191,7 @@ def index(request: RathausRequest) -> HttpResponse:
                 **_coverage_context(result),
             }
         )
-    context["has_feed"] = queries.current_feed(muni) is not None
+    context["has_feed"] = _current_feed(request) is not None
     response = render(request, "mobility/index.html", context)
     origin = tile_origin(tile_url())
     if origin:
@@ -224,7 +232,7 @@ def compare(request: RathausRequest) -> HttpResponse:
             "result_b": result_b,
             "rows": rows[:MAX_TABLE_ROWS],
             "changed": len(changed),
-            "has_feed": queries.current_feed(request.municipality) is not None,
+            "has_feed": _current_feed(request) is not None,
         },
     )
 

@@ -31,8 +31,16 @@ def membership(subject: Subject) -> Membership | None:
         found: Membership | None = subject.cache["membership"]
         return found
     if not hasattr(subject, "_rathaus_membership"):
-        subject._rathaus_membership = _lookup(  # type: ignore[attr-defined]
-            subject.user, getattr(subject, "municipality", None)
+        from rathaus.core.pagecache.private import per_user
+
+        # Cached per user and municipality under the "memberships" counters: a role granted or
+        # taken away shows on the next request (ADR 0017).
+        request = subject
+        subject._rathaus_membership = per_user(  # type: ignore[attr-defined]
+            request,
+            "membership",
+            ("memberships",),
+            lambda: _lookup(request.user, getattr(request, "municipality", None)),
         )
     return subject._rathaus_membership  # type: ignore[attr-defined,no-any-return]
 
@@ -64,7 +72,12 @@ def manages_module(request: Subject, module: str) -> bool:
     return m is not None and m.role == Role.MODULE_MANAGER and module in (m.modules or [])
 
 
-def has_mfa(user: Any) -> bool:
+def has_mfa(user: Any, request: HttpRequest | None = None) -> bool:
+    """Whether the user has a second factor; with the request, cached under the "account" counters."""
+    if request is not None and request.user == user:
+        from rathaus.core.pagecache.private import per_user
+
+        return bool(per_user(request, "mfa", ("account",), lambda: has_mfa(user)))
     from allauth.mfa.models import Authenticator
 
     return bool(
@@ -80,7 +93,7 @@ def _guard(check: Callable[[HttpRequest], bool], *, need_mfa: bool) -> Callable[
                 return redirect_to_login(request.get_full_path())
             if not check(request):
                 raise PermissionDenied
-            if need_mfa and not has_mfa(request.user):
+            if need_mfa and not has_mfa(request.user, request):
                 messages.warning(
                     request,
                     _(

@@ -29,6 +29,11 @@ _pages: dict[str, set[str]] = {}  # URL name -> scopes (may contain ALL before f
 _frozen_pages: dict[str, tuple[str, ...]] = {}
 _frozen_tables: dict[str, tuple[str, ...]] = {}
 _scopes: set[str] = set()
+# Scopes of people's accounts: users are not tied to one municipality, so writes to these tables bump
+# the counter of municipality 0 (every municipality), and they are left out of ALL (public dashboards
+# never show them; a sign-in writing last_login must not invalidate them).
+_everywhere: set[str] = set()
+_private: set[str] = set()  # scopes only signed-in pages depend on (left out of ALL)
 
 
 def tables_of(model: type[models.Model]) -> list[str]:
@@ -47,10 +52,19 @@ def register(
     models: Iterable[type[models.Model]] = (),
     pages: Iterable[str] = (),
     depends: Iterable[str] | str = (),
+    everywhere: bool = False,
+    private: bool = False,
 ) -> None:
+    """``everywhere``: writes bump municipality 0 whatever request makes them (data not owned by
+    one municipality, such as user accounts). ``private``: only pages of signed-in visitors depend
+    on the scope (``private.private_page``); ``depends=ALL`` leaves it out."""
     if not scope or scope == ALL or len(scope) > 40:
         raise ValueError(f"invalid page cache scope {scope!r}")
     _scopes.add(scope)
+    if everywhere:
+        _everywhere.add(scope)
+    if everywhere or private:
+        _private.add(scope)
     for model in models:
         for table in tables_of(model):
             _tables.setdefault(table, set()).add(scope)
@@ -64,15 +78,32 @@ def register(
 
 def register_core() -> None:
     """The generations every module may depend on: the municipality itself and its departments."""
-    from rathaus.core.accounts.models import Department
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    from rathaus.core.accounts.models import (
+        Department,
+        Membership,
+        Organisation,
+        OrganisationMembership,
+        User,
+    )
     from rathaus.core.tenancy.models import Domain, Municipality
 
     register(TENANCY, models=[Municipality, Domain])
     register("departments", models=[Department])
+    # Signed-in pages (private.private_page): who holds which role here, and the accounts themselves.
+    register("memberships", models=[Membership], private=True)
+    register(
+        "account", models=[Organisation, OrganisationMembership, EmailAddress, Authenticator], everywhere=True
+    )
+    # Other people's accounts (the staff inbox lists colleagues); the own account is in every
+    # private key as a fingerprint of the signed-in user's row.
+    register("users", models=[User], everywhere=True)
 
 
 def freeze() -> None:
-    everything = tuple(sorted(_scopes))
+    everything = tuple(sorted(_scopes - _private))
     for name, scopes in _pages.items():
         _frozen_pages[name] = everything if ALL in scopes else tuple(sorted(scopes))
     for table, scopes in _tables.items():
@@ -94,3 +125,12 @@ def cached_pages() -> dict[str, tuple[str, ...]]:
 
 def all_scopes() -> tuple[str, ...]:
     return tuple(sorted(_scopes))
+
+
+def public_scopes() -> tuple[str, ...]:
+    """What ``depends=ALL`` expands to: every scope but those of accounts and memberships."""
+    return tuple(sorted(_scopes - _private))
+
+
+def is_everywhere(scope: str) -> bool:
+    return scope in _everywhere

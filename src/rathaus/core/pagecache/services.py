@@ -33,6 +33,10 @@ def settings_changed(**kwargs: Any) -> None:
     _view_name.cache_clear()  # ROOT_URLCONF may have changed too
 
 
+def settings_epoch() -> int:
+    return _settings_epoch
+
+
 def seconds() -> int:
     return int(getattr(settings, "PAGE_CACHE_SECONDS", 60))
 

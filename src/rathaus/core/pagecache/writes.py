@@ -67,7 +67,7 @@ def current_municipality() -> int:
 def bump(connection: Any, scopes: tuple[str, ...], municipality_id: int) -> None:
     with connection.cursor() as cursor:
         for scope in scopes:
-            cursor.execute(_UPSERT, [municipality_id, scope])
+            cursor.execute(_UPSERT, [0 if registry.is_everywhere(scope) else municipality_id, scope])
 
 
 def watcher(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:

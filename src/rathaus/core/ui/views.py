@@ -26,6 +26,7 @@ from rathaus.core.accounts.permissions import (
     staff_required,
 )
 from rathaus.core.context import ServiceContext
+from rathaus.core.pagecache.private import private_page
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 
@@ -36,8 +37,10 @@ from .municipality_forms import MunicipalitySettingsForm
 
 
 @public
+@private_page()
 def home(request: RathausRequest) -> HttpResponse:
-    # Anonymous visitors get it from the shared page cache (rathaus.core.pagecache, ui/pagecache.py).
+    # Anonymous visitors get it from the shared page cache (rathaus.core.pagecache, ui/pagecache.py),
+    # signed-in visitors from their own cached copy (private_page).
     return render(request, "ui/home.html", services.home_context(request.municipality))
 
 
@@ -133,6 +136,7 @@ def notice(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@private_page()  # organisations and second factor: scope "account"; the e-mail: the user's fingerprint
 def account(request: RathausRequest) -> HttpResponse:
     return render(
         request,

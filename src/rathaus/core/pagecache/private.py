@@ -1,0 +1,198 @@
+"""Per-user cache of pages for signed-in visitors (ADR 0017, "Private pages").
+
+``@private_page("cases")`` under a view's permission decorator caches the page that view renders for
+one signed-in user, in one municipality, language and URL, under the generation counters of the
+given scopes (plus ``tenancy``, ``memberships`` and ``account``; the page's own scopes when it is a
+declared public page too). The permission decorator still runs on every request; only the view's
+work (queries and template) is skipped on a hit.
+
+What makes it safe:
+
+- The key holds the user's id and a fingerprint of the user's row (name, e-mail, password hash,
+  flags: a change shows at once), the municipality's fingerprint, host, scheme, language, path,
+  query string, ``Accept``, today's date (pages that count overdue items) and the counters, read
+  before the view reads any data (the commit/bump race of ADR 0017 applies unchanged).
+- Only plain GETs without pending messages and without the replica router's read-your-writes
+  cookie; only a 200 without cookies, a view that left the session untouched, and whose only
+  CSRF tokens are ``{% csrf_token %}`` inputs.
+- The CSRF token is never stored: each ``{% csrf_token %}`` value is replaced by a placeholder
+  derived from ``SECRET_KEY`` before storing, and by this request's own token (``get_token``, which
+  also makes the CSRF middleware set the cookie when needed) on a hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from rathaus.core.dbrouting import COOKIE as PRIMARY_COOKIE
+
+from . import registry, services
+
+View = Callable[..., HttpResponseBase]
+HEADER = "X-Private-Cache"
+ALWAYS = (registry.TENANCY, "memberships", "account")
+_TOKEN_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{32,64})(")')
+_CSRF = re.compile(rb"csrf", re.I)
+
+
+def _placeholder() -> bytes:
+    # Not guessable (an applicant could otherwise write it into a field a clerk's page shows), the
+    # same in every process sharing the cache.
+    digest = salted_hmac("rathaus.pagecache.private", "csrf-placeholder").hexdigest()
+    return ("rhtoken" + digest[:40]).encode()
+
+
+def user_fingerprint(user: Any) -> str:
+    fields = [f for f in user._meta.concrete_fields if f.name != "last_login"]
+    values = repr([f.value_from_object(user) for f in fields])
+    return hashlib.blake2b(values.encode(), digest_size=8).hexdigest()
+
+
+def request_generations(request: HttpRequest) -> dict[tuple[int, str], int]:
+    """The counters of the request's municipality, read once per request (before the view reads
+    data: the middleware reads them for declared pages, otherwise the first caller here)."""
+    found: dict[tuple[int, str], int] | None = getattr(request, "_pagecache_generations", None)
+    if found is None:
+        found = services.generations(request.municipality.pk)  # type: ignore[attr-defined]
+        request._pagecache_generations = found  # type: ignore[attr-defined]
+    return found
+
+
+_MISSING = object()
+
+
+def per_user(request: HttpRequest, name: str, scopes: tuple[str, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()`` (data of the signed-in user in this municipality: membership, second factor),
+    cached under the user, the municipality and the counters of ``scopes``; computed live without a
+    signed-in user, a municipality or with the page cache off."""
+    user = getattr(request, "user", None)
+    municipality = getattr(request, "municipality", None)
+    if user is None or not user.is_authenticated or municipality is None or services.seconds() <= 0:
+        return compute()
+    found = request_generations(request)
+    gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
+    epoch = str(services.settings_epoch())
+    parts = "\n".join([name, str(user.pk), user_fingerprint(user), str(municipality.pk), epoch, gens])
+    key = "pu:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, services.seconds())
+    return value
+
+
+def usable(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return (
+        request.method == "GET"
+        and user is not None
+        and user.is_authenticated
+        and getattr(request, "municipality", None) is not None
+        and PRIMARY_COOKIE not in request.COOKIES
+        and len(request.META.get("QUERY_STRING", "")) <= services.MAX_QUERY_STRING
+        and services.seconds() > 0
+        and len(get_messages(request)) == 0  # type: ignore[arg-type]  # pending messages: render
+    )
+
+
+def scopes_for(request: HttpRequest, scopes: tuple[str, ...]) -> tuple[str, ...]:
+    own = set(ALWAYS) | set(services.page_scopes(request) or ())
+    for scope in scopes:
+        own.update(registry.public_scopes() if scope == registry.ALL else (scope,))
+    return tuple(sorted(own))
+
+
+def private_key(request: HttpRequest, scopes: tuple[str, ...], found: dict[tuple[int, str], int]) -> str:
+    municipality = request.municipality  # type: ignore[attr-defined]
+    user = request.user
+    gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
+    parts = "\n".join(
+        [
+            str(user.pk),
+            user_fingerprint(user),
+            request.get_host().lower(),
+            request.scheme or "",
+            getattr(request, "LANGUAGE_CODE", "") or "",
+            request.path_info,
+            request.META.get("QUERY_STRING", ""),
+            request.META.get("HTTP_ACCEPT", ""),
+            services.municipality_fingerprint(municipality),
+            str(services.settings_epoch()),
+            timezone.localdate().isoformat(),
+            gens,
+        ]
+    )
+    return "pp:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+
+
+def without_token(request: HttpRequest, content: bytes) -> bytes | None:
+    """The page with each CSRF token input's value replaced by the placeholder, or None when the
+    page holds the token in any other form (it is then not stored)."""
+    replaced, count = _TOKEN_INPUT.subn(rb"\g<1>" + _placeholder() + rb"\g<3>", content)
+    if len(_CSRF.findall(replaced)) != count:
+        return None  # "csrf" elsewhere (a header for scripts, a meta tag): do not guess
+    secret = request.META.get("CSRF_COOKIE", "")
+    if secret and secret.encode() in replaced:
+        return None
+    return replaced
+
+
+def storable(request: HttpRequest, response: HttpResponseBase) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    if len(get_messages(request)) != 0:  # type: ignore[arg-type]  # the view queued a message
+        return False
+    control = response.get("Cache-Control", "").lower()
+    if "no-store" in control or "no-cache" in control:
+        return False
+    return len(response.content) <= services.MAX_BYTES  # type: ignore[attr-defined]
+
+
+def private_page(*scopes: str) -> Callable[[View], View]:
+    """Cache the view's page per signed-in user under the counters of ``scopes`` (ALL: every
+    public scope). Put it *below* the permission decorator."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not usable(request):
+                return view(request, *args, **kwargs)
+            own = scopes_for(request, scopes)
+            found = request_generations(request)  # counters first, before the view reads data
+            key = private_key(request, own, found)
+            entry = cache.get(key)
+            if entry is not None:
+                status, headers, content = entry
+                content = content.replace(_placeholder(), get_token(request).encode())
+                hit = HttpResponse(content, status=status)
+                for name, value in headers:
+                    hit[name] = value
+                hit[HEADER] = "hit"
+                return hit
+            response = view(request, *args, **kwargs)
+            if storable(request, response):
+                content = without_token(request, response.content)  # type: ignore[attr-defined]
+                if content is not None:
+                    entry = (response.status_code, list(response.items()), content)
+                    cache.set(key, entry, services.seconds())
+                    response[HEADER] = "miss"
+            return response
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,179 @@
+"""Per-user cache of signed-in pages (rathaus.core.pagecache.private, ADR 0017): each user gets only
+their own page, every committed change it shows appears at once (one test per kind of change), the
+CSRF token is never stored, and a hit costs the session, the user and the counters."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+
+from rathaus.core.accounts.models import Membership, Role
+from rathaus.core.pagecache import writes
+from rathaus.core.pagecache.private import HEADER, _placeholder
+from tests.conftest import HOST_A, HOST_B, client_for, grant
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_ROOT = str(tmp_path / "private")
+
+
+def hit(client, path: str) -> str:  # type: ignore[no-untyped-def]
+    """Fill the user's cache and prove the next answer comes from it; the page's text."""
+    first = client.get(path)
+    assert first.status_code == 200, (path, first.status_code)
+    second = client.get(path)
+    assert second.get(HEADER) == "hit", (path, first.get(HEADER), second.get(HEADER))
+    return str(second.content.decode())
+
+
+def own_writes_in(municipality_id: int):  # type: ignore[no-untyped-def]
+    """Writes as a request of that municipality makes them (bumping its counters)."""
+
+    class _Ctx:
+        def __enter__(self) -> None:
+            self.token = writes.set_municipality(municipality_id)
+
+        def __exit__(self, *exc: object) -> None:
+            writes.reset_municipality(self.token)
+
+    return _Ctx()
+
+
+@pytest.mark.django_db
+def test_each_user_gets_only_their_own_page(muni_a, citizen, staff_a):
+    from tests.cases.conftest import apply, make_form
+
+    app = apply(make_form(muni_a), user=citizen)
+    mine = client_for(HOST_A, citizen)
+    assert app.reference in hit(mine, "/antraege/")
+    other = client_for(HOST_A, staff_a)
+    page = other.get("/antraege/")
+    assert page.get(HEADER) == "miss" and app.reference not in page.content.decode()
+    assert "Zum Posteingang" in hit(other, "/antraege/")  # the staff member's own copy
+
+
+@pytest.mark.django_db
+def test_the_token_is_never_stored_and_a_hit_carries_a_valid_one(muni_a, citizen):
+    me = client_for(HOST_A, citizen)
+    me.get("/konto/")
+    stored = [cache.get(k.split(":", 2)[2]) for k in cache._cache if "pp:" in k]  # type: ignore[attr-defined]
+    assert stored
+    for entry in stored:
+        content = entry[2]
+        assert _placeholder() in content
+        assert TOKEN.search(content.decode()).group(1) == _placeholder().decode()  # type: ignore[union-attr]
+    page = hit(me, "/konto/")
+    token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
+    assert token != _placeholder().decode() and len(token) == 64
+    # The token of a hit is good for this session: signing out with it works.
+    me_csrf = client_for(HOST_A, citizen)
+    me_csrf.handler.enforce_csrf_checks = True
+    me_csrf.get("/konto/")
+    page = me_csrf.get("/konto/")
+    assert page.get(HEADER) == "hit"
+    token = TOKEN.search(page.content.decode()).group(1)  # type: ignore[union-attr]
+    assert me_csrf.post("/konto/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    assert "Anmelden" in me_csrf.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_new_application_shows_at_once(muni_a, citizen):
+    from tests.cases.conftest import apply, make_form
+
+    me = client_for(HOST_A, citizen)
+    assert "noch keine Anträge" in hit(me, "/antraege/")
+    app = apply(make_form(muni_a), user=citizen)
+    page = me.get("/antraege/")
+    assert page.get(HEADER) == "miss" and app.reference in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_granted_or_removed_role_shows_at_once(muni_a, citizen):
+    me = client_for(HOST_A, citizen)
+    assert "Verwaltung</a>" not in hit(me, "/antraege/")
+    with own_writes_in(muni_a.pk):
+        membership = grant(citizen, muni_a, Role.STAFF)
+    page = me.get("/antraege/").content.decode()
+    assert "Zum Posteingang" in page and "Verwaltung</a>" in page
+    with own_writes_in(muni_a.pk):
+        Membership.objects.filter(pk=membership.pk).delete()
+    page = me.get("/antraege/").content.decode()
+    assert "Zum Posteingang" not in page
+
+
+@pytest.mark.django_db
+def test_account_changes_made_in_another_municipality_show_at_once(muni_a, muni_b, citizen):
+    from allauth.mfa.models import Authenticator
+
+    me = client_for(HOST_A, citizen)
+    assert "nicht eingerichtet" in hit(me, "/konto/")
+    with own_writes_in(muni_b.pk):  # a second factor set up while on Musterstadt's site
+        Authenticator.objects.create(user=citizen, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert "nicht eingerichtet" not in me.get("/konto/").content.decode()
+    with own_writes_in(muni_b.pk):
+        citizen.email = "neu@example.org"
+        citizen.save()
+    assert "neu@example.org" in me.get("/konto/").content.decode()
+    assert client_for(HOST_B, citizen).get("/konto/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_pending_messages_are_never_served_from_the_cache(muni_a, citizen):
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+
+    me = client_for(HOST_A, citizen)
+    hit(me, "/konto/")
+    me.cookies["messages"] = CookieStorage(HttpRequest())._encode([Message(20, "Hallo")])
+    page = me.get("/konto/")
+    assert page.get(HEADER) is None and "Hallo" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_inbox_shows_a_new_application_and_a_colleagues_new_address_at_once(muni_a, admin_a, staff_a):
+    from tests.cases.conftest import apply, make_form
+
+    form = make_form(muni_a)
+    inbox = client_for(HOST_A, admin_a)  # sees every application and lists every colleague
+    hit(inbox, "/antraege/verwaltung/")
+    app = apply(form, user=None)
+    assert app.reference in inbox.get("/antraege/verwaltung/").content.decode()
+    hit(inbox, "/antraege/verwaltung/")
+    with own_writes_in(muni_a.pk):
+        staff_a.email = "neue-adresse@example.org"
+        staff_a.save()
+    assert "neue-adresse@example.org" in inbox.get("/antraege/verwaltung/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_revoked_role_locks_the_inbox_at_once(muni_a, staff_a):
+    inbox = client_for(HOST_A, staff_a)
+    hit(inbox, "/antraege/verwaltung/")
+    with own_writes_in(muni_a.pk):
+        Membership.objects.filter(user=staff_a, municipality=muni_a).delete()
+    assert inbox.get("/antraege/verwaltung/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_hit_costs_session_user_and_counters(muni_a, citizen, django_assert_num_queries):
+    me = client_for(HOST_A, citizen)
+    hit(me, "/antraege/")
+    hit(me, "/konto/")
+    for path in ("/antraege/", "/konto/"):
+        with django_assert_num_queries(3):  # session, user, generation counters
+            assert me.get(path).get(HEADER) == "hit"
+
+
+@pytest.mark.django_db
+def test_off_when_the_page_cache_is_off(muni_a, citizen, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    me = client_for(HOST_A, citizen)
+    me.get("/konto/")
+    assert me.get("/konto/").get(HEADER) is None
