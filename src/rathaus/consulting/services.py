@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from rathaus.core import appointments as engine
 from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
 
@@ -70,14 +71,14 @@ def advisor_of(user: Any, municipality: Municipality) -> Advisor | None:
 # --- Advisors and topics (Digital Hub managers) ----------------------------------------------------
 
 
-def save_advisor(advisor: Advisor, actor: Any, request: Any = None) -> Advisor:
+def save_advisor(advisor: Advisor, actor: Any, *, ctx: ServiceContext | None = None) -> Advisor:
     fields = ["user_id", "display_name", "organisation", "bio", "email", "is_active"]
     with transaction.atomic():
         before = audit.snapshot(Advisor.objects.get(pk=advisor.pk), fields) if advisor.pk else {}
         advisor.save()
         audit.record(
             "consulting.advisor.saved",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=advisor.municipality,
             obj=advisor,
@@ -86,14 +87,14 @@ def save_advisor(advisor: Advisor, actor: Any, request: Any = None) -> Advisor:
     return advisor
 
 
-def save_topic(topic: Topic, actor: Any, request: Any = None) -> Topic:
+def save_topic(topic: Topic, actor: Any, *, ctx: ServiceContext | None = None) -> Topic:
     fields = ["name", "name_en", "slug", "description", "is_active"]
     with transaction.atomic():
         before = audit.snapshot(Topic.objects.get(pk=topic.pk), fields) if topic.pk else {}
         topic.save()
         audit.record(
             "consulting.topic.saved",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=topic.municipality,
             obj=topic,
@@ -121,7 +122,7 @@ def publish_slots(
     topics: list[Topic],
     weeks: int = 1,
     actor: Any,
-    request: Any = None,
+    ctx: ServiceContext | None = None,
 ) -> SeriesResult:
     """Publish one slot, or a weekly series of ``weeks`` slots (same weekday and local time).
 
@@ -188,7 +189,7 @@ def publish_slots(
         if result.created:
             audit.record(
                 "consulting.slots.published",
-                request=request,
+                ctx=ctx,
                 actor=actor,
                 municipality=muni,
                 object_type="consulting.slot",
@@ -199,7 +200,7 @@ def publish_slots(
     return result
 
 
-def withdraw_slot(slot: Slot, actor: Any, request: Any = None) -> Slot:
+def withdraw_slot(slot: Slot, actor: Any, *, ctx: ServiceContext | None = None) -> Slot:
     """Take a slot off the list; a booking on it is cancelled and the person is told."""
     with transaction.atomic():
         slot = Slot.objects.select_for_update().get(pk=slot.pk)
@@ -207,12 +208,12 @@ def withdraw_slot(slot: Slot, actor: Any, request: Any = None) -> Slot:
             return slot
         booking = Booking.objects.filter(slot=slot, status=BookingStatus.ACTIVE).first()
         if booking is not None:
-            _cancel(booking, actor, by_advisor=True, request=request)
+            _cancel(booking, actor, by_advisor=True, ctx=ctx)
         slot.withdrawn_at = timezone.now()
         slot.save(update_fields=["withdrawn_at"])
         audit.record(
             "consulting.slot.withdrawn",
-            request=request,
+            ctx=ctx,
             actor=actor,
             municipality=slot.municipality,
             obj=slot,
@@ -363,8 +364,8 @@ def book(
     user: Any,
     topic: Topic,
     need: str,
-    request: Any = None,
     *,
+    ctx: ServiceContext | None = None,
     phone: str = "",
     email: str = "",
 ) -> Booking:
@@ -376,7 +377,7 @@ def book(
         booking = _create_locked(slot, user, topic, need, phone=phone, email=email)
         audit.record(
             "consulting.booking.created",
-            request=request,
+            ctx=ctx,
             actor=user,
             municipality=booking.municipality,
             obj=booking,
@@ -390,7 +391,7 @@ def can_cancel(booking: Booking, now: datetime | None = None) -> bool:
     return booking.is_active and booking.slot.starts_at - CANCELLATION_DEADLINE > now
 
 
-def cancel_by_person(booking: Booking, user: Any, request: Any = None) -> Booking:
+def cancel_by_person(booking: Booking, user: Any, *, ctx: ServiceContext | None = None) -> Booking:
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update().select_related("slot", "slot__advisor").get(pk=booking.pk)
@@ -401,11 +402,11 @@ def cancel_by_person(booking: Booking, user: Any, request: Any = None) -> Bookin
             raise ConsultingError("cancelled", _("Diese Buchung ist bereits abgesagt."))
         if not can_cancel(booking):
             raise _deadline_error()
-        _cancel(booking, user, by_advisor=False, request=request)
+        _cancel(booking, user, by_advisor=False, ctx=ctx)
     return booking
 
 
-def cancel_by_advisor(booking: Booking, actor: Any, request: Any = None) -> Booking:
+def cancel_by_advisor(booking: Booking, actor: Any, *, ctx: ServiceContext | None = None) -> Booking:
     """The advisor or a manager cancels (any time before the start); the person is told."""
     with transaction.atomic():
         booking = (
@@ -413,12 +414,17 @@ def cancel_by_advisor(booking: Booking, actor: Any, request: Any = None) -> Book
         )
         if not booking.is_active:
             raise ConsultingError("cancelled", _("Diese Buchung ist bereits abgesagt."))
-        _cancel(booking, actor, by_advisor=True, request=request)
+        _cancel(booking, actor, by_advisor=True, ctx=ctx)
     return booking
 
 
 def _cancel(
-    booking: Booking, actor: Any, *, by_advisor: bool, request: Any = None, mail: bool = True
+    booking: Booking,
+    actor: Any,
+    *,
+    by_advisor: bool,
+    ctx: ServiceContext | None = None,
+    mail: bool = True,
 ) -> None:
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = timezone.now()
@@ -426,7 +432,7 @@ def _cancel(
     booking.save(update_fields=["status", "cancelled_at", "cancelled_by"])
     audit.record(
         "consulting.booking.cancelled",
-        request=request,
+        ctx=ctx,
         actor=actor,
         municipality=booking.municipality,
         obj=booking,
@@ -440,8 +446,8 @@ def rebook(
     booking: Booking,
     new_slot: Slot,
     user: Any,
-    request: Any = None,
     *,
+    ctx: ServiceContext | None = None,
     phone: str | None = None,
     email: str | None = None,
 ) -> Booking:
@@ -473,12 +479,12 @@ def rebook(
         )
         new.rebooked_from = old
         new.save(update_fields=["rebooked_from"])
-        _cancel(old, user, by_advisor=False, request=request, mail=False)
+        _cancel(old, user, by_advisor=False, ctx=ctx, mail=False)
         if old.slot.advisor_id != new.slot.advisor_id:
             _mail_booking(old, "cancelled", person=False)  # the old slot's advisor learns it is free
         audit.record(
             "consulting.booking.rebooked",
-            request=request,
+            ctx=ctx,
             actor=user,
             municipality=new.municipality,
             obj=new,
@@ -521,7 +527,7 @@ def request_as_guest(
     email: str,
     phone: str = "",
     video_email: str = "",
-    request: Any = None,
+    ctx: ServiceContext | None = None,
 ) -> tuple[Booking, str]:
     """A guest asks for a slot: nothing is held until the mailed link is confirmed (``confirm_guest``).
 
@@ -569,7 +575,7 @@ def request_as_guest(
         )
         audit.record(
             "consulting.booking.requested",
-            request=request,
+            ctx=ctx,
             actor=None,
             municipality=booking.municipality,
             obj=booking,
@@ -578,7 +584,7 @@ def request_as_guest(
     return booking, token
 
 
-def confirm_guest(booking: Booking, request: Any = None) -> str:
+def confirm_guest(booking: Booking, *, ctx: ServiceContext | None = None) -> str:
     """The guest followed the link: book the slot if it is still free. Returns the manage token."""
     with transaction.atomic():
         locked_slot = Slot.objects.select_for_update().get(pk=booking.slot_id)
@@ -622,7 +628,7 @@ def confirm_guest(booking: Booking, request: Any = None) -> str:
         current.refresh_from_db()
         audit.record(
             "consulting.booking.confirmed",
-            request=request,
+            ctx=ctx,
             actor=None,
             municipality=current.municipality,
             obj=current,
@@ -633,7 +639,7 @@ def confirm_guest(booking: Booking, request: Any = None) -> str:
     return token
 
 
-def cancel_by_guest(booking: Booking, request: Any = None) -> Booking:
+def cancel_by_guest(booking: Booking, *, ctx: ServiceContext | None = None) -> Booking:
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update().select_related("slot", "slot__advisor").get(pk=booking.pk)
@@ -644,7 +650,7 @@ def cancel_by_guest(booking: Booking, request: Any = None) -> Booking:
             raise ConsultingError("cancelled", _("Diese Buchung ist bereits abgesagt."))
         if not can_cancel(booking):
             raise _deadline_error()
-        _cancel(booking, None, by_advisor=False, request=request)
+        _cancel(booking, None, by_advisor=False, ctx=ctx)
     return booking
 
 
