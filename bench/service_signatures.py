@@ -3,7 +3,8 @@
     .venv/bin/python bench/service_signatures.py [src/rathaus]
 
 A public function is a top-level function not starting with ``_`` in a ``services.py`` /
-``queries.py`` (issue 21 measures the ServiceContext conversion and the typing with it).
+``queries.py`` or in a module of a ``services`` / ``queries`` package (issue 21 measures the
+ServiceContext conversion and the typing with it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ def main(root: Path) -> None:
     total = with_request = with_any = 0
     per_file: dict[str, int] = {}
     for path in sorted(root.rglob("*.py")):
-        if "migrations" in path.parts or path.name not in ("services.py", "queries.py"):
+        in_package = path.parent.name in ("services", "queries")  # e.g. cases/services/submission.py
+        if "migrations" in path.parts or not (path.name in ("services.py", "queries.py") or in_package):
             continue
         for node in ast.parse(path.read_text()).body:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name.startswith("_"):

@@ -6,16 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.test import Client
 
-from rathaus.core.accounts.mfa import activate_totp
 from rathaus.core.accounts.models import Department, Membership, Role, User
-from rathaus.core.tenancy.models import Domain, Municipality
+from rathaus.core.tenancy.models import Municipality
+from tests.factories import PASSWORD, TOTP_SECRET, MembershipFactory, MunicipalityFactory, UserFactory
 
-PASSWORD = "Test-Passwort-2026"
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+__all__ = ["PASSWORD", "TOTP_SECRET"]  # imported from here by many tests
+
 HOST_A = "zeitz.testserver"
 HOST_B = "musterstadt.testserver"
 
@@ -49,19 +48,7 @@ def _clear_cache():
 
 
 def make_municipality(slug: str, name: str, ags: str, ars: str, state: str, hosts: list[str]) -> Municipality:
-    muni = Municipality.objects.create(
-        slug=slug,
-        name=name,
-        official_name=f"Stadt {name}",
-        ags=ags,
-        ars=ars,
-        state=state,
-        email=f"info@{slug}.example",
-        address=f"Rathaus\nMarkt 1\n00000 {name}",
-    )
-    for i, host in enumerate(hosts):
-        Domain.objects.create(municipality=muni, host=host, is_primary=i == 0)
-    return muni
+    return MunicipalityFactory(slug=slug, name=name, ags=ags, ars=ars, state=state, hosts=hosts)
 
 
 @pytest.fixture
@@ -75,15 +62,11 @@ def muni_b(db) -> Municipality:
 
 
 def make_user(email: str, *, mfa: bool = False, superuser: bool = False) -> User:
-    user = User.objects.create_user(email, PASSWORD, is_superuser=superuser, is_staff=superuser)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    if mfa:
-        activate_totp(user, TOTP_SECRET)
-    return user
+    return UserFactory(email=email, mfa=mfa, superuser=superuser)
 
 
 def grant(user: User, muni: Municipality, role: str, modules: list[str] | None = None) -> Membership:
-    return Membership.objects.create(user=user, municipality=muni, role=role, modules=modules or [])
+    return MembershipFactory(user=user, municipality=muni, role=role, modules=modules or [])
 
 
 @pytest.fixture

@@ -3,17 +3,14 @@ and a double submit racing on one draft key yields one application."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
 
 from rathaus.cases.models import Application, Attachment
 from rathaus.fim import services as fim
 from rathaus.fim.models import FormSubmission
+from tests.concurrency import errors, race, require_postgresql
 
 from .conftest import PDF, answers, store_draft_file
 
@@ -22,10 +19,9 @@ WORKERS = 16
 
 
 def _pg_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "real parallel writers need PostgreSQL; SQLite serialises writers (IMMEDIATE transactions)"
-        )
+    require_postgresql(
+        "real parallel writers need PostgreSQL; SQLite serialises writers (IMMEDIATE transactions)"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,23 +34,10 @@ def test_200_parallel_submissions(form_a, setting_a, _media):
         draft.answers = answers(name=f"Person {i}", plan=plan)
         draft.save()
         drafts.append(draft)
-    barrier = threading.Barrier(WORKERS)
-    errors: list[str] = []
-
-    def submit(draft) -> str:
-        try:
-            with contextlib.suppress(threading.BrokenBarrierError):
-                barrier.wait(timeout=5)
-            return fim.submit(draft).reference
-        except Exception as exc:  # anything would be a 500 for a citizen
-            errors.append(f"{type(exc).__name__}: {exc}")
-            return ""
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        refs = list(pool.map(submit, drafts))
-    assert not errors, errors[:5]
+    outcomes = race(lambda draft: fim.submit(draft).reference, drafts, workers=WORKERS, barrier_timeout=5)
+    failed = errors(outcomes)  # anything would be a 500 for a citizen
+    refs = [o.value or "" for o in outcomes]
+    assert not failed, failed[:5]
     assert Application.objects.count() == N and FormSubmission.objects.count() == N
     assert len(set(refs)) == N
     assert set(Application.objects.values_list("reference", flat=True)) == set(refs)
@@ -74,24 +57,13 @@ def test_double_submit_race_yields_one_application(form_a, setting_a):
     draft.answers = answers()
     draft.save()
     key = str(draft.submit_key)
-    barrier = threading.Barrier(8)
-    results: list[int] = []
-    errors: list[str] = []
 
-    def click() -> None:
-        try:
-            barrier.wait(timeout=5)
-            stale = type(draft).objects.filter(pk=draft.pk).first() or draft
-            results.append(fim.submit(stale, key=key).pk)
-        except Exception as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            connections.close_all()
+    def click(_n: int) -> int:
+        stale = type(draft).objects.filter(pk=draft.pk).first() or draft
+        return fim.submit(stale, key=key).pk
 
-    threads = [threading.Thread(target=click) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    outcomes = race(click, range(8), barrier_timeout=5)
+    failed = errors(outcomes)
+    results = [o.value for o in outcomes if o.error is None]
+    assert not failed, failed
     assert len(set(results)) == 1 and Application.objects.count() == 1

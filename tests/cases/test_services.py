@@ -190,7 +190,8 @@ def test_failure_after_writing_files_leaves_nothing(form_a, setting_a, monkeypat
         assert staged.paths and all(private_storage().exists(p) for p in staged.paths)
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(services, "after_files_written", boom)
+    # patched where it is used: the attachments module of the services package
+    monkeypatch.setattr(services.attachments, "after_files_written", boom)
     with pytest.raises(RuntimeError, match="injected"):
         apply(form_a, plan=ref)
     assert not Application.objects.exists() and not Attachment.objects.exists()

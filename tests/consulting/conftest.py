@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from rathaus.consulting.models import Advisor, Mode, Slot, Topic
 from rathaus.core.accounts.models import Role
 from tests.conftest import grant, make_user
+from tests.factories import AdvisorFactory, SlotFactory, TopicFactory
 
 
 def make_topic(muni: Any, slug: str = "online-ausweis", name: str = "Online-Ausweis und BundID") -> Topic:
-    return Topic.objects.create(municipality=muni, slug=slug, name=name, name_en="Online ID card")
+    return TopicFactory(municipality=muni, slug=slug, name=name)
 
 
 def make_slot(
@@ -26,17 +25,9 @@ def make_slot(
     mode: str = Mode.ON_SITE,
     location: str = "Digital Hub Zeitz",
 ) -> Slot:
-    start = timezone.now().replace(microsecond=0) + timedelta(hours=in_hours)
-    slot = Slot.objects.create(
-        municipality=advisor.municipality,
-        advisor=advisor,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=minutes),
-        mode=mode,
-        location=location,
+    return SlotFactory(
+        advisor=advisor, topics=topics, in_hours=in_hours, minutes=minutes, mode=mode, location=location
     )
-    slot.topics.set(topics)
-    return slot
 
 
 @pytest.fixture
@@ -52,7 +43,7 @@ def topic2(muni_a) -> Topic:
 @pytest.fixture
 def advisor(muni_a) -> Advisor:
     """A named advisor without an account (slots published by the hub's managers)."""
-    return Advisor.objects.create(
+    return AdvisorFactory(
         municipality=muni_a,
         display_name="Thomas Wendler",
         organisation="Wirtschaftsförderung",
@@ -68,7 +59,7 @@ def advisor_user(muni_a):
 @pytest.fixture
 def own_advisor(muni_a, advisor_user) -> Advisor:
     """An advisor with an account: manages his own slots."""
-    return Advisor.objects.create(
+    return AdvisorFactory(
         municipality=muni_a, display_name="Sandra Köhler", organisation="Digitallotsin", user=advisor_user
     )
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from rathaus.consulting import queries, services, tasks
 from rathaus.consulting.ics import booking_ics
-from rathaus.consulting.models import Advisor, Booking
+from rathaus.consulting.models import Booking
 from tests.consulting.conftest import make_slot, make_topic
+from tests.factories import AdvisorFactory
 
 pytestmark = pytest.mark.django_db
 NEED = "Bitte helfen Sie mir mit der BundID."
@@ -109,7 +110,7 @@ def test_demand_by_topic_and_utilisation(advisor, topic, topic2, citizen, citize
     cancelled = services.book(s3, citizen2, topic2, NEED)
     services.cancel_by_person(cancelled, citizen2)
     # Noise in B.
-    b_adv = Advisor.objects.create(municipality=muni_b, display_name="B")
+    b_adv = AdvisorFactory(municipality=muni_b, display_name="B")
     b_topic = make_topic(muni_b)
     services.book(make_slot(b_adv, [b_topic], in_hours=48), citizen, b_topic, NEED)
 

@@ -16,6 +16,7 @@ from rathaus.consulting import services
 from rathaus.consulting.models import Advisor, Booking, Mode, Slot, Topic
 from tests.conftest import HOST_A, HOST_B, client_for, make_user
 from tests.consulting.conftest import make_slot, make_topic
+from tests.factories import AdvisorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_list_shows_free_slots_only(slot, advisor, topic, citizen, muni_b):
     withdrawn = make_slot(advisor, [topic], in_hours=120)
     withdrawn.withdrawn_at = timezone.now()
     withdrawn.save()
-    foreign = Advisor.objects.create(municipality=muni_b, display_name="Fremde Beraterin")
+    foreign = AdvisorFactory(municipality=muni_b, display_name="Fremde Beraterin")
     make_slot(foreign, [make_topic(muni_b)])
 
     response = client_for(HOST_A).get(reverse("consulting:slot_list"))
@@ -89,7 +90,7 @@ def test_list_query_count_is_constant(advisor, topic, topic2, settings):
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     for i in range(30):
-        other = Advisor.objects.create(municipality=advisor.municipality, display_name=f"Beratung {i}")
+        other = AdvisorFactory(municipality=advisor.municipality, display_name=f"Beratung {i}")
         make_slot(other, [topic, topic2], in_hours=40 + i)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
@@ -180,7 +181,7 @@ def test_unverified_account_cannot_book(slot, topic, unverified):
 
 
 def test_slot_of_other_municipality_is_404(citizen, muni_b):
-    foreign_advisor = Advisor.objects.create(municipality=muni_b, display_name="B")
+    foreign_advisor = AdvisorFactory(municipality=muni_b, display_name="B")
     foreign_topic = make_topic(muni_b)
     foreign = make_slot(foreign_advisor, [foreign_topic])
     client = client_for(HOST_A, citizen)
@@ -248,7 +249,7 @@ def test_rebook_through_the_form(advisor, topic, citizen):
 
 def test_rebook_to_forged_slot_is_refused(advisor, topic, citizen, muni_b):
     booking = services.book(make_slot(advisor, [topic]), citizen, topic, NEED)
-    foreign = make_slot(Advisor.objects.create(municipality=muni_b, display_name="B"), [make_topic(muni_b)])
+    foreign = make_slot(AdvisorFactory(municipality=muni_b, display_name="B"), [make_topic(muni_b)])
     response = client_for(HOST_A, citizen).post(
         reverse("consulting:booking_rebook", args=[booking.pk]), {"slot": foreign.pk}
     )
@@ -338,7 +339,7 @@ def test_advisor_manages_only_his_own_slots(own_advisor, advisor, advisor_user, 
 
 def test_advisor_without_mfa_is_sent_to_mfa_setup(muni_a, topic):
     user = make_user("ohne-mfa@example.org")
-    Advisor.objects.create(municipality=muni_a, display_name="Ohne MFA", user=user)
+    AdvisorFactory(municipality=muni_a, display_name="Ohne MFA", user=user)
     response = client_for(HOST_A, user).get(reverse("consulting:manage"))
     assert response.status_code == 302 and "2fa" in response["Location"]
 
@@ -407,7 +408,7 @@ def test_manager_creates_topic_and_advisor_with_account(hub_manager, muni_a, adv
 
 
 def test_manager_cannot_edit_advisor_or_topic_of_b(hub_manager, muni_b):
-    foreign = Advisor.objects.create(municipality=muni_b, display_name="B-Beraterin")
+    foreign = AdvisorFactory(municipality=muni_b, display_name="B-Beraterin")
     foreign_topic = make_topic(muni_b)
     client = client_for(HOST_A, hub_manager)
     assert client.get(reverse("consulting:advisor_edit", args=[foreign.pk])).status_code == 404

@@ -8,14 +8,12 @@ database; each waits for the write lock and re-checks inside it).
 from __future__ import annotations
 
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import close_old_connections, connection
 
 from rathaus.events import services
 from rathaus.events.models import Registration, RegistrationStatus
+from tests.concurrency import errors, race, require_postgresql, require_shared_sqlite, rerun_on_sqlite_file
 
 from .conftest import make_event
 
@@ -27,27 +25,17 @@ R = RegistrationStatus
 MAX_CONNECTIONS = int(os.environ.get("RATHAUS_RACE_CONNECTIONS", "40"))
 
 
-def race(event, people: int, workers: int) -> list[str]:
-    barrier = threading.Barrier(min(people, workers))
-    connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
+def race_for_seats(event, people: int, workers: int) -> list[str]:
+    def register_and_confirm(n: int) -> str:
+        outcome = services.register(event, name=f"Person {n}", email=f"p{n:03d}@example.org", user=None)
+        reg = outcome.registration
+        return services.confirm(event.municipality, services.link_token(reg, "confirm")).kind
 
-    def one(n: int) -> str:
-        if n < workers:
-            barrier.wait(timeout=30)
-        with connections:
-            return _register_and_confirm(event, n)
-
-    def _register_and_confirm(event, n: int) -> str:
-        close_old_connections()
-        try:
-            outcome = services.register(event, name=f"Person {n}", email=f"p{n:03d}@example.org", user=None)
-            reg = outcome.registration
-            return services.confirm(event.municipality, services.link_token(reg, "confirm")).kind
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, range(people)))
+    outcomes = race(register_and_confirm, range(people), workers=workers, max_connections=MAX_CONNECTIONS)
+    failed = errors(outcomes)
+    if failed:  # an exception in one thread fails the race, as it did when pool.map re-raised it
+        raise AssertionError(failed[:5])
+    return [o.value for o in outcomes]
 
 
 def check(event, kinds: list[str], capacity: int, people: int) -> None:
@@ -76,51 +64,22 @@ def check(event, kinds: list[str], capacity: int, people: int) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_100_threads_race_for_the_last_seats(muni_a):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks with 100 parallel connections: PostgreSQL (the SQLite path is tested below)")
+    require_postgresql(
+        "row locks with 100 parallel connections: PostgreSQL (the SQLite path is tested below)"
+    )
     event = make_event(muni_a, capacity=10)
-    kinds = race(event, people=100, workers=100)
+    kinds = race_for_seats(event, people=100, workers=100)
     check(event, kinds, capacity=10, people=100)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_immediate_transactions_keep_the_capacity(muni_a):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite locking path; PostgreSQL is covered by the 100-thread test")
-    if connection.settings_dict["NAME"] == ":memory:" or "mode=memory" in str(
-        connection.settings_dict["NAME"]
-    ):
-        pytest.skip("in-memory SQLite cannot be shared between threads; set RATHAUS_TEST_SQLITE_NAME")
+    require_shared_sqlite("SQLite locking path; PostgreSQL is covered by the 100-thread test")
     event = make_event(muni_a, capacity=5)
-    kinds = race(event, people=20, workers=8)
+    kinds = race_for_seats(event, people=20, workers=8)
     check(event, kinds, capacity=5, people=20)
 
 
 def test_sqlite_race_runs_against_a_file_database(tmp_path):
     """The default test database is in memory (one connection); rerun the SQLite race on a file."""
-    import subprocess
-    import sys
-
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
-    if connection.settings_dict["TEST"].get("NAME"):
-        pytest.skip("already running on a file database: the race test above ran directly")
-    env = {**os.environ, "RATHAUS_TEST_SQLITE_NAME": str(tmp_path / "race.sqlite3")}
-    env.pop("DATABASE_URL", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"{__file__}::test_sqlite_immediate_transactions_keep_the_capacity",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "1 passed" in result.stdout
+    rerun_on_sqlite_file(tmp_path, __file__, "test_sqlite_immediate_transactions_keep_the_capacity")

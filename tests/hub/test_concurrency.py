@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from rathaus.hub import services
 from rathaus.hub.models import Booking, BookingStatus, Resource
+from tests.concurrency import race, require_postgresql
 from tests.conftest import make_user
 
 from .conftest import at, make_hub, weekday_ahead
@@ -16,39 +15,29 @@ from .conftest import at, make_hub, weekday_ahead
 RACERS = 50
 
 
+def _book(resource, user, start, end) -> str:
+    try:
+        services.book(resource, user, start, end, notify=False)
+    except services.BookingError as err:
+        return f"refused:{err.code}"
+    return "ok"
+
+
+def _outcomes(outcomes) -> list[str]:
+    # anything but a refusal would be a 500 in the view
+    return [o.value if o.error is None else f"error:{type(o.error).__name__}:{o.error}" for o in outcomes]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_fifty_threads_race_for_one_desk_exactly_one_wins(muni_a):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "real parallel writers need PostgreSQL; SQLite serialises writers (see the re-check test)"
-        )
+    require_postgresql(
+        "real parallel writers need PostgreSQL; SQLite serialises writers (see the re-check test)"
+    )
     hub = make_hub(muni_a)
     users = [make_user(f"racer{i}@example.org") for i in range(RACERS)]
     day = weekday_ahead()
     start, end = at(day, 8), at(day, 18)
-    barrier = threading.Barrier(RACERS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def race(user) -> None:
-        try:
-            barrier.wait()
-            services.book(hub.desk2, user, start, end, notify=False)
-            result = "ok"
-        except services.BookingError as err:
-            result = f"refused:{err.code}"
-        except Exception as exc:  # anything else would be a 500 in the view
-            result = f"error:{type(exc).__name__}:{exc}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=race, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    outcomes = _outcomes(race(lambda user: _book(hub.desk2, user, start, end), users))
 
     assert len(outcomes) == RACERS
     assert outcomes.count("ok") == 1, outcomes
@@ -153,35 +142,12 @@ def _desks(hub, n: int) -> list[Resource]:
 @pytest.mark.django_db(transaction=True)
 def test_one_person_racing_for_many_desks_gets_exactly_one(muni_a):
     """PostgreSQL, real threads: one person submits the same day for 20 desks at once; one booking."""
-    if connection.vendor != "postgresql":
-        pytest.skip("real parallel writers need PostgreSQL; SQLite: test_second_desk_is_rechecked_…")
+    require_postgresql("real parallel writers need PostgreSQL; SQLite: test_second_desk_is_rechecked_…")
     hub = make_hub(muni_a)
     user = make_user("viele-plaetze@example.org")
     desks = _desks(hub, 20)
     day = weekday_ahead()
-    barrier = threading.Barrier(len(desks))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def race(desk) -> None:
-        try:
-            barrier.wait()
-            services.book(desk, user, at(day, 8), at(day, 18), notify=False)
-            result = "ok"
-        except services.BookingError as err:
-            result = f"refused:{err.code}"
-        except Exception as exc:  # anything else would be a 500 in the view
-            result = f"error:{type(exc).__name__}:{exc}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=race, args=(d,)) for d in desks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    outcomes = _outcomes(race(lambda desk: _book(desk, user, at(day, 8), at(day, 18)), desks))
 
     assert len(outcomes) == len(desks)
     assert outcomes.count("ok") == 1, outcomes

@@ -21,6 +21,7 @@ from rathaus.core import appointments as engine
 from rathaus.core import ratelimit
 from rathaus.core.accounts import permissions
 from rathaus.core.accounts.permissions import login_required, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import queries, services
@@ -102,7 +103,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
                         email=form.cleaned_data["guest_email"],
                         phone=form.cleaned_data.get("phone", ""),
                         video_email=form.cleaned_data.get("email", ""),
-                        request=request,
+                        ctx=ServiceContext.from_request(request),
                     )
                 else:
                     booking = services.book(
@@ -110,7 +111,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
                         user,
                         form.cleaned_data["topic"],
                         form.cleaned_data["need"],
-                        request=request,
+                        ctx=ServiceContext.from_request(request),
                         phone=form.cleaned_data.get("phone", ""),
                         email=form.cleaned_data.get("email", ""),
                     )
@@ -159,7 +160,7 @@ def guest_confirm(request: HttpRequest, token: str) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST":
         try:
-            manage = services.confirm_guest(booking, request=request)
+            manage = services.confirm_guest(booking, ctx=ServiceContext.from_request(request))
         except services.ConsultingError as exc:
             error, status = exc.message, 409
         else:
@@ -201,7 +202,7 @@ def guest_cancel(request: HttpRequest, token: str) -> HttpResponse:
     if booking is None:
         raise Http404
     try:
-        services.cancel_by_guest(booking, request=request)
+        services.cancel_by_guest(booking, ctx=ServiceContext.from_request(request))
     except services.ConsultingError as exc:
         messages.error(request, exc.message)
     else:
@@ -270,7 +271,7 @@ def booking_ics_view(request: HttpRequest, pk: int) -> HttpResponse:
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
-        services.cancel_by_person(booking, request.user, request=request)
+        services.cancel_by_person(booking, request.user, ctx=ServiceContext.from_request(request))
     except services.ConsultingError as exc:
         messages.error(request, exc.message)
         return redirect("consulting:booking", booking.pk)
@@ -298,7 +299,7 @@ def booking_rebook(request: HttpRequest, pk: int) -> HttpResponse:
                     booking,
                     form.cleaned_data["slot"],
                     user,
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                     phone=form.cleaned_data["phone"],
                     email=form.cleaned_data["email"],
                 )
@@ -412,7 +413,7 @@ def publish(request: HttpRequest) -> HttpResponse:
                     topics=list(form.cleaned_data["topics"]),
                     weeks=form.cleaned_data["weeks"],
                     actor=request.user,
-                    request=request,
+                    ctx=ServiceContext.from_request(request),
                 )
             except services.ConsultingError as exc:
                 form.add_error(None, exc.message)
@@ -435,7 +436,7 @@ def publish(request: HttpRequest) -> HttpResponse:
 @require_POST
 def slot_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     slot = tenant_object_or_404(_scoped_slots(request), request, pk=pk)
-    services.withdraw_slot(slot, request.user, request=request)
+    services.withdraw_slot(slot, request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Termin wurde zurückgezogen."))
     return redirect("consulting:manage")
 
@@ -449,7 +450,7 @@ def advisor_booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         qs = qs.filter(slot__advisor=advisor)
     booking = tenant_object_or_404(qs, request, pk=pk)
     try:
-        services.cancel_by_advisor(booking, request.user, request=request)
+        services.cancel_by_advisor(booking, request.user, ctx=ServiceContext.from_request(request))
     except services.ConsultingError as exc:
         messages.error(request, exc.message)
     else:
@@ -469,7 +470,7 @@ def advisors(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         advisor = form.save(commit=False)
         advisor.user = form.cleaned_data["account_email"]
-        services.save_advisor(advisor, request.user, request=request)
+        services.save_advisor(advisor, request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die beratende Person wurde gespeichert."))
         return redirect("consulting:advisors")
     people = Advisor.objects.for_tenant(muni).select_related("user")
@@ -488,7 +489,7 @@ def topics(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     instance = tenant_object_or_404(Topic, request, pk=pk) if pk else None
     form = TopicForm(request.POST or None, instance=instance, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_topic(form.save(commit=False), request.user, request=request)
+        services.save_topic(form.save(commit=False), request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Das Thema wurde gespeichert."))
         return redirect("consulting:topics")
     return render(

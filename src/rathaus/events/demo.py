@@ -58,6 +58,11 @@ def _weekday_after(base: date, days: int, weekday: int) -> date:
 def programme(today: date) -> list[dict[str, Any]]:
     tue = _weekday_after(today, 5, 1)
     course_start = _weekday_after(today, 14, 2)
+    return [*_hub_courses(tue, course_start), *_dialogues(today), *_later_workshops(today, tue)]
+
+
+def _hub_courses(tue: date, course_start: date) -> list[dict[str, Any]]:
+    """Consultation, workshop and course of the Digital Hub in the next weeks."""
     return [
         {
             "title": "Digitalsprechstunde für Seniorinnen und Senioren",
@@ -117,6 +122,12 @@ def programme(today: date) -> list[dict[str, Any]]:
             "tags": ["Weiterbildung", "Office"],
             "registrations": 11,  # full, one on the waiting list
         },
+    ]
+
+
+def _dialogues(today: date) -> list[dict[str, Any]]:
+    """The citizen dialogue on mobility and the business breakfast."""
+    return [
         {
             "title": "Bürgerdialog Mobilitätskonzept Zeitz",
             "event_type": EventType.DIALOGUE,
@@ -158,6 +169,12 @@ def programme(today: date) -> list[dict[str, Any]]:
             "tags": ["Wirtschaft", "E-Rechnung"],
             "registrations": 4,
         },
+    ]
+
+
+def _later_workshops(today: date, tue: date) -> list[dict[str, Any]]:
+    """Open data, the follow-up consultation and the e-file workshop for the administration."""
+    return [
         {
             "title": "Einführung in Open Data",
             "event_type": EventType.WORKSHOP,

@@ -161,6 +161,18 @@ def lido_bytes(obj: HeritageObject, ctx: Context) -> bytes:
         _t("appellationValue", obj.title_de, DE + _a("pref", "preferred")),
         "</lido:titleSet>",
     ]
+    _identification(p, obj, institution)
+    p.append("</lido:objectIdentificationWrap>")
+    _production_event(p, obj)
+    _relations(p, obj, ctx)
+    p.append("</lido:descriptiveMetadata>")
+    _administrative(p, obj, ctx, institution, object_url)
+    p.append("</lido:administrativeMetadata></lido:lido>")
+    return "".join(p).encode()
+
+
+def _identification(p: list[str], obj: HeritageObject, institution: str) -> None:
+    """Titles, repository and inventory number, description, measurements."""
     if obj.title_en:
         title_en = _t("appellationValue", obj.title_en, EN + _a("pref", "alternate"))
         p.append(f"<lido:titleSet>{title_en}</lido:titleSet>")
@@ -199,7 +211,10 @@ def lido_bytes(obj: HeritageObject, ctx: Context) -> bytes:
                 "</lido:measurementsSet>"
             )
         p.append("</lido:objectMeasurements></lido:objectMeasurementsSet></lido:objectMeasurementsWrap>")
-    p.append("</lido:objectIdentificationWrap>")
+
+
+def _production_event(p: list[str], obj: HeritageObject) -> None:
+    """The production event: actors, dating, places, materials and techniques."""
     if obj.actors or obj.dating or obj.places or obj.materials or obj.techniques:
         p.append("<lido:eventWrap><lido:eventSet><lido:event>")
         p.append(_PRODUCTION)
@@ -234,6 +249,10 @@ def lido_bytes(obj: HeritageObject, ctx: Context) -> bytes:
                     p.append(_concept("termMaterialsTech", t["label"], t.get("uri", ""), _a("type", kind)))
             p.append("</lido:materialsTech></lido:eventMaterialsTech>")
         p.append("</lido:event></lido:eventSet></lido:eventWrap>")
+
+
+def _relations(p: list[str], obj: HeritageObject, ctx: Context) -> None:
+    """Subjects and the collections the object belongs to."""
     if obj.subjects or ctx.collections:
         p.append("<lido:objectRelationWrap>")
         if obj.subjects:
@@ -254,7 +273,12 @@ def lido_bytes(obj: HeritageObject, ctx: Context) -> bytes:
                 )
             p.append("</lido:relatedWorksWrap>")
         p.append("</lido:objectRelationWrap>")
-    p.append("</lido:descriptiveMetadata>")
+
+
+def _administrative(
+    p: list[str], obj: HeritageObject, ctx: Context, institution: str, object_url: str
+) -> None:
+    """lido:administrativeMetadata up to its end tag: the record, its rights, the images."""
     p.append(f"<lido:administrativeMetadata{DE}><lido:recordWrap>")
     p.append(_t("recordID", obj.public_id, TYPE_LOCAL))
     p.append(_RECORD_TYPE)
@@ -278,8 +302,6 @@ def lido_bytes(obj: HeritageObject, ctx: Context) -> bytes:
                 "</lido:resourceSet>"
             )
         p.append("</lido:resourceWrap>")
-    p.append("</lido:administrativeMetadata></lido:lido>")
-    return "".join(p).encode()
 
 
 def _year(value: int | None) -> str:
@@ -432,14 +454,7 @@ def record_to_data(rec: etree._Element) -> tuple[dict[str, Any], list[str]]:
         warnings.append(f"Objektart „{', '.join(wt_terms)}“ nicht zugeordnet, „Alltagsgegenstand“ gesetzt.")
         obj_type = "everyday"
     data["object_type"] = obj_type
-    title_de = title_en = ""
-    for av in rec.iterfind(".//lido:titleWrap/lido:titleSet/lido:appellationValue", ns):
-        lang = av.get(XML_LANG) or rec.find("lido:descriptiveMetadata", ns).get(XML_LANG, "de")
-        if lang == "en" and not title_en:
-            title_en = _text(av)
-        elif not title_de:
-            title_de = _text(av)
-    data["title_de"], data["title_en"] = title_de or title_en, title_en
+    data["title_de"], data["title_en"] = _titles(rec)
     notes: list[str] = []
     provenance: list[str] = []
     for s in rec.iterfind(".//lido:objectDescriptionWrap/lido:objectDescriptionSet", ns):
@@ -450,30 +465,8 @@ def record_to_data(rec: etree._Element) -> tuple[dict[str, Any], list[str]]:
     data["institution"] = _first(
         rec, ".//lido:repositorySet/lido:repositoryName/lido:legalBodyName/lido:appellationValue"
     )
-    actors = []
-    for air in rec.iterfind(".//lido:event/lido:eventActor/lido:actorInRole", ns):
-        actor = {
-            "name": _first(air, "lido:actor/lido:nameActorSet/lido:appellationValue"),
-            "role": _first(air, "lido:roleActor/lido:term"),
-        }
-        for aid in air.iterfind("lido:actor/lido:actorID", ns):
-            if "d-nb.info/gnd/" in _text(aid):
-                actor["gnd"] = _text(aid)
-        if actor["name"]:
-            actors.append(actor)
-    data["actors"] = actors
-    display = _first(rec, ".//lido:event/lido:eventDate/lido:displayDate")
-    earliest = _first(rec, ".//lido:event/lido:eventDate/lido:date/lido:earliestDate")
-    latest = _first(rec, ".//lido:event/lido:eventDate/lido:date/lido:latestDate")
-    from . import edtf
-
-    if display and edtf.try_parse(display):
-        data["dating"] = display
-    elif earliest or latest:
-        e, la = earliest[:4] if earliest else "..", latest[:4] if latest else ".."
-        data["dating"] = e if e == la else f"{e}/{la}"
-        if display:
-            warnings.append(f"Datierung „{display}“ als {data['dating']} übernommen.")
+    data["actors"] = _actors(rec)
+    _dating(rec, data, warnings)
     data["places"] = [
         {"label": _first(p, "lido:namePlaceSet/lido:appellationValue"), "uri": _first(p, "lido:placeID")}
         for p in rec.iterfind(".//lido:event/lido:eventPlace/lido:place", ns)
@@ -508,3 +501,49 @@ def record_to_data(rec: etree._Element) -> tuple[dict[str, Any], list[str]]:
     if res_rights:
         data["image_rights"] = res_rights
     return data, warnings
+
+
+def _titles(rec: etree._Element) -> tuple[str, str]:
+    """(German title, English title); the German one falls back to the English one."""
+    ns = {"lido": LIDO_NS}
+    title_de = title_en = ""
+    for av in rec.iterfind(".//lido:titleWrap/lido:titleSet/lido:appellationValue", ns):
+        lang = av.get(XML_LANG) or rec.find("lido:descriptiveMetadata", ns).get(XML_LANG, "de")
+        if lang == "en" and not title_en:
+            title_en = _text(av)
+        elif not title_de:
+            title_de = _text(av)
+    return title_de or title_en, title_en
+
+
+def _actors(rec: etree._Element) -> list[dict[str, str]]:
+    """The named actors of the events with their role and GND identifier."""
+    ns = {"lido": LIDO_NS}
+    actors = []
+    for air in rec.iterfind(".//lido:event/lido:eventActor/lido:actorInRole", ns):
+        actor = {
+            "name": _first(air, "lido:actor/lido:nameActorSet/lido:appellationValue"),
+            "role": _first(air, "lido:roleActor/lido:term"),
+        }
+        for aid in air.iterfind("lido:actor/lido:actorID", ns):
+            if "d-nb.info/gnd/" in _text(aid):
+                actor["gnd"] = _text(aid)
+        if actor["name"]:
+            actors.append(actor)
+    return actors
+
+
+def _dating(rec: etree._Element, data: dict[str, Any], warnings: list[str]) -> None:
+    """``data["dating"]`` as EDTF: the display date if it parses, else earliest/latest years."""
+    from . import edtf
+
+    display = _first(rec, ".//lido:event/lido:eventDate/lido:displayDate")
+    earliest = _first(rec, ".//lido:event/lido:eventDate/lido:date/lido:earliestDate")
+    latest = _first(rec, ".//lido:event/lido:eventDate/lido:date/lido:latestDate")
+    if display and edtf.try_parse(display):
+        data["dating"] = display
+    elif earliest or latest:
+        e, la = earliest[:4] if earliest else "..", latest[:4] if latest else ".."
+        data["dating"] = e if e == la else f"{e}/{la}"
+        if display:
+            warnings.append(f"Datierung „{display}“ als {data['dating']} übernommen.")

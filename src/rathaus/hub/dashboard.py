@@ -228,17 +228,7 @@ def hub_figures(municipality: Municipality, period: Period, *, now: datetime) ->
         .filter(is_active=True, group__location__is_active=True)
         .values_list("pk", "kind", "group__location_id")
     )
-    location_ids = sorted({loc_id for _pk, _kind, loc_id in resources})
-    hours: dict[int, dict[int, tuple[time, time]]] = defaultdict(dict)
-    for loc_id, weekday, opens, closes in OpeningHours.objects.filter(
-        location_id__in=location_ids
-    ).values_list("location_id", "weekday", "opens", "closes"):
-        hours[loc_id][weekday] = (opens, closes)
-    closed = set(
-        ClosingDay.objects.for_tenant(municipality)
-        .filter(location_id__in=location_ids, date__gte=period.first, date__lte=period.last)
-        .values_list("location_id", "date")
-    )
+    opening = _openings(municipality, period, sorted({loc_id for _pk, _kind, loc_id in resources}))
     start, end = at(period.first, time(0)), at(period.end, time(0))
     bookings = (
         Booking.objects.for_tenant(municipality)
@@ -251,18 +241,9 @@ def hub_figures(municipality: Municipality, period: Period, *, now: datetime) ->
         .values_list("resource_id", "starts_at", "ends_at", "status", "checked_in_at")
     )
 
-    def opening(loc_id: int, d: date) -> tuple[datetime, datetime] | None:
-        interval = hours[loc_id].get(d.weekday())
-        if interval is None or (loc_id, d) in closed:
-            return None
-        return at(d, interval[0]), at(d, interval[1])
-
     buckets = period.buckets()
     kinds_present = sorted({kind for _pk, kind, _loc in resources}, key=KIND_ORDER.index)
-    usage: dict[tuple[date | None, str], UsageRow] = {}
-    for b in [*buckets, None]:
-        for kind in [*kinds_present, OVERALL]:
-            usage[(b.first if b else None, kind)] = UsageRow(b, kind)
+    usage = _empty_usage(buckets, kinds_present)
 
     def add(d: date, kind: str, bookable: float, booked: float) -> None:
         for key in (
@@ -308,6 +289,39 @@ def hub_figures(municipality: Municipality, period: Period, *, now: datetime) ->
                 row.checked_in += checked_in_at is not None
                 row.no_shows += status == BookingStatus.RELEASED
     return HubFigures(list(usage.values()), list(no_shows.values()))
+
+
+def _openings(
+    municipality: Municipality, period: Period, location_ids: list[int]
+) -> Callable[[int, date], tuple[datetime, datetime] | None]:
+    """Two queries (opening hours, closing days); returns opening(location, day) -> (open, close) or None."""
+    hours: dict[int, dict[int, tuple[time, time]]] = defaultdict(dict)
+    for loc_id, weekday, opens, closes in OpeningHours.objects.filter(
+        location_id__in=location_ids
+    ).values_list("location_id", "weekday", "opens", "closes"):
+        hours[loc_id][weekday] = (opens, closes)
+    closed = set(
+        ClosingDay.objects.for_tenant(municipality)
+        .filter(location_id__in=location_ids, date__gte=period.first, date__lte=period.last)
+        .values_list("location_id", "date")
+    )
+
+    def opening(loc_id: int, d: date) -> tuple[datetime, datetime] | None:
+        interval = hours[loc_id].get(d.weekday())
+        if interval is None or (loc_id, d) in closed:
+            return None
+        return at(d, interval[0]), at(d, interval[1])
+
+    return opening
+
+
+def _empty_usage(buckets: list[Bucket], kinds_present: list[str]) -> dict[tuple[date | None, str], UsageRow]:
+    """One row per bucket (and the total, None) and kind (and OVERALL), in display order."""
+    usage: dict[tuple[date | None, str], UsageRow] = {}
+    for b in [*buckets, None]:
+        for kind in [*kinds_present, OVERALL]:
+            usage[(b.first if b else None, kind)] = UsageRow(b, kind)
+    return usage
 
 
 def _hours(delta: timedelta) -> float:

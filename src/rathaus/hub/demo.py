@@ -55,6 +55,13 @@ DESK_EQUIPMENT = "27-Zoll-Monitor, USB-C-Dockingstation, höhenverstellbarer Tis
 @demo_step(40)
 def digital_hub(cmd: Any) -> None:
     muni = Municipality.objects.get(slug="zeitz")
+    location = _hub_location(muni)
+    desks, elster = _hub_resources(muni, *_hub_groups(muni, location))
+    _demo_bookings(desks, elster)
+
+
+def _hub_location(muni: Municipality) -> Location:
+    """The Digital Hub with its opening hours and closing days."""
     location, _ = Location.objects.get_or_create(
         municipality=muni,
         name="Digital Hub Zeitz",
@@ -81,7 +88,13 @@ def digital_hub(cmd: Any) -> None:
         ClosingDay.objects.get_or_create(
             municipality=muni, location=location, date=day, defaults={"reason": reason}
         )
+    return location
 
+
+def _hub_groups(
+    muni: Municipality, location: Location
+) -> tuple[ResourceGroup, ResourceGroup, ResourceGroup, ResourceGroup]:
+    """Open desks, the IT partner's desks, meeting rooms and the event space, each with its rules."""
     partner = Organisation.objects.get(name=PARTNER_ORG)
     open_group, _ = ResourceGroup.objects.get_or_create(
         municipality=muni,
@@ -131,6 +144,17 @@ def digital_hub(cmd: Any) -> None:
             "no_show_grace_minutes": 60,
         },
     )
+    return open_group, partner_group, rooms, events
+
+
+def _hub_resources(
+    muni: Municipality,
+    open_group: ResourceGroup,
+    partner_group: ResourceGroup,
+    rooms: ResourceGroup,
+    events: ResourceGroup,
+) -> tuple[list[Resource], Resource]:
+    """The desks, rooms and the event space; returns the open desks and room Elster (for bookings)."""
 
     def resource(group: ResourceGroup, name: str, **kw: Any) -> Resource:
         obj, _ = Resource.objects.get_or_create(municipality=muni, group=group, name=name, defaults=kw)
@@ -181,8 +205,7 @@ def digital_hub(cmd: Any) -> None:
         booking_unit=BookingUnit.HALF_DAY,
         equipment="Beamer, Beschallung mit zwei Funkmikrofonen, induktive Höranlage, 60 Stühle, 15 Tische",
     )
-
-    _demo_bookings(desks, elster)
+    return desks, elster
 
 
 def _next_weekdays(count: int) -> list[date]:

@@ -322,62 +322,81 @@ def sync_module_datasets(municipality: Municipality) -> int:
                 set_status(ds, DatasetStatus.DRAFT)
             continue
         published += 1
-        with translation.override("de"):
-            title, description = str(src.title), str(src.description)
-            dist_titles = {d.key: str(d.title) for d in src.distributions}
-        with translation.override("en"):
-            title_en, description_en = str(src.title), str(src.description)
-        values = {
-            "title": title[:250],
-            "title_en": title_en[:250],
-            "description": description,
-            "description_en": description_en,
-            "licence": src.licence,
-            "accrual_periodicity": src.update_frequency,
-            "landing_path": _path(src.landing_url_name),
-            "status": DatasetStatus.PUBLISHED,
-        }
+        values, dist_titles = _source_values(src)
         if ds is not None and ds.modified == modified and all(getattr(ds, k) == v for k, v in values.items()):
             continue  # nothing changed: no writes
-        with transaction.atomic():
-            if ds is None:
-                ds = Dataset.objects.create(
-                    municipality=municipality, source=key, modified=modified, issued=timezone.now(), **values
-                )
-            else:
-                for k, v in values.items():
-                    setattr(ds, k, v)
-                ds.modified = modified
-                ds.issued = ds.issued or timezone.now()
-                ds.save()
-            _set_themes_keywords(ds, src.themes, src.keywords)
-            search_provider.index_dataset(ds)
-            wanted = {d.key: d for d in src.distributions}
-            current = {d.source_key: d for d in ds.distributions.all()}
-            for k, dist in current.items():
-                if k not in wanted:
-                    dist.delete()
-            for k, spec in wanted.items():
-                path = _path(spec.url_name)
-                if not path:
-                    continue
-                Distribution.objects.update_or_create(
-                    dataset=ds,
-                    source_key=k,
-                    defaults={
-                        "municipality": municipality,
-                        "title": dist_titles[k][:250],
-                        "url": path,
-                        "format": spec.format,
-                        "media_type": spec.media_type,
-                        "modified": modified,
-                    },
-                )
+        _write_module_dataset(municipality, ds, key, src, modified, values, dist_titles)
     for ds in existing.values():  # source no longer registered (module switched off)
         if ds.status == DatasetStatus.PUBLISHED:
             set_status(ds, DatasetStatus.DRAFT)
     cache.set(_sync_key(municipality), 1, SYNC_MAX_AGE_SECONDS)
     return published
+
+
+def _source_values(src: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The dataset fields of a figures source (German and English texts) and its distributions' titles."""
+    with translation.override("de"):
+        title, description = str(src.title), str(src.description)
+        dist_titles = {d.key: str(d.title) for d in src.distributions}
+    with translation.override("en"):
+        title_en, description_en = str(src.title), str(src.description)
+    values = {
+        "title": title[:250],
+        "title_en": title_en[:250],
+        "description": description,
+        "description_en": description_en,
+        "licence": src.licence,
+        "accrual_periodicity": src.update_frequency,
+        "landing_path": _path(src.landing_url_name),
+        "status": DatasetStatus.PUBLISHED,
+    }
+    return values, dist_titles
+
+
+def _write_module_dataset(
+    municipality: Municipality,
+    ds: Dataset | None,
+    key: str,
+    src: Any,
+    modified: Any,
+    values: dict[str, Any],
+    dist_titles: dict[str, str],
+) -> None:
+    """Create or update the module dataset, its themes, keywords, search entry and distributions."""
+    with transaction.atomic():
+        if ds is None:
+            ds = Dataset.objects.create(
+                municipality=municipality, source=key, modified=modified, issued=timezone.now(), **values
+            )
+        else:
+            for k, v in values.items():
+                setattr(ds, k, v)
+            ds.modified = modified
+            ds.issued = ds.issued or timezone.now()
+            ds.save()
+        _set_themes_keywords(ds, src.themes, src.keywords)
+        search_provider.index_dataset(ds)
+        wanted = {d.key: d for d in src.distributions}
+        current = {d.source_key: d for d in ds.distributions.all()}
+        for k, dist in current.items():
+            if k not in wanted:
+                dist.delete()
+        for k, spec in wanted.items():
+            path = _path(spec.url_name)
+            if not path:
+                continue
+            Distribution.objects.update_or_create(
+                dataset=ds,
+                source_key=k,
+                defaults={
+                    "municipality": municipality,
+                    "title": dist_titles[k][:250],
+                    "url": path,
+                    "format": spec.format,
+                    "media_type": spec.media_type,
+                    "modified": modified,
+                },
+            )
 
 
 def _sync_key(municipality: Municipality) -> str:

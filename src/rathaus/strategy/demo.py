@@ -473,58 +473,67 @@ def zeitz_strategy(muni: Municipality) -> Strategy:
             goal, _c = Goal.objects.get_or_create(
                 municipality=muni, field=field, title=gtitle, defaults={"order": gi * 10}
             )
-            for mi, spec in enumerate(measures, start=1):
-                (
-                    code,
-                    title,
-                    desc,
-                    dept,
-                    partners,
-                    status,
-                    progress,
-                    prio,
-                    start,
-                    end,
-                    planned,
-                    spent,
-                    milestones,
-                    links,
-                ) = spec
-                measure, created = Measure.objects.get_or_create(
-                    municipality=muni,
-                    goal=goal,
-                    code=code,
-                    defaults={
-                        "title": title,
-                        "description": desc,
-                        "lead_department": depts.get(dept),
-                        "partners": partners,
-                        "status": status,
-                        "progress": progress,
-                        "priority": prio,
-                        "start": start,
-                        "end": end,
-                        "budget_planned": Decimal(planned),
-                        "budget_spent": Decimal(spent),
-                        "order": mi * 10,
-                    },
-                )
-                if not created:
-                    continue
-                Milestone.objects.bulk_create(
-                    [
-                        Milestone(municipality=muni, measure=measure, date=d, title=t, done=done)
-                        for d, t, done in milestones
-                    ]
-                )
-                MeasureLink.objects.bulk_create(
-                    [
-                        MeasureLink(
-                            municipality=muni, measure=measure, kind=k, module=mod, title=t, target=target
-                        )
-                        for k, mod, t, target in links
-                    ]
-                )
+            _measures(muni, goal, measures, depts)
+    _indicators(muni, strategy, fields)
+    return strategy
+
+
+def _measures(muni: Municipality, goal: Goal, measures: Any, depts: dict[str, Department]) -> None:
+    """The measures of one goal with their milestones and links (only for measures created now)."""
+    for mi, spec in enumerate(measures, start=1):
+        (
+            code,
+            title,
+            desc,
+            dept,
+            partners,
+            status,
+            progress,
+            prio,
+            start,
+            end,
+            planned,
+            spent,
+            milestones,
+            links,
+        ) = spec
+        measure, created = Measure.objects.get_or_create(
+            municipality=muni,
+            goal=goal,
+            code=code,
+            defaults={
+                "title": title,
+                "description": desc,
+                "lead_department": depts.get(dept),
+                "partners": partners,
+                "status": status,
+                "progress": progress,
+                "priority": prio,
+                "start": start,
+                "end": end,
+                "budget_planned": Decimal(planned),
+                "budget_spent": Decimal(spent),
+                "order": mi * 10,
+            },
+        )
+        if not created:
+            continue
+        Milestone.objects.bulk_create(
+            [
+                Milestone(municipality=muni, measure=measure, date=d, title=t, done=done)
+                for d, t, done in milestones
+            ]
+        )
+        MeasureLink.objects.bulk_create(
+            [
+                MeasureLink(municipality=muni, measure=measure, kind=k, module=mod, title=t, target=target)
+                for k, mod, t, target in links
+            ]
+        )
+
+
+def _indicators(muni: Municipality, strategy: Strategy, fields: dict[str, FieldOfAction]) -> None:
+    """The strategy's indicators with their series (only for indicators created now)."""
     for oi, (ftitle, title, unit, base, target, key, series) in enumerate(INDICATORS, start=1):
         from rathaus.core import figures
 
@@ -552,7 +561,6 @@ def zeitz_strategy(muni: Municipality) -> Strategy:
                     for d, v in series
                 ]
             )
-    return strategy
 
 
 @demo_step(810)
