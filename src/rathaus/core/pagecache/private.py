@@ -103,7 +103,7 @@ def usable(request: HttpRequest) -> bool:
         and PRIMARY_COOKIE not in request.COOKIES
         and len(request.META.get("QUERY_STRING", "")) <= services.MAX_QUERY_STRING
         and services.seconds() > 0
-        and len(get_messages(request)) == 0  # type: ignore[arg-type]  # pending messages: render
+        and len(get_messages(request)) == 0  # pending messages: render
     )
 
 
@@ -155,7 +155,7 @@ def storable(request: HttpRequest, response: HttpResponseBase) -> bool:
     session = getattr(request, "session", None)
     if session is not None and session.modified:
         return False
-    if len(get_messages(request)) != 0:  # type: ignore[arg-type]  # the view queued a message
+    if len(get_messages(request)) != 0:  # the view queued a message
         return False
     control = response.get("Cache-Control", "").lower()
     if "no-store" in control or "no-cache" in control:
