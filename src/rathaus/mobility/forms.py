@@ -49,6 +49,10 @@ class WindowForm(forms.Form):
         super().__init__(*args, **kwargs)
         qs = queries.public_feeds(municipality)  # drafts are never offered publicly
         self.fields["fahrplan"].queryset = qs  # type: ignore[attr-defined]
+        # The select is rendered from one evaluated list (a ModelChoiceIterator queries again on
+        # every pass over it); validation still checks the chosen id against the queryset.
+        field = self.fields["fahrplan"]
+        field.widget.choices = list(iter(field.choices))  # type: ignore[attr-defined]  # iter(): no COUNT query
         # ``current``: the published version when the caller has looked it up already.
         first = queries.current_feed(municipality) if current is _UNKNOWN else current
         if first is not None:
