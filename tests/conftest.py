@@ -33,6 +33,7 @@ def _private_data_dirs(settings, tmp_path_factory):
     settings.PRIVATE_ROOT = base / "private"
     settings.MOBILITY_DATA_DIR = base / "mobility"
     settings.RATHAUS_HERITAGE_MEDIA_ROOT = str(base / "heritage-media")
+    settings.RATHAUS_FILE_CACHE_DIR = base / "file-cache"
 
 
 @pytest.fixture(autouse=True)

@@ -75,8 +75,13 @@ def s3_client(endpoint: str) -> Any:
 
 
 @pytest.fixture
-def s3(settings, moto_endpoint) -> dict[str, Any]:
+def s3(settings, moto_endpoint, tmp_path) -> dict[str, Any]:
     """Two fresh buckets per test, and STORAGES switched to them exactly as settings.py does it."""
+    # Local heritage/mobility folders and the file cache of this test alone: the session-wide ones
+    # hold what the heritage and mobility suites wrote, which migrate_files would otherwise copy.
+    settings.RATHAUS_HERITAGE_MEDIA_ROOT = str(tmp_path / "s3-local" / "heritage-media")
+    settings.MOBILITY_DATA_DIR = tmp_path / "s3-local" / "mobility"
+    settings.RATHAUS_FILE_CACHE_DIR = tmp_path / "s3-local" / "file-cache"
     suffix = uuid.uuid4().hex[:12]
     env = {
         "RATHAUS_S3_ENDPOINT_URL": moto_endpoint,
