@@ -8,6 +8,7 @@ bodies filled them, before the declarations replaced them; the loader must fill 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -27,7 +28,13 @@ def _fn(fn: Callable[..., Any] | None) -> str | None:
         return None
     if "<lambda>" in getattr(fn, "__qualname__", ""):
         return "<lambda>"  # where a lambda is defined is no behaviour
-    return f"{fn.__module__}.{fn.__qualname__}"
+    module = fn.__module__
+    # services.py files became packages (issue 21): a function of rathaus.x.services.<part> that the
+    # package re-exports is the same public function as rathaus.x.services.<name> in the snapshot.
+    head, sep, _part = module.rpartition(".services.")
+    if sep and getattr(importlib.import_module(head + ".services"), fn.__qualname__, None) is fn:
+        module = head + ".services"
+    return f"{module}.{fn.__qualname__}"
 
 
 def registry_snapshot() -> dict[str, Any]:
@@ -110,7 +117,7 @@ def registry_snapshot() -> dict[str, Any]:
             "fim_step_decorators": [_fn(f) for f in fim._step_decorators],
             "fim_prefill_sources": [_fn(f) for f in prefill._sources],
             "case_extensions": [
-                [e.key, _fn(e.hold), _fn(e.applicant_link), _fn(e.staff_panel)] for e in cases._extensions
+                [e.key, _fn(e.hold), _fn(e.applicant_link), _fn(e.staff_panel)] for e in cases.extensions()
             ],
             "payment_providers": {k: _fn(c) for k, c in payment_providers._registry.items()},
         }
