@@ -280,3 +280,131 @@ def test_catalog_upload_in_another_encoding_is_refused_in_the_form(muni_a, manag
     r = client.post(reverse("catalog:manage_import"), {"file": SimpleUploadedFile("l.csv", data)})
     assert r.status_code == 400 and "CSV UTF-8" in r.content.decode()
     assert not ImportJob.objects.exists()
+
+
+# --- importers that save good rows (all_or_nothing=False), warnings, counts, params ---------------
+
+
+def _rows(ctx: Any, job: ImportJob, data: bytes, progress: imports.Progress) -> tuple[str, dict[str, Any]]:
+    """Saves nothing, but reports like an importer that keeps good rows and rejects bad ones."""
+    lines = imports.decode_csv(data).splitlines()
+    progress.start(len(lines))
+    for n, line in enumerate(lines, start=1):
+        if line == "boom":
+            raise RuntimeError("a bug in an importer")
+        if line.startswith("bad"):
+            progress.reject("Zeile kaputt", n, "x")
+            progress.count("failed")
+        else:
+            if line.endswith("?"):
+                progress.warn("Wert geraten", n)
+            progress.count("created")
+        progress.advance()
+    return "fertig", dict(progress.counts)
+
+
+@pytest.fixture
+def rows_importer() -> Iterator[str]:
+    imports.register_importer(
+        imports.Importer(
+            kind="test.rows",
+            module="services",
+            run=_rows,
+            back_url_name="catalog:manage",
+            all_or_nothing=False,
+        )
+    )
+    yield "test.rows"
+    imports._IMPORTERS.pop("test.rows", None)
+
+
+def test_a_row_by_row_importer_keeps_rejected_rows_warnings_and_counts_on_a_done_job(
+    muni_a, manager_a, rows_importer, django_capture_on_commit_callbacks
+):
+    job, _ = _start(
+        muni_a, manager_a, b"eins\nbad\nzwei?\n", kind="test.rows", capture=django_capture_on_commit_callbacks
+    )
+    job.refresh_from_db()
+    assert (job.status, job.message, job.done) == ("done", "fertig", 3)
+    assert job.errors == [{"line": 2, "column": "x", "message": "Zeile kaputt"}]
+    assert job.warnings == [{"line": 3, "column": "", "message": "Wert geraten"}]
+    assert job.result == {"created": 2, "failed": 1}
+    html = client_for(HOST_A, manager_a).get(reverse("jobs:import_job", args=[job.pk])).content.decode()
+    assert 'id="import-errors"' in html and "Zeile kaputt" in html
+    assert 'id="import-warnings"' in html and "1 Warnung<" in html and "Wert geraten" in html
+    assert (
+        "<dt>neu angelegt</dt><dd>2</dd>" in html
+        and "<dt>fehlerhaft (nicht übernommen)</dt><dd>1</dd>" in html
+    )
+    assert 'id="import-dry-run"' not in html
+
+
+def test_a_row_by_row_importer_that_breaks_says_the_rows_before_are_saved(
+    muni_a, manager_a, rows_importer, lines_importer, django_capture_on_commit_callbacks
+):
+    job, _ = _start(
+        muni_a, manager_a, b"eins\nboom\n", kind="test.rows", capture=django_capture_on_commit_callbacks
+    )
+    job.refresh_from_db()
+    assert job.status == "failed" and "Zeilen davor sind gespeichert" in job.message
+    assert job.result == {"created": 1}  # what it had saved before the bug
+    html = client_for(HOST_A, manager_a).get(reverse("jobs:import_job", args=[job.pk])).content.decode()
+    assert "Die Zeilen davor sind gespeichert" in html and "es wurde nichts importiert" not in html
+    # an all-or-nothing importer's failure keeps saying that nothing was imported, and no counts
+    job, _ = _start(muni_a, manager_a, b"eins\nboom\n", capture=django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == "failed" and "es wurde nichts importiert" in job.message and job.result == {}
+    html = client_for(HOST_A, manager_a).get(reverse("jobs:import_job", args=[job.pk])).content.decode()
+    assert "es wurde nichts importiert" in html and "Zeilen davor" not in html
+
+
+def test_warnings_and_counts_are_written_with_the_progress(muni_a):
+    job = ImportJob.objects.create(municipality=muni_a, kind="x", checksum="1", status=ImportJob.RUNNING)
+    progress = imports.Progress(job, interval=0)
+    progress.start(3)
+    progress.warn("Achtung", 1)
+    progress.count("created")
+    progress.advance()
+    job.refresh_from_db()
+    assert job.warnings == [{"line": 1, "column": "", "message": "Achtung"}] and job.result == {"created": 1}
+    with CaptureQueriesContext(connection) as queries:
+        progress.advance()  # nothing new reported: the write is progress and heartbeat only
+    assert len(queries) == 1 and "warnings" not in queries[0]["sql"]
+
+
+def test_messages_are_capped(muni_a):
+    many = [imports.problem(f"Meldung {n}", n) for n in range(imports.MAX_ERRORS + 7)]
+    kept = imports.capped(many)
+    assert len(kept) == imports.MAX_ERRORS + 1 and "7 weitere" in kept[-1]["message"]
+
+
+def test_params_are_part_of_the_double_submit_key(muni_a, manager_a, lines_importer):
+    ctx = ServiceContext.for_user(manager_a, muni_a)
+    dry, _ = imports.start_import(ctx, "test.lines", "a.csv", b"eins\n", params={"dry_run": True})
+    real, started = imports.start_import(ctx, "test.lines", "a.csv", b"eins\n", params={"dry_run": False})
+    assert started and real.pk != dry.pk and real.checksum != dry.checksum
+    again, started_again = imports.start_import(
+        ctx, "test.lines", "a.csv", b"eins\n", params={"dry_run": True}
+    )
+    assert not started_again and again.pk == dry.pk
+    plain, _ = imports.start_import(ctx, "test.lines", "b.csv", b"zwei\n")
+    assert plain.checksum == imports.checksum(b"zwei\n")  # without params: the file's SHA-256
+
+
+def test_dry_run_job_page_says_nothing_is_saved(muni_a, manager_a):
+    job = _job(muni_a, status=ImportJob.DONE, params={"dry_run": True}, result={"created": 4, "updated": 1})
+    html = client_for(HOST_A, manager_a).get(reverse("jobs:import_job", args=[job.pk])).content.decode()
+    assert 'id="import-dry-run"' in html and "nichts gespeichert" in html
+    assert (
+        "<dt>würden neu angelegt</dt><dd>4</dd>" in html and "<dt>würden aktualisiert</dt><dd>1</dd>" in html
+    )
+
+
+def test_start_without_queue_runs_in_the_callers_process(
+    muni_a, manager_a, lines_importer, django_capture_on_commit_callbacks
+):
+    ctx = ServiceContext.for_user(manager_a, muni_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job, started = imports.start_import(ctx, "test.lines", "a.csv", b"eins\n", queue=False)
+    assert started and callbacks == []  # no task queued
+    assert imports.run(job.pk) == "done"

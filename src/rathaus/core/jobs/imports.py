@@ -14,6 +14,11 @@ module shares. A worker runs the importer as ``run(ctx, job, data, progress)``; 
 ``progress.start(total)`` / ``progress.advance()`` (throttled writes that double as the job's
 heartbeat) and returns a summary, or raises :class:`ImportFailed` with the messages for the page.
 An importer writes everything in one transaction or nothing: a failed job has imported nothing.
+The one declared exception is an importer with ``all_or_nothing=False`` (the digital collection,
+ADR 0022): it saves every good row on its own, reports the bad ones with ``progress.reject()`` and
+its counts with ``progress.count()``; a re-import of the same file must be safe (it updates by a
+key). Any importer may report ``progress.warn()`` (imported, but worth a look); an upload option
+such as a dry run goes into ``params`` (``job.params``), which the job page shows.
 
 CSV files are decoded by :func:`decode_csv`, the one rule: UTF-8, with or without byte order mark;
 anything else is refused with a message that says how to save the file as UTF-8.
@@ -22,6 +27,7 @@ anything else is refused with a message that says how to save the file as UTF-8.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 import uuid
@@ -70,8 +76,14 @@ class Importer:
     """A module's importer for one kind of file.
 
     ``run(ctx, job, data, progress)`` returns ``(message, result)``: a sentence for the job page
-    and a small JSON-able dict (counts). ``module`` is the role module whose managers may start and
-    see such jobs; ``back_url_name`` the module page the job page links back to.
+    and a small JSON-able dict (counts; the job page names ``created``, ``updated`` and ``failed``).
+    ``module`` is the role module whose managers may start and see such jobs; ``back_url_name`` the
+    module page the job page links back to.
+
+    ``all_or_nothing`` (the rule, ADR 0022): the importer writes in one transaction, a failed job
+    has imported nothing. ``False`` declares the exception: good rows are saved one by one, bad rows
+    are reported with ``progress.reject()`` and the job still ends ``done``; a failed or lost job
+    may have saved the rows before it stopped (the page says so, and shows ``progress.count()``).
     """
 
     kind: str
@@ -80,6 +92,7 @@ class Importer:
     back_url_name: str
     start_url_name: str = ""
     max_bytes: int = 20 * 1024 * 1024
+    all_or_nothing: bool = True
 
 
 _IMPORTERS: dict[str, Importer] = {}
@@ -134,7 +147,9 @@ class Progress:
     """What an importer reports; writes at most every ``interval`` seconds (plus start and end).
 
     Every write also sets ``heartbeat_at``, so a job that reports is never taken for lost. An
-    importer with a long step that reports nothing calls :meth:`beat`.
+    importer with a long step that reports nothing calls :meth:`beat`. Warnings, rejected rows and
+    counts (:meth:`warn`, :meth:`reject`, :meth:`count`) go out with the next write, so the job page
+    shows them while the job runs and a lost job keeps what it had reported.
     """
 
     def __init__(self, job: ImportJob, *, interval: float = PROGRESS_SECONDS) -> None:
@@ -143,7 +158,26 @@ class Progress:
         self.total = job.total
         self.done = job.done
         self.writes = 0
+        self.errors: list[dict[str, Any]] = []
+        self.warnings: list[dict[str, Any]] = []
+        self.counts: dict[str, int] = {}
+        self._reported = False  # messages or counts not yet written
         self._last = time.monotonic()
+
+    def warn(self, message: str, line: int | None = None, column: str = "") -> None:
+        """Imported, but worth a look (an ignored column, a guessed value)."""
+        self.warnings.append(problem(message, line, column))
+        self._reported = True
+
+    def reject(self, message: str, line: int | None = None, column: str = "") -> None:
+        """A row that is not imported (importers with ``all_or_nothing=False``)."""
+        self.errors.append(problem(message, line, column))
+        self._reported = True
+
+    def count(self, key: str, n: int = 1) -> None:
+        """Add to a count of the result (``created``, ``updated``, ``failed`` …)."""
+        self.counts[key] = self.counts.get(key, 0) + n
+        self._reported = True
 
     def start(self, total: int) -> None:
         self.total, self.done = max(0, total), 0
@@ -161,16 +195,40 @@ class Progress:
     def _write(self) -> None:
         self._last = time.monotonic()
         self.writes += 1
+        fields: dict[str, Any] = {}
+        if self._reported:
+            self._reported = False
+            fields = {
+                "errors": capped(self.errors),
+                "warnings": capped(self.warnings),
+                "result": dict(self.counts),
+            }
         ImportJob.objects.filter(pk=self.job_pk, status=ImportJob.RUNNING).update(
-            total=self.total, done=min(self.done, self.total or self.done), heartbeat_at=timezone.now()
+            total=self.total,
+            done=min(self.done, self.total or self.done),
+            heartbeat_at=timezone.now(),
+            **fields,
         )
+
+
+def capped(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most ``MAX_ERRORS`` messages, and a last one that says how many more there were."""
+    kept = messages[:MAX_ERRORS]
+    if len(messages) > MAX_ERRORS:
+        kept.append(problem(_("… und %(n)s weitere Meldungen.") % {"n": len(messages) - MAX_ERRORS}))
+    return kept
 
 
 # --- starting a job ----------------------------------------------------------------------------
 
 
-def checksum(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def checksum(data: bytes, params: dict[str, Any] | None = None) -> str:
+    """SHA-256 of the file, and of its ``params`` where there are any: the same file with other
+    options (a dry run, then the real import) is another import, not a double submit."""
+    digest = hashlib.sha256(data)
+    if params:
+        digest.update(b"\0" + json.dumps(params, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
 def recent_duplicate(ctx: ServiceContext, kind: str, digest: str) -> ImportJob | None:
@@ -186,13 +244,21 @@ def recent_duplicate(ctx: ServiceContext, kind: str, digest: str) -> ImportJob |
 
 
 def start_import(
-    ctx: ServiceContext, kind: str, file_name: str, data: bytes, *, params: dict[str, Any] | None = None
+    ctx: ServiceContext,
+    kind: str,
+    file_name: str,
+    data: bytes,
+    *,
+    params: dict[str, Any] | None = None,
+    queue: bool = True,
 ) -> tuple[ImportJob, bool]:
     """Store the file and queue its import; returns ``(job, started)``.
 
     ``started`` is False when the same file (same checksum and kind) is being imported or was
     imported within ``DUPLICATE_WINDOW``: then that job is returned and nothing is queued.
     Raises :class:`ImportFailed` for a file over the importer's size limit or an empty file.
+    ``queue=False`` (management commands) creates the job without a task: the caller runs it with
+    :func:`run` in its own process.
     """
     spec = importer(kind)
     if ctx.municipality is None:
@@ -201,7 +267,7 @@ def start_import(
         raise ImportFailed(_("Die Datei ist leer."))
     if len(data) > spec.max_bytes:
         raise ImportFailed(_("Die Datei ist größer als %(mb)s MB.") % {"mb": spec.max_bytes // (1024 * 1024)})
-    digest = checksum(data)
+    digest = checksum(data, params)
     found = recent_duplicate(ctx, kind, digest)
     if found is not None:
         return found, False
@@ -222,7 +288,8 @@ def start_import(
             audit.record(
                 "jobs.import.started", ctx=ctx, obj=job, changes={"kind": kind, "file": job.file_name}
             )
-            transaction.on_commit(lambda: _enqueue(job.pk))
+            if queue:
+                transaction.on_commit(lambda: _enqueue(job.pk))
     except IntegrityError:  # a concurrent submit of the same file won the race
         private_storage().delete(stored)
         found = recent_duplicate(ctx, kind, digest)
@@ -255,23 +322,36 @@ def run(job_pk: int) -> str:
     job = ImportJob.objects.select_related("municipality", "created_by").get(pk=job_pk)
     ctx = ServiceContext.for_task(job.municipality, actor=job.created_by)
     progress = Progress(job)
+    partial = False  # an importer that saves good rows one by one (all_or_nothing=False)
     try:
         spec = importer(job.kind)
+        partial = not spec.all_or_nothing
         with private_storage().open(job.file_path, "rb") as fh:
             data = fh.read()
         message, result = spec.run(ctx, job, data, progress)
     except ImportFailed as exc:
-        return _finish(job, ImportJob.FAILED, exc.message, exc.errors, {})
+        kept = dict(progress.counts) if partial else {}
+        return _finish(job, ImportJob.FAILED, exc.message, [*progress.errors, *exc.errors], kept, progress)
     except Exception:  # a bug or a lost storage: the job says so, the log has the traceback
         logger.exception("Import job %s (%s) failed", job.pk, job.kind)
+        if partial:
+            message = _(
+                "Der Import ist an einem unerwarteten Fehler gescheitert; die Zeilen davor sind "
+                "gespeichert, ein erneuter Import derselben Datei aktualisiert sie."
+            )
+        else:
+            message = _(
+                "Der Import ist an einem unerwarteten Fehler gescheitert; es wurde nichts importiert."
+            )
         return _finish(
             job,
             ImportJob.FAILED,
-            _("Der Import ist an einem unerwarteten Fehler gescheitert; es wurde nichts importiert."),
-            [],
-            {},
+            message,
+            progress.errors,
+            dict(progress.counts) if partial else {},
+            progress,
         )
-    return _finish(job, ImportJob.DONE, message, [], result, done=progress.done)
+    return _finish(job, ImportJob.DONE, message, progress.errors, result, progress)
 
 
 def _finish(
@@ -280,27 +360,30 @@ def _finish(
     message: str,
     errors: list[dict[str, Any]],
     result: dict[str, Any],
-    done: int = 0,
+    progress: Progress,
 ) -> str:
-    kept = errors[:MAX_ERRORS]
-    if len(errors) > MAX_ERRORS:
-        kept.append(problem(_("… und %(n)s weitere Meldungen.") % {"n": len(errors) - MAX_ERRORS}))
     fields: dict[str, Any] = {
         "status": status,
         "message": message,
-        "errors": kept,
+        "errors": capped(errors),
+        "warnings": capped(progress.warnings),
         "result": result,
         "finished_at": timezone.now(),
         "heartbeat_at": timezone.now(),
     }
     if status == ImportJob.DONE:
-        fields["done"] = done
+        fields["done"] = progress.done
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.RUNNING).update(**fields)
+    changes: dict[str, Any] = {"kind": job.kind, "errors": len(errors), **result}
+    if progress.warnings:
+        changes["warnings"] = len(progress.warnings)
+    if job.params:
+        changes["params"] = job.params
     audit.record(
         f"jobs.import.{status}",
         ctx=ServiceContext.for_task(job.municipality, actor=job.created_by),
         obj=job,
-        changes={"kind": job.kind, "errors": len(errors), **result},
+        changes=changes,
     )
     return status
 

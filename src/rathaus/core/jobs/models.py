@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.tenancy.models import TenantOwned
@@ -91,13 +92,23 @@ class ImportJob(TenantOwned):
     file_name = models.CharField(max_length=255)
     file_path = models.CharField(max_length=500, blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    # SHA-256 of the file, and of the ``params`` with it when there are any (the same file with
+    # other options, e.g. a dry run and then the real import, is another import).
     checksum = models.CharField(max_length=64)
+    # Options of the upload the importer reads (e.g. ``{"dry_run": true}``, shown on the job page).
     params = models.JSONField(default=dict, blank=True)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
-    # [{"line": 3, "column": "name", "message": "Pflichtfeld ist leer."}, ...]; at most 500 are kept
+    # [{"line": 3, "column": "name", "message": "Pflichtfeld ist leer."}, ...]; at most 500 are kept.
+    # On a failed job: why nothing was imported; on a done job of an importer that saves good rows
+    # (``Importer.all_or_nothing=False``): the rows it did not take over.
     errors = models.JSONField(default=list, blank=True)
+    # Same shape: what was imported but deserves a look (an unknown column ignored, a value guessed).
+    # db_default: the previous release's INSERTs, which do not name the column, still work.
+    warnings = models.JSONField(
+        default=list, blank=True, db_default=Value([], output_field=models.JSONField())
+    )
     result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -124,6 +135,10 @@ class ImportJob(TenantOwned):
     @property
     def running(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def dry_run(self) -> bool:
+        return bool((self.params or {}).get("dry_run"))
 
     @property
     def percent(self) -> int:

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from rathaus.core.accounts.permissions import manages_module, staff_required
 from rathaus.core.tenancy.services import tenant_object_or_404
@@ -13,6 +14,17 @@ from rathaus.core.tenancy.types import RathausRequest
 
 from . import imports
 from .models import ImportJob
+
+
+def _counts(job: ImportJob) -> list[tuple[str, int]]:
+    """The result counts the page names (``created``, ``updated``, ``failed``), in this order."""
+    result = job.result if isinstance(job.result, dict) else {}
+    labels = {
+        "created": _("würden neu angelegt") if job.dry_run else _("neu angelegt"),
+        "updated": _("würden aktualisiert") if job.dry_run else _("aktualisiert"),
+        "failed": _("fehlerhaft (nicht übernommen)"),
+    }
+    return [(label, result[key]) for key, label in labels.items() if isinstance(result.get(key), int)]
 
 
 def _url(name: str) -> str:
@@ -32,6 +44,14 @@ def import_job(request: RathausRequest, pk: int) -> HttpResponse:
         spec = None
     if spec is None or not manages_module(request, spec.module):
         raise PermissionDenied
+    counts = _counts(job)
+    # An importer that saves good rows one by one (ADR 0022) may have saved some before it failed.
+    saved_some = (
+        job.status == ImportJob.FAILED
+        and not spec.all_or_nothing
+        and not job.dry_run
+        and (job.done > 0 or any(v for k, v in (job.result or {}).items() if k in ("created", "updated")))
+    )
     return render(
         request,
         "jobs/import_job.html",
@@ -39,5 +59,7 @@ def import_job(request: RathausRequest, pk: int) -> HttpResponse:
             "job": job,
             "back_url": _url(spec.back_url_name),
             "start_url": _url(spec.start_url_name),
+            "counts": counts,
+            "saved_some": saved_some,
         },
     )
