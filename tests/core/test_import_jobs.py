@@ -408,3 +408,13 @@ def test_start_without_queue_runs_in_the_callers_process(
         job, started = imports.start_import(ctx, "test.lines", "a.csv", b"eins\n", queue=False)
     assert started and callbacks == []  # no task queued
     assert imports.run(job.pk) == "done"
+
+
+def test_import_files_are_private_references_the_file_migration_checks(
+    muni_a, manager_a, lines_importer, django_capture_on_commit_callbacks
+):
+    from rathaus.core import storage_migrate
+
+    job, _ = _start(muni_a, manager_a, b"eins\n", capture=django_capture_on_commit_callbacks)
+    ImportJob.objects.create(municipality=muni_a, kind="x", checksum="2", status=ImportJob.FAILED)  # no file
+    assert list(storage_migrate.private_references()["jobs.imports"]()) == [job.file_path]

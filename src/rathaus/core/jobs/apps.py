@@ -12,8 +12,12 @@ class JobsConfig(AppConfig):
         from django.apps import apps
         from django.core.management import call_command
 
+        from rathaus.core import storage_migrate
+
         from . import imports, scheduler, services
 
+        # uploaded import files lie in the private storage: the file migration checks them too
+        storage_migrate.register_private_references("jobs.imports", imports.file_paths)
         services.register_stale_source(
             services.StaleSource(
                 name="imports",

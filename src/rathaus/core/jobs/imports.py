@@ -31,7 +31,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -303,6 +303,14 @@ def _enqueue(job_pk: int) -> None:
     from .tasks import run_import_job
 
     run_import_job.enqueue(job_pk)
+
+
+def file_paths() -> Iterator[str]:
+    """Storage names of every stored import file (all municipalities): the file migration
+    (``move_private_files``, ``migrate_files``) checks that each exists at the target."""
+    return (
+        ImportJob.objects.exclude(file_path="").values_list("file_path", flat=True).iterator(chunk_size=2000)
+    )
 
 
 def job_url(job: ImportJob) -> str:
