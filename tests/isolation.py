@@ -32,6 +32,7 @@ How a module joins — create ``tests/<module>/isolation_cases.py`` (imported au
     isolation.object_url(
         "hub:booking", "hub.booking", kwargs=lambda b: {"resource_pk": b.resource_id, "pk": b.pk}
     )
+    # A URL that only redirects A's own object elsewhere: own_status=302 (the positive control).
     # URLs a citizen uses on their own object ("my bookings"): seed the person with t.add_user and
     # name them; they run the positive control on A's object and are refused B's (403/404):
     isolation.object_url("hub:my_booking", "hub.booking", user="booker", shows=["BOOKING"])
@@ -138,6 +139,7 @@ class ObjectUrl:
     admin_denied: frozenset[int] = frozenset({404})
     post_ok: frozenset[int] = frozenset({302, 303})
     user: str | None = None  # Tenant.users name of who uses this URL on their own object (default: admin)
+    own_status: int = 200  # the positive control's status (302 for a URL that only redirects)
 
 
 @dataclass(frozen=True)
@@ -185,10 +187,20 @@ def object_url(
     admin_denied: set[int] | frozenset[int] = frozenset({404}),
     post_ok: set[int] | frozenset[int] = frozenset({302, 303}),
     user: str | None = None,
+    own_status: int = 200,
 ) -> None:
     _unique(name)
     OBJECT_URLS[name] = ObjectUrl(
-        name, obj, kwargs, get, post, tuple(shows), frozenset(admin_denied), frozenset(post_ok), user
+        name,
+        obj,
+        kwargs,
+        get,
+        post,
+        tuple(shows),
+        frozenset(admin_denied),
+        frozenset(post_ok),
+        user,
+        own_status,
     )
 
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.conf import settings
 
+from rathaus.core.jobs.models import ImportJob
 from rathaus.heritage import services
-from rathaus.heritage.models import ImageStatus, ImportJob, ObjectImage, Status
+from rathaus.heritage.models import ImageStatus, ObjectImage, Status
 from tests import isolation
 from tests.isolation import Tenant
 
@@ -73,13 +74,18 @@ def seed_heritage(t: Tenant) -> None:
             "title_de": t.marker("HERITAGE-DOOMED-TITLE"),
         },
     )
+    # an import job of the collection (a core import job, ADR 0022) that was moved from the old
+    # heritage job table: its old number in params["heritage_job"] (the old address redirects)
     job = ImportJob.objects.create(
         municipality=muni,
-        kind="csv",
+        kind="heritage.csv",
         file_name=t.marker("HERITAGE-FILE"),
-        content=b"inventarnummer;objektart;titel\n",
-        status="done",
+        checksum="0" * 64,
+        status=ImportJob.DONE,
+        message=t.marker("HERITAGE-JOB-MESSAGE"),
     )
+    job.params = {"dry_run": False, "heritage_job": 500 + job.pk}
+    job.save(update_fields=["params"])
     t.add("heritage.object", obj)
     t.add("heritage.doomed", doomed)
     t.add("heritage.collection", coll)
@@ -187,7 +193,11 @@ isolation.object_url("heritage:image_delete", "heritage.spare_image", get=False,
 isolation.object_url(
     "heritage:collection_edit", "heritage.collection", post=collection_form, shows=["HERITAGE-SET"]
 )
-isolation.object_url("heritage:import_job", "heritage.job", shows=["HERITAGE-FILE"])
+# The old job page only redirects a moved job to the shared job page (jobs:import_job, registered
+# by the catalogue's cases); another municipality's old number is a 404.
+isolation.object_url(
+    "heritage:import_job", "heritage.job", kwargs=lambda j: {"pk": j.params["heritage_job"]}, own_status=302
+)
 
 isolation.page("heritage:index", shows=["HERITAGE-TITLE", "HERITAGE-ACTOR", "HERITAGE-SET"])
 isolation.page("heritage:collections", shows=["HERITAGE-SET"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 from types import SimpleNamespace
 
+from rathaus.core.jobs.models import ImportJob
 from rathaus.heritage import demo, services
-from rathaus.heritage.models import Collection, HeritageObject, ImageStatus, ImportJob, ObjectImage, Status
+from rathaus.heritage.models import Collection, HeritageObject, ImageStatus, ObjectImage, Status
 
 from .conftest import jpeg_bytes, make_object
 
@@ -38,11 +39,17 @@ def test_tile_task_via_enqueue(muni_a, django_capture_on_commit_callbacks):
 
 
 def test_import_task_via_enqueue(muni_a, django_capture_on_commit_callbacks):
+    from rathaus.core.context import ServiceContext
     from rathaus.heritage import importers
 
     with django_capture_on_commit_callbacks(execute=True):
-        job = importers.create_job(
-            muni_a, "csv", "a.csv", b"inventarnummer,objektart,titel\nA-1,Karte,Plan\n", dry_run=False
+        job, started = importers.start_job(
+            ServiceContext.for_task(muni_a),
+            "csv",
+            "a.csv",
+            b"inventarnummer,objektart,titel\nA-1,Karte,Plan\n",
+            dry_run=False,
         )
     job = ImportJob.objects.get(pk=job.pk)
-    assert job.status == "done" and job.created == 1 and job.percent == 100
+    assert started and job.status == "done" and job.result["created"] == 1 and job.percent == 100
+    assert HeritageObject.objects.filter(inventory_number="A-1").exists()

@@ -10,8 +10,9 @@ import pytest
 from lxml import etree
 
 from rathaus.core.accounts.models import Role
-from rathaus.heritage.models import HeritageObject, ImportJob, Status
-from tests.conftest import HOST_A, client_for, grant, make_user
+from rathaus.core.jobs.models import ImportJob
+from rathaus.heritage.models import HeritageObject, Status
+from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
 from tests.exports import csv_rows
 
 from .conftest import add_image, assert_valid, jpeg_bytes, make_collection, make_object, object_data
@@ -282,10 +283,110 @@ def test_import_page_runs_job(curator, muni_a, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         r = curator.post("/sammlung/verwaltung/import/", {"kind": "csv", "file": upload})
     job = ImportJob.objects.get()
-    assert r["Location"] == f"/sammlung/verwaltung/import/{job.pk}/"
+    assert r["Location"] == f"/verwaltung/importe/{job.pk}/"  # the shared job page (ADR 0022)
     html = curator.get(r["Location"]).content.decode()
     assert "abgeschlossen" in html and 'http-equiv="refresh"' not in html
     assert HeritageObject.objects.filter(inventory_number="I-1").exists()
+    assert job.kind == "heritage.csv" and job.params == {"dry_run": False}
+    assert job.result == {"created": 1, "updated": 0, "failed": 0}
+    assert "/sammlung/verwaltung/" in html and "/sammlung/verwaltung/import/" in html  # back links
+    manage = curator.get("/sammlung/verwaltung/").content.decode()
+    assert f'href="/verwaltung/importe/{job.pk}/"' in manage and "liste.csv" in manage
+
+
+def _upload(content: bytes, name: str = "liste.csv") -> io.BytesIO:
+    upload = io.BytesIO(content)
+    upload.name = name
+    return upload
+
+
+IMPORT_CSV = (
+    "inventarnummer;objektart;titel;farbe\nI-1;Gemälde;Bild eins;rot\nI-2;Raumschiff;Kaputt;\n"
+).encode()
+
+
+def test_dry_run_imports_nothing_and_shows_the_counts(curator, muni_a, django_capture_on_commit_callbacks):
+    make_object(muni_a, "I-1", title_de="Schon da")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = curator.post(
+            "/sammlung/verwaltung/import/", {"kind": "csv", "file": _upload(IMPORT_CSV), "dry_run": "on"}
+        )
+    job = ImportJob.objects.get()
+    assert job.status == "done" and job.dry_run
+    assert job.result == {"created": 0, "updated": 1, "failed": 1}
+    assert HeritageObject.objects.get(inventory_number="I-1").title_de == "Schon da"  # not updated
+    assert not HeritageObject.objects.filter(inventory_number="I-2").exists()
+    html = curator.get(r["Location"]).content.decode()
+    assert 'id="import-dry-run"' in html and "Probelauf" in html and "nichts gespeichert" in html
+    counts = re.search(r'<dl class="kern-body" id="import-counts">(.*?)</dl>', html, re.S)
+    assert counts is not None
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(\d+)</dd>", counts.group(1))
+    assert pairs == [
+        ("würden neu angelegt", "0"),
+        ("würden aktualisiert", "1"),
+        ("fehlerhaft (nicht übernommen)", "1"),
+    ]
+    # the bad row and the ignored column are on the page, as an error and as a warning
+    assert 'id="import-errors"' in html and "Objektart" in html
+    assert 'id="import-warnings"' in html and "farbe" in html
+    # the real import of the same file afterwards is a new job, not taken for a double submit
+    with django_capture_on_commit_callbacks(execute=True):
+        r = curator.post("/sammlung/verwaltung/import/", {"kind": "csv", "file": _upload(IMPORT_CSV)})
+    assert ImportJob.objects.count() == 2
+    assert HeritageObject.objects.get(inventory_number="I-1").title_de == "Bild eins"
+    html = curator.get(r["Location"]).content.decode()
+    assert 'id="import-dry-run"' not in html and "<dt>aktualisiert</dt><dd>1</dd>" in html
+
+
+def test_double_submit_opens_the_same_job(curator, muni_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = curator.post("/sammlung/verwaltung/import/", {"kind": "csv", "file": _upload(IMPORT_CSV)})
+    with django_capture_on_commit_callbacks(execute=True):
+        again = curator.post(
+            "/sammlung/verwaltung/import/", {"kind": "csv", "file": _upload(IMPORT_CSV)}, follow=True
+        )
+    job = ImportJob.objects.get()
+    assert first["Location"] == f"/verwaltung/importe/{job.pk}/"
+    assert again.redirect_chain == [(f"/verwaltung/importe/{job.pk}/", 302)]
+    assert "schon importiert" in again.content.decode()
+    assert HeritageObject.objects.filter(inventory_number="I-1").count() == 1
+    assert HeritageObject.objects.get(inventory_number="I-1").history.count() == 1  # saved once
+
+
+def test_upload_checks_refuse_at_once_without_a_job(curator, muni_a):
+    r = curator.post("/sammlung/verwaltung/import/", {"kind": "lido", "file": _upload(b"kein xml", "a.xml")})
+    assert r.status_code == 400 and "keine XML-Datei" in r.content.decode()
+    data = "inventarnummer;objektart;titel\nÄ-1;Karte;Plan\n".encode("cp1252")
+    r = curator.post("/sammlung/verwaltung/import/", {"kind": "csv", "file": _upload(data)})
+    assert r.status_code == 400 and "CSV UTF-8" in r.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_another_municipalitys_import_job_is_a_404(curator, muni_b, admin_b):
+    from rathaus.core.context import ServiceContext
+    from rathaus.heritage import importers
+
+    job, _ = importers.start_job(
+        ServiceContext.for_user(admin_b, muni_b), "csv", "b.csv", IMPORT_CSV, dry_run=False
+    )
+    ImportJob.objects.filter(pk=job.pk).update(params={"dry_run": False, "heritage_job": 4711})
+    assert curator.get(f"/verwaltung/importe/{job.pk}/").status_code == 404
+    assert curator.get("/sammlung/verwaltung/import/4711/").status_code == 404  # the old address
+    assert client_for(HOST_B, admin_b).get(f"/verwaltung/importe/{job.pk}/").status_code == 200
+
+
+def test_old_job_address_redirects_to_the_moved_job(curator, muni_a):
+    job = ImportJob.objects.create(
+        municipality=muni_a,
+        kind="heritage.lido",
+        file_name="alt.xml",
+        checksum="1",
+        status="done",
+        params={"dry_run": False, "heritage_job": 12},
+    )
+    r = curator.get("/sammlung/verwaltung/import/12/")
+    assert r.status_code == 302 and r["Location"] == f"/verwaltung/importe/{job.pk}/"
+    assert curator.get("/sammlung/verwaltung/import/13/").status_code == 404  # no such old job
 
 
 def test_objects_csv_neutralises_formulas(client_a, muni_a):

@@ -24,7 +24,7 @@ class HeritageConfig(AppConfig):
         ),
         search_providers=("rathaus.heritage.search_provider.PROVIDER",),
         figures=("rathaus.heritage.figures.declarations",),
-        stale_sources=("rathaus.heritage.importers.STALE_SOURCE",),
+        importers=("rathaus.heritage.importers.CSV_IMPORTER", "rathaus.heritage.importers.LIDO_IMPORTER"),
         file_references=(("heritage.ObjectImage", "rathaus.heritage.services.file_references"),),
         file_bundles=(("heritage", "rathaus.heritage.services.pyramid_bundles"),),
     )

@@ -1,9 +1,14 @@
 """Bulk import of objects from CSV (documented column mapping, docs/heritage.md) and LIDO XML.
 
+The imports run as import jobs of the core (``rathaus.core.jobs.imports``, ADR 0022): the upload
+view calls :func:`start_job`, which checks what is cheap and queues a job of kind ``heritage.csv``
+or ``heritage.lido``; the worker runs :func:`run_import_job`. The job page is the shared one.
+
 Each row (record) is checked on its own: good rows are saved, bad rows are reported with their
-line number and nothing of them is stored; a re-import updates objects by inventory number. In
-dry-run mode everything is checked and reported and nothing is saved. Progress is written to the
-ImportJob every PROGRESS_EVERY rows, so the job page shows it while the background task runs.
+line number and nothing of them is stored; a re-import updates objects by inventory number. These
+importers are therefore the declared exception to the core's all-or-nothing rule
+(``all_or_nothing=False``, ADR 0022). In dry-run mode (``job.params["dry_run"]``) everything is
+checked and reported and nothing is saved.
 """
 
 from __future__ import annotations
@@ -11,63 +16,31 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from rathaus.core.audit import services as audit
+from rathaus.core.context import ServiceContext
 from rathaus.core.jobs import imports
-from rathaus.core.jobs.services import StaleSource
+from rathaus.core.jobs.models import ImportJob
 
 from . import lido, services
 from .models import (
     RIGHTS,
     Collection,
     HeritageObject,
-    ImportJob,
-    ImportKind,
-    ImportStatus,
     ObjectType,
     Status,
 )
 
-PROGRESS_EVERY = 25
-HEARTBEAT_SECONDS = 20  # at least this often the running job writes heartbeat_at
-
-
-def stale_jobs(cutoff: datetime) -> Any:
-    """Running imports whose worker has not written a heartbeat since ``cutoff``."""
-    return ImportJob.objects.filter(status=ImportStatus.RUNNING).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
-    )
-
-
-def fail_stale_jobs(cutoff: datetime, message: str) -> int:
-    """Fail every stale running import with ``message`` on its page (rathaus.core.jobs)."""
-    count = 0
-    for job in stale_jobs(cutoff).defer("content"):
-        messages = [*job.messages, {"line": 0, "level": "error", "message": message}]
-        count += (
-            stale_jobs(cutoff)
-            .filter(pk=job.pk)
-            .update(status=ImportStatus.FAILED, messages=messages, finished_at=timezone.now())
-        )
-    return count
-
-
-# Declared in apps.py (ADR 0014): ``manage.py recover_jobs`` fails imports of dead workers.
-STALE_SOURCE = StaleSource(
-    "heritage_imports", count=lambda cutoff: stale_jobs(cutoff).count(), fail=fail_stale_jobs
-)
-
+CSV_KIND = "heritage.csv"
+LIDO_KIND = "heritage.lido"
+KINDS = {"csv": CSV_KIND, "lido": LIDO_KIND}  # the upload form's format → the job kind
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -132,8 +105,11 @@ _ROLE_IN = re.compile(r"\(([^)]*)\)")
 _DIM = re.compile(r"^(?P<type>[^\d]*?)\s*(?P<value>[\d.,]+)\s*(?P<unit>\S*)$")
 
 
-class ImportFileError(Exception):
-    pass
+class ImportFileError(imports.ImportFailed):
+    """The file as a whole cannot be imported (no rows were looked at); the job fails with it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 def _split(cell: str) -> list[str]:
@@ -264,11 +240,24 @@ def csv_rows(content: bytes) -> Iterator[Row]:
 
 
 def lido_rows(content: bytes) -> Iterator[Row]:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    # No entities, no network, no DTD: a LIDO file needs none (it is described by an XML schema),
+    # and a document type with entities is how XML attacks come (billion laughs, external files).
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False
+    )
     try:
         root = etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
         raise ImportFileError(_("Die Datei ist kein wohlgeformtes XML: %(e)s") % {"e": exc}) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+        raise ImportFileError(
+            _(
+                "Die Datei enthält eine Dokumenttyp-Deklaration (DOCTYPE). LIDO-Dateien brauchen "
+                "keine; aus Sicherheitsgründen werden solche Dateien nicht gelesen. Bitte entfernen "
+                "Sie die DOCTYPE-Zeile."
+            )
+        )
     records = lido.parse_records(root)
     if not records:
         raise ImportFileError(
@@ -279,122 +268,107 @@ def lido_rows(content: bytes) -> Iterator[Row]:
         yield Row(rec.sourceline or 0, data, None, None, warnings)
 
 
-def _message(job_messages: list[dict[str, Any]], line: int, level: str, message: str) -> None:
-    job_messages.append({"line": line, "level": level, "message": message})
+def run_import_job(
+    ctx: ServiceContext, job: ImportJob, content: bytes, progress: imports.Progress
+) -> tuple[str, dict[str, Any]]:
+    """The importer of ``heritage.csv`` / ``heritage.lido`` jobs (registered in apps.py).
 
-
-def run(job: ImportJob) -> None:
-    """Process the job (called by the background task); never raises for bad content."""
-    muni = job.municipality
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, heartbeat_at=timezone.now())
-    last_beat = time.monotonic()
-    messages: list[dict[str, Any]] = []
-    created = updated = failed = 0
-    try:
-        content = bytes(job.content)
-        rows = list(csv_rows(content) if job.kind == ImportKind.CSV else lido_rows(content))
-    except ImportFileError as exc:
-        _message(messages, 0, "error", str(exc))
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED, messages=messages, finished_at=timezone.now()
-        )
-        return
+    Every row on its own: good rows are saved (each in its own transaction), bad rows are reported
+    with ``progress.reject`` and counted as failed. A file that cannot be read at all raises
+    :class:`ImportFileError` before any row is saved.
+    """
+    muni = ctx.municipality
+    assert muni is not None  # an import job belongs to a municipality
+    dry_run = job.dry_run
+    rows = list(csv_rows(content) if job.kind == CSV_KIND else lido_rows(content))
     if len(rows) > MAX_ROWS:
-        _message(messages, 0, "error", _("Zu viele Zeilen (höchstens %(n)d).") % {"n": MAX_ROWS})
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED, messages=messages, finished_at=timezone.now()
-        )
-        return
-    ImportJob.objects.filter(pk=job.pk).update(total=len(rows))
+        raise ImportFileError(_("Zu viele Zeilen (höchstens %(n)d).") % {"n": MAX_ROWS})
+    progress.start(len(rows))
+    for key in ("created", "updated", "failed"):
+        progress.count(key, 0)
     existing = {o.inventory_number: o for o in HeritageObject.objects.for_tenant(muni)}
     by_spec = {c.set_spec: c for c in Collection.objects.for_tenant(muni)}
     seen: dict[str, int] = {}
-    for i, row in enumerate(rows, start=1):
-        for w in row.warnings:
-            _message(messages, row.line, "warning", w)
-        error = row.error
-        inv = (row.data.get("inventory_number") or "").strip()
-        if error is None and inv in seen:
-            error = _("Die Inventarnummer %(inv)s steht schon in Zeile %(line)d.") % {
-                "inv": inv,
-                "line": seen[inv],
-            }
-        collections = None
-        if error is None and row.collections is not None:
-            unknown = [s for s in row.collections if s not in by_spec]
-            if unknown:
-                _message(
-                    messages,
-                    row.line,
-                    "warning",
-                    _("Unbekannte Sammlung(en) ignoriert: %(s)s") % {"s": ", ".join(unknown)},
+    for row in rows:
+        _import_row(ctx, job, row, progress, existing, by_spec, seen, dry_run=dry_run)
+        progress.advance()
+    counts = {key: progress.counts[key] for key in ("created", "updated", "failed")}
+    if dry_run:
+        message = _(
+            "Probelauf abgeschlossen: %(c)s würden neu angelegt, %(u)s aktualisiert, %(f)s Zeilen "
+            "sind fehlerhaft. Es wurde nichts gespeichert."
+        )
+    else:
+        message = _(
+            "Import abgeschlossen: %(c)s Objekte neu angelegt, %(u)s aktualisiert, %(f)s fehlerhafte "
+            "Zeilen nicht übernommen."
+        )
+    return message % {"c": counts["created"], "u": counts["updated"], "f": counts["failed"]}, counts
+
+
+def _import_row(
+    ctx: ServiceContext,
+    job: ImportJob,
+    row: Row,
+    progress: imports.Progress,
+    existing: dict[str, HeritageObject],
+    by_spec: dict[str, Collection],
+    seen: dict[str, int],
+    *,
+    dry_run: bool,
+) -> None:
+    muni = ctx.municipality
+    assert muni is not None
+    for w in row.warnings:
+        progress.warn(w, row.line)
+    error = row.error
+    inv = (row.data.get("inventory_number") or "").strip()
+    if error is None and inv in seen:
+        error = _("Die Inventarnummer %(inv)s steht schon in Zeile %(line)d.") % {
+            "inv": inv,
+            "line": seen[inv],
+        }
+    collections = None
+    if error is None and row.collections is not None:
+        unknown = [s for s in row.collections if s not in by_spec]
+        if unknown:
+            progress.warn(_("Unbekannte Sammlung(en) ignoriert: %(s)s") % {"s": ", ".join(unknown)}, row.line)
+        collections = [by_spec[s] for s in row.collections if s in by_spec]
+    if error is None:
+        try:
+            services.clean_metadata(row.data)
+        except services.ObjectError as exc:
+            error = "; ".join(exc.errors.values())
+    if error is not None:
+        progress.count("failed")
+        progress.reject(error, row.line)
+        return
+    seen[inv] = row.line
+    obj = existing.get(inv)
+    is_update = obj is not None
+    if not dry_run:
+        try:
+            with transaction.atomic():
+                obj = services.save_object(
+                    muni,
+                    row.data,
+                    obj=obj,
+                    collections=collections,
+                    actor=ctx.actor,
+                    audited=False,
+                    reason=_("Import %(f)s") % {"f": job.file_name},
                 )
-            collections = [by_spec[s] for s in row.collections if s in by_spec]
-        if error is None:
-            try:
-                services.clean_metadata(row.data)
-            except services.ObjectError as exc:
-                error = "; ".join(exc.errors.values())
-        if error is not None:
-            failed += 1
-            _message(messages, row.line, "error", error)
-        else:
-            seen[inv] = row.line
-            obj = existing.get(inv)
-            is_update = obj is not None
-            if not job.dry_run:
-                try:
-                    with transaction.atomic():
-                        obj = services.save_object(
-                            muni,
-                            row.data,
-                            obj=obj,
-                            collections=collections,
-                            actor=job.created_by,
-                            audited=False,
-                            reason=_("Import %(f)s") % {"f": job.file_name},
-                        )
-                        if row.status and row.status != obj.status:
-                            _walk_status(obj, row.status, job)
-                        existing[inv] = obj
-                except services.ObjectError as exc:
-                    failed += 1
-                    _message(messages, row.line, "error", "; ".join(exc.errors.values()))
-                    continue
-            if is_update:
-                updated += 1
-            else:
-                created += 1
-        if i % PROGRESS_EVERY == 0 or time.monotonic() - last_beat > HEARTBEAT_SECONDS:
-            last_beat = time.monotonic()
-            ImportJob.objects.filter(pk=job.pk).update(
-                processed=i,
-                created=created,
-                updated=updated,
-                failed=failed,
-                messages=messages,
-                heartbeat_at=timezone.now(),
-            )
-    ImportJob.objects.filter(pk=job.pk).update(
-        processed=len(rows),
-        created=created,
-        updated=updated,
-        failed=failed,
-        messages=messages,
-        status=ImportStatus.DONE,
-        finished_at=timezone.now(),
-    )
-    audit.record(
-        "heritage.import.finished",
-        actor=job.created_by,
-        municipality=muni,
-        obj=job,
-        changes={"created": created, "updated": updated, "failed": failed, "dry_run": job.dry_run},
-    )
-    job.refresh_from_db()
+                if row.status and row.status != obj.status:
+                    _walk_status(obj, row.status, ctx.actor)
+                existing[inv] = obj
+        except services.ObjectError as exc:
+            progress.count("failed")
+            progress.reject("; ".join(exc.errors.values()), row.line)
+            return
+    progress.count("updated" if is_update else "created")
 
 
-def _walk_status(obj: HeritageObject, target: str, job: ImportJob) -> None:
+def _walk_status(obj: HeritageObject, target: str, actor: Any) -> None:
     """Move an imported object along the workflow to the status the file asks for."""
     path: dict[str, list[str]] = {
         Status.DRAFT: [],
@@ -402,44 +376,81 @@ def _walk_status(obj: HeritageObject, target: str, job: ImportJob) -> None:
         Status.PUBLISHED: [Status.REVIEW, Status.PUBLISHED],
     }
     if obj.status == Status.PUBLISHED and target != Status.PUBLISHED:
-        services.transition(obj, Status.DRAFT, actor=job.created_by)
+        services.transition(obj, Status.DRAFT, actor=actor)
         obj.refresh_from_db()
     for step in path[target]:
         if obj.status != step and step in services.TRANSITIONS.get(obj.status, set()):
-            services.transition(obj, step, actor=job.created_by)
+            services.transition(obj, step, actor=actor)
             obj.refresh_from_db()
 
 
-def create_job(
-    municipality: Any, kind: str, file_name: str, content: bytes, *, dry_run: bool, user: Any = None
-) -> ImportJob:
-    """Store the upload as a job and queue it (after commit)."""
+def check_upload(fmt: str, content: bytes) -> None:
+    """What the upload view checks at once (the form shows it, no job is queued): the size, the
+    encoding of a CSV file, that a LIDO file looks like XML. Raises :class:`ImportFileError`."""
     if len(content) > MAX_IMPORT_BYTES:
         raise ImportFileError(_("Die Datei ist zu groß (höchstens 20 MB)."))
-    if kind == ImportKind.LIDO and not content.lstrip().startswith(b"<"):
+    if fmt == "lido" and not content.lstrip().startswith(b"<"):
         raise ImportFileError(_("Die Datei ist keine XML-Datei."))
-    if kind == ImportKind.CSV and b"\x00" in content[:4096]:
-        raise ImportFileError(_("Die Datei ist keine CSV-Textdatei."))
-    with transaction.atomic():
-        job = ImportJob.objects.create(
-            municipality=municipality,
-            kind=kind,
-            file_name=file_name[:300],
-            content=content,
-            dry_run=dry_run,
-            created_by=user,
-        )
-        audit.record(
-            "heritage.import.started",
-            actor=user,
-            municipality=municipality,
-            obj=job,
-            changes={"file": file_name, "dry_run": dry_run},
-        )
-        from .tasks import run_import
-
-        transaction.on_commit(lambda: run_import.enqueue(job.pk))
-    return job
+    if fmt == "csv":
+        try:
+            imports.decode_csv(content)  # the platform's one rule: UTF-8, with or without BOM
+        except imports.ImportFailed as exc:
+            raise ImportFileError(exc.message) from None
 
 
-__all__ = ["COLUMNS", "ImportFileError", "ObjectType", "create_job", "run"]
+def start_job(
+    ctx: ServiceContext, fmt: str, file_name: str, content: bytes, *, dry_run: bool, queue: bool = True
+) -> tuple[ImportJob, bool]:
+    """Check the upload and queue its import job (``imports.start_import``): ``(job, started)``.
+
+    ``fmt`` is ``csv`` or ``lido``; ``started`` is False for a double submit (the same file with
+    the same options is running or was imported a moment ago: that job is returned).
+    """
+    if fmt not in KINDS:
+        raise ImportFileError(_("Unbekanntes Format."))
+    check_upload(fmt, content)
+    return imports.start_import(
+        ctx, KINDS[fmt], file_name, content, params={"dry_run": bool(dry_run)}, queue=queue
+    )
+
+
+def recent_jobs_queryset(municipality: Any) -> QuerySet[ImportJob]:
+    """The collection's import jobs of one municipality, newest first."""
+    return ImportJob.objects.for_tenant(municipality).filter(kind__in=KINDS.values())
+
+
+def recent_jobs(municipality: Any, limit: int = 5) -> list[ImportJob]:
+    """The last import jobs of the collection (for its management page)."""
+    return list(
+        recent_jobs_queryset(municipality).only("pk", "kind", "file_name", "status", "params", "created_at")[
+            :limit
+        ]
+    )
+
+
+def _importer(kind: str) -> imports.Importer:
+    return imports.Importer(
+        kind=kind,
+        module="heritage",
+        run=run_import_job,
+        back_url_name="heritage:manage",
+        start_url_name="heritage:import_start",
+        max_bytes=MAX_IMPORT_BYTES,
+        all_or_nothing=False,  # good rows are saved, bad rows reported (ADR 0022)
+    )
+
+
+# Declared in apps.py (ADR 0014): the collection's imports run as core import jobs.
+CSV_IMPORTER = _importer(CSV_KIND)
+LIDO_IMPORTER = _importer(LIDO_KIND)
+
+
+__all__ = [
+    "COLUMNS",
+    "CSV_IMPORTER",
+    "LIDO_IMPORTER",
+    "ImportFileError",
+    "ObjectType",
+    "run_import_job",
+    "start_job",
+]

@@ -1,4 +1,4 @@
-"""Digital collection (Digitale Sammlung): cultural objects, collections, images, OAI tombstones, imports.
+"""Digital collection (Digitale Sammlung): cultural objects, collections, images, OAI tombstones.
 
 Structured metadata that repeats (actors, places, materials, subjects, dimensions) is kept as JSON
 lists on the object — that is what LIDO and Dublin Core export and what the form edits — and is
@@ -385,53 +385,3 @@ class Tombstone(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.public_id} (gelöscht)"
-
-
-class ImportKind(models.TextChoices):
-    CSV = "csv", "CSV"
-    LIDO = "lido", "LIDO-XML"
-
-
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", _("wartet")
-    RUNNING = "running", _("läuft")
-    DONE = "done", _("abgeschlossen")
-    FAILED = "failed", _("fehlgeschlagen")
-
-
-class ImportJob(TenantOwned):
-    kind = models.CharField(max_length=6, choices=ImportKind.choices)
-    file_name = models.CharField(max_length=300)
-    content = models.BinaryField()
-    dry_run = models.BooleanField(_("Probelauf"), default=False)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    # [{"line": 3, "level": "error"|"warning", "message": "..."}]
-    messages = models.JSONField(default=list)
-    created_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # Written by the running import at least every HEARTBEAT_SECONDS; a running job without a
-    # recent heartbeat lost its worker and is failed by rathaus.core.jobs (recover_jobs).
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    @property
-    def percent(self) -> int:
-        return int(100 * self.processed / self.total) if self.total else (100 if self.status == "done" else 0)
-
-    @property
-    def errors(self) -> list[dict[str, Any]]:
-        return [m for m in self.messages if m.get("level") == "error"]
-
-    @property
-    def warnings(self) -> list[dict[str, Any]]:
-        return [m for m in self.messages if m.get("level") == "warning"]

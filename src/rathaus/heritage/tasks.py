@@ -1,10 +1,13 @@
-"""Background tasks of the digital collection (django-tasks): tiling images, running imports."""
+"""Background tasks of the digital collection (django-tasks): tiling images.
+
+Imports run as core import jobs (``rathaus.core.jobs.imports``, ADR 0022).
+"""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from .models import ImportJob, ObjectImage
+from .models import ObjectImage
 
 
 @task()
@@ -17,15 +20,3 @@ def tile_image(image_pk: int) -> str:
         return "gone"
     services.tile(image)
     return "ready"
-
-
-@task()
-def run_import(job_pk: int) -> str:
-    """Process one CSV or LIDO import job; progress is written to the job as it runs."""
-    from . import importers
-
-    job = ImportJob.objects.filter(pk=job_pk).first()
-    if job is None:
-        return "gone"
-    importers.run(job)
-    return job.status

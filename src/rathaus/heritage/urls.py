@@ -30,5 +30,6 @@ urlpatterns = [
     path("verwaltung/sammlungen/neu/", views.collection_create, name="collection_create"),
     path("verwaltung/sammlungen/<int:pk>/", views.collection_edit, name="collection_edit"),
     path("verwaltung/import/", views.import_start, name="import_start"),
-    path("verwaltung/import/<int:pk>/", views.import_job, name="import_job"),
+    # the old job page: jobs moved to the core's /verwaltung/importe/<id>/ (ADR 0022) redirect there
+    path("verwaltung/import/<int:pk>/", views.import_job_moved, name="import_job"),
 ]

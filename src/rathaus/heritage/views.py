@@ -20,7 +20,6 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,6 +28,7 @@ from lxml import etree
 from rathaus.core import exports
 from rathaus.core.accounts.permissions import manages_module, module_required, public
 from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
 from rathaus.core.tenancy.services import primary_host, tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 
@@ -39,7 +39,6 @@ from .models import (
     Collection,
     HeritageObject,
     ImageStatus,
-    ImportJob,
     ObjectImage,
     Status,
 )
@@ -507,7 +506,7 @@ def manage(request: RathausRequest) -> HttpResponse:
         ),
         50,
     ).get_page(request.GET.get("seite"))
-    jobs = ImportJob.objects.for_tenant(request).defer("content")[:5]
+    jobs = importers.recent_jobs(request.municipality)
     return render(
         request,
         "heritage/staff/manage.html",
@@ -704,6 +703,8 @@ def collection_edit(request: RathausRequest, pk: int) -> HttpResponse:
 
 @module_required(MODULE)
 def import_start(request: RathausRequest) -> HttpResponse:
+    """Upload a CSV or LIDO file: cheap checks here (the form answers at once), the rows in a core
+    import job (ADR 0022); the user goes on to the shared job page."""
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -711,28 +712,41 @@ def import_start(request: RathausRequest) -> HttpResponse:
             form.add_error("file", _("Die Datei ist zu groß (höchstens 20 MB)."))
         else:
             try:
-                job = importers.create_job(
-                    request.municipality,
+                job, started = importers.start_job(
+                    ServiceContext.from_request(request),
                     form.cleaned_data["kind"],
-                    upload.name,
+                    upload.name or "upload",
                     upload.read(),
                     dry_run=form.cleaned_data["dry_run"],
-                    user=request.user,
                 )
-            except importers.ImportFileError as exc:
-                form.add_error("file", str(exc))
+            except imports.ImportFailed as exc:
+                form.add_error("file", exc.message)
             else:
-                return redirect("heritage:import_job", job.pk)
-    return render(request, "heritage/staff/import.html", {"form": form, "columns": importers.COLUMNS})
+                if not started:
+                    messages.info(
+                        request, _("Diese Datei wird schon importiert oder wurde gerade importiert.")
+                    )
+                return redirect(imports.job_url(job))
+    status = 400 if form.errors else 200
+    return render(
+        request, "heritage/staff/import.html", {"form": form, "columns": importers.COLUMNS}, status=status
+    )
 
 
 @module_required(MODULE)
-def import_job(request: RathausRequest, pk: int) -> HttpResponse:
-    job = tenant_object_or_404(ImportJob.objects.defer("content"), request, pk=pk)
-    running = job.status in ("queued", "running")
-    return render(
-        request, "heritage/staff/import_job.html", {"job": job, "running": running, "now": timezone.now()}
+def import_job_moved(request: RathausRequest, pk: int) -> HttpResponse:
+    """The old job page of the collection: a job moved to the core's job page keeps its old number
+    in ``params["heritage_job"]`` (migration 0005); its old address redirects there, any other is
+    a 404 (also another municipality's job)."""
+    job = (
+        importers.recent_jobs_queryset(request.municipality)
+        .filter(params__heritage_job=pk)
+        .only("pk")
+        .first()
     )
+    if job is None:
+        raise Http404
+    return HttpResponseRedirect(imports.job_url(job))
 
 
 def manifest_url(obj: HeritageObject) -> str:

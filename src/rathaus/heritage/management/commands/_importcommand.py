@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
 from rathaus.core.tenancy.services import municipality_option
 from rathaus.heritage import importers
-from rathaus.heritage.models import ImportJob
 
 
 class ImportCommand(BaseCommand):
@@ -26,20 +27,27 @@ class ImportCommand(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"Datei nicht gefunden: {path}")
-        job = ImportJob.objects.create(
-            municipality=muni,
-            kind=self.kind,
-            file_name=path.name,
-            content=path.read_bytes(),
-            dry_run=options["dry_run"],
-        )
-        importers.run(job)  # in this process, no worker needed
+        ctx = ServiceContext.for_command(muni)
+        try:
+            # The same core import job as an upload (ADR 0022), run here: no worker needed.
+            job, started = importers.start_job(
+                ctx, self.kind, path.name, path.read_bytes(), dry_run=options["dry_run"], queue=False
+            )
+        except imports.ImportFailed as exc:
+            raise CommandError(exc.message) from None
+        if started:
+            imports.run(job.pk)
+        else:
+            self.stdout.write(f"Diese Datei wurde gerade schon importiert (Import-Job {job.pk}).")
         job.refresh_from_db()
-        for m in job.messages:
-            self.stdout.write(f"Zeile {m['line']}: {m['level']}: {m['message']}")
+        for level, entries in (("error", job.errors), ("warning", job.warnings)):
+            for m in entries:
+                self.stdout.write(f"Zeile {m['line'] or 0}: {level}: {m['message']}")
+        counts = job.result or {}
         self.stdout.write(
-            f"{job.get_status_display()}: {job.created} neu, {job.updated} aktualisiert, "
-            f"{job.failed} fehlerhaft" + (" (Probelauf)" if job.dry_run else "")
+            f"{job.get_status_display()}: {counts.get('created', 0)} neu, "
+            f"{counts.get('updated', 0)} aktualisiert, {counts.get('failed', 0)} fehlerhaft"
+            + (" (Probelauf)" if job.dry_run else "")
         )
         if job.status == "failed":
-            raise CommandError("Import fehlgeschlagen.")
+            raise CommandError(f"Import fehlgeschlagen: {job.message}")
