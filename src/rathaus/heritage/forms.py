@@ -25,7 +25,7 @@ def _term_line(t: dict[str, Any]) -> str:
 
 
 def _actor_line(a: dict[str, Any]) -> str:
-    text = a.get("name", "")
+    text = str(a.get("name") or "")
     if a.get("role"):
         text += f" ({a['role']})"
     if a.get("gnd"):
@@ -172,7 +172,7 @@ class ImageForm(forms.Form):
         return f
 
 
-class CollectionForm(forms.ModelForm):
+class CollectionForm(forms.ModelForm[Collection]):
     class Meta:
         model = Collection
         fields = ["title_de", "title_en", "slug", "parent", "level", "description", "is_public"]

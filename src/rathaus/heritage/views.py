@@ -105,7 +105,7 @@ def index(request: RathausRequest) -> HttpResponse:
 
 def _visible_object(request: RathausRequest, public_id: str) -> HeritageObject:
     qs = HeritageObject.objects.prefetch_related("images", "collections")
-    obj = tenant_object_or_404(qs, request, public_id=public_id)
+    obj: HeritageObject = tenant_object_or_404(qs, request, public_id=public_id)
     if obj.status != Status.PUBLISHED and not manages_module(request, MODULE):
         raise Http404
     return obj
@@ -204,7 +204,8 @@ def collections(request: RathausRequest) -> HttpResponse:
 
 
 def _public_collection(request: RathausRequest, spec: str) -> Collection:
-    return tenant_object_or_404(Collection.objects.filter(is_public=True), request, set_spec=spec)
+    coll: Collection = tenant_object_or_404(Collection.objects.filter(is_public=True), request, set_spec=spec)
+    return coll
 
 
 @public
@@ -375,7 +376,7 @@ def _cors(response: R) -> R:
 
 def _iiif_image(request: RathausRequest, image_id: str) -> ObjectImage:
     qs = ObjectImage.objects.select_related("object").filter(status=ImageStatus.READY)
-    image = tenant_object_or_404(qs, request, image_id=image_id)
+    image: ObjectImage = tenant_object_or_404(qs, request, image_id=image_id)
     if image.object.status != Status.PUBLISHED and not manages_module(request, MODULE):
         raise Http404
     return image
