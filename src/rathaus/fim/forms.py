@@ -8,17 +8,23 @@ from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.ui.forms import MultipleFileField
 
+from .importers.xdf import XdfImportError, refuse_hostile
 from .models import leika_validator
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
 def _check_xml(upload: Any) -> bytes:
+    """The cheap checks of the upload request (size, XML, no DOCTYPE); the import job parses."""
     if upload.size > MAX_UPLOAD:
         raise forms.ValidationError(_("Die Datei ist zu groß (höchstens 5 MB)."))
     data = upload.read()
     if not data.lstrip().startswith(b"<"):
         raise forms.ValidationError(_("Die Datei ist kein XML."))
+    try:
+        refuse_hostile(data, getattr(upload, "name", "") or "")
+    except XdfImportError as exc:
+        raise forms.ValidationError(str(exc)) from None
     return bytes(data)
 
 

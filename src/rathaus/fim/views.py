@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
 from rathaus.core.tenancy.services import public_url, tenant_object_or_404
 from rathaus.payments import queries as payments_queries
 
 from . import engine, queries, services
 from .forms import ImportForm, ResumeMailForm
-from .importers.xdf import XdfImportError
 from .models import Draft, FormDefinition, FormSubmission
 
 SESSION_KEY = "fim_drafts"
@@ -301,34 +301,36 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @module_required("services")
 def import_view(request: HttpRequest) -> HttpResponse:
+    """Upload a schema with its code lists: size, XML and DOCTYPE are checked here, the schema is
+    parsed and stored in an import job (rathaus.core.jobs.imports); the user goes on to its page."""
     upload = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and upload.is_valid():
-        schema: Any = request.FILES["schema"]
-        try:
-            outcome = services.import_schema(
-                request.municipality,  # type: ignore[attr-defined]
-                upload.cleaned_data["schema"],
-                source_name=schema.name or "",
-                codelists=upload.cleaned_data["codelists"],
-                leika=upload.cleaned_data["leika"],
-                ctx=ServiceContext.from_request(request),
-                allow_missing_codelists=upload.cleaned_data["allow_missing_codelists"],
+    status = 200
+    if request.method == "POST":
+        if upload.is_valid():
+            schema: Any = request.FILES["schema"]
+            data = services.pack_upload(
+                services.SchemaUpload(
+                    schema=upload.cleaned_data["schema"],
+                    source_name=schema.name or "",
+                    codelists=upload.cleaned_data["codelists"],
+                    leika=upload.cleaned_data["leika"],
+                    allow_missing_codelists=upload.cleaned_data["allow_missing_codelists"],
+                )
             )
-        except XdfImportError as exc:
-            upload.add_error("schema", str(exc))
-        else:
-            if outcome.created:
-                messages.success(
-                    request, _("Neue Version %(v)s importiert.") % {"v": outcome.version.version_label}
-                )
+            try:
+                ctx = ServiceContext.from_request(request)
+                name = schema.name or "schema.xml"
+                job, started = imports.start_import(ctx, services.IMPORT_KIND, name, data)
+            except imports.ImportFailed as exc:
+                upload.add_error("schema", exc.message)
             else:
-                messages.info(
-                    request, _("Diese Datei ist bereits importiert; es wurde keine neue Version angelegt.")
-                )
-            for w in outcome.warnings:
-                messages.warning(request, w)
-            return redirect("fim:preview", pk=outcome.form.pk)
-    return render(request, "fim/import.html", {"upload": upload})
+                if not started:
+                    messages.info(
+                        request, _("Diese Datei wird schon importiert oder wurde gerade importiert.")
+                    )
+                return redirect(imports.job_url(job))
+        status = 400
+    return render(request, "fim/import.html", {"upload": upload}, status=status)
 
 
 @module_required("services")
