@@ -280,3 +280,21 @@ def test_catalog_upload_in_another_encoding_is_refused_in_the_form(muni_a, manag
     r = client.post(reverse("catalog:manage_import"), {"file": SimpleUploadedFile("l.csv", data)})
     assert r.status_code == 400 and "CSV UTF-8" in r.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_finished_job_links_its_result_on_this_site_only(muni_a, manager_a):
+    """An importer's ``result["url"]`` (e.g. the imported form) is linked once the job is done; only
+    a path on this site, never another host."""
+    client = client_for(HOST_A, manager_a)
+
+    def page(**kw: Any) -> str:
+        job = _job(muni_a, checksum=str(ImportJob.objects.count()), **kw)
+        return client.get(reverse("jobs:import_job", args=[job.pk])).content.decode()
+
+    assert 'id="import-result" href="/leistungen/verwaltung/"' in page(
+        status=ImportJob.DONE, result={"url": "/leistungen/verwaltung/"}
+    )
+    for url in ("https://example.org/", "//example.org/", "/\\example.org/", 7):
+        assert 'id="import-result"' not in page(status=ImportJob.DONE, result={"url": url})
+    assert 'id="import-result"' not in page(status=ImportJob.FAILED, result={"url": "/leistungen/"})
+    assert 'id="import-result"' not in page(status=ImportJob.DONE, result={})
