@@ -1,5 +1,6 @@
 """Run inside the benchmark server's environment after ``load_demo``: sign-in sessions for the
-signed-in rows and, with ``--tenants N``, N extra municipalities with one host each.
+signed-in rows, a finished import job for the job page's row and, with ``--tenants N``, N extra
+municipalities with one host each.
 
     python -m bench.prepare --tenants 1000 --hosts-file HOSTS   # prints JSON on the last line
 """
@@ -38,6 +39,33 @@ def citizen_email() -> str:
     return str(user.email)
 
 
+def import_job_path() -> str:
+    """A failed GTFS import job of the demo municipality with a full report (20 example lines per
+    kind of problem, as gtfs.Report keeps them): the shared job page at its largest usual size."""
+    from django.urls import reverse
+
+    from rathaus.core.jobs import imports
+    from rathaus.core.jobs.models import ImportJob
+    from rathaus.core.tenancy.models import Municipality
+
+    bad_time = "stop_times.txt: Ungültige Abfahrtszeit 24:{}:00"
+    errors = [imports.problem(bad_time.format(60 + i), 100 + i) for i in range(20)]
+    no_name = "Warnung – stops.txt: Haltestelle S{} ohne Namen"
+    errors += [imports.problem(no_name.format(i), 10 + i) for i in range(20)]
+    job = ImportJob.objects.create(
+        municipality=Municipality.objects.get(slug="zeitz"),
+        kind="mobility.gtfs",
+        status=ImportJob.FAILED,
+        file_name="fahrplan-2027.zip",
+        checksum="bench",
+        total=10,
+        done=8,
+        message="Der Feed wurde abgelehnt und nicht gespeichert: 57 Fehler, 20 Warnungen.",
+        errors=errors,
+    )
+    return reverse("jobs:import_job", args=[job.pk])
+
+
 def make_tenants(count: int) -> list[str]:
     from rathaus.core.tenancy.models import Domain, Municipality
 
@@ -71,6 +99,8 @@ def main() -> int:
     result: dict[str, object] = {
         "citizen": session_for(citizen_email()),
         "staff": session_for("sachbearbeitung@zeitz.example"),
+        "manager": session_for("admin@zeitz.example"),
+        "import_job": import_job_path(),
     }
     if args.tenants:
         hosts = make_tenants(args.tenants)

@@ -54,19 +54,22 @@ BIN = Path(sys.executable).parent  # the virtualenv's bin directory (granian, lo
 HOST = "127.0.0.1"  # the demo maps this host to Zeitz; the bench never leaves loopback
 
 ANON, SIGNED_IN, STAFF = "anonymous", "citizen", "staff"
+# Staff pages a module's managers see (the demo clerk has no module role): the demo municipality admin.
+MANAGER = "manager"
 # Public pages with a form that POSTs (booking): anonymous, but they carry a CSRF token, so they are
 # rendered for each visitor (never shared): measured against the target of signed-in pages.
 FORM = "form"
-TARGETS = {ANON: 0.5, SIGNED_IN: 0.25, STAFF: 0.25, FORM: 0.25}  # issue 15
+TARGETS = {ANON: 0.5, SIGNED_IN: 0.25, STAFF: 0.25, MANAGER: 0.25, FORM: 0.25}  # issue 15
 
 
 @dataclass
 class Endpoint:
     path: str
-    kind: str = ANON  # who asks: anonymous, the signed-in demo citizen, the demo clerk
+    kind: str = ANON  # who asks: anonymous, the signed-in demo citizen, the demo clerk, a manager
     spread: bool = True  # with BENCH_TENANTS: spread over all hosts (False: the demo host only)
     expect: str = ""  # text the body must contain
     detail_of: str = ""  # a detail page: the first link of this list page that matches ``path``
+    # ``path`` names a value bench.prepare made (e.g. "{import_job}": the path of an import job)
 
     @property
     def target(self) -> float:
@@ -110,6 +113,7 @@ PAGES = [
     Endpoint("/antraege/", kind=SIGNED_IN, spread=False),
     Endpoint("/konto/", kind=SIGNED_IN, spread=False),
     Endpoint("/antraege/verwaltung/", kind=STAFF, spread=False),
+    Endpoint("{import_job}", kind=MANAGER, spread=False, expect="Import"),  # a failed GTFS import job
 ]
 
 
@@ -682,6 +686,7 @@ def main(argv: list[str] | None = None) -> int:
                     FORM: "",
                     SIGNED_IN: f"sessionid={prepared['citizen']}",
                     STAFF: f"sessionid={prepared['staff']}",
+                    MANAGER: f"sessionid={prepared['manager']}",
                 }
                 spread = str(hosts_file) if hosts else ""
                 bares = [Target(BARE, BARE.path)] + (
@@ -690,6 +695,7 @@ def main(argv: list[str] | None = None) -> int:
                 targets = []
                 for endpoint in PAGES:
                     path = find_detail(base, endpoint) if endpoint.detail_of else endpoint.path
+                    path = path.format_map(prepared) if path.startswith("{") else path
                     if args.only and args.only not in path:
                         continue
                     targets.append(

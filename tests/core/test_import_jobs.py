@@ -418,3 +418,21 @@ def test_import_files_are_private_references_the_file_migration_checks(
     job, _ = _start(muni_a, manager_a, b"eins\n", capture=django_capture_on_commit_callbacks)
     ImportJob.objects.create(municipality=muni_a, kind="x", checksum="2", status=ImportJob.FAILED)  # no file
     assert list(storage_migrate.private_references()["jobs.imports"]()) == [job.file_path]
+
+
+def test_finished_job_links_its_result_on_this_site_only(muni_a, manager_a):
+    """An importer's ``result["url"]`` (e.g. the imported form) is linked once the job is done; only
+    a path on this site, never another host."""
+    client = client_for(HOST_A, manager_a)
+
+    def page(**kw: Any) -> str:
+        job = _job(muni_a, checksum=str(ImportJob.objects.count()), **kw)
+        return client.get(reverse("jobs:import_job", args=[job.pk])).content.decode()
+
+    assert 'id="import-result" href="/leistungen/verwaltung/"' in page(
+        status=ImportJob.DONE, result={"url": "/leistungen/verwaltung/"}
+    )
+    for url in ("https://example.org/", "//example.org/", "/\\example.org/", 7):
+        assert 'id="import-result"' not in page(status=ImportJob.DONE, result={"url": url})
+    assert 'id="import-result"' not in page(status=ImportJob.FAILED, result={"url": "/leistungen/"})
+    assert 'id="import-result"' not in page(status=ImportJob.DONE, result={})

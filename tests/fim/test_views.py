@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from rathaus.core.jobs.models import ImportJob
 from rathaus.fim import queries, services
 from rathaus.fim.models import Draft, FormDefinition, FormSubmission
 from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
@@ -289,33 +290,120 @@ def test_staff_pages_need_services_module(parken, staff_a, citizen, muni_a):
     assert "R05000281" in preview and "Pflichtangabe" in preview
 
 
-def test_upload_import_and_errors(admin_a, muni_a):
-    c = client_for(HOST_A, admin_a)
-    url = reverse("fim:import")
+def _codelists():
     folder = bewohnerparken_path().parent
-    lists = [
+    return [
         SimpleUploadedFile(p.name, p.read_bytes(), "text/xml")
         for p in sorted(folder.glob("C*_genericode.xml"))
     ]
-    r = c.post(
-        url,
-        {
-            "schema": SimpleUploadedFile("s.xml", bewohnerparken_path().read_bytes(), "text/xml"),
-            "codelists": lists,
-        },
+
+
+def _post_import(client, capture, data):
+    """POST the upload form and run the queued import job right away (as the worker would)."""
+    with capture(execute=True):
+        return client.post(reverse("fim:import"), data)
+
+
+def test_upload_import_and_errors(admin_a, muni_a, django_capture_on_commit_callbacks):
+    # The upload runs as an import job (rathaus.core.jobs.imports): what the upload page showed is
+    # now on the job page.
+    c = client_for(HOST_A, admin_a)
+    schema = bewohnerparken_path().read_bytes()
+    r = _post_import(
+        c,
+        django_capture_on_commit_callbacks,
+        {"schema": SimpleUploadedFile("s.xml", schema, "text/xml"), "codelists": _codelists()},
     )
-    assert r.status_code == 302
-    assert FormDefinition.objects.filter(municipality=muni_a, schema_id="S05000058").exists()
-    bad = c.post(
-        url,
+    job = ImportJob.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("jobs:import_job", args=[job.pk])
+    form = FormDefinition.objects.get(municipality=muni_a, schema_id="S05000058")
+    assert job.kind == "fim.xdf" and job.status == "done" and job.file_name == "s.xml"
+    assert job.result["created"] == 1 and job.result["url"] == reverse("fim:preview", kwargs={"pk": form.pk})
+    page = c.get(r["Location"]).content.decode()
+    assert "Neue Version" in page and f'href="{reverse("fim:preview", kwargs={"pk": form.pk})}"' in page
+    assert form.active_version.source_name == "s.xml"
+    bad = _post_import(
+        c,
+        django_capture_on_commit_callbacks,
         {"schema": SimpleUploadedFile("w.xml", require(fim_dir() / "schemas" / "WaBeKa.xml").read_bytes())},
     )
-    assert bad.status_code == 200 and "nicht unterstützt" in bad.content.decode()
-    not_xml = c.post(url, {"schema": SimpleUploadedFile("x.pdf", b"%PDF-1.4")})
-    assert "kein XML" in not_xml.content.decode()
-    missing = c.post(url, {"schema": SimpleUploadedFile("s.xml", bewohnerparken_path().read_bytes())})
-    assert "fehlt" in missing.content.decode()
-    assert FormDefinition.objects.count() == 1
+    assert bad.status_code == 302
+    failed = ImportJob.objects.get(file_name="w.xml")
+    assert failed.status == "failed" and "nicht unterstützt" in failed.message
+    page = c.get(bad["Location"])
+    assert page.status_code == 200 and "nicht unterstützt" in page.content.decode()
+    assert 'id="import-result"' not in page.content.decode()
+    not_xml = c.post(reverse("fim:import"), {"schema": SimpleUploadedFile("x.pdf", b"%PDF-1.4")})
+    assert not_xml.status_code == 400 and "kein XML" in not_xml.content.decode()
+    assert not ImportJob.objects.filter(file_name="x.pdf").exists()
+    missing = _post_import(
+        c, django_capture_on_commit_callbacks, {"schema": SimpleUploadedFile("m.xml", schema)}
+    )
+    job = ImportJob.objects.get(file_name="m.xml")
+    assert job.status == "failed" and "fehlt" in job.message
+    assert "fehlt" in c.get(missing["Location"]).content.decode()
+    assert FormDefinition.objects.count() == 1 and form.versions.count() == 1
+
+
+def test_upload_options_reach_the_job(admin_a, muni_a, django_capture_on_commit_callbacks):
+    c = client_for(HOST_A, admin_a)
+    _post_import(
+        c,
+        django_capture_on_commit_callbacks,
+        {
+            "schema": SimpleUploadedFile("s.xml", bewohnerparken_path().read_bytes()),
+            "leika": "99050012104000",
+            "allow_missing_codelists": "on",
+        },
+    )
+    job = ImportJob.objects.get()
+    form = FormDefinition.objects.get(municipality=muni_a)
+    assert job.status == "done", job.message
+    assert form.leika == "99050012104000" and form.active_version.warnings
+    assert job.result["warnings"] == len(form.active_version.warnings)
+    assert "in der Vorschau des Formulars" in job.message
+
+
+def test_double_submit_of_a_schema_is_one_job(admin_a, muni_a, django_capture_on_commit_callbacks):
+    c = client_for(HOST_A, admin_a)
+    data = bewohnerparken_path().read_bytes()
+    first = _post_import(
+        c,
+        django_capture_on_commit_callbacks,
+        {"schema": SimpleUploadedFile("s.xml", data), "codelists": _codelists()},
+    )
+    second = c.post(
+        reverse("fim:import"),
+        {"schema": SimpleUploadedFile("s.xml", data), "codelists": _codelists()},
+        follow=True,
+    )
+    assert ImportJob.objects.count() == 1 and second.redirect_chain[0][0] == first["Location"]
+    assert "schon importiert" in second.content.decode()
+    assert FormDefinition.objects.get().versions.count() == 1
+
+
+def test_import_job_page_is_the_module_managers_only(
+    admin_a, admin_b, staff_a, muni_a, django_capture_on_commit_callbacks
+):
+    c = client_for(HOST_A, admin_a)
+    r = _post_import(
+        c,
+        django_capture_on_commit_callbacks,
+        {
+            "schema": SimpleUploadedFile("s.xml", bewohnerparken_path().read_bytes()),
+            "codelists": _codelists(),
+        },
+    )
+    url = r["Location"]
+    manager = make_user("formulare@example.org", mfa=True)
+    grant(manager, muni_a, "module_manager", ["services"])
+    assert client_for(HOST_A, manager).get(url).status_code == 200
+    assert client_for(HOST_A, staff_a).get(url).status_code == 403
+    assert client_for(HOST_A, staff_a).post(reverse("fim:import"), {}).status_code == 403
+    other = make_user("mobil@example.org", mfa=True)
+    grant(other, muni_a, "module_manager", ["mobility"])
+    assert client_for(HOST_A, other).get(url).status_code == 403
+    assert client_for(HOST_B, admin_b).get(url).status_code == 404  # another municipality's job
 
 
 def test_holder_step_with_file_uploads(parken, settings, tmp_path):
@@ -389,23 +477,19 @@ def test_data_export_and_erasure(parken, citizen):
 
 
 def test_upload_with_doctype_entity_is_refused_not_500(admin_a, muni_a):
+    # A DOCTYPE is refused in the upload request already (a cheap check): 400, nothing queued.
     from .test_importer import ENTITY, LAUGHS, with_doctype
 
     c = client_for(HOST_A, admin_a)
-    folder = bewohnerparken_path().parent
     for doctype, ref in ((ENTITY, b"&e;"), (LAUGHS, b"&d;")):
-        lists = [
-            SimpleUploadedFile(p.name, p.read_bytes(), "text/xml")
-            for p in sorted(folder.glob("C*_genericode.xml"))
-        ]
         data = with_doctype(bewohnerparken_path().read_bytes(), doctype, ref)
         r = c.post(
             reverse("fim:import"),
-            {"schema": SimpleUploadedFile("s.xml", data, "text/xml"), "codelists": lists},
+            {"schema": SimpleUploadedFile("s.xml", data, "text/xml"), "codelists": _codelists()},
         )
-        assert r.status_code == 200
+        assert r.status_code == 400
         assert "DOCTYPE" in r.content.decode() and "Sicherheitsgründen" in r.content.decode()
-    assert not FormDefinition.objects.exists()
+    assert not FormDefinition.objects.exists() and not ImportJob.objects.exists()
 
 
 def test_switching_back_to_own_vehicle_drops_the_holder_step(parken):

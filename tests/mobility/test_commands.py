@@ -66,3 +66,23 @@ def test_import_population_zeitz_box(muni_a):
     grid = PopulationGrid.objects.get()
     assert (grid.cell_count, grid.population) == (199, 49_846)  # SOURCES.md
     assert "199 Zellen, 49846 Einwohner" in out.getvalue()
+
+
+def test_import_gtfs_acts_with_a_command_context(muni_a, tmp_path, monkeypatch):
+    """The command imports at once, through the same services.import_feed as the upload's import
+    job, with a ServiceContext of its own (no request)."""
+    from rathaus.mobility import services
+
+    seen = {}
+    real = services.import_feed
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "import_feed", spy)
+    path = str(simple_feed().zip(tmp_path / "f.zip"))
+    call_command("import_gtfs", path, "--municipality", "zeitz", stdout=io.StringIO())
+    ctx = seen["ctx"]
+    assert ctx.channel == "command" and ctx.municipality == muni_a and ctx.actor is None
+    assert FeedVersion.objects.get().source_name == "f.zip"

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import TestCase
 from django.urls import reverse
 
 from rathaus.core import figures
 from rathaus.core.accounts.models import Role
 from rathaus.core.audit.models import AuditEvent
+from rathaus.core.jobs.models import ImportJob
 from rathaus.mobility import queries, services
 from rathaus.mobility.models import FeedState, FeedVersion, MunicipalityArea
 from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
@@ -64,13 +66,15 @@ def grid(muni, tmp_path: Path):
 
 
 def upload(client, path: Path, name: str):
-    return client.post(
-        reverse("mobility:manage"),
-        {
-            "name": name,
-            "file": SimpleUploadedFile("feed.zip", path.read_bytes(), content_type="application/zip"),
-        },
-    )
+    """The staff upload; its import job runs right away (as the worker would), see core.jobs.imports."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("mobility:manage"),
+            {
+                "name": name,
+                "file": SimpleUploadedFile("feed.zip", path.read_bytes(), content_type="application/zip"),
+            },
+        )
 
 
 def test_upload_is_a_draft_and_changes_no_public_page_or_indicator(manager, muni_a, client_a, area, tmp_path):
@@ -84,6 +88,7 @@ def test_upload_is_a_draft_and_changes_no_public_page_or_indicator(manager, muni
     r = upload(c, far_away_feed().zip(tmp_path / "au.zip"), "Cairns-Test")
     draft = FeedVersion.objects.get(name="Cairns-Test")
     assert r.status_code == 302 and draft.state == FeedState.DRAFT
+    assert ImportJob.objects.get().result["url"] == reverse("mobility:feed_detail", args=[draft.pk])
     assert queries.current_feed(muni_a) == good
     assert indicator_values(muni_a) == before_indicators
     page = client_a.get(reverse("mobility:index")).content.decode()

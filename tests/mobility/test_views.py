@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from rathaus.core import figures
 from rathaus.core.accounts.models import Role
+from rathaus.core.jobs.models import ImportJob
 from rathaus.mobility import services
 from rathaus.mobility.models import District, FeedVersion, PopulationGrid
 from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
@@ -198,27 +199,63 @@ def upload(path: Path, name: str = "feed.zip") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, path.read_bytes(), content_type="application/zip")
 
 
-def test_staff_upload_imports_a_feed(manager, tmp_path, muni_a):
+def _post_feed(client, capture, name, file):
+    """POST the upload form and run the queued import job right away (as the worker would)."""
+    with capture(execute=True):
+        return client.post(reverse("mobility:manage"), {"name": name, "file": file})
+
+
+def test_staff_upload_imports_a_feed(manager, tmp_path, muni_a, django_capture_on_commit_callbacks):
+    # The upload runs as an import job (rathaus.core.jobs.imports); its page links the new version.
     c = client_for(HOST_A, manager)
-    r = c.post(
-        reverse("mobility:manage"), {"name": "Neu", "file": upload(simple_feed().zip(tmp_path / "f.zip"))}
+    r = _post_feed(
+        c, django_capture_on_commit_callbacks, "Neu", upload(simple_feed().zip(tmp_path / "f.zip"))
     )
+    job = ImportJob.objects.get()
     feed = FeedVersion.objects.get(name="Neu")
-    assert r.status_code == 302 and r["Location"] == reverse("mobility:feed_detail", args=[feed.pk])
-    assert feed.imported_by == manager and feed.source_name == "feed.zip"
-    assert "Fahrplanstand Neu" in c.get(r["Location"]).content.decode()
+    assert r.status_code == 302 and r["Location"] == reverse("jobs:import_job", args=[job.pk])
+    assert job.kind == "mobility.gtfs" and job.status == "done" and job.params == {"name": "Neu"}
+    assert (
+        job.result["url"] == reverse("mobility:feed_detail", args=[feed.pk]) and job.result["feed"] == feed.pk
+    )
+    assert job.done == job.total == services.FEED_IMPORT_STEPS
+    assert feed.imported_by == manager and feed.source_name == "feed.zip" and feed.state == "draft"
+    page = c.get(r["Location"]).content.decode()
+    assert "als Entwurf gespeichert" in page and 'http-equiv="refresh"' not in page
+    assert f'href="{reverse("mobility:feed_detail", args=[feed.pk])}"' in page
+    assert "Fahrplanstand Neu" in c.get(job.result["url"]).content.decode()
 
 
-def test_staff_upload_of_a_broken_feed_shows_the_report_and_stores_nothing(manager, tmp_path):
+def test_staff_upload_of_a_broken_feed_shows_the_report_and_stores_nothing(
+    manager, tmp_path, django_capture_on_commit_callbacks
+):
     b = simple_feed()
     b.rows["stop_times.txt"].append(["B1-0-0", "24:61:00", "24:61:00", "S2", 3])
-    r = client_for(HOST_A, manager).post(
-        reverse("mobility:manage"), {"name": "Kaputt", "file": upload(b.zip(tmp_path / "f.zip"))}
-    )
-    html = r.content.decode()
-    assert r.status_code == 422
-    assert "Der Feed wurde abgelehnt" in html and "24:61:00" in html and "338" in html
+    c = client_for(HOST_A, manager)
+    r = _post_feed(c, django_capture_on_commit_callbacks, "Kaputt", upload(b.zip(tmp_path / "f.zip")))
+    assert r.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and "Der Feed wurde abgelehnt" in job.message and "2 Fehler" in job.message
+    assert any(e["line"] == 338 and "stop_times.txt: " in e["message"] for e in job.errors)
+    page = c.get(r["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200 and 'role="alert"' in html
+    assert "Der Feed wurde abgelehnt" in html and "24:61:00" in html and ">338<" in html
+    assert 'id="import-result"' not in html
     assert not FeedVersion.objects.exists()
+
+
+def test_refused_feed_keeps_every_line_of_the_report(muni_a, tmp_path):
+    report = services.gtfs.Report()
+    report.error("stops.txt", 4, "Ungültige Koordinate", total=30)
+    report.warn("", None, "Kein Betreiber angegeben")
+    problems = services.feed_problems(report)
+    assert problems == [
+        {"line": 4, "column": "", "message": "stops.txt: Ungültige Koordinate"},
+        {"line": None, "column": "", "message": "Warnung – Kein Betreiber angegeben"},
+    ]
+    message = services.refused_message(report)
+    assert "30 Fehler, 1 Warnungen" in message and "höchstens 20 Beispiele" in message
 
 
 def test_staff_upload_checks_content_not_name(manager, tmp_path):
@@ -227,7 +264,7 @@ def test_staff_upload_checks_content_not_name(manager, tmp_path):
         {"name": "X", "file": SimpleUploadedFile("feed.zip", b"stop_id,stop_name\n")},
     )
     assert r.status_code == 422 and "kein ZIP-Archiv" in r.content.decode()
-    assert not FeedVersion.objects.exists()
+    assert not FeedVersion.objects.exists() and not ImportJob.objects.exists()
 
 
 def test_staff_upload_size_limit(manager, tmp_path, monkeypatch):
@@ -236,6 +273,60 @@ def test_staff_upload_size_limit(manager, tmp_path, monkeypatch):
         reverse("mobility:manage"), {"name": "X", "file": upload(simple_feed().zip(tmp_path / "f.zip"))}
     )
     assert r.status_code == 422 and "größer als 200 MB" in r.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_staff_upload_with_a_taken_name_is_refused_in_the_form(manager, feed, tmp_path):
+    r = client_for(HOST_A, manager).post(
+        reverse("mobility:manage"),
+        {"name": "Fahrplan 2026", "file": upload(simple_feed().zip(tmp_path / "f.zip"))},
+    )
+    assert r.status_code == 422 and "existiert bereits" in r.content.decode()
+    assert not ImportJob.objects.exists() and FeedVersion.objects.count() == 1
+
+
+def test_name_taken_while_the_job_waited_fails_the_job(
+    manager, muni_a, tmp_path, django_capture_on_commit_callbacks
+):
+    c = client_for(HOST_A, manager)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        r = c.post(
+            reverse("mobility:manage"), {"name": "Neu", "file": upload(simple_feed().zip(tmp_path / "f.zip"))}
+        )
+    services.import_feed(muni_a, simple_feed().write(tmp_path / "g"), "Neu")  # e.g. import_gtfs meanwhile
+    for callback in queued:
+        callback()
+    job = ImportJob.objects.get()
+    assert r.status_code == 302 and job.status == "failed" and "existiert bereits" in job.message
+    assert FeedVersion.objects.count() == 1
+
+
+def test_double_submit_of_a_feed_is_one_job(manager, tmp_path, django_capture_on_commit_callbacks):
+    c = client_for(HOST_A, manager)
+    data = simple_feed().zip(tmp_path / "f.zip")
+    first = _post_feed(c, django_capture_on_commit_callbacks, "Neu", upload(data))
+    second = c.post(reverse("mobility:manage"), {"name": "Neu 2", "file": upload(data)}, follow=True)
+    assert ImportJob.objects.count() == 1 and second.redirect_chain[0][0] == first["Location"]
+    assert "schon importiert" in second.content.decode()
+    assert FeedVersion.objects.count() == 1
+
+
+def test_feed_job_page_is_for_mobility_managers_of_the_municipality(
+    manager, staff_a, admin_b, muni_a, muni_b, tmp_path, django_capture_on_commit_callbacks
+):
+    r = _post_feed(
+        client_for(HOST_A, manager),
+        django_capture_on_commit_callbacks,
+        "Neu",
+        upload(simple_feed().zip(tmp_path / "f.zip")),
+    )
+    url = r["Location"]
+    other = grant(make_user("hub@example.org", mfa=True), muni_a, Role.MODULE_MANAGER, ["hub"]).user
+    assert client_for(HOST_A, other).get(url).status_code == 403
+    assert client_for(HOST_A, staff_a).get(url).status_code == 403
+    assert client_for(HOST_B, admin_b).get(url).status_code == 404  # another municipality's job
+    manager_b = grant(make_user("b@example.org", mfa=True), muni_b, Role.MODULE_MANAGER, ["mobility"]).user
+    assert client_for(HOST_B, manager_b).get(url).status_code == 404
 
 
 def test_grid_upload_and_delete(manager, tmp_path, muni_a, django_capture_on_commit_callbacks):
@@ -314,7 +405,7 @@ def test_staff_pages_need_the_mobility_module(who, muni_a, muni_b, citizen, feed
     )
     assert r.status_code in (302, 403, 404)
     assert c.post(reverse("mobility:feed_delete", args=[feed.pk])).status_code in (302, 403, 404)
-    assert FeedVersion.objects.count() == 1
+    assert FeedVersion.objects.count() == 1 and not ImportJob.objects.exists()
 
 
 def test_admin_of_b_gets_404_for_a_feed_of_a(feed, admin_b):
@@ -361,7 +452,7 @@ def test_staff_upload_to_an_unwritable_storage_gives_a_clear_page(manager, tmp_p
     feed_zip = upload(simple_feed().zip(tmp_path / "f.zip"))
     r = c.post(reverse("mobility:manage"), {"name": "Neu", "file": feed_zip})
     assert r.status_code == 503 and "Dateispeicher des Servers" in r.content.decode()
-    assert not FeedVersion.objects.filter(name="Neu").exists()
+    assert not FeedVersion.objects.filter(name="Neu").exists() and not ImportJob.objects.exists()
 
 
 def test_index_looks_up_the_published_feed_once(client_a, feed, grid, settings):

@@ -147,20 +147,29 @@ def test_stale_work_folders_are_removed_at_the_next_import_and_by_the_command(mu
     assert services.feed_path(FeedVersion.objects.get()).exists()  # finished feeds are untouched
 
 
-def test_staff_upload_of_a_zip_bomb_is_a_422_with_the_message(muni_a, tmp_path, settings):
+def test_staff_upload_of_a_zip_bomb_fails_its_job_with_the_message(
+    muni_a, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    # The upload is an import job now: the bomb is found in the worker, the job page says so.
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
     from rathaus.core.accounts.models import Role
+    from rathaus.core.jobs.models import ImportJob
     from tests.conftest import HOST_A, client_for, grant, make_user
 
     user = make_user("mobil@example.org", mfa=True)
     grant(user, muni_a, Role.MODULE_MANAGER, ["mobility"])
     path = feed_zip(tmp_path / "bomb.zip", {"shapes.txt": b"0" * (32 * 1024 * 1024)})
-    r = client_for(HOST_A, user).post(
-        reverse("mobility:manage"),
-        {"name": "Bombe", "file": SimpleUploadedFile("b.zip", path.read_bytes(), "application/zip")},
-    )
-    assert r.status_code == 422 and "ZIP-Bombe" in r.content.decode()
+    client = client_for(HOST_A, user)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(
+            reverse("mobility:manage"),
+            {"name": "Bombe", "file": SimpleUploadedFile("b.zip", path.read_bytes(), "application/zip")},
+        )
+    assert r.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and any("ZIP-Bombe" in e["message"] for e in job.errors)
+    assert "ZIP-Bombe" in client.get(r["Location"]).content.decode()
     assert not FeedVersion.objects.exists()
     assert leftovers(Path(settings.MOBILITY_DATA_DIR)) == []

@@ -4,12 +4,12 @@ from .models import Draft, FormDefinition, FormSubmission, FormVersion
 
 
 @admin.register(FormDefinition)
-class FormDefinitionAdmin(admin.ModelAdmin):
+class FormDefinitionAdmin(admin.ModelAdmin[FormDefinition]):
     list_display = ["name", "schema_id", "leika", "municipality"]
 
 
 @admin.register(FormVersion)
-class FormVersionAdmin(admin.ModelAdmin):
+class FormVersionAdmin(admin.ModelAdmin[FormVersion]):
     list_display = ["form", "version_label", "imported_at"]
     readonly_fields = ["definition", "warnings", "source_hash"]
 

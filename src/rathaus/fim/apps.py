@@ -13,4 +13,5 @@ class FimConfig(AppConfig):
         data_exporters=("rathaus.fim.services.export_user_forms",),
         data_erasers=("rathaus.fim.services.erase_user_forms",),
         figures=("rathaus.fim.figures.declarations",),
+        importers=("rathaus.fim.services.IMPORTER",),
     )

@@ -282,7 +282,8 @@ def _field_problems(defn: dict[str, Any], node: dict[str, Any]) -> list[str]:
     if lo_len is not None and hi_len is not None and lo_len > hi_len:
         out.append(_("%(id)s: Die Mindestlänge ist größer als die Höchstlänge.") % {"id": nid})
     lo_v, hi_v = node.get("min_value"), node.get("max_value")
-    if _number(lo_v) is not None and _number(hi_v) is not None and _number(lo_v) > _number(hi_v):  # type: ignore[operator]
+    lo_n, hi_n = _number(lo_v), _number(hi_v)
+    if lo_n is not None and hi_n is not None and lo_n > hi_n:
         out.append(_("%(id)s: Der Mindestwert ist größer als der Höchstwert.") % {"id": nid})
     if node.get("pattern"):
         try:
@@ -404,7 +405,8 @@ def _container(defn: dict[str, Any], parent: str) -> list[dict[str, Any]]:
     found = find(defn, parent)
     if found is None or found[0]["kind"] != "group":
         raise DesignError(_("Die Gruppe %(id)s gibt es nicht.") % {"id": parent})
-    return found[0]["children"]
+    children: list[dict[str, Any]] = found[0]["children"]
+    return children
 
 
 def _leika(defn: dict[str, Any]) -> list[str]:

@@ -235,7 +235,8 @@ class NumberField(forms.CharField):
             raise forms.ValidationError(message)
         if self.datentyp == "num_int" and num != num.to_integral_value():
             raise forms.ValidationError(message)
-        if self.datentyp == "num_currency" and num.as_tuple().exponent < -2:  # type: ignore[operator]
+        exponent = num.as_tuple().exponent  # an int for a finite number
+        if self.datentyp == "num_currency" and isinstance(exponent, int) and exponent < -2:
             raise forms.ValidationError(_("Bitte geben Sie höchstens zwei Nachkommastellen an."))
         if self.min_v not in (None, "") and num < _decimal(str(self.min_v)):
             raise forms.ValidationError(_("Der Wert muss mindestens %(v)s sein.") % {"v": self.min_v})
@@ -641,13 +642,15 @@ def apply_action(step: dict[str, Any], raw: list[Any], action: str) -> list[Any]
                 maximum = child["max"] if child["max"] is not None else MAX_REPEAT
                 if len(lst) < maximum:
                     lst.append({})
-                return container[step["id"]]
+                changed: list[Any] = container[step["id"]]
+                return changed
             cur = cur.setdefault(part, [] if child["kind"] == "group" else "")
     if kind == "remove" and isinstance(cur, list) and parts[-1].isdigit() and node is not None:
         idx = int(parts[-1])
         if idx < len(cur) and len(cur) > node.get("min", 0):
             cur.pop(idx)
-    return container[step["id"]]
+    result: list[Any] = container[step["id"]]
+    return result
 
 
 def validate_all(defn: dict[str, Any], answers: dict[str, Any]) -> tuple[dict[str, Any], dict[int, StepForm]]:

@@ -8,18 +8,32 @@ from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.ui.forms import MultipleFileField
 
+from .importers.xdf import XdfImportError, refuse_hostile
 from .models import leika_validator
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
 def _check_xml(upload: Any) -> bytes:
+    """The cheap checks of the upload request (size, XML, no DOCTYPE); the import job parses."""
     if upload.size > MAX_UPLOAD:
         raise forms.ValidationError(_("Die Datei ist zu groß (höchstens 5 MB)."))
     data = upload.read()
     if not data.lstrip().startswith(b"<"):
         raise forms.ValidationError(_("Die Datei ist kein XML."))
+    try:
+        refuse_hostile(data, getattr(upload, "name", "") or "")
+    except XdfImportError as exc:
+        raise forms.ValidationError(str(exc)) from None
     return bytes(data)
+
+
+def _set_choices(form: forms.Form, name: str, choices: list[Any]) -> None:
+    """Give the choice field ``name`` its choices (``form.fields`` holds plain ``Field`` types)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    field.choices = choices
 
 
 class ImportForm(forms.Form):
@@ -97,7 +111,7 @@ class DesignMetaForm(forms.Form):
 
     def __init__(self, *args: Any, services: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["catalog_service"].choices = [("", _("keine")), *(services or [])]  # type: ignore[attr-defined]
+        _set_choices(self, "catalog_service", [("", _("keine")), *(services or [])])
 
 
 class DesignGroupForm(forms.Form):
@@ -138,7 +152,7 @@ class DesignGroupForm(forms.Form):
                 del self.fields[name]
         else:
             self.fields["parent"].required = True
-            self.fields["parent"].choices = list(parents or [])  # type: ignore[attr-defined]
+            _set_choices(self, "parent", list(parents or []))
 
     def clean_id(self) -> str:
         value = str(self.cleaned_data.get("id") or "").strip()
@@ -215,8 +229,8 @@ class DesignFieldForm(forms.Form):
         **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
-        self.fields["parent"].choices = list(parents or [])  # type: ignore[attr-defined]
-        self.fields["codelist"].choices = [("", _("keine")), *(codelists or [])]  # type: ignore[attr-defined]
+        _set_choices(self, "parent", list(parents or []))
+        _set_choices(self, "codelist", [("", _("keine")), *(codelists or [])])
         if editing:
             del self.fields["parent"]
             del self.fields["id"]
@@ -284,8 +298,8 @@ class DesignRuleForm(forms.Form):
         **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
-        self.fields["field"].choices = list(fields or [])  # type: ignore[attr-defined]
-        self.fields["targets"].choices = list(targets or [])  # type: ignore[attr-defined]
+        _set_choices(self, "field", list(fields or []))
+        _set_choices(self, "targets", list(targets or []))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -306,5 +320,5 @@ class DesignBaukastenForm(forms.Form):
         **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
-        self.fields["element"].choices = list(elements or [])  # type: ignore[attr-defined]
-        self.fields["parent"].choices = list(parents or [])  # type: ignore[attr-defined]
+        _set_choices(self, "element", list(elements or []))
+        _set_choices(self, "parent", list(parents or []))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import secrets
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +17,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.storage import private_storage
 from rathaus.core.tasks import send_email_after_commit
@@ -130,6 +135,128 @@ def import_schema(
             changes={"schema": [None, defn["schema_id"]], "version": [None, version.version_label]},
         )
     return ImportOutcome(form, version, True, result.counts, result.warnings)
+
+
+# --- the upload as an import job (rathaus.core.jobs.imports, declared in apps.py) ----------------
+
+IMPORT_KIND = "fim.xdf"
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # the job file: schema, code lists and options, compressed
+_SCHEMA_MEMBER = "schema.xml"
+_OPTIONS_MEMBER = "options.json"
+_CODELIST_FOLDER = "codelists/"
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # no time stamps: the same upload gives the same bytes (checksum)
+
+
+@dataclass
+class SchemaUpload:
+    """What the upload form hands over: the schema, its code lists (file name → bytes) and options."""
+
+    schema: bytes
+    source_name: str = ""
+    codelists: dict[str, bytes] = field(default_factory=dict)
+    leika: str = ""
+    allow_missing_codelists: bool = False
+
+
+def pack_upload(upload: SchemaUpload) -> bytes:
+    """The one file an import job stores: a ZIP with the schema, the code lists and the options.
+
+    Deterministic (sorted members, fixed times), so a double submit of the same files and options
+    has the same checksum and opens the running job instead of a second one.
+    """
+    names = sorted(upload.codelists)
+    options = {
+        "source_name": upload.source_name,
+        "leika": upload.leika,
+        "allow_missing_codelists": upload.allow_missing_codelists,
+        "codelists": names,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+
+        def put(name: str, data: bytes) -> None:
+            zf.writestr(zipfile.ZipInfo(name, date_time=_FIXED_TIME), data, zipfile.ZIP_DEFLATED)
+
+        put(_OPTIONS_MEMBER, json.dumps(options, sort_keys=True).encode())
+        put(_SCHEMA_MEMBER, upload.schema)
+        for i, name in enumerate(names):
+            put(f"{_CODELIST_FOLDER}{i}.xml", upload.codelists[name])
+    return buffer.getvalue()
+
+
+def unpack_upload(data: bytes) -> SchemaUpload:
+    """The upload of a job file written by :func:`pack_upload`; ImportFailed for anything else."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            options = json.loads(zf.read(_OPTIONS_MEMBER))
+            names = [str(n) for n in options["codelists"]]
+            return SchemaUpload(
+                schema=zf.read(_SCHEMA_MEMBER),
+                source_name=str(options["source_name"]),
+                codelists={name: zf.read(f"{_CODELIST_FOLDER}{i}.xml") for i, name in enumerate(names)},
+                leika=str(options["leika"]),
+                allow_missing_codelists=bool(options["allow_missing_codelists"]),
+            )
+    except (zipfile.BadZipFile, KeyError, TypeError, ValueError):
+        raise imports.ImportFailed(
+            _("Die Importdatei ist beschädigt; bitte laden Sie das Schema erneut hoch.")
+        ) from None
+
+
+def run_import_job(
+    ctx: ServiceContext, job: Any, data: bytes, progress: imports.Progress
+) -> tuple[str, dict[str, Any]]:
+    """The importer of ``fim.xdf`` jobs: read, check and store the schema as a new form version.
+
+    A refused schema (:class:`XdfImportError`) ends the job failed with the importer's message;
+    :func:`import_schema` stores the version in one transaction, so a failed job stored nothing.
+    """
+    assert ctx.municipality is not None
+    progress.start(2)
+    upload = unpack_upload(data)
+    progress.advance()
+    try:
+        outcome = import_schema(
+            ctx.municipality,
+            upload.schema,
+            source_name=upload.source_name,
+            codelists=upload.codelists,
+            leika=upload.leika,
+            ctx=ctx,
+            allow_missing_codelists=upload.allow_missing_codelists,
+        )
+    except XdfImportError as exc:
+        raise imports.ImportFailed(str(exc)) from None
+    progress.advance()
+    if outcome.created:
+        message = _("Neue Version %(v)s importiert.") % {"v": outcome.version.version_label}
+    else:
+        message = _("Diese Datei ist bereits importiert; es wurde keine neue Version angelegt.")
+    if outcome.warnings:
+        message += " " + ngettext(
+            "%(n)s Hinweis beim Import steht in der Vorschau des Formulars.",
+            "%(n)s Hinweise beim Import stehen in der Vorschau des Formulars.",
+            len(outcome.warnings),
+        ) % {"n": len(outcome.warnings)}
+    result = {
+        "created": 1 if outcome.created else 0,
+        "form": outcome.form.pk,
+        "version": outcome.version.version_label,
+        "warnings": len(outcome.warnings),
+        **outcome.counts,
+        "url": reverse("fim:preview", kwargs={"pk": outcome.form.pk}),
+    }
+    return message, result
+
+
+IMPORTER = imports.Importer(
+    kind=IMPORT_KIND,
+    module="services",
+    run=run_import_job,
+    back_url_name="fim:manage",
+    start_url_name="fim:import",
+    max_bytes=MAX_IMPORT_BYTES,
+)
 
 
 # --- drafts --------------------------------------------------------------------------------------

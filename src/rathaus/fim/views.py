@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,35 +13,36 @@ from django.views.decorators.http import require_POST
 
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
 from rathaus.core.tenancy.services import public_url, tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 from rathaus.payments import queries as payments_queries
 
 from . import engine, queries, services
 from .forms import ImportForm, ResumeMailForm
-from .importers.xdf import XdfImportError
 from .models import Draft, FormDefinition, FormSubmission
 
 SESSION_KEY = "fim_drafts"
 
 
-def _published(request: HttpRequest, pk: int) -> FormDefinition:
+def _published(request: RathausRequest, pk: int) -> FormDefinition:
     form = tenant_object_or_404(FormDefinition, request, pk=pk)
     if form.active_version_id is None:
         raise Http404
     return form
 
 
-def _remember(request: HttpRequest, form: FormDefinition, draft: Draft, token: str) -> None:
+def _remember(request: RathausRequest, form: FormDefinition, draft: Draft, token: str) -> None:
     store = dict(request.session.get(SESSION_KEY, {}))
     store[str(form.pk)] = {"id": draft.pk, "token": token}
     request.session[SESSION_KEY] = store
 
 
-def _current_draft(request: HttpRequest, form: FormDefinition) -> Draft | None:
+def _current_draft(request: RathausRequest, form: FormDefinition) -> Draft | None:
     entry = request.session.get(SESSION_KEY, {}).get(str(form.pk))
     qs = Draft.objects.for_tenant(request).filter(form=form).select_related("version", "form")
     if entry:
-        draft = qs.filter(pk=entry["id"]).first()
+        draft: Draft | None = qs.filter(pk=entry["id"]).first()
         if draft is not None:
             if request.user.is_authenticated and draft.user_id == request.user.pk:
                 return draft
@@ -53,14 +54,14 @@ def _current_draft(request: HttpRequest, form: FormDefinition) -> Draft | None:
 
 
 @public
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: RathausRequest) -> HttpResponse:
     forms_ = queries.published_forms(request).order_by("name")
     drafts = queries.drafts_of(request.user, request) if request.user.is_authenticated else []
     return render(request, "fim/index.html", {"forms": forms_, "drafts": drafts})
 
 
 @public
-def form_start(request: HttpRequest, pk: int) -> HttpResponse:
+def form_start(request: RathausRequest, pk: int) -> HttpResponse:
     form = _published(request, pk)
     draft = _current_draft(request, form)
     gate = services.form_gate(form, request)  # e.g. a login with BundID at a trust level
@@ -69,7 +70,10 @@ def form_start(request: HttpRequest, pk: int) -> HttpResponse:
             draft, token = services.start_draft(form, user=request.user)
             _remember(request, form, draft, token)
         return redirect("fim:step", pk=form.pk, step=draft.current_step)
-    defn = form.active_version.definition  # type: ignore[union-attr]
+    version = form.active_version
+    if version is None:  # _published() refuses such forms; this narrows the type
+        raise Http404
+    defn = version.definition
     return render(
         request,
         "fim/start.html",
@@ -115,7 +119,7 @@ def _step_context(
 
 
 @public
-def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+def step(request: RathausRequest, pk: int, step: int) -> HttpResponse:
     form = _published(request, pk)
     draft = _current_draft(request, form)
     if draft is None:
@@ -176,13 +180,13 @@ def _answer_rows(defn: dict[str, Any], answers: dict[str, Any]) -> list[dict[str
 
 
 @public
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: RathausRequest, pk: int) -> HttpResponse:
     form = _published(request, pk)
     draft = _current_draft(request, form)
     if draft is None:
         # A double click or a browser retry after the submission: show the same submission again.
         key = request.POST.get("submit_key", "") if request.method == "POST" else ""
-        earlier = services.submission_for_key(request.municipality, key)  # type: ignore[attr-defined]
+        earlier = services.submission_for_key(request.municipality, key)
         if (
             earlier is not None
             and earlier.form_id == form.pk
@@ -234,7 +238,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public
-def save(request: HttpRequest, pk: int) -> HttpResponse:
+def save(request: RathausRequest, pk: int) -> HttpResponse:
     form = _published(request, pk)
     draft = _current_draft(request, form)
     if draft is None:
@@ -245,7 +249,7 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
         mail_form = ResumeMailForm(request.POST or None, initial={"email": draft.email})
         if request.method == "POST" and mail_form.is_valid():
             path = reverse("fim:resume", kwargs={"token": entry.get("token", "")})
-            url = public_url(request.municipality, path, request)  # type: ignore[attr-defined]
+            url = public_url(request.municipality, path, request)
             services.send_resume_link(draft, mail_form.cleaned_data["email"], url)
             messages.success(request, _("Wir haben Ihnen den Link zum Fortsetzen per E-Mail gesendet."))
             return redirect("fim:save", pk=form.pk)
@@ -253,7 +257,7 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public
-def resume(request: HttpRequest, token: str) -> HttpResponse:
+def resume(request: RathausRequest, token: str) -> HttpResponse:
     """The link from the guest's e-mail: a confirmation page (GET changes nothing), POST resumes."""
     draft = (
         Draft.objects.for_tenant(request)
@@ -271,14 +275,14 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def draft_resume(request: HttpRequest, pk: int) -> HttpResponse:
+def draft_resume(request: RathausRequest, pk: int) -> HttpResponse:
     draft = tenant_object_or_404(Draft.objects.filter(user_id=request.user.pk or 0), request, pk=pk)
     _remember(request, draft.form, draft, "")
     return redirect("fim:step", pk=draft.form_id, step=draft.current_step)
 
 
 @public
-def done(request: HttpRequest, pk: int) -> HttpResponse:
+def done(request: RathausRequest, pk: int) -> HttpResponse:
     form = _published(request, pk)
     sub_pk = request.session.get("fim_last_submission")
     qs = FormSubmission.objects.for_tenant(request).filter(form=form)
@@ -294,45 +298,47 @@ def done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @module_required("services")
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: RathausRequest) -> HttpResponse:
     forms_ = FormDefinition.objects.for_tenant(request).select_related("active_version").order_by("name")
     return render(request, "fim/manage.html", {"forms": forms_})
 
 
 @module_required("services")
-def import_view(request: HttpRequest) -> HttpResponse:
+def import_view(request: RathausRequest) -> HttpResponse:
+    """Upload a schema with its code lists: size, XML and DOCTYPE are checked here, the schema is
+    parsed and stored in an import job (rathaus.core.jobs.imports); the user goes on to its page."""
     upload = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and upload.is_valid():
-        schema: Any = request.FILES["schema"]
-        try:
-            outcome = services.import_schema(
-                request.municipality,  # type: ignore[attr-defined]
-                upload.cleaned_data["schema"],
-                source_name=schema.name or "",
-                codelists=upload.cleaned_data["codelists"],
-                leika=upload.cleaned_data["leika"],
-                ctx=ServiceContext.from_request(request),
-                allow_missing_codelists=upload.cleaned_data["allow_missing_codelists"],
+    status = 200
+    if request.method == "POST":
+        if upload.is_valid():
+            schema: Any = request.FILES["schema"]
+            data = services.pack_upload(
+                services.SchemaUpload(
+                    schema=upload.cleaned_data["schema"],
+                    source_name=schema.name or "",
+                    codelists=upload.cleaned_data["codelists"],
+                    leika=upload.cleaned_data["leika"],
+                    allow_missing_codelists=upload.cleaned_data["allow_missing_codelists"],
+                )
             )
-        except XdfImportError as exc:
-            upload.add_error("schema", str(exc))
-        else:
-            if outcome.created:
-                messages.success(
-                    request, _("Neue Version %(v)s importiert.") % {"v": outcome.version.version_label}
-                )
+            try:
+                ctx = ServiceContext.from_request(request)
+                name = schema.name or "schema.xml"
+                job, started = imports.start_import(ctx, services.IMPORT_KIND, name, data)
+            except imports.ImportFailed as exc:
+                upload.add_error("schema", exc.message)
             else:
-                messages.info(
-                    request, _("Diese Datei ist bereits importiert; es wurde keine neue Version angelegt.")
-                )
-            for w in outcome.warnings:
-                messages.warning(request, w)
-            return redirect("fim:preview", pk=outcome.form.pk)
-    return render(request, "fim/import.html", {"upload": upload})
+                if not started:
+                    messages.info(
+                        request, _("Diese Datei wird schon importiert oder wurde gerade importiert.")
+                    )
+                return redirect(imports.job_url(job))
+        status = 400
+    return render(request, "fim/import.html", {"upload": upload}, status=status)
 
 
 @module_required("services")
-def preview(request: HttpRequest, pk: int) -> HttpResponse:
+def preview(request: RathausRequest, pk: int) -> HttpResponse:
     form = tenant_object_or_404(FormDefinition, request, pk=pk)
     versions = list(form.versions.all())
     version = form.active_version

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms as djforms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from rathaus.core.accounts.permissions import module_required
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import designer, engine
 from .designer import DesignError
@@ -36,17 +37,18 @@ from .models import FormDesign
 TYPE_LABELS = dict(TYPE_CHOICES)
 
 
-def _design(request: HttpRequest, pk: int) -> FormDesign:
-    return tenant_object_or_404(FormDesign.objects.select_related("form"), request, pk=pk)
+def _design(request: RathausRequest, pk: int) -> FormDesign:
+    design: FormDesign = tenant_object_or_404(FormDesign.objects.select_related("form"), request, pk=pk)
+    return design
 
 
-def _catalog_services(request: HttpRequest) -> list[tuple[int, str]]:
+def _catalog_services(request: RathausRequest) -> list[tuple[int, str]]:
     """This municipality's catalogue services (the catalogue is optional for the form engine)."""
     try:
         from rathaus.catalog import queries as catalog_queries
     except ImportError:  # pragma: no cover - the catalogue app is installed in every deployment
         return []
-    return [(s.pk, s.name) for s in catalog_queries.staff_services(request.municipality)]  # type: ignore[attr-defined]
+    return [(s.pk, s.name) for s in catalog_queries.staff_services(request.municipality)]
 
 
 def _kind(node: dict[str, Any]) -> str:
@@ -91,7 +93,7 @@ def _choices(defn: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _forms(request: HttpRequest, design: FormDesign, bound: dict[str, djforms.Form]) -> dict[str, Any]:
+def _forms(request: RathausRequest, design: FormDesign, bound: dict[str, djforms.Form]) -> dict[str, Any]:
     defn = design.definition
     ch = _choices(defn)
     meta_initial = {
@@ -115,19 +117,19 @@ def _forms(request: HttpRequest, design: FormDesign, bound: dict[str, djforms.Fo
         "baukasten_form": bound.get("baukasten")
         or DesignBaukastenForm(
             prefix="baukasten",
-            elements=[(e["key"], e["label"]) for e in designer.baukasten(request.municipality)],  # type: ignore[attr-defined]
+            elements=[(e["key"], e["label"]) for e in designer.baukasten(request.municipality)],
             parents=ch["parents"],
         ),
     }
 
 
 @module_required("services")
-def design_list(request: HttpRequest) -> HttpResponse:
+def design_list(request: RathausRequest) -> HttpResponse:
     create = DesignCreateForm(request.POST or None, prefix="new")
     if request.method == "POST" and create.is_valid():
         try:
             design = designer.create_design(
-                request.municipality,  # type: ignore[attr-defined]
+                request.municipality,
                 title=create.cleaned_data["title"],
                 actor=request.user,
                 request=request,
@@ -145,7 +147,7 @@ def design_list(request: HttpRequest) -> HttpResponse:
     return render(request, "fim/designer/list.html", {"designs": designs, "create": create})
 
 
-def _run(request: HttpRequest, form: djforms.Form, fn: Any) -> bool:
+def _run(request: RathausRequest, form: djforms.Form, fn: Any) -> bool:
     """Run a designer change; a refused change becomes an error on the form (shown in its summary)."""
     try:
         fn()
@@ -156,7 +158,7 @@ def _run(request: HttpRequest, form: djforms.Form, fn: Any) -> bool:
 
 
 @module_required("services")
-def design_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def design_edit(request: RathausRequest, pk: int) -> HttpResponse:
     design = _design(request, pk)
     bound: dict[str, djforms.Form] = {}
     kw: dict[str, Any] = {"actor": request.user, "request": request}
@@ -205,7 +207,7 @@ def design_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if form.is_valid():
                 ok = _run(request, form, lambda: designer.add_rule(design, form.cleaned_data, **kw))
         elif op == "baukasten":
-            elements = [(e["key"], e["label"]) for e in designer.baukasten(request.municipality)]  # type: ignore[attr-defined]
+            elements = [(e["key"], e["label"]) for e in designer.baukasten(request.municipality)]
             form = DesignBaukastenForm(
                 request.POST, prefix="baukasten", elements=elements, parents=ch["parents"]
             )
@@ -259,7 +261,7 @@ def _find(design: FormDesign, node_id: str, kind: str) -> dict[str, Any]:
 
 
 @module_required("services")
-def field_edit(request: HttpRequest, pk: int, node_id: str) -> HttpResponse:
+def field_edit(request: RathausRequest, pk: int, node_id: str) -> HttpResponse:
     design = _design(request, pk)
     node = _find(design, node_id, "field")
     ch = _choices(design.definition)
@@ -304,7 +306,7 @@ def field_edit(request: HttpRequest, pk: int, node_id: str) -> HttpResponse:
 
 
 @module_required("services")
-def group_edit(request: HttpRequest, pk: int, node_id: str) -> HttpResponse:
+def group_edit(request: RathausRequest, pk: int, node_id: str) -> HttpResponse:
     design = _design(request, pk)
     node = _find(design, node_id, "group")
     top = any(n["id"] == node_id for n in design.definition["items"])
@@ -328,7 +330,7 @@ def group_edit(request: HttpRequest, pk: int, node_id: str) -> HttpResponse:
 
 
 @module_required("services")
-def codelist_edit(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+def codelist_edit(request: RathausRequest, pk: int, index: int) -> HttpResponse:
     design = _design(request, pk)
     lists = list(design.definition["codelists"].items())
     if index >= len(lists):
@@ -359,7 +361,7 @@ def codelist_edit(request: HttpRequest, pk: int, index: int) -> HttpResponse:
 
 
 @module_required("services")
-def design_preview(request: HttpRequest, pk: int, step: int = 0) -> HttpResponse:
+def design_preview(request: RathausRequest, pk: int, step: int = 0) -> HttpResponse:
     """The form as citizens will see it (the same engine and templates); POST checks the answers of
     this step and shows the error summary, nothing is stored."""
     design = _design(request, pk)
@@ -403,7 +405,7 @@ def design_preview(request: HttpRequest, pk: int, step: int = 0) -> HttpResponse
 
 @module_required("services")
 @require_POST
-def design_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def design_publish(request: RathausRequest, pk: int) -> HttpResponse:
     design = _design(request, pk)
     try:
         outcome = designer.publish(design, actor=request.user, request=request)
@@ -427,7 +429,7 @@ def design_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @module_required("services")
-def design_export(request: HttpRequest, pk: int) -> HttpResponse:
+def design_export(request: RathausRequest, pk: int) -> HttpResponse:
     """The design as an XDatenfelder 2.0 Stammdatenschema with its genericode code lists (ZIP)."""
     design = _design(request, pk)
     defn = design.definition

@@ -30,4 +30,5 @@ class MobilityConfig(AppConfig):
         schedule=("rathaus.mobility.schedule.jobs",),
         file_references=(("mobility.FeedVersion", "rathaus.mobility.services.file_references"),),
         file_bundles=(("mobility", "rathaus.mobility.files.bundles"),),
+        importers=("rathaus.mobility.services.FEED_IMPORTER",),
     )

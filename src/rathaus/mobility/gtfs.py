@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -45,6 +46,14 @@ WEEKDAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "satu
 MAX_EXAMPLES = 20  # examples reported per kind of problem (the total is reported too)
 MAX_UNZIPPED_BYTES = 1024**3  # zip-bomb guard (default of settings.MOBILITY_MAX_UNZIPPED_BYTES)
 FEED_FILES = ("stops", "routes", "trips", "stop_times", "calendar", "calendar_dates", "frequencies")
+# Steps import_feed reports through its ``step`` callback (an import job's progress): unpacking,
+# the file check, calendar, stops, routes, trips, frequencies, stop_times, trip ends.
+IMPORT_STEPS = 9
+Step = Callable[[], None]
+
+
+def _no_step() -> None:
+    pass
 
 
 @dataclass
@@ -293,15 +302,19 @@ def extract(source: Path, into: Path, limits: ZipLimits | None = None) -> Path:
 # --- Import ----------------------------------------------------------------------------------------
 
 
-def import_feed(source: Path, dest: Path, limits: ZipLimits | None = None) -> Report:
+def import_feed(
+    source: Path, dest: Path, limits: ZipLimits | None = None, step: Step | None = None
+) -> Report:
     """Validate the feed at ``source`` (zip or directory) and write it to ``dest`` (must not exist).
 
     On any error nothing is left at ``dest`` and FeedError is raised. The caller moves ``dest`` into
     place (it is written as a whole, then renamed). Work folders of this job sit next to ``dest``
     (``<uid>.tmp`` for the unpacked zip, ``<uid>.partial`` for the Parquet files being written) and
     are removed in ``finally``; what a killed process leaves behind is removed by
-    ``remove_stale`` (next import, ``manage.py mobility_cleanup``).
+    ``remove_stale`` (next import, ``manage.py mobility_cleanup``). ``step`` is called after each of
+    the ``IMPORT_STEPS`` steps (progress of an import job).
     """
+    step = step or _no_step
     report = Report()
     work = dest.with_name(dest.name + TMP_SUFFIX)
     staging = dest.with_name(dest.name + PARTIAL_SUFFIX)
@@ -321,9 +334,10 @@ def import_feed(source: Path, dest: Path, limits: ZipLimits | None = None) -> Re
                 "The file is not a valid (or an undamaged) zip archive of a GTFS feed.",
             )
             raise FeedError(report) from None
+        step()
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        _import(folder, staging, report)
+        _import(folder, staging, report, step)
         if not report.ok:
             raise FeedError(report)
         staging.rename(dest)
@@ -363,7 +377,7 @@ def remove_stale(folder: Path, max_age_hours: float, now: float | None = None) -
     return removed
 
 
-def _import(folder: Path, out: Path, report: Report) -> None:
+def _import(folder: Path, out: Path, report: Report, step: Step = _no_step) -> None:
     present = {p.name for p in folder.iterdir() if p.is_file()}
     for name in REQUIRED_FILES:
         if name not in present:
@@ -398,16 +412,24 @@ def _import(folder: Path, out: Path, report: Report) -> None:
         frames[name] = lf
     if not report.ok:
         return
+    step()
     try:
         services = _calendar(frames, out, report)
+        step()
         stops = _stops(frames["stops.txt"], out, report)
+        step()
         routes = _routes(frames["routes.txt"], out, report)
+        step()
         trips = _trips(frames["trips.txt"], routes, services, out, report)
+        step()
         _frequencies(frames.get("frequencies.txt"), trips, out, report)
+        step()
         if report.ok:
             _stop_times(folder / "stop_times.txt", frames["stop_times.txt"], trips, stops, out, report)
+            step()
         if report.ok:
             _trip_ends(out)
+            step()
     except pl.exceptions.PolarsError as exc:
         report.error("", None, f"Feed nicht lesbar: {exc}")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +14,16 @@ import numpy as np
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyproj.exceptions import CRSError
 
+from rathaus.core import storage
 from rathaus.core.accounts.models import User
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
 from rathaus.core.tenancy.models import Municipality
 
 from . import analysis, files, gtfs
@@ -99,24 +104,25 @@ def import_feed(
     is_demo: bool = False,
     source_name: str = "",
     publish: bool = False,
+    step: Callable[[], None] | None = None,
 ) -> FeedVersion:
     """Validate and store a GTFS feed as a new version. A broken feed stores nothing
     (gtfs.FeedError); the Parquet directory is renamed into place before the row is committed.
 
     The new version is a draft (only staff see it, with the plausibility report in
     ``report["plausibility"]``) unless ``publish`` is true (demo data, ``import_gtfs --publish``):
-    then it is published in the same transaction (see publish_feed)."""
+    then it is published in the same transaction (see publish_feed). ``step`` is called after each
+    of ``FEED_IMPORT_STEPS`` steps (the progress of an import job)."""
     name = name.strip()[:100]
-    if not name:
-        raise MobilityError(_("Bitte geben Sie einen Namen für den Fahrplanstand an."))
-    if FeedVersion.objects.for_tenant(municipality).filter(name=name).exists():
-        raise MobilityError(_("Ein Fahrplanstand mit diesem Namen existiert bereits."))
+    problem = feed_name_problem(municipality, name)
+    if problem:
+        raise MobilityError(problem)
     feed = FeedVersion(municipality=municipality, name=name, is_demo=is_demo, source_name=source_name[:200])
     feed.uid = uuid.uuid4()
     dest = feed_path(feed)
     dest.parent.mkdir(parents=True, exist_ok=True)
     cleanup_stale()
-    report = gtfs.import_feed(source, dest, zip_limits())  # raises gtfs.FeedError; nothing left behind
+    report = gtfs.import_feed(source, dest, zip_limits(), step)  # raises FeedError; nothing left behind
     try:
         manifest = files.upload_feed(feed.municipality_id, feed.uid, dest)  # object storage only
         with transaction.atomic():
@@ -150,7 +156,107 @@ def import_feed(
         files.remove_feed(feed.municipality_id, feed.uid)
         raise
     files.keep_in_cache(dest, manifest)
+    if step is not None:
+        step()
     return feed
+
+
+def feed_name_problem(municipality: Municipality, name: str) -> str:
+    """Why ``name`` cannot name a new feed version ("" if it can): empty or already taken."""
+    name = name.strip()[:100]
+    if not name:
+        return _("Bitte geben Sie einen Namen für den Fahrplanstand an.")
+    if FeedVersion.objects.for_tenant(municipality).filter(name=name).exists():
+        return _("Ein Fahrplanstand mit diesem Namen existiert bereits.")
+    return ""
+
+
+# The staff upload as an import job (rathaus.core.jobs.imports), declared in apps.py -------------------
+
+FEED_IMPORT_KIND = "mobility.gtfs"
+FEED_IMPORT_STEPS = gtfs.IMPORT_STEPS + 1  # the feed's steps, then storing the version
+
+
+def feed_problems(report: gtfs.Report) -> list[dict[str, Any]]:
+    """The lines of a refused feed's report as job messages: errors first, then warnings, each
+    with its file and line (the report keeps at most 20 examples per kind of problem)."""
+
+    def text(p: gtfs.Problem, kind: str) -> str:
+        where = f"{p.file}: " if p.file else ""
+        return f"{kind}{where}{p.message}"
+
+    warning = _("Warnung") + " – "
+    return [imports.problem(text(p, ""), p.line) for p in report.errors] + [
+        imports.problem(text(p, warning), p.line) for p in report.warnings
+    ]
+
+
+def refused_message(report: gtfs.Report) -> str:
+    """The sentence above a refused feed's messages, with the total counts."""
+    message = _("Der Feed wurde abgelehnt und nicht gespeichert: %(n)s Fehler, %(w)s Warnungen.") % {
+        "n": report.error_count,
+        "w": report.warning_count,
+    }
+    if report.error_count > len(report.errors) or report.warning_count > len(report.warnings):
+        message += " " + _("Je Art von Problem werden höchstens %(n)s Beispiele gezeigt.") % {
+            "n": gtfs.MAX_EXAMPLES
+        }
+    return message
+
+
+def run_feed_import_job(
+    ctx: ServiceContext, job: Any, data: bytes, progress: imports.Progress
+) -> tuple[str, dict[str, Any]]:
+    """The importer of ``mobility.gtfs`` jobs: the uploaded ZIP becomes a draft feed version.
+
+    The job's ``params["name"]`` names the version. A refused feed ends the job failed with the
+    report's lines; nothing is stored (see :func:`import_feed`).
+    """
+    assert ctx.municipality is not None
+    progress.start(FEED_IMPORT_STEPS)
+    try:
+        with tempfile.NamedTemporaryFile(suffix=".zip.tmp", dir=upload_dir()) as tmp:
+            tmp.write(data)
+            tmp.flush()
+            feed = import_feed(
+                ctx.municipality,
+                Path(tmp.name),
+                str(job.params.get("name", "")),
+                ctx=ctx,
+                source_name=job.file_name,
+                step=progress.advance,
+            )
+    except gtfs.FeedError as err:
+        raise imports.ImportFailed(refused_message(err.report), feed_problems(err.report)) from None
+    except MobilityError as err:
+        raise imports.ImportFailed(err.message) from None
+    except OSError as exc:
+        if storage.is_storage_fault(exc):
+            raise imports.ImportFailed(storage.message()) from None
+        raise
+    message = _(
+        "Der Fahrplanstand wurde als Entwurf gespeichert. Er ist erst öffentlich, "
+        "wenn Sie ihn nach Prüfung des Plausibilitätsberichts veröffentlichen."
+    )
+    result = {
+        "feed": feed.pk,
+        "stops": feed.stop_count,
+        "routes": feed.route_count,
+        "trips": feed.trip_count,
+        "warnings": int(feed.report.get("warning_count", 0)),
+        "url": reverse("mobility:feed_detail", args=[feed.pk]),
+    }
+    return message, result
+
+
+FEED_IMPORTER = imports.Importer(
+    kind=FEED_IMPORT_KIND,
+    module="mobility",
+    run=run_feed_import_job,
+    back_url_name="mobility:manage",
+    start_url_name="mobility:manage",
+    max_bytes=MAX_UPLOAD_BYTES,
+)
 
 
 # Plausibility: does an uploaded feed serve this municipality? ---------------------------------------

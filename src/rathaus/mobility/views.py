@@ -22,11 +22,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rathaus.core import exports, figures
 from rathaus.core.accounts.permissions import module_required, public
 from rathaus.core.context import ServiceContext
+from rathaus.core.jobs import imports
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 from rathaus.core.ui import charts
 
-from . import analysis, gtfs, indicators, queries, services
+from . import analysis, indicators, queries, services
 from .forms import AreaForm, DistrictForm, FeedUploadForm, GridUploadForm, WindowForm, initial_data
 from .models import District, FeedVersion, MunicipalityArea, PopulationGrid
 
@@ -383,50 +384,39 @@ def indicators_page(request: RathausRequest) -> HttpResponse:
 @module_required("mobility")
 @require_http_methods(["GET", "POST"])
 def manage(request: RathausRequest) -> HttpResponse:
+    """The staff page; a GTFS upload is checked here for size, type and name, and imported in an
+    import job (rathaus.core.jobs.imports): the user goes on to the job page."""
     muni = request.municipality
     form = FeedUploadForm(request.POST or None, request.FILES or None)
-    report: dict[str, Any] | None = None
     status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=".zip.tmp", dir=services.upload_dir()) as tmp:
-            for chunk in upload.chunks():
-                tmp.write(chunk)
-            tmp.flush()
+        name = form.cleaned_data["name"].strip()
+        problem = services.feed_name_problem(muni, name)
+        if problem:
+            form.add_error("name", problem)
+        else:
+            services.upload_dir()  # an unwritable data folder is the clear storage page now, not later
             try:
-                feed = services.import_feed(
-                    muni,
-                    Path(tmp.name),
-                    form.cleaned_data["name"],
-                    ctx=ServiceContext.from_request(request),
-                    source_name=upload.name or "",
+                job, started = imports.start_import(
+                    ServiceContext.from_request(request),
+                    services.FEED_IMPORT_KIND,
+                    upload.name or "feed.zip",
+                    upload.read(),
+                    params={"name": name},
                 )
-            except gtfs.FeedError as err:
-                report = err.report.as_dict()
-                form.add_error(
-                    "file", _("Der Feed wurde abgelehnt und nicht gespeichert. Die Fehler stehen unten.")
-                )
-                status = 422
-            except services.MobilityError as err:
-                form.add_error("name", err.message)
-                status = 422
+            except imports.ImportFailed as exc:
+                form.add_error("file", exc.message)
             else:
-                messages.success(
-                    request,
-                    _(
-                        "Der Fahrplanstand wurde als Entwurf gespeichert. Er ist erst öffentlich, "
-                        "wenn Sie ihn nach Prüfung des Plausibilitätsberichts veröffentlichen."
-                    ),
-                )
-                return redirect("mobility:feed_detail", pk=feed.pk)
+                if not started:
+                    messages.info(
+                        request, _("Diese Datei wird schon importiert oder wurde gerade importiert.")
+                    )
+                return redirect(imports.job_url(job))
+        status = 422
     elif request.method == "POST":
         status = 422
-    return render(
-        request,
-        "mobility/staff/manage.html",
-        _manage_context(request, form=form, report=report),
-        status=status,
-    )
+    return render(request, "mobility/staff/manage.html", _manage_context(request, form=form), status=status)
 
 
 def _manage_context(request: RathausRequest, **extra: Any) -> dict[str, Any]:

@@ -34,6 +34,15 @@ def _url(name: str) -> str:
         return ""
 
 
+def _result_url(job: ImportJob) -> str:
+    """The page of what a finished job imported (``result["url"]``, set by the importer); only a
+    path on this site is linked."""
+    url = job.result.get("url") if job.status == ImportJob.DONE and isinstance(job.result, dict) else None
+    if isinstance(url, str) and url.startswith("/") and not url.startswith(("//", "/\\")):
+        return url
+    return ""
+
+
 @staff_required
 def import_job(request: RathausRequest, pk: int) -> HttpResponse:
     """Status, progress and messages of one job; only managers of the importer's module see it."""
@@ -61,5 +70,6 @@ def import_job(request: RathausRequest, pk: int) -> HttpResponse:
             "start_url": _url(spec.start_url_name),
             "counts": counts,
             "saved_some": saved_some,
+            "result_url": _result_url(job),
         },
     )

@@ -1,5 +1,8 @@
 """Import a GTFS feed (zip or directory) as a named timetable version (Fahrplanstand).
 
+Runs at once (no import job): the same ``services.import_feed`` as the staff upload's import job,
+acting with a command context (audited as channel ``command``).
+
 python manage.py import_gtfs feed.zip --municipality zeitz --name "Fahrplan 2026"
 """
 
@@ -10,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rathaus.core.context import ServiceContext
 from rathaus.mobility import gtfs, services
 
 from ._common import municipality_option
@@ -35,7 +39,14 @@ class Command(BaseCommand):
             raise CommandError(f"Datei nicht gefunden / file not found: {path}")
         name = options["name"] or path.stem
         try:
-            feed = services.import_feed(muni, path, name, source_name=path.name, publish=options["publish"])
+            feed = services.import_feed(
+                muni,
+                path,
+                name,
+                ctx=ServiceContext.for_command(muni),
+                source_name=path.name,
+                publish=options["publish"],
+            )
         except gtfs.FeedError as err:
             for p in err.report.errors:
                 self.stderr.write(f"FEHLER {p.file}:{p.line or '-'}: {p.message}")
