@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -23,6 +24,7 @@ from rathaus.core.accounts import permissions
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import queries, services
 from .forms import (
@@ -37,16 +39,33 @@ from .forms import (
 from .ics import booking_ics
 from .models import Advisor, Booking, BookingStatus, Slot, Topic
 
+if TYPE_CHECKING:
+    from rathaus.core.accounts.models import User
+
 MODULE = "hub"  # consulting is part of the Digital Hub: its managers manage it
 GUEST_LIMIT = 10  # guest booking requests per client and hour
+
+
+class AdvisorRequest(RathausRequest):
+    """A request let through by ``advisor_required`` (for type checking only, like RathausRequest)."""
+
+    consulting_advisor: Advisor | None
+
+
+def _person(request: RathausRequest) -> User:
+    """The signed-in person of a view behind login_required (or a decorator that implies it)."""
+    user = request.user
+    if not user.is_authenticated:  # the decorator lets nobody else through
+        raise PermissionDenied
+    return user
 
 
 # --- Public list and booking ---------------------------------------------------------------------
 
 
 @public
-def slot_list(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def slot_list(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     topics = queries.topics(muni)
     form = SlotFilterForm(request.GET or None, topics=topics)
     topic = day_from = day_to = None
@@ -76,14 +95,14 @@ def slot_list(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
-def book(request: HttpRequest, pk: int) -> HttpResponse:
+def book(request: RathausRequest, pk: int) -> HttpResponse:
     """Book a slot: account holders at once; guests (no account) by a confirmation link by e-mail."""
     slot = tenant_object_or_404(Slot.objects.select_related("advisor"), request, pk=pk)
-    user: Any = request.user
-    guest = not user.is_authenticated
-    verified = guest or services.is_verified(user)
+    user = request.user if request.user.is_authenticated else None
+    guest = user is None
+    verified = user is None or services.is_verified(user)
     form: BookingForm
-    if guest:
+    if user is None:
         form = GuestBookingForm(request.POST or None, slot=slot)
     else:
         form = BookingForm(request.POST or None, slot=slot, initial={"email": user.email})
@@ -94,7 +113,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
             status = 429
         elif form.is_valid() and not form.cleaned_data.get("website"):
             try:
-                if guest:
+                if user is None:
                     services.request_as_guest(
                         slot,
                         form.cleaned_data["topic"],
@@ -139,10 +158,10 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Guests: confirm by link, see, cancel ------------------------------------------------------------
 
 
-def _guest_booking(request: HttpRequest, field: str, token: str) -> Booking | None:
+def _guest_booking(request: RathausRequest, field: str, token: str) -> Booking | None:
     if not token:
         return None
-    qs = Booking.objects.for_tenant(request.municipality)  # type: ignore[attr-defined]
+    qs = Booking.objects.for_tenant(request.municipality)
     return (
         qs.filter(user__isnull=True, **{field: engine.token_hash(token)})
         .select_related("slot", "slot__advisor", "topic", "municipality")
@@ -152,7 +171,7 @@ def _guest_booking(request: HttpRequest, field: str, token: str) -> Booking | No
 
 @public
 @require_http_methods(["GET", "POST"])
-def guest_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def guest_confirm(request: RathausRequest, token: str) -> HttpResponse:
     """GET shows the request (mail scanners follow links); only the POST books."""
     booking = _guest_booking(request, "confirm_hash", token)
     if booking is None:
@@ -172,7 +191,7 @@ def guest_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @public
-def guest_booking(request: HttpRequest, token: str) -> HttpResponse:
+def guest_booking(request: RathausRequest, token: str) -> HttpResponse:
     booking = _guest_booking(request, "manage_hash", token)
     if booking is None:
         raise Http404
@@ -184,7 +203,7 @@ def guest_booking(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @public
-def guest_ics(request: HttpRequest, token: str) -> HttpResponse:
+def guest_ics(request: RathausRequest, token: str) -> HttpResponse:
     booking = _guest_booking(request, "manage_hash", token)
     if booking is None:
         raise Http404
@@ -197,7 +216,7 @@ def guest_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 @public
 @require_POST
-def guest_cancel(request: HttpRequest, token: str) -> HttpResponse:
+def guest_cancel(request: RathausRequest, token: str) -> HttpResponse:
     booking = _guest_booking(request, "manage_hash", token)
     if booking is None:
         raise Http404
@@ -224,10 +243,10 @@ def _unavailable_reason(slot: Slot) -> str:
 
 
 @login_required
-def my_bookings(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def my_bookings(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     now = timezone.now()
-    bookings = list(queries.bookings_of(request.user, muni)[:200])
+    bookings = list(queries.bookings_of(_person(request), muni)[:200])
     upcoming = [b for b in bookings if b.is_active and b.slot.ends_at >= now]
     past = [b for b in bookings if b not in upcoming]
     upcoming.reverse()  # soonest first
@@ -236,14 +255,14 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     return render(request, "consulting/my_bookings.html", {"upcoming": upcoming, "past": past})
 
 
-def _own_booking(request: HttpRequest, pk: int) -> Booking:
-    user: Any = request.user  # login_required: a User
-    qs = Booking.objects.filter(user=user).select_related("slot", "slot__advisor", "topic")
-    return tenant_object_or_404(qs, request, pk=pk)
+def _own_booking(request: RathausRequest, pk: int) -> Booking:
+    qs = Booking.objects.filter(user=_person(request)).select_related("slot", "slot__advisor", "topic")
+    booking: Booking = tenant_object_or_404(qs, request, pk=pk)
+    return booking
 
 
 @login_required
-def my_booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def my_booking_detail(request: RathausRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     return render(
         request,
@@ -257,7 +276,7 @@ def my_booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def booking_ics_view(request: HttpRequest, pk: int) -> HttpResponse:
+def booking_ics_view(request: RathausRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     response = HttpResponse(
         booking_ics(booking, request.get_host()), content_type="text/calendar; charset=utf-8"
@@ -268,10 +287,10 @@ def booking_ics_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def booking_cancel(request: RathausRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
-        services.cancel_by_person(booking, request.user, ctx=ServiceContext.from_request(request))
+        services.cancel_by_person(booking, _person(request), ctx=ServiceContext.from_request(request))
     except services.ConsultingError as exc:
         messages.error(request, exc.message)
         return redirect("consulting:booking", booking.pk)
@@ -281,10 +300,10 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_rebook(request: HttpRequest, pk: int) -> HttpResponse:
+def booking_rebook(request: RathausRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
-    muni = request.municipality  # type: ignore[attr-defined]
-    user: Any = request.user
+    muni = request.municipality
+    user = _person(request)
     slots = queries.free_slots(muni, topic=booking.topic).exclude(advisor__user=user)[:100]
     choices = (
         Slot.objects.filter(pk__in=[s.pk for s in slots]).select_related("advisor").order_by("starts_at")
@@ -327,7 +346,7 @@ def booking_rebook(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Advisors: their slots and bookings --------------------------------------------------------------
 
 
-def _may_manage(request: HttpRequest) -> bool:
+def _may_manage(request: RathausRequest) -> bool:
     muni = getattr(request, "municipality", None)
     if not request.user.is_authenticated or muni is None:
         return False
@@ -342,8 +361,8 @@ def advisor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        muni = request.municipality  # type: ignore[attr-defined]
+    def wrapped(request: AdvisorRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        muni = request.municipality
         if permissions.manages_module(request, MODULE):
             scope = None
         else:
@@ -356,25 +375,25 @@ def advisor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
             )
             messages.warning(request, text)
             return redirect("mfa_activate_totp")
-        request.consulting_advisor = scope  # type: ignore[attr-defined]
+        request.consulting_advisor = scope
         return view(request, *args, **kwargs)
 
     return wrapped
 
 
-def _scope(request: HttpRequest) -> Advisor | None:
-    return request.consulting_advisor  # type: ignore[attr-defined]
+def _scope(request: AdvisorRequest) -> Advisor | None:
+    return request.consulting_advisor
 
 
-def _scoped_slots(request: HttpRequest) -> Any:
+def _scoped_slots(request: AdvisorRequest) -> QuerySet[Slot]:
     advisor = _scope(request)
     qs = Slot.objects.all()
     return qs.filter(advisor=advisor) if advisor is not None else qs
 
 
 @advisor_required
-def manage(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def manage(request: AdvisorRequest) -> HttpResponse:
+    muni = request.municipality
     advisor = _scope(request)
     slots = list(queries.managed_slots(muni, advisor)[:300])
     return render(
@@ -390,8 +409,8 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @advisor_required
 @require_http_methods(["GET", "POST"])
-def publish(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def publish(request: AdvisorRequest) -> HttpResponse:
+    muni = request.municipality
     advisor = _scope(request)
     advisors = Advisor.objects.for_tenant(muni).filter(is_active=True)
     if advisor is not None:
@@ -412,7 +431,7 @@ def publish(request: HttpRequest) -> HttpResponse:
                     location=form.cleaned_data["location"],
                     topics=list(form.cleaned_data["topics"]),
                     weeks=form.cleaned_data["weeks"],
-                    actor=request.user,
+                    actor=_person(request),
                     ctx=ServiceContext.from_request(request),
                 )
             except services.ConsultingError as exc:
@@ -434,23 +453,23 @@ def publish(request: HttpRequest) -> HttpResponse:
 
 @advisor_required
 @require_POST
-def slot_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def slot_withdraw(request: AdvisorRequest, pk: int) -> HttpResponse:
     slot = tenant_object_or_404(_scoped_slots(request), request, pk=pk)
-    services.withdraw_slot(slot, request.user, ctx=ServiceContext.from_request(request))
+    services.withdraw_slot(slot, _person(request), ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Termin wurde zurückgezogen."))
     return redirect("consulting:manage")
 
 
 @advisor_required
 @require_POST
-def advisor_booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def advisor_booking_cancel(request: AdvisorRequest, pk: int) -> HttpResponse:
     advisor = _scope(request)
     qs = Booking.objects.select_related("slot", "slot__advisor")
     if advisor is not None:
         qs = qs.filter(slot__advisor=advisor)
     booking = tenant_object_or_404(qs, request, pk=pk)
     try:
-        services.cancel_by_advisor(booking, request.user, ctx=ServiceContext.from_request(request))
+        services.cancel_by_advisor(booking, _person(request), ctx=ServiceContext.from_request(request))
     except services.ConsultingError as exc:
         messages.error(request, exc.message)
     else:
@@ -463,14 +482,14 @@ def advisor_booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def advisors(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def advisors(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+    muni = request.municipality
     instance = tenant_object_or_404(Advisor, request, pk=pk) if pk else None
     form = AdvisorForm(request.POST or None, instance=instance, municipality=muni)
     if request.method == "POST" and form.is_valid():
         advisor = form.save(commit=False)
         advisor.user = form.cleaned_data["account_email"]
-        services.save_advisor(advisor, request.user, ctx=ServiceContext.from_request(request))
+        services.save_advisor(advisor, _person(request), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die beratende Person wurde gespeichert."))
         return redirect("consulting:advisors")
     people = Advisor.objects.for_tenant(muni).select_related("user")
@@ -484,12 +503,14 @@ def advisors(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def topics(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def topics(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+    muni = request.municipality
     instance = tenant_object_or_404(Topic, request, pk=pk) if pk else None
     form = TopicForm(request.POST or None, instance=instance, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_topic(form.save(commit=False), request.user, ctx=ServiceContext.from_request(request))
+        services.save_topic(
+            form.save(commit=False), _person(request), ctx=ServiceContext.from_request(request)
+        )
         messages.success(request, _("Das Thema wurde gespeichert."))
         return redirect("consulting:topics")
     return render(
@@ -501,8 +522,8 @@ def topics(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @module_required(MODULE)
-def report(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def report(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     today = timezone.localdate()
     start = date(today.year - 1, today.month, 1)
     ahead = today.month - 1 + 3  # up to the end of the second month from now
