@@ -29,8 +29,6 @@ from . import queries, search_provider
 from .models import MODULE_FIELDS, LifeSituation, Reifegrad, Service, Themenfeld, leika_validator
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
     from rathaus.core.accounts.models import User
 
 # --- Saving one service ------------------------------------------------------------------------
@@ -96,7 +94,7 @@ def save_service(
     service: Service,
     *,
     life_situations: Iterable[LifeSituation] | None = None,
-    actor: User | AnonymousUser | None = None,
+    actor: User | None = None,
     ctx: ServiceContext | None = None,
     reason: str = "",
 ) -> Service:
@@ -163,7 +161,7 @@ def add_life_situation(
     name: str,
     order: int,
     *,
-    actor: User | AnonymousUser | None,
+    actor: User | None,
     ctx: ServiceContext | None = None,
 ) -> LifeSituation:
     """A new Lebenslage; refuses an empty name or one that exists already (by name or short name)."""
@@ -509,7 +507,7 @@ def import_csv(
     municipality: Municipality,
     data: bytes,
     *,
-    actor: User | AnonymousUser | None = None,
+    actor: User | None = None,
     ctx: ServiceContext | None = None,
     progress: imports.Progress | None = None,
 ) -> ImportResult:

@@ -21,7 +21,7 @@ from rathaus.core.accounts.permissions import manages_module, module_required, p
 from rathaus.core.context import ServiceContext
 from rathaus.core.jobs import imports
 from rathaus.core.tenancy.services import tenant_object_or_404
-from rathaus.core.tenancy.types import RathausRequest
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 from rathaus.core.ui.services import render_markdown
 from rathaus.identity import queries as identity_queries
 from rathaus.payments import queries as payments_queries
@@ -137,7 +137,7 @@ def manage(request: RathausRequest) -> HttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def manage_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+def manage_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     muni = request.municipality
     service = tenant_object_or_404(Service, request, pk=pk) if pk else Service(municipality=muni)
     form = ServiceForm(request.POST or None, instance=service)
@@ -240,7 +240,7 @@ def manage_export(request: RathausRequest) -> StreamingHttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def manage_life_situations(request: RathausRequest) -> HttpResponse:
+def manage_life_situations(request: SignedInRequest) -> HttpResponse:
     muni = request.municipality
     error = ""
     if request.method == "POST":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -24,7 +24,7 @@ from rathaus.core.accounts import permissions
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
-from rathaus.core.tenancy.types import RathausRequest
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 
 from . import queries, services
 from .forms import (
@@ -39,25 +39,14 @@ from .forms import (
 from .ics import booking_ics
 from .models import Advisor, Booking, BookingStatus, Slot, Topic
 
-if TYPE_CHECKING:
-    from rathaus.core.accounts.models import User
-
 MODULE = "hub"  # consulting is part of the Digital Hub: its managers manage it
 GUEST_LIMIT = 10  # guest booking requests per client and hour
 
 
-class AdvisorRequest(RathausRequest):
+class AdvisorRequest(SignedInRequest):
     """A request let through by ``advisor_required`` (for type checking only, like RathausRequest)."""
 
     consulting_advisor: Advisor | None
-
-
-def _person(request: RathausRequest) -> User:
-    """The signed-in person of a view behind login_required (or a decorator that implies it)."""
-    user = request.user
-    if not user.is_authenticated:  # the decorator lets nobody else through
-        raise PermissionDenied
-    return user
 
 
 # --- Public list and booking ---------------------------------------------------------------------
@@ -243,10 +232,10 @@ def _unavailable_reason(slot: Slot) -> str:
 
 
 @login_required
-def my_bookings(request: RathausRequest) -> HttpResponse:
+def my_bookings(request: SignedInRequest) -> HttpResponse:
     muni = request.municipality
     now = timezone.now()
-    bookings = list(queries.bookings_of(_person(request), muni)[:200])
+    bookings = list(queries.bookings_of(request.user, muni)[:200])
     upcoming = [b for b in bookings if b.is_active and b.slot.ends_at >= now]
     past = [b for b in bookings if b not in upcoming]
     upcoming.reverse()  # soonest first
@@ -255,14 +244,14 @@ def my_bookings(request: RathausRequest) -> HttpResponse:
     return render(request, "consulting/my_bookings.html", {"upcoming": upcoming, "past": past})
 
 
-def _own_booking(request: RathausRequest, pk: int) -> Booking:
-    qs = Booking.objects.filter(user=_person(request)).select_related("slot", "slot__advisor", "topic")
+def _own_booking(request: SignedInRequest, pk: int) -> Booking:
+    qs = Booking.objects.filter(user=request.user).select_related("slot", "slot__advisor", "topic")
     booking: Booking = tenant_object_or_404(qs, request, pk=pk)
     return booking
 
 
 @login_required
-def my_booking_detail(request: RathausRequest, pk: int) -> HttpResponse:
+def my_booking_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     return render(
         request,
@@ -276,7 +265,7 @@ def my_booking_detail(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def booking_ics_view(request: RathausRequest, pk: int) -> HttpResponse:
+def booking_ics_view(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     response = HttpResponse(
         booking_ics(booking, request.get_host()), content_type="text/calendar; charset=utf-8"
@@ -287,10 +276,10 @@ def booking_ics_view(request: RathausRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def booking_cancel(request: RathausRequest, pk: int) -> HttpResponse:
+def booking_cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
-        services.cancel_by_person(booking, _person(request), ctx=ServiceContext.from_request(request))
+        services.cancel_by_person(booking, request.user, ctx=ServiceContext.from_request(request))
     except services.ConsultingError as exc:
         messages.error(request, exc.message)
         return redirect("consulting:booking", booking.pk)
@@ -300,10 +289,10 @@ def booking_cancel(request: RathausRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_rebook(request: RathausRequest, pk: int) -> HttpResponse:
+def booking_rebook(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     muni = request.municipality
-    user = _person(request)
+    user = request.user
     slots = queries.free_slots(muni, topic=booking.topic).exclude(advisor__user=user)[:100]
     choices = (
         Slot.objects.filter(pk__in=[s.pk for s in slots]).select_related("advisor").order_by("starts_at")
@@ -431,7 +420,7 @@ def publish(request: AdvisorRequest) -> HttpResponse:
                     location=form.cleaned_data["location"],
                     topics=list(form.cleaned_data["topics"]),
                     weeks=form.cleaned_data["weeks"],
-                    actor=_person(request),
+                    actor=request.user,
                     ctx=ServiceContext.from_request(request),
                 )
             except services.ConsultingError as exc:
@@ -455,7 +444,7 @@ def publish(request: AdvisorRequest) -> HttpResponse:
 @require_POST
 def slot_withdraw(request: AdvisorRequest, pk: int) -> HttpResponse:
     slot = tenant_object_or_404(_scoped_slots(request), request, pk=pk)
-    services.withdraw_slot(slot, _person(request), ctx=ServiceContext.from_request(request))
+    services.withdraw_slot(slot, request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Termin wurde zurückgezogen."))
     return redirect("consulting:manage")
 
@@ -469,7 +458,7 @@ def advisor_booking_cancel(request: AdvisorRequest, pk: int) -> HttpResponse:
         qs = qs.filter(slot__advisor=advisor)
     booking = tenant_object_or_404(qs, request, pk=pk)
     try:
-        services.cancel_by_advisor(booking, _person(request), ctx=ServiceContext.from_request(request))
+        services.cancel_by_advisor(booking, request.user, ctx=ServiceContext.from_request(request))
     except services.ConsultingError as exc:
         messages.error(request, exc.message)
     else:
@@ -482,14 +471,14 @@ def advisor_booking_cancel(request: AdvisorRequest, pk: int) -> HttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def advisors(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+def advisors(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     muni = request.municipality
     instance = tenant_object_or_404(Advisor, request, pk=pk) if pk else None
     form = AdvisorForm(request.POST or None, instance=instance, municipality=muni)
     if request.method == "POST" and form.is_valid():
         advisor = form.save(commit=False)
         advisor.user = form.cleaned_data["account_email"]
-        services.save_advisor(advisor, _person(request), ctx=ServiceContext.from_request(request))
+        services.save_advisor(advisor, request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Die beratende Person wurde gespeichert."))
         return redirect("consulting:advisors")
     people = Advisor.objects.for_tenant(muni).select_related("user")
@@ -503,14 +492,12 @@ def advisors(request: RathausRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def topics(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+def topics(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     muni = request.municipality
     instance = tenant_object_or_404(Topic, request, pk=pk) if pk else None
     form = TopicForm(request.POST or None, instance=instance, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        services.save_topic(
-            form.save(commit=False), _person(request), ctx=ServiceContext.from_request(request)
-        )
+        services.save_topic(form.save(commit=False), request.user, ctx=ServiceContext.from_request(request))
         messages.success(request, _("Das Thema wurde gespeichert."))
         return redirect("consulting:topics")
     return render(
