@@ -177,12 +177,24 @@ class QuestionForm(forms.ModelForm[Question]):
         return {k: self.cleaned_data[k] for k in self.Meta.fields if k in self.fields}
 
 
+class SourceQuestionField(forms.ModelChoiceField[Question]):
+    """Questions of earlier pages, labelled with their page."""
+
+    def label_from_instance(self, obj: Question) -> str:
+        return f"{obj.page.title}: {obj.text}"
+
+
+class ConditionOptionField(forms.ModelChoiceField[Option]):
+    """Answer options, labelled with their question."""
+
+    def label_from_instance(self, obj: Option) -> str:
+        return f"{obj.question.text} → {obj.label}"
+
+
 class ConditionForm(forms.Form):
-    source = forms.ModelChoiceField(
-        label=_("wenn die Antwort auf die Frage"), queryset=Question.objects.none()
-    )
+    source = SourceQuestionField(label=_("wenn die Antwort auf die Frage"), queryset=Question.objects.none())
     operator = forms.ChoiceField(label=_("Bedingung"), choices=Operator.choices)
-    option = forms.ModelChoiceField(
+    option = ConditionOptionField(
         label=_("Antwortmöglichkeit"),
         queryset=Option.objects.none(),
         required=False,
@@ -198,14 +210,12 @@ class ConditionForm(forms.Form):
             survey=survey, page__position__lt=before_page.position
         ).select_related("page")
         source = self.fields["source"]
-        assert isinstance(source, forms.ModelChoiceField)
+        assert isinstance(source, SourceQuestionField)
         source.queryset = earlier
-        self.fields["source"].label_from_instance = lambda q: f"{q.page.title}: {q.text}"  # type: ignore[attr-defined]
         options = Option.objects.filter(question__in=earlier).select_related("question")
         option = self.fields["option"]
-        assert isinstance(option, forms.ModelChoiceField)
+        assert isinstance(option, ConditionOptionField)
         option.queryset = options
-        self.fields["option"].label_from_instance = lambda o: f"{o.question.text} → {o.label}"  # type: ignore[attr-defined]
 
 
 class InvitationForm(forms.Form):
