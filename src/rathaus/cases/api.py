@@ -17,12 +17,11 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from rathaus.api.auth import ApiTokenAuth
+from rathaus.api.auth import ApiTokenAuth, TokenRequest
 from rathaus.api.schemas import ErrorOut
 from rathaus.fim import queries as fim_queries
 
@@ -141,25 +140,25 @@ class SubmissionEventOut(Schema):
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _intake(request: HttpRequest, pk: UUID) -> ApiIntake | None:
+def _intake(request: TokenRequest, pk: UUID) -> ApiIntake | None:
     # Scoped to the token's municipality (the auth already ties the token to the host's one).
     return (
-        ApiIntake.objects.filter(municipality=request.auth.municipality, pk=pk)  # type: ignore[attr-defined]
+        ApiIntake.objects.filter(municipality=request.auth.municipality, pk=pk)
         .select_related("form__active_version", "application")
         .first()
     )
 
 
-def _not_found(request: HttpRequest) -> tuple[int, dict[str, str]]:
+def _not_found(request: TokenRequest) -> tuple[int, dict[str, str]]:
     return 404, {"detail": "Nicht gefunden / not found"}
 
 
-def _idempotent(request: HttpRequest, scope: str, body: bytes, produce: Any) -> Any:
+def _idempotent(request: TokenRequest, scope: str, body: bytes, produce: Any) -> Any:
     """Run ``produce`` once per Idempotency-Key; replay its stored answer for the same body."""
     key = request.headers.get("Idempotency-Key", "").strip()[:100]
     if not key:
         return produce()
-    token = request.auth  # type: ignore[attr-defined]
+    token = request.auth
     digest = hashlib.sha256(scope.encode() + b"\n" + body).hexdigest()
     found = IdempotencyRecord.objects.filter(municipality=token.municipality, token=token, key=key).first()
     if found is not None:
@@ -195,8 +194,8 @@ def _idempotent(request: HttpRequest, scope: str, body: bytes, produce: Any) -> 
     response={201: CreateOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Einreichung anlegen / create a submission",
 )
-def create(request: HttpRequest, body: CreateIn) -> Any:
-    token = request.auth  # type: ignore[attr-defined]
+def create(request: TokenRequest, body: CreateIn) -> Any:
+    token = request.auth
 
     def produce() -> tuple[int, Any]:
         forms = fim_queries.published_forms(token.municipality)
@@ -228,7 +227,7 @@ def create(request: HttpRequest, body: CreateIn) -> Any:
     summary="Anlage hochladen (Rohdaten im Body) / upload an attachment (raw body)",
     url_name="upload_attachment",
 )
-def upload(request: HttpRequest, submission_id: UUID, attachment_id: UUID) -> Any:
+def upload(request: TokenRequest, submission_id: UUID, attachment_id: UUID) -> Any:
     intake = _intake(request, submission_id)
     if intake is None:
         return _not_found(request)
@@ -259,7 +258,7 @@ def upload(request: HttpRequest, submission_id: UUID, attachment_id: UUID) -> An
     response={200: SubmitOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Einreichung absenden (Fachdaten + FIT-Connect-Metadaten) / submit",
 )
-def submit(request: HttpRequest, submission_id: UUID, body: SubmitIn) -> Any:
+def submit(request: TokenRequest, submission_id: UUID, body: SubmitIn) -> Any:
     intake = _intake(request, submission_id)
     if intake is None:
         return _not_found(request)
@@ -282,7 +281,7 @@ def submit(request: HttpRequest, submission_id: UUID, body: SubmitIn) -> Any:
     summary="Einreichung als JSON mit FIT-Connect-Metadaten / submission with FIT-Connect metadata",
     url_name="submission_export",
 )
-def export(request: HttpRequest, submission_id: UUID) -> Any:
+def export(request: TokenRequest, submission_id: UUID) -> Any:
     intake = _intake(request, submission_id)
     if intake is None or intake.application is None:
         return _not_found(request)
@@ -294,7 +293,7 @@ def export(request: HttpRequest, submission_id: UUID) -> Any:
     response={200: list[SubmissionEventOut], 404: ErrorOut},
     summary="Statusereignisse / status events",
 )
-def events(request: HttpRequest, submission_id: UUID) -> Any:
+def events(request: TokenRequest, submission_id: UUID) -> Any:
     intake = _intake(request, submission_id)
     if intake is None:
         return _not_found(request)

@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from rathaus.api.auth import ApiTokenAuth
+from rathaus.api.auth import ApiTokenAuth, TokenRequest
 from rathaus.api.schemas import BoundedPagination, DbId, ErrorOut
 from rathaus.core.accounts.models import Department
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import queries, services
-from .models import LifeSituation, Service, Themenfeld
+from .models import MODULE_FIELDS, LifeSituation, Service, Themenfeld
 
 router = Router(tags=["Leistungskatalog"])
 
@@ -87,7 +89,7 @@ def _out(request: HttpRequest, s: Service) -> dict[str, Any]:
         "themenfeld": s.themenfeld,
         "lebenslagen": [ls.name for ls in s.life_situations.all()],
         "synonyms": s.synonym_list,
-        **{f: getattr(s, f) for f in services.MODULE_FIELDS},
+        **{f: getattr(s, f) for f in MODULE_FIELDS},
         "department": s.department.name if s.department else None,
         "contact": s.contact,
         "opening_hours": s.opening_hours,
@@ -99,13 +101,13 @@ def _out(request: HttpRequest, s: Service) -> dict[str, Any]:
     }
 
 
-def _base(request: HttpRequest) -> Any:
-    return queries.service_detail(request.municipality)  # type: ignore[attr-defined]
+def _base(request: RathausRequest) -> QuerySet[Service]:
+    return queries.service_detail(request.municipality)
 
 
 @router.get("", response=list[ServiceOut], url_name="catalog_services", summary="Veröffentlichte Leistungen")
 @paginate(BoundedPagination)
-def list_services(request: HttpRequest, themenfeld: str = "", leika: str = "") -> Any:
+def list_services(request: RathausRequest, themenfeld: str = "", leika: str = "") -> Any:
     qs = _base(request).order_by("name", "pk")
     if themenfeld:
         qs = qs.filter(themenfeld=themenfeld[:30])
@@ -120,12 +122,12 @@ def list_services(request: HttpRequest, themenfeld: str = "", leika: str = "") -
     url_name="catalog_service",
     summary="Eine veröffentlichte Leistung",
 )
-def get_service(request: HttpRequest, pk: DbId) -> Any:
+def get_service(request: RathausRequest, pk: DbId) -> Any:
     return _out(request, tenant_object_or_404(_base(request), request, pk=pk))
 
 
-def _apply(request: HttpRequest, service: Service, data: ServiceIn) -> Service:
-    muni = request.municipality  # type: ignore[attr-defined]
+def _apply(request: TokenRequest, service: Service, data: ServiceIn) -> Service:
+    muni = request.municipality
     department = None
     if data.department:
         department = Department.objects.for_tenant(muni).filter(name=data.department).first()
@@ -143,7 +145,7 @@ def _apply(request: HttpRequest, service: Service, data: ServiceIn) -> Service:
         "leika",
         "name",
         "summary",
-        *services.MODULE_FIELDS,
+        *MODULE_FIELDS,
         "contact",
         "opening_hours",
         "online_url",
@@ -155,7 +157,7 @@ def _apply(request: HttpRequest, service: Service, data: ServiceIn) -> Service:
     service.online_available = data.online_available
     service.reifegrad = data.reifegrad
     service.is_published = data.is_published
-    token = request.auth  # type: ignore[attr-defined]
+    token = request.auth
     try:
         return services.save_service(
             service,
@@ -175,8 +177,8 @@ def _apply(request: HttpRequest, service: Service, data: ServiceIn) -> Service:
     url_name="catalog_services",
     summary="Leistung anlegen",
 )
-def create_service(request: HttpRequest, data: ServiceIn) -> Any:
-    service = _apply(request, Service(municipality=request.municipality), data)  # type: ignore[attr-defined]
+def create_service(request: TokenRequest, data: ServiceIn) -> Any:
+    service = _apply(request, Service(municipality=request.municipality), data)
     return 201, _out(request, service)
 
 
@@ -187,6 +189,6 @@ def create_service(request: HttpRequest, data: ServiceIn) -> Any:
     url_name="catalog_service",
     summary="Leistung ändern",
 )
-def update_service(request: HttpRequest, pk: DbId, data: ServiceIn) -> Any:
+def update_service(request: TokenRequest, pk: DbId, data: ServiceIn) -> Any:
     service = tenant_object_or_404(Service, request, pk=pk)
     return _out(request, _apply(request, service, data))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core import figures
@@ -14,7 +14,7 @@ from rathaus.core.tenancy.models import Municipality
 from .models import Reifegrad, Service
 
 
-def _published(municipality: Municipality):
+def _published(municipality: Municipality) -> QuerySet[Service]:
     return Service.objects.for_tenant(municipality).filter(is_published=True)
 
 
@@ -27,9 +27,11 @@ def online_share(municipality: Municipality) -> Decimal | None:
     row = _published(municipality).aggregate(
         n=Count("pk"), online=Count("pk", filter=Q(reifegrad__gte=Reifegrad.ONLINE))
     )
-    if not row["n"]:
+    total: int = row["n"]
+    online: int = row["online"]
+    if not total:
         return None
-    return (Decimal(row["online"]) * 100 / row["n"]).quantize(Decimal("0.1"))
+    return (Decimal(online) * 100 / total).quantize(Decimal("0.1"))
 
 
 def maturity_average(municipality: Municipality) -> Decimal | None:
@@ -40,7 +42,8 @@ def maturity_average(municipality: Municipality) -> Decimal | None:
 
 
 def _modified(municipality: Municipality) -> datetime | None:
-    return _published(municipality).aggregate(m=Max("updated_at"))["m"]
+    modified: datetime | None = _published(municipality).aggregate(m=Max("updated_at"))["m"]
+    return modified
 
 
 def declarations() -> list[figures.Indicator | figures.DatasetSource]:

@@ -25,7 +25,14 @@ class ServiceFilterForm(forms.Form):
         lebenslage.choices = [("", _("Alle Lebenslagen"))] + [(s.slug, s.display_name) for s in situations]
 
 
-class ServiceForm(forms.ModelForm):
+class LifeSituationsField(forms.ModelMultipleChoiceField[LifeSituation]):
+    """Lebenslagen by their name in the active language."""
+
+    def label_from_instance(self, obj: LifeSituation) -> str:
+        return obj.display_name
+
+
+class ServiceForm(forms.ModelForm[Service]):
     online_url = forms.URLField(
         label=_("Link zum Online-Antrag"),
         required=False,
@@ -52,6 +59,7 @@ class ServiceForm(forms.ModelForm):
             "online_url",
             "is_published",
         ]
+        field_classes = {"life_situations": LifeSituationsField}
         help_texts = {
             "online_available": _(
                 "Wird beim Speichern gesetzt, wenn es ein Online-Formular mit dem Leistungsschlüssel dieser "
@@ -70,9 +78,11 @@ class ServiceForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         muni = self.instance.municipality
-        self.fields["department"].queryset = Department.objects.for_tenant(muni)  # type: ignore[attr-defined]
-        self.fields["life_situations"].queryset = LifeSituation.objects.for_tenant(muni)  # type: ignore[attr-defined]
-        self.fields["life_situations"].label_from_instance = lambda s: s.display_name  # type: ignore[attr-defined]
+        department = self.fields["department"]
+        situations = self.fields["life_situations"]
+        assert isinstance(department, forms.ModelChoiceField) and isinstance(situations, LifeSituationsField)
+        department.queryset = Department.objects.for_tenant(muni)
+        situations.queryset = LifeSituation.objects.for_tenant(muni)
 
     def clean_leika(self) -> str:
         return str(self.cleaned_data.get("leika") or "").replace(" ", "")

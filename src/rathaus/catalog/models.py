@@ -9,6 +9,7 @@ write path (forms, CSV import, API).
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
@@ -183,6 +184,7 @@ class Service(TenantOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[life_situations], excluded_fields=["letter", "updated_at"])
+    _change_reason: str  # read by simple-history when the next save writes a history row
     objects = ServiceQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
@@ -211,9 +213,9 @@ class Service(TenantOwned):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.letter = initial_letter(self.name)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     @property
     def synonym_list(self) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, When
 from django.urls import Resolver404, resolve
@@ -55,7 +54,7 @@ LIST_FIELDS = ("pk", "name", "summary", "themenfeld", "online_available", "onlin
 
 def public_services(municipality: Municipality, flt: ServiceFilter) -> QuerySet[Service]:
     """Published services matching the filter: ranked by relevance when searching, else by name."""
-    qs: Any = Service.objects.for_tenant(municipality).published().only(*LIST_FIELDS)
+    qs: QuerySet[Service] = Service.objects.for_tenant(municipality).published().only(*LIST_FIELDS)
     if flt.themenfeld:
         qs = qs.filter(themenfeld=flt.themenfeld)
     if flt.lebenslage:

@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -22,10 +22,14 @@ from rathaus.core.accounts.models import Department
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
 from rathaus.core.jobs import imports
+from rathaus.core.jobs.models import ImportJob
 from rathaus.core.tenancy.models import Municipality
 
 from . import queries, search_provider
 from .models import MODULE_FIELDS, LifeSituation, Reifegrad, Service, Themenfeld, leika_validator
+
+if TYPE_CHECKING:
+    from rathaus.core.accounts.models import User
 
 # --- Saving one service ------------------------------------------------------------------------
 
@@ -90,7 +94,7 @@ def save_service(
     service: Service,
     *,
     life_situations: Iterable[LifeSituation] | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     ctx: ServiceContext | None = None,
     reason: str = "",
 ) -> Service:
@@ -100,7 +104,8 @@ def save_service(
     and a LeiKa key already used in this municipality.
     """
     muni_id = service.municipality_id
-    if service.department_id is not None and service.department.municipality_id != muni_id:  # type: ignore[union-attr]
+    department = service.department if service.department_id is not None else None
+    if department is not None and department.municipality_id != muni_id:
         raise ValidationError({"department": _("Der Fachbereich gehört nicht zu dieser Kommune.")})
     situations = list(life_situations) if life_situations is not None else None
     if situations is not None and any(s.municipality_id != muni_id for s in situations):
@@ -118,7 +123,7 @@ def save_service(
             old = Service.objects.filter(pk=service.pk, municipality_id=muni_id).first()
             before = _snapshot(old) if old else None
         if reason:
-            service._change_reason = reason  # type: ignore[attr-defined]  # simple-history
+            service._change_reason = reason  # simple-history
         service.save()
         if situations is not None:
             service.life_situations.set(situations)
@@ -152,7 +157,12 @@ def get_or_create_life_situation(municipality: Municipality, name: str, order: i
 
 
 def add_life_situation(
-    municipality: Municipality, name: str, order: int, *, actor: Any, ctx: ServiceContext | None = None
+    municipality: Municipality,
+    name: str,
+    order: int,
+    *,
+    actor: User | None,
+    ctx: ServiceContext | None = None,
 ) -> LifeSituation:
     """A new Lebenslage; refuses an empty name or one that exists already (by name or short name)."""
     name = (name or "").strip()[:100]
@@ -497,7 +507,7 @@ def import_csv(
     municipality: Municipality,
     data: bytes,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     ctx: ServiceContext | None = None,
     progress: imports.Progress | None = None,
 ) -> ImportResult:
@@ -529,8 +539,8 @@ def import_csv(
 
 
 def run_import_job(
-    ctx: ServiceContext, job: Any, data: bytes, progress: imports.Progress
-) -> tuple[str, dict[str, Any]]:
+    ctx: ServiceContext, job: ImportJob, data: bytes, progress: imports.Progress
+) -> tuple[str, dict[str, int]]:
     """The importer of ``catalog.csv`` jobs (registered in apps.py)."""
     assert ctx.municipality is not None
     try:

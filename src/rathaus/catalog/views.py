@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from rathaus.core.accounts.permissions import manages_module, module_required, p
 from rathaus.core.context import ServiceContext
 from rathaus.core.jobs import imports
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 from rathaus.core.ui.services import render_markdown
 from rathaus.identity import queries as identity_queries
 from rathaus.payments import queries as payments_queries
@@ -30,10 +31,6 @@ from .forms import CsvImportForm, ServiceFilterForm, ServiceForm
 from .models import MODULE_FIELDS, Service
 
 MODULE = "services"
-
-
-def _muni(request: HttpRequest) -> Any:
-    return request.municipality  # type: ignore[attr-defined]
 
 
 def _field_label(name: str) -> Any:
@@ -48,8 +45,8 @@ _FIELD_NAMES = {f.name for f in Service._meta.get_fields()}
 
 
 @public
-def service_list(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def service_list(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     situations = list(queries.life_situations(muni))
     form = ServiceFilterForm(request.GET or None, situations=situations)
     form.is_valid()  # invalid fields are left out of cleaned_data (and shown as errors)
@@ -83,8 +80,8 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    muni = _muni(request)
+def service_detail(request: RathausRequest, pk: int) -> HttpResponse:
+    muni = request.municipality
     service = tenant_object_or_404(queries.service_detail(muni), request, pk=pk)
     form_url = queries.online_form_url(muni, service.leika, service.pk)
     url = request.build_absolute_uri(reverse("catalog:detail", args=[service.pk]))
@@ -127,9 +124,9 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @module_required(MODULE)
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: RathausRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:200]
-    page = Paginator(queries.staff_services(_muni(request), q), 50).get_page(request.GET.get("seite"))
+    page = Paginator(queries.staff_services(request.municipality, q), 50).get_page(request.GET.get("seite"))
     query = urlencode({"q": q}) if q else ""
     return render(
         request,
@@ -140,8 +137,8 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def manage_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    muni = _muni(request)
+def manage_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
+    muni = request.municipality
     service = tenant_object_or_404(Service, request, pk=pk) if pk else Service(municipality=muni)
     form = ServiceForm(request.POST or None, instance=service)
     if request.method == "POST" and form.is_valid():
@@ -166,12 +163,12 @@ def manage_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @module_required(MODULE)
-def manage_history(request: HttpRequest, pk: int) -> HttpResponse:
+def manage_history(request: RathausRequest, pk: int) -> HttpResponse:
     service = tenant_object_or_404(Service, request, pk=pk)
     records = list(
         service.history.select_related("history_user").order_by("-history_date", "-history_id")[:100]
     )
-    muni = _muni(request)
+    muni = request.municipality
     situations = dict(queries.life_situations(muni).values_list("pk", "name"))
     departments = dict(Department.objects.for_tenant(muni).values_list("pk", "name"))
 
@@ -199,14 +196,14 @@ def manage_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "catalog/staff/history.html", {"service": service, "entries": entries})
 
 
-def _upload_name(request: HttpRequest) -> str:
+def _upload_name(request: RathausRequest) -> str:
     upload = request.FILES.get("file")
     return str(getattr(upload, "name", "") or "upload.csv")
 
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def manage_import(request: HttpRequest) -> HttpResponse:
+def manage_import(request: RathausRequest) -> HttpResponse:
     """Upload a CSV file: the file is checked for size and encoding here, its rows in an import
     job (rathaus.core.jobs.imports); the user goes on to the job page."""
     form = CsvImportForm(request.POST or None, request.FILES or None)
@@ -236,15 +233,15 @@ def manage_import(request: HttpRequest) -> HttpResponse:
 
 
 @module_required(MODULE)
-def manage_export(request: HttpRequest) -> StreamingHttpResponse:
-    muni = _muni(request)
+def manage_export(request: RathausRequest) -> StreamingHttpResponse:
+    muni = request.municipality
     return exports.csv_response(services.export_rows(muni), f"leistungen-{muni.slug}.csv")
 
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def manage_life_situations(request: HttpRequest) -> HttpResponse:
-    muni = _muni(request)
+def manage_life_situations(request: SignedInRequest) -> HttpResponse:
+    muni = request.municipality
     error = ""
     if request.method == "POST":
         try:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -11,14 +12,32 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rathaus.core.tenancy.models import Municipality
 from rathaus.core.ui.forms import HoneypotInput
 
 from . import services
 from .models import NEED_MAX_LENGTH, PHONE_MAX_LENGTH, Advisor, Mode, Slot, Topic
 
+if TYPE_CHECKING:
+    from rathaus.core.accounts.models import User
+
+
+class TopicChoiceField(forms.ModelChoiceField[Topic]):
+    """Topics by their name in the active language."""
+
+    def label_from_instance(self, obj: Topic) -> str:
+        return obj.label
+
+
+class SlotChoiceField(forms.ModelChoiceField[Slot]):
+    """Slots by time, advisor and form of consultation."""
+
+    def label_from_instance(self, obj: Slot) -> str:
+        return _slot_label(obj)
+
 
 class SlotFilterForm(forms.Form):
-    thema = forms.ModelChoiceField(
+    thema = TopicChoiceField(
         queryset=Topic.objects.none(), required=False, label=_("Thema"), empty_label=_("Alle Themen")
     )
     von = forms.DateField(
@@ -32,8 +51,9 @@ class SlotFilterForm(forms.Form):
 
     def __init__(self, *args: Any, topics: QuerySet[Topic], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["thema"].queryset = topics  # type: ignore[attr-defined]
-        self.fields["thema"].label_from_instance = lambda topic: topic.label  # type: ignore[attr-defined]
+        field = self.fields["thema"]
+        assert isinstance(field, TopicChoiceField)
+        field.queryset = topics
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -43,7 +63,7 @@ class SlotFilterForm(forms.Form):
 
 
 class BookingForm(forms.Form):
-    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), label=_("Thema"), empty_label=None)
+    topic = TopicChoiceField(queryset=Topic.objects.none(), label=_("Thema"), empty_label=None)
     need = forms.CharField(
         label=_("Ihr Anliegen"),
         max_length=NEED_MAX_LENGTH,
@@ -55,8 +75,8 @@ class BookingForm(forms.Form):
     def __init__(self, *args: Any, slot: Slot, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["topic"]
-        field.queryset = slot.topics.filter(is_active=True).order_by("name")  # type: ignore[attr-defined]
-        field.label_from_instance = lambda topic: topic.label  # type: ignore[attr-defined]
+        assert isinstance(field, TopicChoiceField)
+        field.queryset = slot.topics.filter(is_active=True).order_by("name")
         add_contact_fields(self, slot.mode, required=True)
 
     def clean_phone(self) -> str:
@@ -82,7 +102,7 @@ class GuestBookingForm(BookingForm):
         return _clean(services.clean_contact_email, value)
 
 
-def _clean(fn: Any, value: str) -> str:
+def _clean(fn: Callable[[str], str], value: str) -> str:
     try:
         return str(fn(value))
     except services.ConsultingError as exc:
@@ -124,15 +144,15 @@ def add_contact_fields(form: forms.Form, mode: str | None, *, required: bool) ->
 
 
 class RebookForm(forms.Form):
-    slot = forms.ModelChoiceField(
+    slot = SlotChoiceField(
         queryset=Slot.objects.none(), label=_("Neuer Termin"), widget=forms.RadioSelect, empty_label=None
     )
 
     def __init__(self, *args: Any, slots: QuerySet[Slot], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["slot"]
-        field.queryset = slots  # type: ignore[attr-defined]
-        field.label_from_instance = _slot_label  # type: ignore[attr-defined]
+        assert isinstance(field, SlotChoiceField)
+        field.queryset = slots
         add_contact_fields(self, None, required=False)
 
 
@@ -174,8 +194,12 @@ class PublishSlotsForm(forms.Form):
         self, *args: Any, advisors: QuerySet[Advisor], topics: QuerySet[Topic], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["advisor"].queryset = advisors  # type: ignore[attr-defined]
-        self.fields["topics"].queryset = topics  # type: ignore[attr-defined]
+        advisor = self.fields["advisor"]
+        assert isinstance(advisor, forms.ModelChoiceField)
+        advisor.queryset = advisors
+        topic_field = self.fields["topics"]
+        assert isinstance(topic_field, forms.ModelMultipleChoiceField)
+        topic_field.queryset = topics
 
     def starts_at(self) -> datetime:
         naive = datetime.combine(self.cleaned_data["day"], self.cleaned_data["start"])
@@ -185,7 +209,7 @@ class PublishSlotsForm(forms.Form):
         return timedelta(minutes=self.cleaned_data["duration"])
 
 
-class AdvisorForm(forms.ModelForm):
+class AdvisorForm(forms.ModelForm[Advisor]):
     account_email = forms.EmailField(
         label=_("Benutzerkonto (E-Mail-Adresse)"),
         required=False,
@@ -197,12 +221,12 @@ class AdvisorForm(forms.ModelForm):
         fields = ["display_name", "organisation", "bio", "email", "is_active"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args: Any, municipality: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.instance.municipality = municipality
-        if self.instance.pk and self.instance.user_id:
-            self.fields["account_email"].initial = self.instance.user.email
+        if self.instance.pk and (user := self.instance.user) is not None:
+            self.fields["account_email"].initial = user.email
 
     def clean_display_name(self) -> str:
         name: str = self.cleaned_data["display_name"].strip()
@@ -213,7 +237,7 @@ class AdvisorForm(forms.ModelForm):
             raise forms.ValidationError(_("Eine beratende Person mit diesem Namen gibt es schon."))
         return name
 
-    def clean_account_email(self) -> Any:
+    def clean_account_email(self) -> User | None:
         email = (self.cleaned_data.get("account_email") or "").strip().lower()
         if not email:
             return None
@@ -228,13 +252,13 @@ class AdvisorForm(forms.ModelForm):
         return user
 
 
-class TopicForm(forms.ModelForm):
+class TopicForm(forms.ModelForm[Topic]):
     class Meta:
         model = Topic
         fields = ["name", "name_en", "slug", "description", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args: Any, municipality: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.instance.municipality = municipality

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -13,6 +13,9 @@ from django.utils import timezone
 from rathaus.core.tenancy.models import Municipality
 
 from .models import Advisor, Booking, BookingStatus, Slot, Topic
+
+if TYPE_CHECKING:
+    from rathaus.core.accounts.models import User
 
 PAGE_SIZE = 50  # slots per page of the public list
 
@@ -53,7 +56,7 @@ def free_slots(
     return _with_topics(qs).order_by("starts_at", "id")
 
 
-def bookings_of(user: Any, municipality: Municipality) -> QuerySet[Booking]:
+def bookings_of(user: User, municipality: Municipality) -> QuerySet[Booking]:
     return (
         Booking.objects.for_tenant(municipality)
         .filter(user=user)
@@ -139,7 +142,7 @@ def utilisation(municipality: Municipality, start: date, end: date) -> list[Util
     return [UtilisationRow(_as_date(r["month"]), r["offered"], r["booked"]) for r in rows]
 
 
-def _as_date(value: Any) -> date:
+def _as_date(value: date | datetime) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value

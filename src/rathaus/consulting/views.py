@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -23,6 +24,7 @@ from rathaus.core.accounts import permissions
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 
 from . import queries, services
 from .forms import (
@@ -41,12 +43,18 @@ MODULE = "hub"  # consulting is part of the Digital Hub: its managers manage it
 GUEST_LIMIT = 10  # guest booking requests per client and hour
 
 
+class AdvisorRequest(SignedInRequest):
+    """A request let through by ``advisor_required`` (for type checking only, like RathausRequest)."""
+
+    consulting_advisor: Advisor | None
+
+
 # --- Public list and booking ---------------------------------------------------------------------
 
 
 @public
-def slot_list(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def slot_list(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     topics = queries.topics(muni)
     form = SlotFilterForm(request.GET or None, topics=topics)
     topic = day_from = day_to = None
@@ -76,14 +84,14 @@ def slot_list(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
-def book(request: HttpRequest, pk: int) -> HttpResponse:
+def book(request: RathausRequest, pk: int) -> HttpResponse:
     """Book a slot: account holders at once; guests (no account) by a confirmation link by e-mail."""
     slot = tenant_object_or_404(Slot.objects.select_related("advisor"), request, pk=pk)
-    user: Any = request.user
-    guest = not user.is_authenticated
-    verified = guest or services.is_verified(user)
+    user = request.user if request.user.is_authenticated else None
+    guest = user is None
+    verified = user is None or services.is_verified(user)
     form: BookingForm
-    if guest:
+    if user is None:
         form = GuestBookingForm(request.POST or None, slot=slot)
     else:
         form = BookingForm(request.POST or None, slot=slot, initial={"email": user.email})
@@ -94,7 +102,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
             status = 429
         elif form.is_valid() and not form.cleaned_data.get("website"):
             try:
-                if guest:
+                if user is None:
                     services.request_as_guest(
                         slot,
                         form.cleaned_data["topic"],
@@ -139,10 +147,10 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Guests: confirm by link, see, cancel ------------------------------------------------------------
 
 
-def _guest_booking(request: HttpRequest, field: str, token: str) -> Booking | None:
+def _guest_booking(request: RathausRequest, field: str, token: str) -> Booking | None:
     if not token:
         return None
-    qs = Booking.objects.for_tenant(request.municipality)  # type: ignore[attr-defined]
+    qs = Booking.objects.for_tenant(request.municipality)
     return (
         qs.filter(user__isnull=True, **{field: engine.token_hash(token)})
         .select_related("slot", "slot__advisor", "topic", "municipality")
@@ -152,7 +160,7 @@ def _guest_booking(request: HttpRequest, field: str, token: str) -> Booking | No
 
 @public
 @require_http_methods(["GET", "POST"])
-def guest_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def guest_confirm(request: RathausRequest, token: str) -> HttpResponse:
     """GET shows the request (mail scanners follow links); only the POST books."""
     booking = _guest_booking(request, "confirm_hash", token)
     if booking is None:
@@ -172,7 +180,7 @@ def guest_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @public
-def guest_booking(request: HttpRequest, token: str) -> HttpResponse:
+def guest_booking(request: RathausRequest, token: str) -> HttpResponse:
     booking = _guest_booking(request, "manage_hash", token)
     if booking is None:
         raise Http404
@@ -184,7 +192,7 @@ def guest_booking(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @public
-def guest_ics(request: HttpRequest, token: str) -> HttpResponse:
+def guest_ics(request: RathausRequest, token: str) -> HttpResponse:
     booking = _guest_booking(request, "manage_hash", token)
     if booking is None:
         raise Http404
@@ -197,7 +205,7 @@ def guest_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 @public
 @require_POST
-def guest_cancel(request: HttpRequest, token: str) -> HttpResponse:
+def guest_cancel(request: RathausRequest, token: str) -> HttpResponse:
     booking = _guest_booking(request, "manage_hash", token)
     if booking is None:
         raise Http404
@@ -224,8 +232,8 @@ def _unavailable_reason(slot: Slot) -> str:
 
 
 @login_required
-def my_bookings(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def my_bookings(request: SignedInRequest) -> HttpResponse:
+    muni = request.municipality
     now = timezone.now()
     bookings = list(queries.bookings_of(request.user, muni)[:200])
     upcoming = [b for b in bookings if b.is_active and b.slot.ends_at >= now]
@@ -236,14 +244,14 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     return render(request, "consulting/my_bookings.html", {"upcoming": upcoming, "past": past})
 
 
-def _own_booking(request: HttpRequest, pk: int) -> Booking:
-    user: Any = request.user  # login_required: a User
-    qs = Booking.objects.filter(user=user).select_related("slot", "slot__advisor", "topic")
-    return tenant_object_or_404(qs, request, pk=pk)
+def _own_booking(request: SignedInRequest, pk: int) -> Booking:
+    qs = Booking.objects.filter(user=request.user).select_related("slot", "slot__advisor", "topic")
+    booking: Booking = tenant_object_or_404(qs, request, pk=pk)
+    return booking
 
 
 @login_required
-def my_booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def my_booking_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     return render(
         request,
@@ -257,7 +265,7 @@ def my_booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def booking_ics_view(request: HttpRequest, pk: int) -> HttpResponse:
+def booking_ics_view(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     response = HttpResponse(
         booking_ics(booking, request.get_host()), content_type="text/calendar; charset=utf-8"
@@ -268,7 +276,7 @@ def booking_ics_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def booking_cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
         services.cancel_by_person(booking, request.user, ctx=ServiceContext.from_request(request))
@@ -281,10 +289,10 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_rebook(request: HttpRequest, pk: int) -> HttpResponse:
+def booking_rebook(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
-    muni = request.municipality  # type: ignore[attr-defined]
-    user: Any = request.user
+    muni = request.municipality
+    user = request.user
     slots = queries.free_slots(muni, topic=booking.topic).exclude(advisor__user=user)[:100]
     choices = (
         Slot.objects.filter(pk__in=[s.pk for s in slots]).select_related("advisor").order_by("starts_at")
@@ -327,7 +335,7 @@ def booking_rebook(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Advisors: their slots and bookings --------------------------------------------------------------
 
 
-def _may_manage(request: HttpRequest) -> bool:
+def _may_manage(request: RathausRequest) -> bool:
     muni = getattr(request, "municipality", None)
     if not request.user.is_authenticated or muni is None:
         return False
@@ -342,8 +350,8 @@ def advisor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        muni = request.municipality  # type: ignore[attr-defined]
+    def wrapped(request: AdvisorRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        muni = request.municipality
         if permissions.manages_module(request, MODULE):
             scope = None
         else:
@@ -356,25 +364,25 @@ def advisor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
             )
             messages.warning(request, text)
             return redirect("mfa_activate_totp")
-        request.consulting_advisor = scope  # type: ignore[attr-defined]
+        request.consulting_advisor = scope
         return view(request, *args, **kwargs)
 
     return wrapped
 
 
-def _scope(request: HttpRequest) -> Advisor | None:
-    return request.consulting_advisor  # type: ignore[attr-defined]
+def _scope(request: AdvisorRequest) -> Advisor | None:
+    return request.consulting_advisor
 
 
-def _scoped_slots(request: HttpRequest) -> Any:
+def _scoped_slots(request: AdvisorRequest) -> QuerySet[Slot]:
     advisor = _scope(request)
     qs = Slot.objects.all()
     return qs.filter(advisor=advisor) if advisor is not None else qs
 
 
 @advisor_required
-def manage(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def manage(request: AdvisorRequest) -> HttpResponse:
+    muni = request.municipality
     advisor = _scope(request)
     slots = list(queries.managed_slots(muni, advisor)[:300])
     return render(
@@ -390,8 +398,8 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @advisor_required
 @require_http_methods(["GET", "POST"])
-def publish(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def publish(request: AdvisorRequest) -> HttpResponse:
+    muni = request.municipality
     advisor = _scope(request)
     advisors = Advisor.objects.for_tenant(muni).filter(is_active=True)
     if advisor is not None:
@@ -434,7 +442,7 @@ def publish(request: HttpRequest) -> HttpResponse:
 
 @advisor_required
 @require_POST
-def slot_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def slot_withdraw(request: AdvisorRequest, pk: int) -> HttpResponse:
     slot = tenant_object_or_404(_scoped_slots(request), request, pk=pk)
     services.withdraw_slot(slot, request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Termin wurde zurückgezogen."))
@@ -443,7 +451,7 @@ def slot_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @advisor_required
 @require_POST
-def advisor_booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def advisor_booking_cancel(request: AdvisorRequest, pk: int) -> HttpResponse:
     advisor = _scope(request)
     qs = Booking.objects.select_related("slot", "slot__advisor")
     if advisor is not None:
@@ -463,8 +471,8 @@ def advisor_booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def advisors(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def advisors(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
+    muni = request.municipality
     instance = tenant_object_or_404(Advisor, request, pk=pk) if pk else None
     form = AdvisorForm(request.POST or None, instance=instance, municipality=muni)
     if request.method == "POST" and form.is_valid():
@@ -484,8 +492,8 @@ def advisors(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def topics(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def topics(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
+    muni = request.municipality
     instance = tenant_object_or_404(Topic, request, pk=pk) if pk else None
     form = TopicForm(request.POST or None, instance=instance, municipality=muni)
     if request.method == "POST" and form.is_valid():
@@ -501,8 +509,8 @@ def topics(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @module_required(MODULE)
-def report(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def report(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     today = timezone.localdate()
     start = date(today.year - 1, today.month, 1)
     ahead = today.month - 1 + 3  # up to the end of the second month from now

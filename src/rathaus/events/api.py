@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
+
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import queries
 
@@ -32,8 +33,10 @@ class EventOut(Schema):
 
 
 @router.get("", response=list[EventOut], summary="Kommende öffentliche Veranstaltungen")
-def list_events(request: HttpRequest, tag: str = "", event_type: str = "", limit: int = 50) -> list[EventOut]:
-    muni = request.municipality  # type: ignore[attr-defined]
+def list_events(
+    request: RathausRequest, tag: str = "", event_type: str = "", limit: int = 50
+) -> list[EventOut]:
+    muni = request.municipality
     events = queries.upcoming_events(
         muni, tag=tag[:60], event_type=event_type[:20], limit=max(1, min(limit, 200))
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from .templates_data import TEMPLATES
 DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class SurveyForm(forms.ModelForm):
+class SurveyForm(forms.ModelForm[Survey]):
     class Meta:
         model = Survey
         fields = [
@@ -44,7 +45,9 @@ class SurveyForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("opens_at", "closes_at"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]  # type: ignore[attr-defined]
+            field = self.fields[name]
+            assert isinstance(field, forms.DateTimeField)
+            field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -56,14 +59,16 @@ class SurveyForm(forms.ModelForm):
 class TemplateForm(forms.Form):
     template = forms.ChoiceField(label=_("Vorlage"))
 
-    def __init__(self, *args: Any, templates: list[Survey] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, templates: Sequence[Survey] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(f"builtin:{key}", spec["title"]) for key, spec in TEMPLATES.items()]
         choices += [(f"survey:{s.pk}", s.title) for s in templates]
-        self.fields["template"].choices = choices  # type: ignore[attr-defined]
+        field = self.fields["template"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
 
-class PageForm(forms.ModelForm):
+class PageForm(forms.ModelForm[Page]):
     class Meta:
         model = Page
         fields = ["title", "title_en", "description"]
@@ -94,7 +99,7 @@ class QuestionKindForm(forms.Form):
     art = forms.ChoiceField(label=_("Fragetyp"), choices=Kind.choices, widget=forms.RadioSelect)
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(forms.ModelForm[Question]):
     options_text = forms.CharField(
         label=_("Antwortmöglichkeiten"),
         required=False,
@@ -172,12 +177,24 @@ class QuestionForm(forms.ModelForm):
         return {k: self.cleaned_data[k] for k in self.Meta.fields if k in self.fields}
 
 
+class SourceQuestionField(forms.ModelChoiceField[Question]):
+    """Questions of earlier pages, labelled with their page."""
+
+    def label_from_instance(self, obj: Question) -> str:
+        return f"{obj.page.title}: {obj.text}"
+
+
+class ConditionOptionField(forms.ModelChoiceField[Option]):
+    """Answer options, labelled with their question."""
+
+    def label_from_instance(self, obj: Option) -> str:
+        return f"{obj.question.text} → {obj.label}"
+
+
 class ConditionForm(forms.Form):
-    source = forms.ModelChoiceField(
-        label=_("wenn die Antwort auf die Frage"), queryset=Question.objects.none()
-    )
+    source = SourceQuestionField(label=_("wenn die Antwort auf die Frage"), queryset=Question.objects.none())
     operator = forms.ChoiceField(label=_("Bedingung"), choices=Operator.choices)
-    option = forms.ModelChoiceField(
+    option = ConditionOptionField(
         label=_("Antwortmöglichkeit"),
         queryset=Option.objects.none(),
         required=False,
@@ -192,11 +209,13 @@ class ConditionForm(forms.Form):
         earlier = Question.objects.filter(
             survey=survey, page__position__lt=before_page.position
         ).select_related("page")
-        self.fields["source"].queryset = earlier  # type: ignore[attr-defined]
-        self.fields["source"].label_from_instance = lambda q: f"{q.page.title}: {q.text}"  # type: ignore[attr-defined]
+        source = self.fields["source"]
+        assert isinstance(source, SourceQuestionField)
+        source.queryset = earlier
         options = Option.objects.filter(question__in=earlier).select_related("question")
-        self.fields["option"].queryset = options  # type: ignore[attr-defined]
-        self.fields["option"].label_from_instance = lambda o: f"{o.question.text} → {o.label}"  # type: ignore[attr-defined]
+        option = self.fields["option"]
+        assert isinstance(option, ConditionOptionField)
+        option.queryset = options
 
 
 class InvitationForm(forms.Form):

@@ -8,7 +8,7 @@ queries on ``Answer`` instead of the tallies; with a cross-tabulation one more g
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -114,7 +114,7 @@ def _key_filter(key: str) -> Q:
 
 def _counts(survey: Survey, flt: Filter) -> tuple[int, dict[tuple[int | None, str], int]]:
     counts: dict[tuple[int | None, str], int] = defaultdict(int)
-    if not flt.active:
+    if flt.question is None:  # not flt.active
         qs = Tally.objects.filter(survey=survey)
         if flt.segment is not None:
             qs = qs.filter(segment=flt.segment)
@@ -123,7 +123,7 @@ def _counts(survey: Survey, flt: Filter) -> tuple[int, dict[tuple[int | None, st
         ):
             counts[(qid, key)] += c
         return counts.get((None, "n"), 0), counts
-    kinds = {flt.question.pk: flt.question.kind}  # type: ignore[union-attr]
+    kinds = {flt.question.pk: flt.question.kind}
     kinds.update(dict(Question.objects.filter(survey=survey).values_list("pk", "kind")))
     answers = _answers(survey, flt)
     for row in answers.values("question_id", "option_id", "row_id", "number").annotate(c=Count("id")):
@@ -392,7 +392,9 @@ def _cell(col: Column, value: dict[str, Any] | None, option_codes: dict[int, int
 HEAD = ["id", "datum", "segment"]
 
 
-def export_rows(survey: Survey, s: structure.Structure, chunk_size: int = 2000) -> Iterator[list[Any]]:
+def export_rows(
+    survey: Survey, s: structure.Structure, chunk_size: int = 2000
+) -> Iterator[Sequence[int | str]]:
     """The header and one list per response, streamed from ``Response.data`` in chunks."""
     cols = columns(s)
     option_codes = {o.pk: j for opts in s.options.values() for j, o in enumerate(opts, start=1)}
@@ -409,7 +411,7 @@ def export_rows(survey: Survey, s: structure.Structure, chunk_size: int = 2000) 
         ]
 
 
-def codebook(s: structure.Structure) -> Iterator[list[Any]]:
+def codebook(s: structure.Structure) -> Iterator[list[str]]:
     """Variable, question, type, value, meaning — one line per code."""
     yield ["variable", "frage", "typ", "wert", "bedeutung"]
     yield ["id", _("laufende Nummer der Antwort"), "", "", ""]
@@ -441,7 +443,7 @@ def codebook(s: structure.Structure) -> Iterator[list[Any]]:
         # empty cell = not answered or not shown (condition)
 
 
-def aggregated_rows(surveys: list[Survey]) -> Iterator[list[Any]]:
+def aggregated_rows(surveys: list[Survey]) -> Iterator[list[int | str | float]]:
     """Open data: counts per answer of published, closed surveys (no single responses)."""
     yield (
         [

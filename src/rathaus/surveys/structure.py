@@ -85,7 +85,7 @@ def _holds(c: Condition, answers: Mapping[str, Any]) -> bool:
     return False
 
 
-def _equals(c: Condition, value: Any) -> bool:
+def _equals(c: Condition, value: Mapping[str, object] | None) -> bool:
     if value is None:
         return False
     if c.option_id is not None:

@@ -6,11 +6,57 @@ condition "show only if the earlier answer equals / contains".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypedDict
+
+# A question of a template: the Question fields it sets, its options / matrix rows and an optional
+# condition ("if" is a keyword, hence the functional form).
+QuestionSpec = TypedDict(
+    "QuestionSpec",
+    {
+        "code": str,
+        "kind": str,
+        "text": str,
+        "help_text": NotRequired[str],
+        "required": NotRequired[bool],
+        "allow_other": NotRequired[bool],
+        "min_choices": NotRequired[int],
+        "max_choices": NotRequired[int],
+        "min_value": NotRequired[int],
+        "max_value": NotRequired[int],
+        "scale_min": NotRequired[int],
+        "scale_max": NotRequired[int],
+        "scale_low_label": NotRequired[str],
+        "scale_high_label": NotRequired[str],
+        "options": NotRequired[list[str]],
+        "rows": NotRequired[list[str]],
+        "if": NotRequired[tuple[str, str]],
+    },
+)
+
+
+class PageSpec(TypedDict):
+    title: str
+    description: NotRequired[str]
+    questions: list[QuestionSpec]
+
+
+class SurveySpec(TypedDict):
+    """A survey template: the Survey settings and its pages."""
+
+    title: str
+    title_en: NotRequired[str]
+    description: NotRequired[str]
+    description_en: NotRequired[str]
+    access: NotRequired[str]
+    anonymized: NotRequired[bool]
+    publish_results: NotRequired[bool]
+    ask_segment: NotRequired[bool]
+    pages: list[PageSpec]
+
 
 FREQ = ["täglich", "mehrmals pro Woche", "mehrmals pro Monat", "seltener", "nie"]
 
-MOBILITY: dict[str, Any] = {
+MOBILITY: SurveySpec = {
     "title": "Mobilitätsbefragung Zeitz",
     "title_en": "Mobility survey Zeitz",
     "description": (
@@ -158,7 +204,7 @@ MOBILITY: dict[str, Any] = {
     ],
 }
 
-DIGITAL: dict[str, Any] = {
+DIGITAL: SurveySpec = {
     "title": "Digitalisierungsbedarf der Unternehmen",
     "title_en": "Digitalisation needs of local businesses",
     "description": (
@@ -274,4 +320,4 @@ DIGITAL: dict[str, Any] = {
     ],
 }
 
-TEMPLATES = {"mobilitaet": MOBILITY, "digitalisierung": DIGITAL}
+TEMPLATES: dict[str, SurveySpec] = {"mobilitaet": MOBILITY, "digitalisierung": DIGITAL}

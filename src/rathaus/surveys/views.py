@@ -65,7 +65,7 @@ def _participated_here(request: RathausRequest, survey: Survey) -> bool:
 
 
 def _public_survey(request: RathausRequest, pk: int) -> Survey:
-    return tenant_object_or_404(Survey.objects.filter(is_published=True, is_template=False), request, pk=pk)
+    return tenant_object_or_404(Survey, request, pk=pk, is_published=True, is_template=False)
 
 
 def _child(model: Any, request: RathausRequest, pk: int) -> Any:

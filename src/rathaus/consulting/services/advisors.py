@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -13,8 +13,11 @@ from rathaus.consulting.models import (
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
 
+if TYPE_CHECKING:
+    from rathaus.core.accounts.models import User
 
-def save_advisor(advisor: Advisor, actor: Any, *, ctx: ServiceContext | None = None) -> Advisor:
+
+def save_advisor(advisor: Advisor, actor: User | None, *, ctx: ServiceContext | None = None) -> Advisor:
     fields = ["user_id", "display_name", "organisation", "bio", "email", "is_active"]
     with transaction.atomic():
         before = audit.snapshot(Advisor.objects.get(pk=advisor.pk), fields) if advisor.pk else {}
@@ -30,7 +33,7 @@ def save_advisor(advisor: Advisor, actor: Any, *, ctx: ServiceContext | None = N
     return advisor
 
 
-def save_topic(topic: Topic, actor: Any, *, ctx: ServiceContext | None = None) -> Topic:
+def save_topic(topic: Topic, actor: User | None, *, ctx: ServiceContext | None = None) -> Topic:
     fields = ["name", "name_en", "slug", "description", "is_active"]
     with transaction.atomic():
         before = audit.snapshot(Topic.objects.get(pk=topic.pk), fields) if topic.pk else {}

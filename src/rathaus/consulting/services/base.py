@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef
@@ -14,6 +14,11 @@ from rathaus.consulting.models import (
     BookingStatus,
 )
 from rathaus.core.tenancy.models import Municipality
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from rathaus.core.accounts.models import User
 
 MAX_ACTIVE_BOOKINGS = 3
 CANCELLATION_DEADLINE = timedelta(hours=24)
@@ -37,14 +42,15 @@ def _active_booking() -> Exists:
     return Exists(Booking.objects.filter(slot=OuterRef("pk"), status=BookingStatus.ACTIVE))
 
 
-def is_verified(user: Any) -> bool:
+def is_verified(user: User | AnonymousUser | None) -> bool:
     """A verified account: an e-mail address confirmed through allauth."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return False
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    verified: bool = EmailAddress.objects.filter(user=user, verified=True).exists()  # allauth: untyped
+    return verified
 
 
-def advisor_of(user: Any, municipality: Municipality) -> Advisor | None:
-    if not getattr(user, "is_authenticated", False):
+def advisor_of(user: User | AnonymousUser | None, municipality: Municipality) -> Advisor | None:
+    if user is None or not user.is_authenticated:
         return None
     return Advisor.objects.for_tenant(municipality).filter(user=user, is_active=True).first()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +22,9 @@ from rathaus.core.context import ServiceContext
 from .base import CANCELLATION_DEADLINE, MAX_ACTIVE_BOOKINGS, ConsultingError, is_verified
 from .contact import contact_for
 from .mails import _mail_booking
+
+if TYPE_CHECKING:
+    from rathaus.core.accounts.models import User
 
 
 def _check_bookable(slot: Slot, user: Any, topic: Topic, need: str, *, ignore: Booking | None = None) -> None:
@@ -74,7 +77,7 @@ def _taken() -> ConsultingError:
 
 def _create_locked(
     slot: Slot,
-    user: Any,
+    user: User,
     topic: Topic,
     need: str,
     *,
@@ -107,7 +110,7 @@ def _create_locked(
 
 def book(
     slot: Slot,
-    user: Any,
+    user: User,
     topic: Topic,
     need: str,
     *,
@@ -137,7 +140,7 @@ def can_cancel(booking: Booking, now: datetime | None = None) -> bool:
     return booking.is_active and booking.slot.starts_at - CANCELLATION_DEADLINE > now
 
 
-def cancel_by_person(booking: Booking, user: Any, *, ctx: ServiceContext | None = None) -> Booking:
+def cancel_by_person(booking: Booking, user: User, *, ctx: ServiceContext | None = None) -> Booking:
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update().select_related("slot", "slot__advisor").get(pk=booking.pk)
@@ -152,7 +155,7 @@ def cancel_by_person(booking: Booking, user: Any, *, ctx: ServiceContext | None 
     return booking
 
 
-def cancel_by_advisor(booking: Booking, actor: Any, *, ctx: ServiceContext | None = None) -> Booking:
+def cancel_by_advisor(booking: Booking, actor: User | None, *, ctx: ServiceContext | None = None) -> Booking:
     """The advisor or a manager cancels (any time before the start); the person is told."""
     with transaction.atomic():
         booking = (
@@ -166,7 +169,7 @@ def cancel_by_advisor(booking: Booking, actor: Any, *, ctx: ServiceContext | Non
 
 def _cancel(
     booking: Booking,
-    actor: Any,
+    actor: User | None,
     *,
     by_advisor: bool,
     ctx: ServiceContext | None = None,
@@ -191,7 +194,7 @@ def _cancel(
 def rebook(
     booking: Booking,
     new_slot: Slot,
-    user: Any,
+    user: User,
     *,
     ctx: ServiceContext | None = None,
     phone: str | None = None,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rathaus.consulting.models import (
     Booking,
 )
 
+if TYPE_CHECKING:
+    from rathaus.core.accounts.models import User
 
-def export_user_bookings(user: Any) -> tuple[str, Any]:
+
+def export_user_bookings(user: User) -> tuple[str, list[dict[str, str]]]:
     rows = Booking.objects.filter(user=user).select_related("slot", "slot__advisor", "topic", "municipality")
     return (
         "consulting_bookings",
@@ -30,7 +33,7 @@ def export_user_bookings(user: Any) -> tuple[str, Any]:
     )
 
 
-def erase_user_bookings(user: Any) -> None:
+def erase_user_bookings(user: User) -> None:
     """Account deletion: the person's bookings go; a booked future slot becomes free again."""
     Booking.objects.filter(rebooked_from__user=user).update(rebooked_from=None)
     Booking.objects.filter(user=user).delete()

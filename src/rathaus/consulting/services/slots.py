@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +25,9 @@ from rathaus.core.context import ServiceContext
 from .base import BOOKING_HORIZON, MAX_DURATION, MAX_SERIES_WEEKS, MIN_DURATION, ConsultingError
 from .booking import _cancel
 
+if TYPE_CHECKING:
+    from rathaus.core.accounts.models import User
+
 
 @dataclass
 class SeriesResult:
@@ -41,7 +44,7 @@ def publish_slots(
     location: str,
     topics: list[Topic],
     weeks: int = 1,
-    actor: Any,
+    actor: User | None,
     ctx: ServiceContext | None = None,
 ) -> SeriesResult:
     """Publish one slot, or a weekly series of ``weeks`` slots (same weekday and local time).
@@ -139,7 +142,7 @@ def _weekly_starts(starts_at: datetime, weeks: int) -> list[datetime]:
     ]
 
 
-def withdraw_slot(slot: Slot, actor: Any, *, ctx: ServiceContext | None = None) -> Slot:
+def withdraw_slot(slot: Slot, actor: User | None, *, ctx: ServiceContext | None = None) -> Slot:
     """Take a slot off the list; a booking on it is cancelled and the person is told."""
     with transaction.atomic():
         slot = Slot.objects.select_for_update().get(pk=slot.pk)

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from rathaus.core.dbrouting import COOKIE as PRIMARY_COOKIE
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import registry, services
 
@@ -114,8 +115,8 @@ def scopes_for(request: HttpRequest, scopes: tuple[str, ...]) -> tuple[str, ...]
     return tuple(sorted(own))
 
 
-def private_key(request: HttpRequest, scopes: tuple[str, ...], found: dict[tuple[int, str], int]) -> str:
-    municipality = request.municipality  # type: ignore[attr-defined]
+def private_key(request: RathausRequest, scopes: tuple[str, ...], found: dict[tuple[int, str], int]) -> str:
+    municipality = request.municipality
     user = request.user
     gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
     parts = "\n".join(
@@ -169,7 +170,7 @@ def private_page(*scopes: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        def wrapped(request: RathausRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not usable(request):
                 return view(request, *args, **kwargs)
             own = scopes_for(request, scopes)

@@ -3,6 +3,8 @@
 ``TenantMiddleware`` sets ``request.municipality`` on every request it lets through (an unknown host
 is answered with 404 before any view runs), and authentication sets ``request.user``. Views declare
 ``request: RathausRequest`` so both are typed once, here, instead of ``# type: ignore`` at every use.
+A view behind ``login_required`` (or ``staff_required``, ``admin_required``, ``module_required``,
+which imply it) declares ``request: SignedInRequest``: its ``request.user`` is a ``User``.
 """
 
 from __future__ import annotations
@@ -25,3 +27,10 @@ class RathausRequest(HttpRequest):
 
     municipality: Municipality
     user: User | AnonymousUser
+
+
+class SignedInRequest(RathausRequest):
+    """A RathausRequest let through by ``login_required`` or a decorator that implies it: the user
+    is signed in (for type checking only, like RathausRequest)."""
+
+    user: User

@@ -28,7 +28,7 @@ from rathaus.core.accounts.permissions import (
 from rathaus.core.context import ServiceContext
 from rathaus.core.pagecache.private import private_page
 from rathaus.core.tenancy.services import tenant_object_or_404
-from rathaus.core.tenancy.types import RathausRequest
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 
 from . import services
 from .forms import AccessibilityFeedbackForm, LegalPageForm, NoticeForm
@@ -149,8 +149,8 @@ def account(request: RathausRequest) -> HttpResponse:
 
 
 @login_required
-def account_export(request: RathausRequest) -> HttpResponse:
-    data = accounts.export_user_data(request.user)  # type: ignore[arg-type]
+def account_export(request: SignedInRequest) -> HttpResponse:
+    data = accounts.export_user_data(request.user)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2, default=str),
         content_type="application/json; charset=utf-8",
@@ -168,10 +168,10 @@ def _delete_words() -> set[str]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: RathausRequest) -> HttpResponse:
+def account_delete(request: SignedInRequest) -> HttpResponse:
     # Accounts created by a BundID / Mein Unternehmenskonto login have no password: they confirm by
     # typing the confirmation word instead (CSRF-protected POST from their own signed-in session).
-    has_password = request.user.has_usable_password()  # type: ignore[union-attr]  # login_required
+    has_password = request.user.has_usable_password()
     error = ""
     if request.method == "POST":
         if has_password:
@@ -184,7 +184,7 @@ def account_delete(request: RathausRequest) -> HttpResponse:
         if confirmed:
             user = request.user
             logout(request)
-            accounts.delete_account(user, ServiceContext.from_request(request))  # type: ignore[arg-type]
+            accounts.delete_account(user, ServiceContext.from_request(request))
             messages.success(request, _("Ihr Konto und Ihre Daten wurden gelöscht."))
             return redirect("ui:home")
     return render(
@@ -281,7 +281,7 @@ def municipality_settings(request: RathausRequest) -> HttpResponse:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def api_tokens(request: RathausRequest) -> HttpResponse:
+def api_tokens(request: SignedInRequest) -> HttpResponse:
     muni = request.municipality
     new_secret = ""
     if request.method == "POST":
@@ -289,15 +289,15 @@ def api_tokens(request: RathausRequest) -> HttpResponse:
         if not name:
             messages.error(request, _("Bitte geben Sie eine Bezeichnung an."))
         else:
-            _token, new_secret = accounts.create_api_token(muni, name, request.user)  # type: ignore[arg-type]
+            _token, new_secret = accounts.create_api_token(muni, name, request.user)
     tokens = accounts.api_tokens_of(muni)
     return render(request, "ui/staff/api_tokens.html", {"tokens": tokens, "new_secret": new_secret})
 
 
 @admin_required
 @require_POST
-def api_token_revoke(request: RathausRequest, pk: int) -> HttpResponse:
+def api_token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     token = accounts.api_token_or_404(ServiceContext.from_request(request), pk)
-    accounts.revoke_api_token(token, request.user)  # type: ignore[arg-type]
+    accounts.revoke_api_token(token, request.user)
     messages.success(request, _("Das Token wurde gesperrt."))
     return redirect("ui:api_tokens")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from rathaus.core.context import ServiceContext
@@ -41,7 +40,7 @@ LOCKED_SURVEY_FIELDS = ("access", "anonymized", "ask_segment")
 
 @transaction.atomic
 def create_survey(
-    municipality: Municipality, data: dict[str, Any], *, ctx: ServiceContext | None = None
+    municipality: Municipality, data: Mapping[str, object], *, ctx: ServiceContext | None = None
 ) -> Survey:
     survey = Survey.objects.create(
         municipality=municipality, **{k: v for k, v in data.items() if k in SURVEY_FIELDS}
@@ -51,9 +50,9 @@ def create_survey(
 
 
 @transaction.atomic
-def update_survey(survey: Survey, data: dict[str, Any], *, ctx: ServiceContext | None = None) -> Survey:
+def update_survey(survey: Survey, data: Mapping[str, object], *, ctx: ServiceContext | None = None) -> Survey:
     locked = is_locked(survey)
-    changes = {}
+    changes: dict[str, str] = {}
     for key, value in data.items():
         if key not in SURVEY_FIELDS or getattr(survey, key) == value:
             continue
@@ -68,7 +67,7 @@ def update_survey(survey: Survey, data: dict[str, Any], *, ctx: ServiceContext |
     return survey
 
 
-def _next_position(qs: Any) -> int:
+def _next_position(qs: models.Manager[Page] | models.Manager[Question]) -> int:
     last = qs.order_by("-position").values_list("position", flat=True).first()
     return (last or 0) + 1
 
@@ -95,7 +94,7 @@ def add_page(
 
 
 @transaction.atomic
-def update_page(page: Page, data: dict[str, Any], *, ctx: ServiceContext | None = None) -> Page:
+def update_page(page: Page, data: Mapping[str, object], *, ctx: ServiceContext | None = None) -> Page:
     for key in ("title", "title_en", "description"):
         if key in data:
             setattr(page, key, data[key])
@@ -140,7 +139,7 @@ def _check_question(q: Question) -> None:
 @transaction.atomic
 def add_question(
     page: Page,
-    data: dict[str, Any],
+    data: Mapping[str, object],
     *,
     options: Sequence[str] = (),
     rows: Sequence[str] = (),
@@ -169,14 +168,14 @@ def add_question(
 @transaction.atomic
 def update_question(
     q: Question,
-    data: dict[str, Any],
+    data: Mapping[str, object],
     *,
     options: Sequence[str] | None = None,
     rows: Sequence[str] | None = None,
     ctx: ServiceContext | None = None,
 ) -> Question:
     locked = is_locked(q.survey)
-    changes: dict[str, Any] = {}
+    changes: dict[str, str] = {}
     for key, value in data.items():
         if key not in QUESTION_FIELDS or getattr(q, key) == value:
             continue
@@ -270,9 +269,12 @@ def add_condition(
     ctx: ServiceContext | None = None,
 ) -> Condition:
     _unlocked(survey)
-    if (target_question is None) == (target_page is None):
+    if target_page is not None and target_question is None:
+        target_page_obj = target_page
+    elif target_question is not None and target_page is None:
+        target_page_obj = target_question.page
+    else:
         raise SurveyError(_("Bitte wählen Sie genau ein Ziel: eine Frage oder eine Seite."))
-    target_page_obj = target_page or target_question.page  # type: ignore[union-attr]
     for obj in (source, target_question, target_page, option):
         if obj is not None and getattr(obj, "survey_id", None) not in (None, survey.pk):
             raise SurveyError(_("Die Bedingung bezieht sich auf eine andere Umfrage."))

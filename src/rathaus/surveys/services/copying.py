@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -21,6 +19,7 @@ from rathaus.surveys.models import (
     Question,
     Survey,
 )
+from rathaus.surveys.templates_data import SurveySpec
 
 from ._common import _audit
 from .building import QUESTION_FIELDS, SURVEY_FIELDS, add_condition, add_page, add_question
@@ -91,7 +90,7 @@ def copy_survey(
     return new
 
 
-def build_from_spec(municipality: Municipality, spec: dict[str, Any], *, is_template: bool = True) -> Survey:
+def build_from_spec(municipality: Municipality, spec: SurveySpec, *, is_template: bool = True) -> Survey:
     """A survey from a template description (see templates_data.py)."""
     with transaction.atomic():
         survey = Survey.objects.create(

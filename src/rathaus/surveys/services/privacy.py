@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -13,8 +13,11 @@ from rathaus.surveys.models import (
     Response,
 )
 
+if TYPE_CHECKING:
+    from rathaus.core.accounts.models import User
 
-def export_responses(user: Any) -> tuple[str, list[dict[str, Any]]]:
+
+def export_responses(user: User) -> tuple[str, list[dict[str, object]]]:
     """Art. 15: non-anonymized responses given with this account (anonymized ones cannot be found)."""
     rows = Response.objects.filter(user=user).select_related("survey").order_by("id")
     return "surveys_responses", [
@@ -27,7 +30,7 @@ def export_responses(user: Any) -> tuple[str, list[dict[str, Any]]]:
     ]
 
 
-def erase_responses(user: Any) -> None:
+def erase_responses(user: User) -> None:
     """Art. 17: unlink the account (the answers stay as anonymous statistics); drop drafts."""
     Response.objects.filter(user=user).update(user=None)
     Draft.objects.filter(user=user).delete()

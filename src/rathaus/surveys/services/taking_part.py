@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
@@ -30,16 +31,21 @@ from rathaus.surveys.models import (
 
 from ._common import SurveyError
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from rathaus.core.accounts.models import User
+
 
 @dataclass
 class Submission:
     answers: dict[str, Any]
     segment: str = ""
-    user: Any = None
+    user: User | AnonymousUser | None = None
     invitation_id: int | None = None
 
 
-def may_take_part(survey: Survey, user: Any) -> str | None:
+def may_take_part(survey: Survey, user: User | AnonymousUser | None) -> str | None:
     """A reason why the person cannot (or no longer) take part, or None."""
     status = survey.status
     if status == Status.DRAFT:
@@ -52,32 +58,37 @@ def may_take_part(survey: Survey, user: Any) -> str | None:
         return _("Diese Umfrage ist beendet. Eine Teilnahme ist nicht mehr möglich.")
     if (
         survey.access == Access.ACCOUNT
-        and getattr(user, "is_authenticated", False)
+        and user is not None
+        and user.is_authenticated
         and Participation.objects.filter(survey=survey, user=user).exists()
     ):
         return _("Sie haben an dieser Umfrage bereits teilgenommen.")
     return None
 
 
-def is_verified(user: Any) -> bool:
+def is_verified(user: User | AnonymousUser | None) -> bool:
     from allauth.account.models import EmailAddress
 
     return bool(
-        getattr(user, "is_authenticated", False)
+        user is not None
+        and user.is_authenticated
         and EmailAddress.objects.filter(user=user, verified=True).exists()
     )
 
 
-def save_draft(survey: Survey, user: Any, data: dict[str, Any]) -> None:
-    if getattr(user, "is_authenticated", False):
+def save_draft(survey: Survey, user: User | AnonymousUser, data: Mapping[str, object]) -> None:
+    if user.is_authenticated:
         Draft.objects.update_or_create(survey=survey, user=user, defaults={"data": data})
 
 
-def load_draft(survey: Survey, user: Any) -> dict[str, Any] | None:
-    if not getattr(user, "is_authenticated", False):
+def load_draft(survey: Survey, user: User | AnonymousUser) -> dict[str, object] | None:
+    if not user.is_authenticated:
         return None
     d = Draft.objects.filter(survey=survey, user=user).first()
-    return d.data if d else None
+    if d is None:
+        return None
+    data: dict[str, object] = d.data  # a JSONField: the dict save_draft stored
+    return data
 
 
 def validate_answers(s: structure.Structure, answers: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +125,7 @@ def submit(
         if not Invitation.objects.filter(pk=sub.invitation_id, survey=survey, used=False).update(used=True):
             raise SurveyError(_("Dieser Einladungscode wurde bereits verwendet."), "code_used")
         invitation_id = sub.invitation_id
-    user = sub.user if getattr(sub.user, "is_authenticated", False) else None
+    user = sub.user if sub.user is not None and sub.user.is_authenticated else None
     if survey.access == Access.ACCOUNT:
         if user is None or not is_verified(user):
             raise SurveyError(
@@ -178,7 +189,7 @@ def submit(
 def _bump(survey: Survey, segment: str, counter: Counter[tuple[int | None, str]]) -> None:
     """Add to the tallies: UPDATE … SET count = count + n; create a missing row (race-safe)."""
     for (question_id, key), n in counter.items():
-        qs = Tally.objects.filter(survey=survey, question_id=question_id, segment=segment, key=key)  # type: ignore[misc]
+        qs = Tally.objects.filter(survey=survey, question=question_id, segment=segment, key=key)
         if qs.update(count=F("count") + n):
             continue
         try:
