@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from rathaus.core import uploads
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 from rathaus.core.mail import bilingual_body, bilingual_subject
@@ -153,7 +154,7 @@ def start_draft(form: FormDefinition, *, user: Any = None) -> tuple[Draft, str]:
 def _store_files(draft: Draft, value: Any) -> Any:
     if isinstance(value, UploadedFile):
         name = Path(value.name or "datei").name[:100]
-        path = private_storage().save(f"fim/{draft.municipality_id}/{uuid.uuid4().hex}/{name}", value)
+        path = private_storage().save(uploads.storage_name("fim", draft.municipality_id, name), value)
         return {"name": name, "path": path, "size": value.size}
     if isinstance(value, list):
         return [_store_files(draft, v) for v in value]
