@@ -180,7 +180,14 @@ def test_sniff_knows_pdf_jpeg_png():
     assert services.sniff(PDF) == "application/pdf"
     assert services.sniff(JPEG) == "image/jpeg"
     assert services.sniff(PNG) == "image/png"
-    assert services.sniff(b"PK\x03\x04") is None
+    assert services.sniff(b"MZ\x90\x00") is None  # a Windows program: no type the platform knows
+
+
+def test_zip_is_recognised_and_refused_where_not_allowed(form_a, setting_a):
+    # one sniffer for the whole platform (rathaus.core.uploads) knows ZIP; attachments allow PDF/JPEG/PNG
+    assert services.sniff(b"PK\x03\x04" + b"\x00" * 12) == "application/zip"
+    with pytest.raises(services.AttachmentRejected, match="erlaubten Typ"):
+        services.check_attachment(setting_a, "archiv.zip", b"PK\x03\x04" + b"\x00" * 100)
 
 
 def test_failure_after_writing_files_leaves_nothing(form_a, setting_a, monkeypatch, _media):

@@ -556,6 +556,7 @@ def test_logo_oversize_refused(admin_a, muni_a, media, settings):
     )
     assert response.status_code == 200
     assert 'href="#id_logo"' in response.content.decode()
+    assert "Die Datei ist zu groß (höchstens 1 KB)." in response.content.decode()
     muni_a.refresh_from_db()
     assert not muni_a.logo
 

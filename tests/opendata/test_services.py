@@ -73,7 +73,7 @@ def test_other_content_is_refused_and_nothing_stored(muni_a, content):
 def test_size_limit(muni_a, monkeypatch):
     monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 10)
     ds = make_dataset(muni_a)
-    with pytest.raises(services.UploadError, match="größer"):
+    with pytest.raises(services.UploadError, match=r"zu groß \(höchstens 1 KB\)"):
         services.add_file(ds, SimpleUploadedFile("a.csv", b"a;b\n1;2\n3;4\n"), title="Datei")
 
 

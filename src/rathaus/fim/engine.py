@@ -21,6 +21,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rathaus.core import uploads
+
 from .importers.xdf import compile_pattern
 
 SEP = "__"
@@ -292,25 +294,6 @@ def _identifier_check(value: str) -> None:
         )
 
 
-MEDIA_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
-
-
-def sniff_media_type(head: bytes) -> str | None:
-    """The type of an upload by its first bytes (never by its name or the browser's claim)."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    return None
-
-
-def _megabytes(size: int) -> str:
-    mb = size / (1024 * 1024)
-    return f"{mb:g}".replace(".", ",")
-
-
 def make_field(node: dict[str, Any], defn: dict[str, Any], required: bool) -> forms.Field:
     kw: dict[str, Any] = {"label": node["label"], "required": required, "help_text": node.get("help", "")}
     dt = node["datentyp"]
@@ -365,19 +348,10 @@ def make_field(node: dict[str, Any], defn: dict[str, Any], required: bool) -> fo
         def small(upload: Any) -> None:
             if not isinstance(upload, UploadedFile):
                 return
-            if (upload.size or 0) > limit:
-                raise forms.ValidationError(
-                    _("Die Datei ist zu groß (höchstens %(mb)s MB).") % {"mb": _megabytes(limit)}
-                )
-            if allowed:
-                upload.seek(0)
-                head = upload.read(16)
-                upload.seek(0)
-                if sniff_media_type(head) not in allowed:
-                    names = ", ".join(MEDIA_LABELS.get(m, m) for m in allowed)
-                    raise forms.ValidationError(
-                        _("Die Datei hat keinen erlaubten Typ (erlaubt: %(types)s).") % {"types": names}
-                    )
+            try:
+                uploads.check_file(upload, size=upload.size or 0, max_bytes=limit, allowed=allowed or None)
+            except uploads.UploadRejected as exc:
+                raise forms.ValidationError(exc.message) from exc
 
         return forms.FileField(widget=forms.ClearableFileInput(attrs=attrs), validators=[small], **kw)
     validators: list[Any] = []

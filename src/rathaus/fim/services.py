@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rathaus.core import uploads
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 from rathaus.core.jobs import imports
@@ -280,7 +281,7 @@ def start_draft(form: FormDefinition, *, user: Any = None) -> tuple[Draft, str]:
 def _store_files(draft: Draft, value: Any) -> Any:
     if isinstance(value, UploadedFile):
         name = Path(value.name or "datei").name[:100]
-        path = private_storage().save(f"fim/{draft.municipality_id}/{uuid.uuid4().hex}/{name}", value)
+        path = private_storage().save(uploads.storage_name("fim", draft.municipality_id, name), value)
         return {"name": name, "path": path, "size": value.size}
     if isinstance(value, list):
         return [_store_files(draft, v) for v in value]

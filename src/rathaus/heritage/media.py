@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 
-from rathaus.core import filecache, storage
+from rathaus.core import filecache, storage, uploads
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +39,7 @@ MAX_PIXELS = 100_000_000  # 100 megapixels
 TILE_SIZE = 256
 JPEG_QUALITY = 85
 
-MAGIC: list[tuple[bytes, str, str]] = [
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"II*\x00", "image/tiff", "tif"),
-    (b"MM\x00*", "image/tiff", "tif"),
-]
+IMAGE_TYPES = (uploads.JPEG.media_type, uploads.PNG.media_type, uploads.TIFF.media_type)
 
 
 class MediaError(Exception):
@@ -91,10 +86,9 @@ def local_pyramid(municipality_id: int, image_id: str) -> Path:
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:
-    for magic, mime, ext in MAGIC:
-        if head.startswith(magic):
-            return mime, ext
-    return None
+    """(media type, extension) of an image the collection accepts, by its first bytes; else None."""
+    kind = uploads.sniff(head)
+    return (kind.media_type, kind.ext) if kind and kind.media_type in IMAGE_TYPES else None
 
 
 @dataclass(frozen=True)
@@ -113,8 +107,8 @@ def store_original(municipality_id: int, image_id: str, stream: IO[bytes], size:
     from django.utils.translation import gettext as _
 
     if size is not None and size > MAX_UPLOAD_BYTES:
-        raise MediaError(_("Die Datei ist zu groß (höchstens 200 MB)."))
-    head = stream.read(16)
+        raise MediaError(uploads.too_large_message(MAX_UPLOAD_BYTES))
+    head = stream.read(uploads.HEAD_BYTES)
     kind = sniff(head)
     if kind is None:
         raise MediaError(_("Nur JPEG-, PNG- und TIFF-Bilder sind erlaubt (geprüft am Dateiinhalt)."))
@@ -132,7 +126,7 @@ def store_original(municipality_id: int, image_id: str, stream: IO[bytes], size:
             while chunk := stream.read(1024 * 1024):
                 written += len(chunk)
                 if written > MAX_UPLOAD_BYTES:
-                    raise MediaError(_("Die Datei ist zu groß (höchstens 200 MB)."))
+                    raise MediaError(uploads.too_large_message(MAX_UPLOAD_BYTES))
                 out.write(chunk)
         try:
             img = pyvips.Image.new_from_file(str(target), access="sequential")

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rathaus.core import uploads
 from rathaus.core.tenancy.models import Municipality
 
 from . import analysis, gtfs, queries, services
@@ -132,11 +133,12 @@ class GridUploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > services.MAX_GRID_UPLOAD_BYTES:
-            raise forms.ValidationError(_("Die Datei ist größer als 50 MB."))
-        head = upload.read(512)
-        upload.seek(0)
-        if head[:4] != services.PARQUET_MAGIC and (b"\x00" in head or not head.strip()):
+        try:
+            uploads.check_file(upload, size=upload.size, max_bytes=services.MAX_GRID_UPLOAD_BYTES)
+        except uploads.UploadRejected as exc:
+            raise forms.ValidationError(exc.message) from exc
+        head = uploads.read_head(upload, 512)
+        if uploads.sniff(head) is not uploads.PARQUET and (b"\x00" in head or not head.strip()):
             raise forms.ValidationError(_("Die Datei ist weder CSV noch Parquet."))
         return upload
 

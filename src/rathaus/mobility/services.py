@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyproj.exceptions import CRSError
 
-from rathaus.core import storage
+from rathaus.core import storage, uploads
 from rathaus.core.accounts.models import User
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
@@ -31,8 +31,6 @@ from .models import District, FeedState, FeedVersion, MunicipalityArea, Populati
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # GTFS zip upload (docs/mobility.md)
 MAX_GRID_UPLOAD_BYTES = 50 * 1024 * 1024
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-PARQUET_MAGIC = b"PAR1"
 COUNT_COLUMNS = ("count", "einwohner", "population", "pop", "value", "anzahl")
 
 
@@ -388,7 +386,7 @@ def delete_feed(feed: FeedVersion, *, ctx: ServiceContext | None = None) -> None
 
 
 def is_zip(head: bytes) -> bool:
-    return head[:4] in ZIP_MAGIC
+    return uploads.sniff(head) is uploads.ZIP
 
 
 def read_grid(path: Path, crs: str = "EPSG:3035") -> tuple[pl.DataFrame, int]:
@@ -397,7 +395,7 @@ def read_grid(path: Path, crs: str = "EPSG:3035") -> tuple[pl.DataFrame, int]:
     with open(path, "rb") as fh:
         head = fh.read(4)
     try:
-        if head == PARQUET_MAGIC:
+        if uploads.sniff(head) is uploads.PARQUET:
             df = pl.read_parquet(path)
         else:
             sample = Path(path).read_bytes()[:4096].decode("utf-8", "replace")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from rathaus.core import uploads
 from rathaus.core.tenancy.models import Municipality, TenantOwned
 
 from . import vocab
@@ -130,7 +129,7 @@ class DatasetKeyword(models.Model):
 
 
 def _upload_to(instance: Distribution, filename: str) -> str:
-    return f"opendata/{instance.municipality_id}/{uuid.uuid4().hex}/{filename}"
+    return uploads.storage_name("opendata", instance.municipality_id, filename)
 
 
 class Distribution(TenantOwned):

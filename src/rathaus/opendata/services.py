@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from rathaus.core import figures
+from rathaus.core import figures, uploads
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
@@ -127,9 +127,10 @@ def save_settings(settings: CatalogSettings, *, ctx: ServiceContext | None = Non
 
 def detect_format(head: bytes, reader: Any = None) -> str | None:
     """The EU file-type code of an upload, judged by its content (magic bytes / parsing), or None."""
-    if head.startswith(b"%PDF-"):
+    kind = uploads.sniff(head)
+    if kind is uploads.PDF:
         return "PDF"
-    if head.startswith(b"PK\x03\x04"):
+    if kind is uploads.ZIP:
         if reader is not None:
             try:
                 with zipfile.ZipFile(reader) as zf:
@@ -182,12 +183,10 @@ class CheckedUpload:
 def check_upload(upload: UploadedFile) -> CheckedUpload:
     """Size limit, type by content (CSV, JSON, GeoJSON, XLSX, PDF, ZIP) and SHA-256, or UploadError."""
     size = upload.size or 0
-    if size == 0:
-        raise UploadError(_("Die Datei ist leer."))
-    if size > MAX_UPLOAD_BYTES:
-        raise UploadError(
-            _("Die Datei ist größer als %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
+    try:
+        uploads.check_file(upload, size=size, max_bytes=MAX_UPLOAD_BYTES)
+    except uploads.UploadRejected as exc:
+        raise UploadError(exc.message) from exc
     upload.seek(0)
     head = upload.read(65536)
     upload.seek(0)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from .applicant import answer_query as answer_query
 from .applicant import withdraw as withdraw
-from .attachments import MAGIC as MAGIC
-from .attachments import TYPE_LABELS as TYPE_LABELS
 from .attachments import StagedFiles as StagedFiles
 from .attachments import after_files_written as after_files_written
 from .attachments import atomic_with_files as atomic_with_files
@@ -78,10 +76,8 @@ __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "EMAIL_RE",
     "FIRST_NAME_LABELS",
-    "MAGIC",
     "NAME_LABELS",
     "TRANSITIONS",
-    "TYPE_LABELS",
     "AttachmentRejected",
     "CaseExtension",
     "IllegalTransition",

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import PurePath
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -22,6 +19,7 @@ from rathaus.cases.models import (
     Message,
     ServiceSetting,
 )
+from rathaus.core import uploads
 from rathaus.core.storage import private_storage
 
 from .workflow import AttachmentRejected
@@ -29,20 +27,10 @@ from .workflow import AttachmentRejected
 logger = logging.getLogger("rathaus.cases.services")
 
 
-MAGIC: list[tuple[bytes, str, str]] = [
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-]
-TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
-
-
 def sniff(data: bytes) -> str | None:
     """The media type told by the file's first bytes (never by its name or the browser's claim)."""
-    for magic, media_type, _ext in MAGIC:
-        if data.startswith(magic):
-            return media_type
-    return None
+    kind = uploads.sniff(data[: uploads.HEAD_BYTES])
+    return kind.media_type if kind else None
 
 
 def setting_for(form: Any) -> ServiceSetting:
@@ -58,27 +46,22 @@ def check_attachment(setting: ServiceSetting, name: str, data: bytes, count_befo
         raise AttachmentRejected(
             _("Es sind höchstens %(n)d Anlagen erlaubt.") % {"n": setting.max_attachments}
         )
-    if len(data) > setting.max_attachment_bytes:
-        raise AttachmentRejected(
-            _("Die Datei „%(name)s“ ist zu groß (höchstens %(mb)d MB).")
-            % {"name": name, "mb": setting.max_attachment_mb}
+    try:
+        kind = uploads.check(
+            size=len(data),
+            head=data[: uploads.HEAD_BYTES],
+            max_bytes=setting.max_attachment_bytes,
+            allowed=list(setting.allowed_types or []),
+            name=name,
         )
-    if not data:
-        raise AttachmentRejected(_("Die Datei „%(name)s“ ist leer.") % {"name": name})
-    media_type = sniff(data)
-    allowed = list(setting.allowed_types or [])
-    if media_type is None or media_type not in allowed:
-        raise AttachmentRejected(
-            _("Die Datei „%(name)s“ hat keinen erlaubten Typ (erlaubt: %(types)s).")
-            % {"name": name, "types": ", ".join(TYPE_LABELS.get(t, t) for t in allowed)}
-        )
-    return media_type
+    except uploads.UploadRejected as exc:
+        raise AttachmentRejected(exc.message) from exc
+    assert kind is not None  # an allowed type was found
+    return kind.media_type
 
 
 def safe_name(name: str) -> str:
-    base = PurePath(name or "datei").name
-    base = re.sub(r"[^\w.\- ]+", "_", base).strip(" .") or "datei"
-    return base[:150]
+    return uploads.safe_name(name)
 
 
 class StagedFiles:
@@ -89,7 +72,7 @@ class StagedFiles:
         self.paths: list[str] = []
 
     def write(self, data: bytes) -> str:
-        path = private_storage().save(f"cases/{self.municipality_id}/{uuid.uuid4().hex}", ContentFile(data))
+        path = private_storage().save(uploads.storage_name("cases", self.municipality_id), ContentFile(data))
         self.paths.append(path)
         return path
 

@@ -30,7 +30,6 @@ import hashlib
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rathaus.core import uploads
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
 from rathaus.core.storage import private_storage
@@ -263,15 +263,15 @@ def start_import(
     spec = importer(kind)
     if ctx.municipality is None:
         raise ValueError("an import job belongs to a municipality")
-    if not data:
-        raise ImportFailed(_("Die Datei ist leer."))
-    if len(data) > spec.max_bytes:
-        raise ImportFailed(_("Die Datei ist größer als %(mb)s MB.") % {"mb": spec.max_bytes // (1024 * 1024)})
+    try:
+        uploads.check(size=len(data), head=data[: uploads.HEAD_BYTES], max_bytes=spec.max_bytes)
+    except uploads.UploadRejected as exc:
+        raise ImportFailed(exc.message) from exc
     digest = checksum(data, params)
     found = recent_duplicate(ctx, kind, digest)
     if found is not None:
         return found, False
-    name = f"imports/{ctx.municipality.pk}/{uuid.uuid4().hex}.bin"
+    name = uploads.storage_name("imports", ctx.municipality.pk)
     stored = private_storage().save(name, ContentFile(data))
     try:
         with transaction.atomic():

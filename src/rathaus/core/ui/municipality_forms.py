@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from rathaus.core import uploads
 from rathaus.core.tenancy.models import Municipality
 
 ALLOWED_LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
@@ -37,12 +38,16 @@ class MunicipalitySettingsForm(forms.ModelForm[Municipality]):
         logo = self.cleaned_data.get("logo")
         if not logo or logo == self.instance.logo:
             return logo
-        if logo.size > settings.RATHAUS_MAX_LOGO_BYTES:
-            raise forms.ValidationError(
-                _("Das Logo ist zu groß (höchstens %(kb)d KB)."),
-                params={"kb": settings.RATHAUS_MAX_LOGO_BYTES // 1024},
+        try:
+            uploads.check_file(
+                logo,
+                size=logo.size,
+                max_bytes=settings.RATHAUS_MAX_LOGO_BYTES,
+                allowed=[uploads.PNG.media_type, uploads.JPEG.media_type, uploads.WEBP.media_type],
             )
-        # Checked by content, not by file name: Pillow must recognise an allowed raster format.
+        except uploads.UploadRejected as exc:
+            raise forms.ValidationError(exc.message) from exc
+        # Then the whole file: Pillow must read it as an allowed raster format.
         try:
             with Image.open(logo) as img:
                 img.verify()
