@@ -221,7 +221,10 @@ def test_job_page_shows_progress_without_javascript(muni_a, manager_a):
     assert r.status_code == 200
     assert '<progress id="job-progress" max="100" value="25">' in html and "50 / 200" in html
     assert '<label for="job-progress">' in html and 'role="status"' in html
-    assert 'http-equiv="refresh"' in html and f'href="/verwaltung/importe/{job.pk}/"' in html
+    # no timed <meta refresh> (WCAG 2.2.1): a reload link without JavaScript, a pausable live update with it
+    assert 'http-equiv="refresh"' not in html and f'href="/verwaltung/importe/{job.pk}/"' in html
+    assert 'id="job-live" data-refresh-seconds="2"' in html and "jobs/import_job" in html
+    assert 'id="job-live-toggle" aria-pressed="false" hidden' in html
     assert len(queries) <= 8, [q["sql"] for q in queries.captured_queries]
 
 
