@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import ratelimit
 from rathaus.core.accounts.permissions import login_required, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import queries, services
@@ -108,11 +109,10 @@ def times(request: HttpRequest, slug: str) -> HttpResponse:
                     location,
                     choices,
                     start_at,
-                    user=user if verified else None,
+                    ctx=ServiceContext.from_request(request),
                     name=contact.get("name", ""),
                     email=contact.get("email", ""),
                     phone=contact.get("phone", ""),
-                    request=request,
                 )
             except services.AppointmentError as exc:
                 error, status = exc.message, 409 if exc.code in ("taken", "person_overlap") else 400
@@ -176,7 +176,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             error, status = _("Zu viele Anfragen. Bitte versuchen Sie es später noch einmal."), 429
         else:
             try:
-                manage_token = services.confirm(appt, request=request)
+                manage_token = services.confirm(appt, ctx=ServiceContext.from_request(request))
             except services.AppointmentError as exc:
                 error, status = exc.message, 409
             else:
@@ -229,7 +229,7 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     appt = _managed(request, token)
     try:
-        services.cancel(appt, request.user, request=request)
+        services.cancel(appt, ctx=ServiceContext.from_request(request))
     except services.AppointmentError as exc:
         messages.error(request, exc.message)
     else:
@@ -254,7 +254,7 @@ def rebook(request: HttpRequest, token: str) -> HttpResponse:
             error, status = _("Bitte wählen Sie eine Uhrzeit."), 400
         else:
             try:
-                _new, new_token = services.rebook(appt, start_at, request=request)
+                _new, new_token = services.rebook(appt, start_at, ctx=ServiceContext.from_request(request))
             except services.AppointmentError as exc:
                 error, status = exc.message, 409 if exc.code in ("taken", "person_overlap") else 400
             else:
@@ -339,7 +339,7 @@ def _back(appt: Appointment) -> HttpResponse:
 def no_show(request: HttpRequest, pk: int) -> HttpResponse:
     appt = _staff_appointment(request, pk)
     try:
-        services.mark_no_show(appt, request.user, request=request)
+        services.mark_no_show(appt, ctx=ServiceContext.from_request(request))
     except services.AppointmentError as exc:
         messages.error(request, exc.message)
     else:
@@ -352,7 +352,7 @@ def no_show(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     appt = _staff_appointment(request, pk)
     try:
-        services.cancel(appt, request.user, request=request, by_staff=True)
+        services.cancel(appt, ctx=ServiceContext.from_request(request), by_staff=True)
     except services.AppointmentError as exc:
         messages.error(request, exc.message)
     else:
@@ -392,7 +392,7 @@ def my_ics(request: HttpRequest, pk: int) -> HttpResponse:
 def my_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     appt = _own(request, pk)
     try:
-        services.cancel(appt, request.user, request=request)
+        services.cancel(appt, ctx=ServiceContext.from_request(request))
     except services.AppointmentError as exc:
         messages.error(request, exc.message)
     else:
