@@ -16,7 +16,7 @@ from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import public_url, tenant_object_or_404
 from rathaus.payments import queries as payments_queries
 
-from . import engine, queries, services
+from . import engine, hooks, queries, services
 from .forms import ImportForm, ResumeMailForm
 from .importers.xdf import XdfImportError
 from .models import Draft, FormDefinition, FormSubmission
@@ -63,7 +63,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def form_start(request: HttpRequest, pk: int) -> HttpResponse:
     form = _published(request, pk)
     draft = _current_draft(request, form)
-    gate = services.form_gate(form, request)  # e.g. a login with BundID at a trust level
+    gate = hooks.form_gate(form, request)  # e.g. a login with BundID at a trust level
     if request.method == "POST" and gate is None:
         if draft is None or "new" in request.POST:
             draft, token = services.start_draft(form, user=request.user)
@@ -167,7 +167,7 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         draft.answers = {**draft.answers, node["id"]: list(raw)}
     else:
         step_form = engine.StepForm(defn, step, draft.answers)
-    services.decorate_step(draft, step_form, request)
+    hooks.decorate_step(draft, step_form, request)
     return render(request, "fim/step.html", _step_context(form, draft, step, step_form))
 
 
@@ -191,22 +191,20 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 or (request.user.is_authenticated and earlier.user_id == request.user.pk)
             )
         ):
-            return redirect(
-                services.done_url(earlier, request) or reverse("fim:done", kwargs={"pk": form.pk})
-            )
+            return redirect(hooks.done_url(earlier, request) or reverse("fim:done", kwargs={"pk": form.pk}))
         return redirect("fim:form", pk=form.pk)
     defn = draft.version.definition
     errors: dict[int, Any] = {}
     submit_error = ""
     gate = None
     if request.method == "POST":
-        gate = services.form_gate(form, request)  # checked again: the session may have changed
+        gate = hooks.form_gate(form, request)  # checked again: the session may have changed
     if request.method == "POST" and gate is not None:
         submit_error = gate.message
     elif request.method == "POST":
         try:
             # The key is always the draft's own (a posted key only finds an earlier submission above).
-            extra = services.submission_context(draft, request)
+            extra = hooks.submission_context(draft, request)
             submission = services.submit(draft, extra=extra)
         except services.SubmissionInvalid as exc:
             errors = exc.invalid
@@ -215,7 +213,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             request.session["fim_last_submission"] = submission.pk
             return redirect(
-                services.done_url(submission, request) or reverse("fim:done", kwargs={"pk": form.pk})
+                hooks.done_url(submission, request) or reverse("fim:done", kwargs={"pk": form.pk})
             )
     return render(
         request,
