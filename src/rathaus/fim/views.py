@@ -243,7 +243,7 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
         mail_form = ResumeMailForm(request.POST or None, initial={"email": draft.email})
         if request.method == "POST" and mail_form.is_valid():
             path = reverse("fim:resume", kwargs={"token": entry.get("token", "")})
-            url = public_url(request.municipality, path, request)  # type: ignore[attr-defined]
+            url = public_url(request.municipality, path, ServiceContext.from_request(request))  # type: ignore[attr-defined]
             services.send_resume_link(draft, mail_form.cleaned_data["email"], url)
             messages.success(request, _("Wir haben Ihnen den Link zum Fortsetzen per E-Mail gesendet."))
             return redirect("fim:save", pk=form.pk)
