@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.forms import ModelForm
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,12 +32,17 @@ from rathaus.core import appointments as engine
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
 from rathaus.core.tasks import send_email_after_commit
-from rathaus.core.tenancy.models import Municipality
+from rathaus.core.tenancy.models import Municipality, TenantOwned
 from rathaus.core.tenancy.services import public_url
 
 from . import queries
 from .models import Appointment, AppointmentItem, Location, Status
 from .queries import Choice
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from rathaus.core.accounts.models import User
 
 CONFIRM_TTL = timedelta(minutes=30)
 MAX_PENDING_PER_EMAIL = 3  # open (unconfirmed) requests per address and municipality
@@ -70,14 +76,17 @@ def _overlap() -> AppointmentError:
     return AppointmentError("person_overlap", _("Sie haben zu dieser Zeit bereits einen anderen Termin."))
 
 
-def is_verified(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def is_verified(user: User | AnonymousUser | None) -> bool:
+    """A signed-in person with a verified e-mail address (books without confirming by mail)."""
+    if user is None or not user.is_authenticated:
         return False
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    verified: bool = EmailAddress.objects.filter(user=user, verified=True).exists()
+    return verified
 
 
-def person_key(user: Any, email: str) -> str:
-    if getattr(user, "is_authenticated", False):
+def person_key(user: User | None, email: str) -> str:
+    """Who an appointment belongs to for the per-person limits: the account, else the address."""
+    if user is not None:
         return f"u:{user.pk}"
     return f"e:{email.strip().lower()}"
 
@@ -493,7 +502,7 @@ def appointment_ics(appt: Appointment, host: str) -> bytes:
 # --- DSGVO ----------------------------------------------------------------------------------------
 
 
-def export_user_appointments(user: Any) -> tuple[str, Any]:
+def export_user_appointments(user: User) -> tuple[str, list[dict[str, Any]]]:
     rows = Appointment.objects.filter(user=user).select_related("location", "municipality")
     return (
         "appointments",
@@ -513,7 +522,7 @@ def export_user_appointments(user: Any) -> tuple[str, Any]:
     )
 
 
-def erase_user_appointments(user: Any) -> None:
+def erase_user_appointments(user: User) -> None:
     Appointment.objects.filter(rebooked_from__user=user).update(rebooked_from=None)
     Appointment.objects.filter(user=user).delete()
 
@@ -521,7 +530,7 @@ def erase_user_appointments(user: Any) -> None:
 # --- Setup by staff (Einrichtung) --------------------------------------------------------------
 
 
-def save_setup(ctx: ServiceContext, kind: str, form: Any) -> Any:
+def save_setup(ctx: ServiceContext, kind: str, form: ModelForm[TenantOwned]) -> TenantOwned:
     """Save a validated setup form (location, counter, hours, blocked day, service setting,
     availability) of ``ctx.municipality`` and record who changed what."""
     created = form.instance.pk is None
@@ -536,7 +545,7 @@ def save_setup(ctx: ServiceContext, kind: str, form: Any) -> Any:
     return obj
 
 
-def delete_setup(ctx: ServiceContext, kind: str, obj: Any) -> None:
+def delete_setup(ctx: ServiceContext, kind: str, obj: TenantOwned) -> None:
     """Delete a setup object; refused while booked appointments still refer to it."""
     from django.db.models import ProtectedError
 
