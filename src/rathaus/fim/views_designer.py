@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rathaus.core.accounts.permissions import module_required
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 
 from . import designer, engine
@@ -130,7 +131,7 @@ def design_list(request: HttpRequest) -> HttpResponse:
                 request.municipality,  # type: ignore[attr-defined]
                 title=create.cleaned_data["title"],
                 actor=request.user,
-                request=request,
+                ctx=ServiceContext.from_request(request),
             )
         except DesignError as exc:
             create.add_error("title", str(exc))
@@ -159,7 +160,7 @@ def _run(request: HttpRequest, form: djforms.Form, fn: Any) -> bool:
 def design_edit(request: HttpRequest, pk: int) -> HttpResponse:
     design = _design(request, pk)
     bound: dict[str, djforms.Form] = {}
-    kw: dict[str, Any] = {"actor": request.user, "request": request}
+    kw: dict[str, Any] = {"actor": request.user, "ctx": ServiceContext.from_request(request)}
     if request.method == "POST":
         op = request.POST.get("op", "")
         ch = _choices(design.definition)
@@ -293,7 +294,9 @@ def field_edit(request: HttpRequest, pk: int, node_id: str) -> HttpResponse:
         if _run(
             request,
             form,
-            lambda: designer.update_field(design, node_id, data, actor=request.user, request=request),
+            lambda: designer.update_field(
+                design, node_id, data, actor=request.user, ctx=ServiceContext.from_request(request)
+            ),
         ):
             messages.success(request, _("Gespeichert."))
             return redirect(reverse("fim:design", kwargs={"pk": design.pk}) + "#aufbau")
@@ -317,7 +320,9 @@ def group_edit(request: HttpRequest, pk: int, node_id: str) -> HttpResponse:
         if _run(
             request,
             form,
-            lambda: designer.update_group(design, node_id, data, actor=request.user, request=request),
+            lambda: designer.update_group(
+                design, node_id, data, actor=request.user, ctx=ServiceContext.from_request(request)
+            ),
         ):
             messages.success(request, _("Gespeichert."))
             return redirect(reverse("fim:design", kwargs={"pk": design.pk}) + "#aufbau")
@@ -343,7 +348,7 @@ def codelist_edit(request: HttpRequest, pk: int, index: int) -> HttpResponse:
             request,
             form,
             lambda: designer.update_codelist(
-                design, key, form.cleaned_data, actor=request.user, request=request
+                design, key, form.cleaned_data, actor=request.user, ctx=ServiceContext.from_request(request)
             ),
         )
     ):
@@ -406,7 +411,7 @@ def design_preview(request: HttpRequest, pk: int, step: int = 0) -> HttpResponse
 def design_publish(request: HttpRequest, pk: int) -> HttpResponse:
     design = _design(request, pk)
     try:
-        outcome = designer.publish(design, actor=request.user, request=request)
+        outcome = designer.publish(design, actor=request.user, ctx=ServiceContext.from_request(request))
     except DesignError as exc:
         messages.error(request, str(exc))
     except Exception as exc:  # the importer refusing our own export would be a bug: say so, never a 500
