@@ -80,7 +80,7 @@ def save_identity_provider(
     display_name: str = "",
     online_service_id: str = "",
     enabled: bool = True,
-    actor: Any = None,
+    ctx: ServiceContext | None = None,
 ) -> IdentityProvider:
     """Store (replace) the IdP's metadata; raises SamlError if it is no IdP metadata."""
     entity_id = saml.idp_entity_id(metadata)
@@ -100,7 +100,7 @@ def save_identity_provider(
         )
         audit.record(
             "identity.idp_configured",
-            actor=actor,
+            ctx=ctx,
             municipality=municipality,
             obj=idp,
             changes={"entity_id": [None, entity_id], "enabled": [None, enabled]},
@@ -308,14 +308,14 @@ def requirement_for(form: Any) -> ServiceRequirement | None:
     return ServiceRequirement.objects.filter(form=form).first()
 
 
-def save_requirement(form: Any, *, actor: Any = None, **values: Any) -> ServiceRequirement:
+def save_requirement(form: Any, *, ctx: ServiceContext | None = None, **values: Any) -> ServiceRequirement:
     with transaction.atomic():
         req, _created = ServiceRequirement.objects.update_or_create(
             form=form, defaults={"municipality": form.municipality, **values}
         )
         audit.record(
             "identity.requirement_saved",
-            actor=actor,
+            ctx=ctx,
             municipality=form.municipality,
             obj=req,
             object_repr=f"{form.name}: {req.get_level_display()}",

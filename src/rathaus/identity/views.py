@@ -168,7 +168,7 @@ def setup_provider(request: RathausRequest, provider: str) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 online_service_id=form.cleaned_data["online_service_id"],
                 enabled=form.cleaned_data["enabled"],
-                actor=request.user,
+                ctx=ServiceContext.from_request(request),
             )
         except saml.SamlError as exc:
             form.add_error("metadata_file", str(exc))
@@ -197,7 +197,7 @@ def requirement_edit(request: RathausRequest, form_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.save_requirement(
             form_def,
-            actor=request.user,
+            ctx=ServiceContext.from_request(request),
             field_mapping=form.cleaned_data["mapping"],
             **{
                 k: form.cleaned_data[k]
