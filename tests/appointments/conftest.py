@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from rathaus.appointments.models import Availability, Counter, Location, OpeningHours, ServiceSetting
 from rathaus.catalog.models import Service, Themenfeld
+from rathaus.core.context import ServiceContext
 from tests.conftest import make_user
 
 
@@ -65,6 +66,11 @@ def make_office(muni: Any, *, counters: int = 2, slug: str = "buergerbuero") -> 
         staff.append(person)
         desks.append(counter)
     return {"location": location, "ausweis": ausweis, "melde": melde, "staff": staff, "counters": desks}
+
+
+def ctx_for(muni: Any, user: Any = None) -> ServiceContext:
+    """The context of a call into the services: a guest, or ``user`` signed in, at ``muni``."""
+    return ServiceContext.for_user(user, muni)
 
 
 def at(days: int, hour: int, minute: int = 0) -> datetime:

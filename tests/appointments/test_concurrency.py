@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from rathaus.appointments import services
 from rathaus.appointments.models import Appointment, Status
 from rathaus.appointments.queries import Choice
-from tests.appointments.conftest import at, make_office
+from tests.appointments.conftest import at, ctx_for, make_office
 
 PEOPLE = 50
 
@@ -65,11 +65,16 @@ def test_fifty_people_race_for_the_last_slot_of_a_counter(muni_a):
     start = at(3, 9)
     requests = [
         services.request_appointment(
-            office["location"], [Choice(office["ausweis"])], start, name=f"P{n}", email=f"p{n}@example.org"
+            office["location"],
+            [Choice(office["ausweis"])],
+            start,
+            name=f"P{n}",
+            email=f"p{n}@example.org",
+            ctx=ctx_for(muni_a),
         )[0]
         for n in range(PEOPLE)
     ]
-    outcomes, errors = _race([lambda a=a: services.confirm(a) for a in requests])
+    outcomes, errors = _race([lambda a=a: services.confirm(a, ctx=ctx_for(muni_a)) for a in requests])
     assert errors == []
     assert outcomes == {"booked": 1, "taken": PEOPLE - 1}, outcomes
     assert Appointment.objects.filter(status=Status.BOOKED).count() == 1
@@ -80,12 +85,27 @@ def test_one_person_booking_two_overlapping_appointments_at_once(muni_a):
     _postgres_only()
     office = make_office(muni_a, counters=2)
     one = services.request_appointment(
-        office["location"], [Choice(office["ausweis"])], at(3, 9), name="Eine", email="eine@example.org"
+        office["location"],
+        [Choice(office["ausweis"])],
+        at(3, 9),
+        name="Eine",
+        email="eine@example.org",
+        ctx=ctx_for(muni_a),
     )[0]
     two = services.request_appointment(
-        office["location"], [Choice(office["ausweis"])], at(3, 9, 10), name="Eine", email="eine@example.org"
+        office["location"],
+        [Choice(office["ausweis"])],
+        at(3, 9, 10),
+        name="Eine",
+        email="eine@example.org",
+        ctx=ctx_for(muni_a),
     )[0]
-    outcomes, errors = _race([lambda: services.confirm(one), lambda: services.confirm(two)])
+    outcomes, errors = _race(
+        [
+            lambda: services.confirm(one, ctx=ctx_for(muni_a)),
+            lambda: services.confirm(two, ctx=ctx_for(muni_a)),
+        ]
+    )
     assert errors == []
     assert outcomes == {"booked": 1, "person_overlap": 1}, outcomes
     assert Appointment.objects.filter(status=Status.BOOKED).count() == 1
@@ -96,9 +116,14 @@ def test_exclusion_constraints_refuse_overlaps_written_past_the_service(muni_a):
     _postgres_only()
     office = make_office(muni_a, counters=2)
     appt = services.request_appointment(
-        office["location"], [Choice(office["ausweis"])], at(3, 9), name="A", email="a@example.org"
+        office["location"],
+        [Choice(office["ausweis"])],
+        at(3, 9),
+        name="A",
+        email="a@example.org",
+        ctx=ctx_for(muni_a),
     )[0]
-    services.confirm(appt)
+    services.confirm(appt, ctx=ctx_for(muni_a))
     appt.refresh_from_db()
 
     def clone(**changes: Any) -> None:

@@ -13,7 +13,7 @@ from rathaus.appointments import queries, services
 from rathaus.appointments.models import Appointment, BlockedDay, Status
 from rathaus.appointments.queries import Choice
 from rathaus.core import appointments as engine
-from tests.appointments.conftest import at
+from tests.appointments.conftest import at, ctx_for
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +21,15 @@ pytestmark = pytest.mark.django_db
 
 def guest(office, start, email="gast@example.org", choices=None, **kw):
     choices = choices or [Choice(office["ausweis"])]
+    location = office["location"]
     return services.request_appointment(
-        office["location"], choices, start, name="Gabi Gast", email=email, **kw
+        location, choices, start, name="Gabi Gast", email=email, ctx=ctx_for(location.municipality), **kw
     )
 
 
 def booked(office, start, email="gast@example.org", choices=None):
     appt, _token = guest(office, start, email, choices)
-    return appt, services.confirm(appt)
+    return appt, services.confirm(appt, ctx=ctx_for(appt.municipality))
 
 
 def starts_on(office, days, choices=None):
@@ -94,14 +95,14 @@ def test_guest_request_holds_nothing_until_confirmed(office, django_capture_on_c
     assert f"/termine/bestaetigen/{token}/" in mail.outbox[0].body
     assert token not in appt.confirm_hash  # only the hash is stored
     with django_capture_on_commit_callbacks(execute=True):
-        manage = services.confirm(appt)
+        manage = services.confirm(appt, ctx=ctx_for(appt.municipality))
     appt.refresh_from_db()
     assert appt.status == Status.BOOKED and appt.counter_id and appt.staff_id
     assert appt.manage_hash == engine.token_hash(manage)
     assert f"/termine/verwalten/{manage}/" in mail.outbox[1].body
     assert "biometrisches Passfoto" in mail.outbox[1].body  # what to bring, from the catalogue
     with pytest.raises(services.AppointmentError) as exc:
-        services.confirm(appt)  # double submit of the confirm link
+        services.confirm(appt, ctx=ctx_for(appt.municipality))  # double submit of the confirm link
     assert exc.value.code == "already"
 
 
@@ -109,7 +110,7 @@ def test_expired_request_cannot_be_confirmed_and_is_cleaned_up(office):
     appt, _token = guest(office, at(3, 9))
     Appointment.objects.filter(pk=appt.pk).update(confirm_expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(services.AppointmentError) as exc:
-        services.confirm(appt)
+        services.confirm(appt, ctx=ctx_for(appt.municipality))
     assert exc.value.code == "expired"
     assert services.expire_pending(office["location"].municipality) == 1
     appt.refresh_from_db()
@@ -121,10 +122,10 @@ def test_confirm_when_meanwhile_taken_is_refused(office):
     one, _ = guest(office, at(3, 9), email="a@example.org")
     two, _ = guest(office, at(3, 9), email="b@example.org")
     three, _ = guest(office, at(3, 9), email="c@example.org")
-    services.confirm(one)
-    services.confirm(two)
+    services.confirm(one, ctx=ctx_for(one.municipality))
+    services.confirm(two, ctx=ctx_for(two.municipality))
     with pytest.raises(services.AppointmentError) as exc:
-        services.confirm(three)
+        services.confirm(three, ctx=ctx_for(three.municipality))
     assert exc.value.code == "taken"
     assert Appointment.objects.filter(location=location, status=Status.BOOKED).count() == 2
 
@@ -168,19 +169,36 @@ def test_other_municipality_and_quantity_are_refused(office, office_b):
         guest(office, at(3, 9), choices=[Choice(office["ausweis"], 4)])
     assert exc.value.code == "quantity"
     with pytest.raises(services.AppointmentError) as exc:
-        services.request_appointment(office["location"], [], at(3, 9), name="X", email="x@example.org")
+        services.request_appointment(
+            office["location"],
+            [],
+            at(3, 9),
+            name="X",
+            email="x@example.org",
+            ctx=ctx_for(office["location"].municipality),
+        )
     assert exc.value.code == "no_service"
 
 
 def test_bad_contact_is_refused(office):
     with pytest.raises(services.AppointmentError) as exc:
         services.request_appointment(
-            office["location"], [Choice(office["ausweis"])], at(3, 9), name="", email="x@example.org"
+            office["location"],
+            [Choice(office["ausweis"])],
+            at(3, 9),
+            name="",
+            email="x@example.org",
+            ctx=ctx_for(office["location"].municipality),
         )
     assert exc.value.code == "name"
     with pytest.raises(services.AppointmentError) as exc:
         services.request_appointment(
-            office["location"], [Choice(office["ausweis"])], at(3, 9), name="X", email="kein-at"
+            office["location"],
+            [Choice(office["ausweis"])],
+            at(3, 9),
+            name="X",
+            email="kein-at",
+            ctx=ctx_for(office["location"].municipality),
         )
     assert exc.value.code == "email"
 
@@ -193,7 +211,10 @@ def test_verified_account_books_at_once(office):
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
     appt, token = services.request_appointment(
-        office["location"], [Choice(office["ausweis"])], at(3, 9), user=user
+        office["location"],
+        [Choice(office["ausweis"])],
+        at(3, 9),
+        ctx=ctx_for(office["location"].municipality, user),
     )
     assert appt.status == Status.BOOKED and appt.user == user and appt.person_key == f"u:{user.pk}"
     assert queries.appointment_by_manage_token(office["location"].municipality, token) == appt
@@ -201,19 +222,19 @@ def test_verified_account_books_at_once(office):
 
 def test_cancel_frees_the_time_and_rebook_moves_it(office):
     appt, token = booked(office, at(3, 9))
-    new, new_token = services.rebook(appt, at(3, 10))
+    new, new_token = services.rebook(appt, at(3, 10), ctx=ctx_for(appt.municipality))
     appt.refresh_from_db()
     assert appt.status == Status.CANCELLED and new.status == Status.BOOKED and new.rebooked_from == appt
     assert new_token != token
     assert len(starts_on(office, 3).starts[at(3, 9)]) == 2
     # rebooking to an overlapping time of the same person works (the old one is released first)
-    newer, _t = services.rebook(new, at(3, 10, 10))
+    newer, _t = services.rebook(new, at(3, 10, 10), ctx=ctx_for(new.municipality))
     assert newer.status == Status.BOOKED
-    services.cancel(newer)
+    services.cancel(newer, ctx=ctx_for(newer.municipality))
     newer.refresh_from_db()
     assert newer.status == Status.CANCELLED
     with pytest.raises(services.AppointmentError):
-        services.cancel(newer)
+        services.cancel(newer, ctx=ctx_for(newer.municipality))
 
 
 def test_rebook_to_a_taken_time_changes_nothing(office):
@@ -221,7 +242,7 @@ def test_rebook_to_a_taken_time_changes_nothing(office):
     booked(office, at(3, 10), email="x@example.org")
     booked(office, at(3, 10), email="y@example.org")
     with pytest.raises(services.AppointmentError) as exc:
-        services.rebook(appt, at(3, 10))
+        services.rebook(appt, at(3, 10), ctx=ctx_for(appt.municipality))
     assert exc.value.code == "taken"
     appt.refresh_from_db()
     assert appt.status == Status.BOOKED
@@ -232,19 +253,20 @@ def test_cancel_deadline(office):
     Appointment.objects.filter(pk=appt.pk).update(starts_at=timezone.now() + timedelta(hours=1))
     appt.refresh_from_db()
     with pytest.raises(services.AppointmentError) as exc:
-        services.cancel(appt)
+        services.cancel(appt, ctx=ctx_for(appt.municipality))
     assert exc.value.code == "deadline"
-    services.cancel(appt, by_staff=True)  # staff may cancel any time
+    staff = office["staff"][0]
+    services.cancel(appt, ctx=ctx_for(appt.municipality, staff), by_staff=True)  # staff may cancel any time
 
 
 def test_no_show_only_after_the_start(office):
     appt, _ = booked(office, at(3, 9))
     staff = office["staff"][0]
     with pytest.raises(services.AppointmentError) as exc:
-        services.mark_no_show(appt, staff)
+        services.mark_no_show(appt, ctx=ctx_for(appt.municipality, staff))
     assert exc.value.code == "future"
     Appointment.objects.filter(pk=appt.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
-    services.mark_no_show(appt, staff)
+    services.mark_no_show(appt, ctx=ctx_for(appt.municipality, staff))
     assert appt.status == Status.NO_SHOW and appt.no_show_marked_by == staff
 
 

@@ -235,10 +235,15 @@ def test_edit_and_delete_each_kind(muni_a, office, clerk, client):
 def test_delete_refused_while_appointments_refer(muni_a, office, client):
     from rathaus.appointments import services
     from rathaus.appointments.queries import Choice
-    from tests.appointments.conftest import at
+    from tests.appointments.conftest import at, ctx_for
 
     _appt, _ = services.request_appointment(
-        office["location"], [Choice(office["ausweis"])], at(3, 9), name="P", email="p@example.org"
+        office["location"],
+        [Choice(office["ausweis"])],
+        at(3, 9),
+        name="P",
+        email="p@example.org",
+        ctx=ctx_for(muni_a),
     )
     response = client.post(delete("leistung", office["ausweis"].pk), follow=True)
     assert "solange Termine darauf verweisen" in response.text
@@ -410,7 +415,7 @@ def test_my_appointments_list_ics_and_cancel(muni_a, office, citizen, django_ass
     from rathaus.appointments import services
     from rathaus.appointments.models import Appointment, Status
     from rathaus.appointments.queries import Choice
-    from tests.appointments.conftest import at
+    from tests.appointments.conftest import at, ctx_for
 
     mine, _ = services.request_appointment(
         office["location"],
@@ -418,12 +423,17 @@ def test_my_appointments_list_ics_and_cancel(muni_a, office, citizen, django_ass
         at(3, 9),
         name="Bea",
         email=citizen.email,
-        user=citizen,
+        ctx=ctx_for(muni_a, citizen),
     )
     other, _ = services.request_appointment(
-        office["location"], [Choice(office["melde"])], at(3, 10), name="Fremd", email="fremd@example.org"
+        office["location"],
+        [Choice(office["melde"])],
+        at(3, 10),
+        name="Fremd",
+        email="fremd@example.org",
+        ctx=ctx_for(muni_a),
     )
-    services.confirm(other)
+    services.confirm(other, ctx=ctx_for(muni_a))
     client = client_for(HOST_A, citizen)
     url = reverse("appointments:mine")
     assert client_for(HOST_A).get(url).status_code == 302

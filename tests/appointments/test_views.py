@@ -14,7 +14,7 @@ from rathaus.appointments import services
 from rathaus.appointments.models import Appointment, Status
 from rathaus.appointments.queries import Choice
 from rathaus.core.accounts.models import Role
-from tests.appointments.conftest import at
+from tests.appointments.conftest import at, ctx_for
 from tests.conftest import HOST_A, client_for, grant, make_user
 
 pytestmark = pytest.mark.django_db
@@ -84,10 +84,11 @@ def test_guest_requests_confirms_manages_and_cancels(client_a, office, django_ca
 
 
 def test_rebook_through_the_manage_link(client_a, office):
+    ctx = ctx_for(office["location"].municipality)
     appt, _ = services.request_appointment(
-        office["location"], [Choice(office["ausweis"])], at(3, 9), name="G", email="g@example.org"
+        office["location"], [Choice(office["ausweis"])], at(3, 9), name="G", email="g@example.org", ctx=ctx
     )
-    token = services.confirm(appt)
+    token = services.confirm(appt, ctx=ctx)
     url = reverse("appointments:rebook", args=[token])
     assert client_a.get(url).status_code == 200
     response = client_a.post(url, {"start": at(3, 10).isoformat()})
@@ -184,8 +185,9 @@ def test_day_list_shows_the_day_per_counter_and_marks_no_show(muni_a, office, dj
             at(3, 8 + n // 2),
             name=f"Person {n}",
             email=f"p{n}@example.org",
+            ctx=ctx_for(muni_a),
         )
-        services.confirm(appt)
+        services.confirm(appt, ctx=ctx_for(muni_a))
     client = client_for(HOST_A, clerk)
     url = reverse("appointments:day_list") + f"?tag={at(3, 8).date().isoformat()}"
     with django_assert_max_num_queries(20):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from rathaus.core.accounts.models import Department
 from rathaus.core.audit import services as audit
 from rathaus.core.audit.models import AuditEvent
+from rathaus.core.context import ServiceContext
 from tests.conftest import HOST_A, client_for
 
 TABLE = AuditEvent._meta.db_table
@@ -23,7 +24,12 @@ def test_record_fields(rf, muni_a, admin_a):
     request = rf.post("/x", REMOTE_ADDR="192.0.2.7")
     request.user = admin_a
     request.municipality = muni_a
-    ev = audit.record("department.updated", request=request, obj=dept, changes={"name": ["Alt", "Neu"]})
+    ev = audit.record(
+        "department.updated",
+        ctx=ServiceContext.from_request(request),
+        obj=dept,
+        changes={"name": ["Alt", "Neu"]},
+    )
     ev = AuditEvent.objects.get(pk=ev.pk)
     assert ev.action == "department.updated"
     assert ev.municipality == muni_a
@@ -43,7 +49,9 @@ def test_record_anonymous_and_explicit_fields(rf, muni_a):
     request = rf.get("/")
     request.user = AnonymousUser()
     request.municipality = muni_a
-    ev = audit.record("x.y", request=request, object_type="t", object_id="7", object_repr="r" * 300)
+    ev = audit.record(
+        "x.y", ctx=ServiceContext.from_request(request), object_type="t", object_id="7", object_repr="r" * 300
+    )
     assert ev.actor is None
     assert ev.actor_label == "Gast"
     assert ev.municipality == muni_a

@@ -47,6 +47,7 @@ def registry_snapshot() -> dict[str, Any]:
     from rathaus.core.jobs import services as jobs
     from rathaus.core.search import services as search
     from rathaus.core.ui import services as ui
+    from rathaus.fim import hooks as fim_hooks
     from rathaus.fim import prefill
     from rathaus.fim import services as fim
     from rathaus.payments.providers import base as payment_providers
@@ -111,10 +112,10 @@ def registry_snapshot() -> dict[str, Any]:
             "backup_counters": {k: _fn(f) for k, f in backup.counters().items()},
             "private_references": {k: _fn(f) for k, f in storage_migrate.private_references().items()},
             "fim_submit_handlers": [_fn(f) for f in fim._submit_handlers],
-            "fim_done_urls": [_fn(f) for f in fim._done_urls],
-            "fim_form_gates": [_fn(f) for f in fim._gates],
-            "fim_submission_context": [_fn(f) for f in fim._submission_context],
-            "fim_step_decorators": [_fn(f) for f in fim._step_decorators],
+            "fim_done_urls": [_fn(f) for f in fim_hooks._done_urls],
+            "fim_form_gates": [_fn(f) for f in fim_hooks._gates],
+            "fim_submission_context": [_fn(f) for f in fim_hooks._submission_context],
+            "fim_step_decorators": [_fn(f) for f in fim_hooks._step_decorators],
             "fim_prefill_sources": [_fn(f) for f in prefill._sources],
             "case_extensions": [
                 [e.key, _fn(e.hold), _fn(e.applicant_link), _fn(e.staff_panel)] for e in cases.extensions()

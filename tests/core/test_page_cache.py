@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from rathaus.core.context import ServiceContext
-from rathaus.core.pagecache import registry, services, writes
+from rathaus.core.pagecache import registry, shared, writes
 from rathaus.core.ui.models import Notice
 from tests.conftest import HOST_A, HOST_B, client_for
 
@@ -174,17 +174,17 @@ def test_pages_with_a_csrf_token_or_a_cookie_are_never_stored():
     from django.http import HttpResponse
 
     request = RequestFactory().get("/")
-    assert services.response_is_storable(request, HttpResponse("ok"))
+    assert shared.response_is_storable(request, HttpResponse("ok"))
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # get_token() was called: the page holds a token
-    assert not services.response_is_storable(request, HttpResponse("ok"))
+    assert not shared.response_is_storable(request, HttpResponse("ok"))
     request = RequestFactory().get("/")
     with_cookie = HttpResponse("ok")
     with_cookie.set_cookie("x", "1")
-    assert not services.response_is_storable(request, with_cookie)
+    assert not shared.response_is_storable(request, with_cookie)
     private = HttpResponse("ok")
     private["Cache-Control"] = "private"
-    assert not services.response_is_storable(request, private)
-    assert not services.response_is_storable(request, HttpResponse("no", status=404))
+    assert not shared.response_is_storable(request, private)
+    assert not shared.response_is_storable(request, HttpResponse("no", status=404))
 
 
 @pytest.mark.django_db

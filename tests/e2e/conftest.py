@@ -113,8 +113,11 @@ class Site:
 
 
 @pytest.fixture
-def site(live_server, transactional_db) -> Site:
+def site(live_server, transactional_db, settings) -> Site:
     port = int(live_server.url.rsplit(":", 1)[1])
+    # The installation's public port (RATHAUS_PUBLIC_PORT): links built without a request (mails,
+    # the payment provider's return address) point at the live server.
+    settings.PUBLIC_PORT = str(port)
     muni_a = make_municipality(
         "zeitz", "Zeitz", "15084590", "150840590590", "15", ["localhost", "zeitz.localhost"]
     )

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from rathaus.appointments.models import Appointment, Status
-from tests.appointments.conftest import at, make_office
+from tests.appointments.conftest import at, ctx_for, make_office
 from tests.e2e.conftest import Site, assert_accessible, assert_not_error_page
 
 pytestmark = pytest.mark.e2e
@@ -100,8 +100,9 @@ def test_staff_day_list_in_the_browser(page, site: Site):
         at(3, 9),
         name="Gabi Gast",
         email="gabi@example.org",
+        ctx=ctx_for(site.muni_a),
     )
-    services.confirm(appt)
+    services.confirm(appt, ctx=ctx_for(site.muni_a))
     clerk = staff_user(site, "buergerbuero-e2e@example.org", Role.MODULE_MANAGER, ["services"])
     login(page, site, clerk)
     page.goto(site.a(f"/termine/verwaltung/tagesliste/?tag={at(3, 9).date().isoformat()}"))
@@ -208,7 +209,12 @@ def test_citizen_sees_and_cancels_own_appointment_in_the_browser(page, site: Sit
     office = make_office(site.muni_a)
     citizen = make_user("meine-termine-e2e@example.org")
     appt, _ = services.request_appointment(
-        office["location"], [Choice(office["melde"])], at(3, 9), name="Bea", email=citizen.email, user=citizen
+        office["location"],
+        [Choice(office["melde"])],
+        at(3, 9),
+        name="Bea",
+        email=citizen.email,
+        ctx=ctx_for(site.muni_a, citizen),
     )
     login(page, site, citizen)
     page.goto(site.a("/termine/meine/"))

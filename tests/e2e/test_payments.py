@@ -11,6 +11,7 @@ import pytest
 from rathaus.cases.models import Application, Status
 from rathaus.catalog.models import Service
 from rathaus.core.accounts.models import Role
+from rathaus.core.context import ServiceContext
 from rathaus.fim import services as fim_services
 from rathaus.payments import services
 from rathaus.payments.models import ApplicationFee, FeeRule, FeeState
@@ -57,7 +58,11 @@ def test_citizen_pays_bewohnerparkausweis_clerk_refunds(page, new_page, site: Si
         municipality=site.muni_a, service=service, base_amount=Decimal("30.70"), is_demo=True
     )
     services.save_config(
-        site.muni_a, provider="xbezahldienste", options=xbd_options(xbd), secret=xbd_server.CLIENT_SECRET
+        site.muni_a,
+        provider="xbezahldienste",
+        options=xbd_options(xbd),
+        secret=xbd_server.CLIENT_SECRET,
+        ctx=ServiceContext.for_command(site.muni_a),
     )
     citizen = make_user("e2e-zahlung@example.org")
 

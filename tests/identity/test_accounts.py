@@ -202,6 +202,8 @@ def test_admin_uploads_idp_metadata(admin_a, test_idp):
     idp = IdentityProvider.objects.get()
     assert idp.entity_id == test_idp.entity_id and idp.binding == "post"
     assert sorted(idp.allowed_methods) == ["Benutzername", "eID"]
+    event = AuditEvent.objects.get(action="identity.idp_configured")
+    assert event.actor == admin_a and event.municipality == idp.municipality and event.ip_address
     # POST binding: an auto-submitting form with a signed request
     login = client_for(HOST_A).get(reverse("identity:login", args=["bundid"]))
     assert login.status_code == 200 and b'name="SAMLRequest"' in login.content
@@ -243,6 +245,7 @@ def test_staff_set_the_level_per_service(parken, muni_b):
     assert r.status_code == 302
     req = ServiceRequirement.objects.get()
     assert req.level == 3 and req.accept_citizen and not req.accept_business and req.lock_prefilled
+    assert AuditEvent.objects.get(action="identity.requirement_saved").actor == manager
     r = c.post(reverse("identity:requirement_edit", args=[parken.pk]), {"level": "3"})
     assert r.status_code == 200 and "mindestens eine Art" in r.content.decode()
     # another municipality's staff do not see this form

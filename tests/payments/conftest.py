@@ -10,6 +10,7 @@ import pytest
 
 from rathaus.catalog.models import Service
 from rathaus.core.accounts.models import Role
+from rathaus.core.context import ServiceContext
 from rathaus.payments import services
 from rathaus.payments.models import FeeRule
 from tests.cases.conftest import (  # noqa: F401 - fixtures
@@ -75,6 +76,7 @@ def xbd_a(muni_a, xbd):
         options=xbd_options(xbd),
         secret=xbd_server.CLIENT_SECRET,
         expiry_days=7,
+        ctx=ServiceContext.for_command(muni_a),
     )
     return xbd
 
@@ -89,7 +91,13 @@ INVOICE_OPTIONS = {
 
 @pytest.fixture
 def invoice_a(muni_a):
-    return services.save_config(muni_a, provider="rechnung", options=dict(INVOICE_OPTIONS), expiry_days=7)
+    return services.save_config(
+        muni_a,
+        provider="rechnung",
+        options=dict(INVOICE_OPTIONS),
+        expiry_days=7,
+        ctx=ServiceContext.for_command(muni_a),
+    )
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.db import connection, connections
 
 from rathaus.cases.models import Status, StatusEvent
 from rathaus.core.audit.models import AuditEvent
+from rathaus.core.context import ServiceContext
 from rathaus.payments import services
 from rathaus.payments.models import ApplicationFee, FeeState, PaymentAttempt
 from tests.conftest import make_user
@@ -28,7 +29,7 @@ def test_parallel_return_and_notifications_settle_once(form_a, setting_a, rule_a
     citizen = make_user("erika@example.org")
     app = submit(form_a, citizen)
     fee = ApplicationFee.objects.get(application=app)
-    attempt = services.start_payment(fee)
+    attempt = services.start_payment(fee, ctx=ServiceContext.for_user(None, fee.municipality))
     xbd_a.set_status(attempt.transaction_id, "PAYED")
     barrier = threading.Barrier(WORKERS)
     errors: list[str] = []
@@ -43,8 +44,11 @@ def test_parallel_return_and_notifications_settle_once(form_a, setting_a, rule_a
                     "xbezahldienste",
                     b'{"transactionId": "%s"}' % attempt.transaction_id.encode(),
                     {},
+                    ctx=ServiceContext(municipality=app.municipality, channel="webhook"),
                 )
-            return services.sync(PaymentAttempt.objects.get(pk=attempt.pk))
+            return services.sync(
+                PaymentAttempt.objects.get(pk=attempt.pk), ctx=ServiceContext.for_task(app.municipality)
+            )
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
             return False

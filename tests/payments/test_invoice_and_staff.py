@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from rathaus.cases.models import Status
 from rathaus.core.audit.models import AuditEvent
+from rathaus.core.context import ServiceContext
 from rathaus.payments import services
 from rathaus.payments.models import ApplicationFee, FeeState, PaymentAttempt, Refund, RefundMethod
 from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
@@ -153,7 +154,10 @@ def test_day_list_queries_do_not_grow(
     for _ in range(5):
         app = submit(form_a, citizen_a)
         client_for(HOST_A, citizen_a).post(reverse("payments:pay", args=[app.pk]))
-        services.mark_paid(ApplicationFee.objects.get(application=app))
+        services.mark_paid(
+            ApplicationFee.objects.get(application=app),
+            ctx=ServiceContext.for_user(kasse_a, app.municipality),
+        )
     c = client_for(HOST_A, kasse_a)
     c.get(reverse("payments:day"))
     with django_assert_max_num_queries(20):
@@ -191,7 +195,9 @@ def test_unpaid_application_gets_a_reminder_then_expires(
     assert PaymentAttempt.objects.get(transaction_id=txn).status == "gestartet"
     # a payment that arrives after the expiry is recorded (for a refund), the application stays withdrawn
     xbd_a.set_status(txn, "PAYED")
-    services.sync(PaymentAttempt.objects.get(transaction_id=txn))
+    services.sync(
+        PaymentAttempt.objects.get(transaction_id=txn), ctx=ServiceContext.for_task(app.municipality)
+    )
     fee.refresh_from_db()
     app.refresh_from_db()
     assert fee.state == FeeState.PAID and app.status == Status.WITHDRAWN and fee.refundable == fee.amount

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from rathaus.cases.models import Status
+from rathaus.core.context import ServiceContext
 from rathaus.payments import services
 from rathaus.payments.models import ApplicationFee, FeeState, RefundMethod
 from rathaus.payments.providers import base
@@ -46,23 +47,27 @@ class CardProvider(base.Provider):
 @pytest.fixture
 def card_a(muni_a):
     base.register(CardProvider)
-    yield services.save_config(muni_a, provider="testkarte", options={})
+    yield services.save_config(
+        muni_a, provider="testkarte", options={}, ctx=ServiceContext.for_command(muni_a)
+    )
     base._registry.pop("testkarte", None)
 
 
 def test_new_provider_plugin_pays_and_refunds(form_a, setting_a, rule_a, card_a):
     app = submit(form_a, make_user("karte@example.org"))
     fee = ApplicationFee.objects.get(application=app)
-    attempt = services.start_payment(fee)
+    attempt = services.start_payment(fee, ctx=ServiceContext.for_user(None, fee.municipality))
     assert attempt.redirect_url == "https://karte.example/pay"
     CardProvider.paid.add(attempt.transaction_id)
-    assert services.sync(attempt) is True
+    assert services.sync(attempt, ctx=ServiceContext.for_task(fee.municipality)) is True
     app.refresh_from_db()
     assert app.status == Status.RECEIVED
-    item = services.refund(fee, Decimal("10.00"), "Teilerstattung")
+    item = services.refund(
+        fee, Decimal("10.00"), "Teilerstattung", ctx=ServiceContext.system(fee.municipality)
+    )
     assert item.method == RefundMethod.PROVIDER and item.provider_reference == f"R-{attempt.transaction_id}"
     assert CardProvider.refunds == [(attempt.transaction_id, Decimal("10.00"))]
     fee.refresh_from_db()
     assert fee.state == FeeState.PARTLY_REFUNDED and fee.refundable == Decimal("20.70")
     with pytest.raises(services.PaymentError):
-        services.refund(fee, Decimal("20.71"), "zu viel")
+        services.refund(fee, Decimal("20.71"), "zu viel", ctx=ServiceContext.system(fee.municipality))

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from rathaus.cases.models import Application, Status, StatusEvent
 from rathaus.core.audit.models import AuditEvent
+from rathaus.core.context import ServiceContext
 from rathaus.payments import services
 from rathaus.payments.models import ApplicationFee, AttemptStatus, FeeState, PaymentAttempt
 from tests.conftest import HOST_A, HOST_B, client_for, make_user
@@ -86,19 +87,37 @@ def test_full_payment_through_the_test_server(
     assert AuditEvent.objects.filter(action="payments.paid").count() == 1
 
 
+def test_return_address_is_on_the_configured_domain_not_the_callers_host(
+    form_a, setting_a, rule_a, xbd_a, citizen_a, settings
+):
+    settings.HTTPS, settings.PUBLIC_PORT = True, ""
+    app = submit(form_a, citizen_a)
+    fee = ApplicationFee.objects.get(application=app)
+    # started from another host (an alias, a proxy's address): the provider still sends the person back
+    # to the municipality's primary domain
+    ctx = ServiceContext(actor=citizen_a, municipality=app.municipality, origin="http://alias.example:8080")
+    attempt = services.start_payment(fee, ctx=ctx)
+    redirect_url = xbd_a.transactions[attempt.transaction_id]["paymentRequest"]["redirectUrl"]
+    assert redirect_url.startswith(f"https://{HOST_A}/zahlung/"), redirect_url
+
+
 def test_cancelled_payment_can_be_retried_from_meine_antraege(form_a, setting_a, rule_a, xbd_a, citizen_a):
     app = submit(form_a, citizen_a)
     c = client_for(HOST_A, citizen_a)
     txn = _pay(c, app)["Location"].rsplit("/", 1)[1]
     xbd_a.set_status(txn, "CANCELED")
-    services.sync(PaymentAttempt.objects.get(transaction_id=txn))
+    services.sync(
+        PaymentAttempt.objects.get(transaction_id=txn), ctx=ServiceContext.for_task(app.municipality)
+    )
     assert PaymentAttempt.objects.get(transaction_id=txn).status == AttemptStatus.CANCELLED
     page = c.get(reverse("payments:pay", args=[app.pk])).content.decode()
     assert "nicht abgeschlossen" in page
     txn2 = _pay(c, app)["Location"].rsplit("/", 1)[1]
     assert txn2 != txn
     xbd_a.set_status(txn2, "PAYED")
-    services.sync(PaymentAttempt.objects.get(transaction_id=txn2))
+    services.sync(
+        PaymentAttempt.objects.get(transaction_id=txn2), ctx=ServiceContext.for_task(app.municipality)
+    )
     app.refresh_from_db()
     assert app.status == Status.RECEIVED and xbd_a.errors == []
 

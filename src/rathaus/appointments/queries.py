@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
@@ -32,6 +32,10 @@ from .models import (
     ServiceSetting,
     Status,
 )
+
+if TYPE_CHECKING:
+    from rathaus.catalog.models import Service
+    from rathaus.core.accounts.models import User
 
 MAX_SERVICES = 5  # different services in one appointment
 MAX_TOTAL = timedelta(hours=3)  # the summed duration of one appointment
@@ -75,7 +79,7 @@ def bookable_settings(
     return qs.filter(location=location) if location is not None else qs
 
 
-def booking_url(municipality: Municipality, service: Any) -> str | None:
+def booking_url(municipality: Municipality, service: Service) -> str | None:
     """For the catalogue page: where to book an appointment for this service, if one can."""
     setting = bookable_settings(municipality).filter(service_id=service.pk).first()
     if setting is None:
@@ -285,7 +289,7 @@ def appointment_by_confirm_token(municipality: Municipality, token: str) -> Appo
     )
 
 
-def appointments_of(user: Any, municipality: Municipality) -> QuerySet[Appointment]:
+def appointments_of(user: User, municipality: Municipality) -> QuerySet[Appointment]:
     return (
         Appointment.objects.for_tenant(municipality)
         .filter(user=user, status__in=[Status.BOOKED, Status.CANCELLED, Status.NO_SHOW])
@@ -295,7 +299,7 @@ def appointments_of(user: Any, municipality: Municipality) -> QuerySet[Appointme
     )
 
 
-def upcoming_for_user(municipality: Any, user: Any) -> QuerySet[Appointment]:
+def upcoming_for_user(municipality: Municipality, user: User) -> QuerySet[Appointment]:
     """The signed-in person's booked appointments that have not ended yet („Meine Termine“)."""
     return (
         Appointment.objects.filter(

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.forms import ModelForm
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,12 +32,17 @@ from rathaus.core import appointments as engine
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
 from rathaus.core.tasks import send_email_after_commit
-from rathaus.core.tenancy.models import Municipality
+from rathaus.core.tenancy.models import Municipality, TenantOwned
 from rathaus.core.tenancy.services import public_url
 
 from . import queries
 from .models import Appointment, AppointmentItem, Location, Status
 from .queries import Choice
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from rathaus.core.accounts.models import User
 
 CONFIRM_TTL = timedelta(minutes=30)
 MAX_PENDING_PER_EMAIL = 3  # open (unconfirmed) requests per address and municipality
@@ -70,14 +76,17 @@ def _overlap() -> AppointmentError:
     return AppointmentError("person_overlap", _("Sie haben zu dieser Zeit bereits einen anderen Termin."))
 
 
-def is_verified(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def is_verified(user: User | AnonymousUser | None) -> bool:
+    """A signed-in person with a verified e-mail address (books without confirming by mail)."""
+    if user is None or not user.is_authenticated:
         return False
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    verified: bool = EmailAddress.objects.filter(user=user, verified=True).exists()
+    return verified
 
 
-def person_key(user: Any, email: str) -> str:
-    if getattr(user, "is_authenticated", False):
+def person_key(user: User | None, email: str) -> str:
+    """Who an appointment belongs to for the per-person limits: the account, else the address."""
+    if user is not None:
         return f"u:{user.pk}"
     return f"e:{email.strip().lower()}"
 
@@ -156,13 +165,12 @@ def request_appointment(
     choices: Sequence[Choice],
     start: datetime,
     *,
-    user: Any = None,
+    ctx: ServiceContext,
     name: str = "",
     email: str = "",
     phone: str = "",
-    request: Any = None,
 ) -> tuple[Appointment, str]:
-    """Book (account with verified address) or ask a guest to confirm by e-mail.
+    """Book (``ctx.actor`` with a verified address) or ask a guest to confirm by e-mail.
 
     Returns the appointment and the secret of its link: the manage token when booked, the confirm
     token when pending (both are also mailed)."""
@@ -172,12 +180,13 @@ def request_appointment(
         raise AppointmentError("past", _("Diese Zeit liegt in der Vergangenheit."))
     if start < queries.earliest_start(choices, now):
         raise AppointmentError("lead", _("Diese Zeit ist zu kurzfristig. Bitte wählen Sie eine spätere."))
-    account = is_verified(user)
-    if account:
+    user = ctx.actor if is_verified(ctx.actor) else None
+    account = user is not None
+    if user is not None:
         name = name or user.get_full_name() or user.email
         email = user.email
     name, email, phone = _clean_contact(name, email, phone)
-    key = person_key(user if account else None, email)
+    key = person_key(user, email)
     end = start + queries.total_duration(choices)
     with transaction.atomic():
         if not account:
@@ -204,7 +213,7 @@ def request_appointment(
             ends_at=end,
             blocked_until=end + timedelta(minutes=location.buffer_minutes),
             status=Status.PENDING,
-            user=user if account else None,
+            user=user,
             name=name,
             email=email,
             phone=phone,
@@ -215,18 +224,14 @@ def request_appointment(
         )
         if account:
             token = _book_locked(appt, choices)
-            audit.record(
-                "appointments.booked", request=request, actor=user, municipality=appt.municipality, obj=appt
-            )
+            audit.record("appointments.booked", ctx=ctx, actor=user, municipality=appt.municipality, obj=appt)
             _mail(appt, "booked", token)
             return appt, token
         token = engine.new_token()
         appt.confirm_hash = engine.token_hash(token)
         appt.confirm_expires_at = now + CONFIRM_TTL
         appt.save(update_fields=["confirm_hash", "confirm_expires_at"])
-        audit.record(
-            "appointments.requested", request=request, actor=None, municipality=appt.municipality, obj=appt
-        )
+        audit.record("appointments.requested", ctx=ctx, municipality=appt.municipality, obj=appt)
         _mail(appt, "confirm", token)
     return appt, token
 
@@ -265,7 +270,7 @@ def _book_locked(appt: Appointment, choices: Sequence[Choice], *, ignore: Appoin
     raise _taken()
 
 
-def confirm(appt: Appointment, request: Any = None) -> str:
+def confirm(appt: Appointment, *, ctx: ServiceContext) -> str:
     """A guest followed the link: book the requested time if it is still free. Returns the manage token."""
     with transaction.atomic():
         locked = (
@@ -287,13 +292,7 @@ def confirm(appt: Appointment, request: Any = None) -> str:
         if locked.starts_at <= timezone.now():
             raise AppointmentError("past", _("Diese Zeit liegt in der Vergangenheit."))
         token = _book_locked(locked, _choices_of(locked))
-        audit.record(
-            "appointments.confirmed",
-            request=request,
-            actor=None,
-            municipality=locked.municipality,
-            obj=locked,
-        )
+        audit.record("appointments.confirmed", ctx=ctx, municipality=locked.municipality, obj=locked)
         _mail(locked, "booked", token)
     appt.refresh_from_db()
     return token
@@ -311,7 +310,9 @@ def _deadline() -> AppointmentError:
     )
 
 
-def cancel(appt: Appointment, actor: Any = None, request: Any = None, *, by_staff: bool = False) -> None:
+def cancel(appt: Appointment, *, ctx: ServiceContext, by_staff: bool = False) -> None:
+    """Cancel a booked appointment: the person (manage link, "Meine Termine") until the deadline,
+    staff (``by_staff``) at any time."""
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appt.pk)
         if locked.status != Status.BOOKED:
@@ -323,8 +324,7 @@ def cancel(appt: Appointment, actor: Any = None, request: Any = None, *, by_staf
         locked.save(update_fields=["status", "cancelled_at"])
         audit.record(
             "appointments.cancelled",
-            request=request,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            ctx=ctx,
             municipality=locked.municipality,
             obj=locked,
             changes={"by_staff": by_staff},
@@ -333,7 +333,7 @@ def cancel(appt: Appointment, actor: Any = None, request: Any = None, *, by_staf
     appt.refresh_from_db()
 
 
-def rebook(appt: Appointment, new_start: datetime, request: Any = None) -> tuple[Appointment, str]:
+def rebook(appt: Appointment, new_start: datetime, *, ctx: ServiceContext) -> tuple[Appointment, str]:
     """Move a booked appointment to another free time: both happen, or neither."""
     with transaction.atomic():
         old = (
@@ -373,8 +373,7 @@ def rebook(appt: Appointment, new_start: datetime, request: Any = None) -> tuple
         token = _book_locked(new, choices)
         audit.record(
             "appointments.rebooked",
-            request=request,
-            actor=None,
+            ctx=ctx,
             municipality=new.municipality,
             obj=new,
             changes={"from": old.pk},
@@ -383,7 +382,8 @@ def rebook(appt: Appointment, new_start: datetime, request: Any = None) -> tuple
     return new, token
 
 
-def mark_no_show(appt: Appointment, actor: Any, request: Any = None) -> None:
+def mark_no_show(appt: Appointment, *, ctx: ServiceContext) -> None:
+    """Staff note that the person did not come (from the start of the appointment on)."""
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appt.pk)
         if locked.status != Status.BOOKED:
@@ -393,11 +393,9 @@ def mark_no_show(appt: Appointment, actor: Any, request: Any = None) -> None:
                 "future", _("„Nicht erschienen“ kann erst ab Terminbeginn vermerkt werden.")
             )
         locked.status = Status.NO_SHOW
-        locked.no_show_marked_by = actor
+        locked.no_show_marked_by = ctx.actor
         locked.save(update_fields=["status", "no_show_marked_by"])
-        audit.record(
-            "appointments.no_show", request=request, actor=actor, municipality=locked.municipality, obj=locked
-        )
+        audit.record("appointments.no_show", ctx=ctx, municipality=locked.municipality, obj=locked)
     appt.refresh_from_db()
 
 
@@ -504,7 +502,7 @@ def appointment_ics(appt: Appointment, host: str) -> bytes:
 # --- DSGVO ----------------------------------------------------------------------------------------
 
 
-def export_user_appointments(user: Any) -> tuple[str, Any]:
+def export_user_appointments(user: User) -> tuple[str, list[dict[str, Any]]]:
     rows = Appointment.objects.filter(user=user).select_related("location", "municipality")
     return (
         "appointments",
@@ -524,7 +522,7 @@ def export_user_appointments(user: Any) -> tuple[str, Any]:
     )
 
 
-def erase_user_appointments(user: Any) -> None:
+def erase_user_appointments(user: User) -> None:
     Appointment.objects.filter(rebooked_from__user=user).update(rebooked_from=None)
     Appointment.objects.filter(user=user).delete()
 
@@ -532,7 +530,7 @@ def erase_user_appointments(user: Any) -> None:
 # --- Setup by staff (Einrichtung) --------------------------------------------------------------
 
 
-def save_setup(ctx: ServiceContext, kind: str, form: Any) -> Any:
+def save_setup(ctx: ServiceContext, kind: str, form: ModelForm[TenantOwned]) -> TenantOwned:
     """Save a validated setup form (location, counter, hours, blocked day, service setting,
     availability) of ``ctx.municipality`` and record who changed what."""
     created = form.instance.pk is None
@@ -547,7 +545,7 @@ def save_setup(ctx: ServiceContext, kind: str, form: Any) -> Any:
     return obj
 
 
-def delete_setup(ctx: ServiceContext, kind: str, obj: Any) -> None:
+def delete_setup(ctx: ServiceContext, kind: str, obj: TenantOwned) -> None:
     """Delete a setup object; refused while booked appointments still refer to it."""
     from django.db.models import ProtectedError
 

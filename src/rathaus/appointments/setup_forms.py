@@ -7,10 +7,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from rathaus.core.tenancy.models import Municipality
+from rathaus.core.tenancy.models import Municipality, TenantOwned
 
 from .models import Availability, BlockedDay, Counter, Location, OpeningHours, ServiceSetting
 
@@ -32,7 +32,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
-class SetupForm(forms.ModelForm):
+class SetupForm(forms.ModelForm[TenantOwned]):
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.municipality = municipality
@@ -77,7 +77,7 @@ class CounterForm(SetupForm):
         labels = {"location": _("Standort")}
 
 
-def _overlaps(qs: Any, start_field: str, end_field: str, start: Any, end: Any) -> bool:
+def _overlaps(qs: QuerySet[Any], start_field: str, end_field: str, start: object, end: object) -> bool:
     return bool(qs.filter(**{f"{start_field}__lt": end, f"{end_field}__gt": start}).exists())
 
 
@@ -128,8 +128,10 @@ class AvailabilityForm(SetupForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["services"].queryset = self.fields["services"].queryset.select_related("service")  # type: ignore[attr-defined]
-        self.fields["counter"].queryset = self.fields["counter"].queryset.select_related("location")  # type: ignore[attr-defined]
+        for name, related in (("services", "service"), ("counter", "location")):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
+            field.queryset = field.queryset.select_related(related)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

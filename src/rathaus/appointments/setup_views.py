@@ -4,11 +4,11 @@ to the municipality; a foreign id in the address is a 404."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,15 +17,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core.accounts.permissions import module_required
 from rathaus.core.context import ServiceContext
+from rathaus.core.tenancy.models import TenantOwned
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import services
 from . import setup_forms as f
 from .models import Availability, BlockedDay, Counter, Location, OpeningHours, ServiceSetting
 from .views import MODULE
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # kind (URL part) -> (model, form, heading)
-KINDS: dict[str, tuple[Any, type[f.SetupForm], Any]] = {
+KINDS: dict[str, tuple[type[TenantOwned], type[f.SetupForm], StrOrPromise]] = {
     "standort": (Location, f.LocationForm, gettext_lazy("Standort")),
     "schalter": (Counter, f.CounterForm, gettext_lazy("Schalter")),
     "oeffnungszeit": (OpeningHours, f.OpeningHoursForm, gettext_lazy("Öffnungszeit")),
@@ -35,7 +40,7 @@ KINDS: dict[str, tuple[Any, type[f.SetupForm], Any]] = {
 }
 
 
-def _kind(kind: str) -> tuple[Any, type[f.SetupForm], Any]:
+def _kind(kind: str) -> tuple[type[TenantOwned], type[f.SetupForm], StrOrPromise]:
     try:
         return KINDS[kind]
     except KeyError:
@@ -43,8 +48,8 @@ def _kind(kind: str) -> tuple[Any, type[f.SetupForm], Any]:
 
 
 @module_required(MODULE)
-def overview(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def overview(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     today = timezone.localdate()
     locations = Location.objects.for_tenant(muni).prefetch_related(
         "counters",
@@ -69,9 +74,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _form_page(request: HttpRequest, kind: str, obj: Any) -> HttpResponse:
+def _form_page(request: RathausRequest, kind: str, obj: TenantOwned | None) -> HttpResponse:
     _model, form_class, heading = _kind(kind)
-    muni = request.municipality  # type: ignore[attr-defined]
+    muni = request.municipality
     initial = {}
     if obj is None and "location" in form_class.base_fields:
         wanted = request.GET.get("standort", "")
@@ -91,20 +96,20 @@ def _form_page(request: HttpRequest, kind: str, obj: Any) -> HttpResponse:
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def new(request: HttpRequest, kind: str) -> HttpResponse:
+def new(request: RathausRequest, kind: str) -> HttpResponse:
     return _form_page(request, kind, None)
 
 
 @module_required(MODULE)
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def edit(request: RathausRequest, kind: str, pk: int) -> HttpResponse:
     model = _kind(kind)[0]
     return _form_page(request, kind, tenant_object_or_404(model.objects.all(), request, pk=pk))
 
 
 @module_required(MODULE)
 @require_POST
-def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def delete(request: RathausRequest, kind: str, pk: int) -> HttpResponse:
     model = _kind(kind)[0]
     obj = tenant_object_or_404(model.objects.all(), request, pk=pk)
     try:

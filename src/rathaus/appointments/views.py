@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core import ratelimit
+from rathaus.core.accounts.models import User
 from rathaus.core.accounts.permissions import login_required, module_required, public
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import queries, services
 from .forms import ContactForm
@@ -28,8 +30,9 @@ REQUEST_LIMIT = 10  # booking requests per client and hour
 CONFIRM_LIMIT = 30  # confirmations / manage actions per client and hour
 
 
-def _location(request: HttpRequest, slug: str) -> Location:
-    return tenant_object_or_404(Location.objects.filter(is_active=True), request, slug=slug)
+def _location(request: RathausRequest, slug: str) -> Location:
+    location: Location = tenant_object_or_404(Location.objects.filter(is_active=True), request, slug=slug)
+    return location
 
 
 def _parse_choices(data: QueryDict, settings: list[ServiceSetting]) -> tuple[list[Choice], str]:
@@ -72,23 +75,22 @@ def _parse_day(value: str | None) -> date:
 
 
 @public
-def start(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def start(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     places = [(loc, list(queries.bookable_settings(muni, loc))) for loc in queries.locations(muni)]
     return render(request, "appointments/start.html", {"places": [p for p in places if p[1]]})
 
 
 @public
 @require_http_methods(["GET", "POST"])
-def times(request: HttpRequest, slug: str) -> HttpResponse:
+def times(request: RathausRequest, slug: str) -> HttpResponse:
     """Choose services (quantities), a free time and – guests – name and address; then book/request."""
-    muni = request.municipality  # type: ignore[attr-defined]
+    muni = request.municipality
     location = _location(request, slug)
     settings = list(queries.bookable_settings(muni, location))
     data = request.POST if request.method == "POST" else request.GET
     choices, error = _parse_choices(data, settings)
-    user: Any = request.user
-    verified = services.is_verified(user)
+    verified = services.is_verified(request.user)
     form = ContactForm(request.POST if request.method == "POST" and not verified else None)
     status = 200
     if request.method == "POST":
@@ -108,11 +110,10 @@ def times(request: HttpRequest, slug: str) -> HttpResponse:
                     location,
                     choices,
                     start_at,
-                    user=user if verified else None,
+                    ctx=ServiceContext.from_request(request),
                     name=contact.get("name", ""),
                     email=contact.get("email", ""),
                     phone=contact.get("phone", ""),
-                    request=request,
                 )
             except services.AppointmentError as exc:
                 error, status = exc.message, 409 if exc.code in ("taken", "person_overlap") else 400
@@ -155,7 +156,7 @@ def times(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @public
-def requested(request: HttpRequest) -> HttpResponse:
+def requested(request: RathausRequest) -> HttpResponse:
     return render(
         request, "appointments/requested.html", {"ttl": int(services.CONFIRM_TTL.total_seconds() // 60)}
     )
@@ -163,9 +164,9 @@ def requested(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
-def confirm(request: HttpRequest, token: str) -> HttpResponse:
+def confirm(request: RathausRequest, token: str) -> HttpResponse:
     """GET shows what is confirmed (mail scanners follow links); only the POST books."""
-    muni = request.municipality  # type: ignore[attr-defined]
+    muni = request.municipality
     appt = queries.appointment_by_confirm_token(muni, token)
     if appt is None:
         return render(request, "appointments/link_invalid.html", status=404)
@@ -176,7 +177,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             error, status = _("Zu viele Anfragen. Bitte versuchen Sie es später noch einmal."), 429
         else:
             try:
-                manage_token = services.confirm(appt, request=request)
+                manage_token = services.confirm(appt, ctx=ServiceContext.from_request(request))
             except services.AppointmentError as exc:
                 error, status = exc.message, 409
             else:
@@ -187,16 +188,16 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "appointments/confirm.html", {"appointment": appt, "error": error}, status=status)
 
 
-def _managed(request: HttpRequest, token: str) -> Appointment:
-    appt = queries.appointment_by_manage_token(request.municipality, token)  # type: ignore[attr-defined]
+def _managed(request: RathausRequest, token: str) -> Appointment:
+    appt = queries.appointment_by_manage_token(request.municipality, token)
     if appt is None:
         raise Http404
     return appt
 
 
 @public
-def manage(request: HttpRequest, token: str) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def manage(request: RathausRequest, token: str) -> HttpResponse:
+    muni = request.municipality
     appt = queries.appointment_by_manage_token(muni, token)
     if appt is None:
         return render(request, "appointments/link_invalid.html", status=404)
@@ -213,7 +214,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @public
-def ics(request: HttpRequest, token: str) -> HttpResponse:
+def ics(request: RathausRequest, token: str) -> HttpResponse:
     appt = _managed(request, token)
     if appt.status not in (Status.BOOKED, Status.CANCELLED):
         raise Http404
@@ -226,10 +227,10 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
 
 @public
 @require_POST
-def cancel(request: HttpRequest, token: str) -> HttpResponse:
+def cancel(request: RathausRequest, token: str) -> HttpResponse:
     appt = _managed(request, token)
     try:
-        services.cancel(appt, request.user, request=request)
+        services.cancel(appt, ctx=ServiceContext.from_request(request))
     except services.AppointmentError as exc:
         messages.error(request, exc.message)
     else:
@@ -239,7 +240,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
-def rebook(request: HttpRequest, token: str) -> HttpResponse:
+def rebook(request: RathausRequest, token: str) -> HttpResponse:
     appt = _managed(request, token)
     if not services.can_change(appt):
         messages.error(request, _("Dieser Termin kann nicht mehr umgebucht werden."))
@@ -254,7 +255,7 @@ def rebook(request: HttpRequest, token: str) -> HttpResponse:
             error, status = _("Bitte wählen Sie eine Uhrzeit."), 400
         else:
             try:
-                _new, new_token = services.rebook(appt, start_at, request=request)
+                _new, new_token = services.rebook(appt, start_at, ctx=ServiceContext.from_request(request))
             except services.AppointmentError as exc:
                 error, status = exc.message, 409 if exc.code in ("taken", "person_overlap") else 400
             else:
@@ -286,9 +287,9 @@ def rebook(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @module_required(MODULE)
-def day_list(request: HttpRequest) -> HttpResponse:
+def day_list(request: RathausRequest) -> HttpResponse:
     """One day's appointments per counter, printable (the print stylesheet hides the page frame)."""
-    muni = request.municipality  # type: ignore[attr-defined]
+    muni = request.municipality
     places = list(Location.objects.for_tenant(muni).order_by("name"))
     location = None
     wanted = request.GET.get("standort", "")
@@ -324,8 +325,9 @@ def day_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _staff_appointment(request: HttpRequest, pk: int) -> Appointment:
-    return tenant_object_or_404(Appointment.objects.select_related("location"), request, pk=pk)
+def _staff_appointment(request: RathausRequest, pk: int) -> Appointment:
+    appt: Appointment = tenant_object_or_404(Appointment.objects.select_related("location"), request, pk=pk)
+    return appt
 
 
 def _back(appt: Appointment) -> HttpResponse:
@@ -336,10 +338,10 @@ def _back(appt: Appointment) -> HttpResponse:
 
 @module_required(MODULE)
 @require_POST
-def no_show(request: HttpRequest, pk: int) -> HttpResponse:
+def no_show(request: RathausRequest, pk: int) -> HttpResponse:
     appt = _staff_appointment(request, pk)
     try:
-        services.mark_no_show(appt, request.user, request=request)
+        services.mark_no_show(appt, ctx=ServiceContext.from_request(request))
     except services.AppointmentError as exc:
         messages.error(request, exc.message)
     else:
@@ -349,10 +351,10 @@ def no_show(request: HttpRequest, pk: int) -> HttpResponse:
 
 @module_required(MODULE)
 @require_POST
-def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_cancel(request: RathausRequest, pk: int) -> HttpResponse:
     appt = _staff_appointment(request, pk)
     try:
-        services.cancel(appt, request.user, request=request, by_staff=True)
+        services.cancel(appt, ctx=ServiceContext.from_request(request), by_staff=True)
     except services.AppointmentError as exc:
         messages.error(request, exc.message)
     else:
@@ -363,20 +365,28 @@ def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Meine Termine (signed-in citizens) ----------------------------------------------------------
 
 
-def _own(request: HttpRequest, pk: int) -> Appointment:
-    user: Any = request.user  # signed in (login_required)
-    return tenant_object_or_404(Appointment.objects.filter(user=user), request, pk=pk)
+def _person(request: RathausRequest) -> User:
+    """The signed-in person (the views below are login_required)."""
+    if not isinstance(request.user, User):
+        raise Http404
+    return request.user
+
+
+def _own(request: RathausRequest, pk: int) -> Appointment:
+    appt: Appointment = tenant_object_or_404(
+        Appointment.objects.filter(user=_person(request)), request, pk=pk
+    )
+    return appt
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
-    rows = list(queries.upcoming_for_user(muni, request.user))
+def mine(request: RathausRequest) -> HttpResponse:
+    rows = list(queries.upcoming_for_user(request.municipality, _person(request)))
     return render(request, "appointments/mine.html", {"appointments": rows})
 
 
 @login_required
-def my_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def my_ics(request: RathausRequest, pk: int) -> HttpResponse:
     appt = _own(request, pk)
     if appt.status != Status.BOOKED:
         raise Http404
@@ -389,10 +399,10 @@ def my_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def my_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def my_cancel(request: RathausRequest, pk: int) -> HttpResponse:
     appt = _own(request, pk)
     try:
-        services.cancel(appt, request.user, request=request)
+        services.cancel(appt, ctx=ServiceContext.from_request(request))
     except services.AppointmentError as exc:
         messages.error(request, exc.message)
     else:

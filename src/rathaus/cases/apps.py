@@ -39,6 +39,6 @@ class CasesConfig(AppConfig):
         extensions=(
             # fim hands submitted forms to cases without importing it (ADR 0006).
             Extension("rathaus.fim.services.register_submit_handler", "rathaus.cases.services.submit_draft"),
-            Extension("rathaus.fim.services.register_done_url", "rathaus.cases.views.done_url"),
+            Extension("rathaus.fim.hooks.register_done_url", "rathaus.cases.views.done_url"),
         ),
     )

@@ -135,7 +135,9 @@ def empty_definition(schema_id: str, title: str) -> dict[str, Any]:
     }
 
 
-def create_design(municipality: Any, *, title: str, actor: Any = None, request: Any = None) -> FormDesign:
+def create_design(
+    municipality: Any, *, title: str, actor: Any = None, ctx: ServiceContext | None = None
+) -> FormDesign:
     title = text(title)
     if not title:
         raise DesignError(_("Bitte geben Sie einen Titel an."))
@@ -148,7 +150,7 @@ def create_design(municipality: Any, *, title: str, actor: Any = None, request: 
         design = FormDesign.objects.create(
             municipality=municipality, form=form, definition=empty_definition(form.schema_id, title)
         )
-        _log(design, actor, "create", _("Formular „%(t)s“ angelegt") % {"t": title}, request)
+        _log(design, actor, "create", _("Formular „%(t)s“ angelegt") % {"t": title}, ctx)
     return design
 
 
@@ -353,10 +355,11 @@ def apply(
     change: Any,
     *,
     actor: Any = None,
-    request: Any = None,
+    ctx: ServiceContext | None = None,
 ) -> FormDesign:
     """Run ``change(defn) -> Change`` on a copy of the definition; store it only when the result has
-    no problems (DesignError with the problems otherwise). Logged with who and when."""
+    no problems (DesignError with the problems otherwise). Logged with who and when: ``actor`` is
+    the designer's change log, ``ctx`` the audit trail's address and channel."""
     with transaction.atomic():
         locked = FormDesign.objects.select_for_update().get(pk=design.pk)
         defn = copy.deepcopy(locked.definition)
@@ -369,12 +372,14 @@ def apply(
         locked.save(
             update_fields=["definition", "revision", "next_number", "catalog_service_id", "updated_at"]
         )
-        _log(locked, actor, done.action, done.summary, request)
+        _log(locked, actor, done.action, done.summary, ctx)
     design.refresh_from_db()
     return design
 
 
-def _log(design: FormDesign, actor: Any, action: str, summary: str, request: Any = None) -> None:
+def _log(
+    design: FormDesign, actor: Any, action: str, summary: str, ctx: ServiceContext | None = None
+) -> None:
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     FormDesignChange.objects.create(
         municipality_id=design.municipality_id,
@@ -387,7 +392,7 @@ def _log(design: FormDesign, actor: Any, action: str, summary: str, request: Any
     )
     record(
         f"fim.design.{action}",
-        request=request,
+        ctx=ctx,
         actor=user,
         municipality=design.municipality,
         obj=design.form,
@@ -939,7 +944,7 @@ def reimport(defn: dict[str, Any]) -> dict[str, Any]:
 # --- publishing --------------------------------------------------------------------------------------
 
 
-def publish(design: FormDesign, *, actor: Any = None, request: Any = None) -> Any:
+def publish(design: FormDesign, *, actor: Any = None, ctx: ServiceContext | None = None) -> Any:
     """A new FormVersion from the design, through the XDatenfelder importer. Drafts keep theirs."""
     from . import services
 
@@ -961,7 +966,7 @@ def publish(design: FormDesign, *, actor: Any = None, request: Any = None) -> An
             codelists=files,
             leika=locked.form.leika,
             actor=actor,
-            ctx=ServiceContext.from_request(request) if request is not None else None,
+            ctx=ctx,
         )
         locked.definition = {**locked.definition, "version": defn["version"]}
         locked.published_revision = locked.revision
@@ -971,7 +976,7 @@ def publish(design: FormDesign, *, actor: Any = None, request: Any = None) -> An
             actor,
             "publish",
             _("Version %(v)s veröffentlicht") % {"v": outcome.version.version_label},
-            request,
+            ctx,
         )
     design.refresh_from_db()
     return outcome

@@ -320,27 +320,12 @@ def send_resume_link(draft: Draft, email: str, url: str) -> None:
 # transaction. Without a handler, the form engine stores the bare submission itself.
 SubmitHandler = Callable[[Draft, dict[str, Any], str], FormSubmission]
 _submit_handlers: list[SubmitHandler] = []
-_done_urls: list[Callable[[FormSubmission, Any], str | None]] = []
 
 
 def register_submit_handler(fn: SubmitHandler) -> SubmitHandler:
     if fn not in _submit_handlers:
         _submit_handlers.append(fn)
     return fn
-
-
-def register_done_url(fn: Callable[[FormSubmission, Any], str | None]) -> None:
-    """``fn(submission, request)`` → the confirmation page after submitting (or None: the default)."""
-    if fn not in _done_urls:
-        _done_urls.append(fn)
-
-
-def done_url(submission: FormSubmission, request: Any) -> str | None:
-    for fn in _done_urls:
-        url = fn(submission, request)
-        if url:
-            return url
-    return None
 
 
 def validate_draft(draft: Draft) -> dict[str, Any]:
@@ -494,10 +479,9 @@ def erase_user_forms(user: Any) -> None:
 
 
 # --- access gates (identity) ---------------------------------------------------------------------
-# A login provider (rathaus.identity) registers a gate: ``fn(form, request)`` returns None when the
-# person may fill in and submit the form, or a Gate saying why not and where to log in. The form
-# asks at the start and checks again when submitting. Another hook adds what the application must
-# record about the submitter (``payload["identity"]``), and one marks or locks prefilled fields.
+# What a form gate (registered in rathaus.fim.hooks, run by the form views) answers when the person
+# may not use the form yet: why not, and where to log in. The prefill helpers below let a login
+# provider fill and lock answers without knowing the engine's answer shape.
 
 
 @dataclass
@@ -505,48 +489,6 @@ class Gate:
     message: str
     login_url: str = ""
     login_label: str = ""
-
-
-_gates: list[Callable[[FormDefinition, Any], Gate | None]] = []
-_submission_context: list[Callable[[Draft, Any], dict[str, Any]]] = []
-_step_decorators: list[Callable[[Draft, Any, Any], None]] = []
-
-
-def register_form_gate(fn: Callable[[FormDefinition, Any], Gate | None]) -> None:
-    if fn not in _gates:
-        _gates.append(fn)
-
-
-def form_gate(form: FormDefinition, request: Any) -> Gate | None:
-    for fn in _gates:
-        gate = fn(form, request)
-        if gate is not None:
-            return gate
-    return None
-
-
-def register_submission_context(fn: Callable[[Draft, Any], dict[str, Any]]) -> None:
-    """``fn(draft, request)`` → keys merged into the payload (and may correct locked answers)."""
-    if fn not in _submission_context:
-        _submission_context.append(fn)
-
-
-def submission_context(draft: Draft, request: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for fn in _submission_context:
-        out.update(fn(draft, request))
-    return out
-
-
-def register_step_decorator(fn: Callable[[Draft, Any, Any], None]) -> None:
-    """``fn(draft, step_form, request)`` may mark fields (help text, read-only) before rendering."""
-    if fn not in _step_decorators:
-        _step_decorators.append(fn)
-
-
-def decorate_step(draft: Draft, step_form: Any, request: Any) -> None:
-    for fn in _step_decorators:
-        fn(draft, step_form, request)
 
 
 def prefill_answers(defn: dict[str, Any], known: dict[str, str], by_field: dict[str, str]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from rathaus.core.tenancy.services import public_url, tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 from rathaus.payments import queries as payments_queries
 
-from . import engine, queries, services
+from . import engine, hooks, queries, services
 from .forms import ImportForm, ResumeMailForm
 from .models import Draft, FormDefinition, FormSubmission
 
@@ -64,7 +64,7 @@ def index(request: RathausRequest) -> HttpResponse:
 def form_start(request: RathausRequest, pk: int) -> HttpResponse:
     form = _published(request, pk)
     draft = _current_draft(request, form)
-    gate = services.form_gate(form, request)  # e.g. a login with BundID at a trust level
+    gate = hooks.form_gate(form, request)  # e.g. a login with BundID at a trust level
     if request.method == "POST" and gate is None:
         if draft is None or "new" in request.POST:
             draft, token = services.start_draft(form, user=request.user)
@@ -171,7 +171,7 @@ def step(request: RathausRequest, pk: int, step: int) -> HttpResponse:
         draft.answers = {**draft.answers, node["id"]: list(raw)}
     else:
         step_form = engine.StepForm(defn, step, draft.answers)
-    services.decorate_step(draft, step_form, request)
+    hooks.decorate_step(draft, step_form, request)
     return render(request, "fim/step.html", _step_context(form, draft, step, step_form))
 
 
@@ -195,22 +195,20 @@ def review(request: RathausRequest, pk: int) -> HttpResponse:
                 or (request.user.is_authenticated and earlier.user_id == request.user.pk)
             )
         ):
-            return redirect(
-                services.done_url(earlier, request) or reverse("fim:done", kwargs={"pk": form.pk})
-            )
+            return redirect(hooks.done_url(earlier, request) or reverse("fim:done", kwargs={"pk": form.pk}))
         return redirect("fim:form", pk=form.pk)
     defn = draft.version.definition
     errors: dict[int, Any] = {}
     submit_error = ""
     gate = None
     if request.method == "POST":
-        gate = services.form_gate(form, request)  # checked again: the session may have changed
+        gate = hooks.form_gate(form, request)  # checked again: the session may have changed
     if request.method == "POST" and gate is not None:
         submit_error = gate.message
     elif request.method == "POST":
         try:
             # The key is always the draft's own (a posted key only finds an earlier submission above).
-            extra = services.submission_context(draft, request)
+            extra = hooks.submission_context(draft, request)
             submission = services.submit(draft, extra=extra)
         except services.SubmissionInvalid as exc:
             errors = exc.invalid
@@ -219,7 +217,7 @@ def review(request: RathausRequest, pk: int) -> HttpResponse:
         else:
             request.session["fim_last_submission"] = submission.pk
             return redirect(
-                services.done_url(submission, request) or reverse("fim:done", kwargs={"pk": form.pk})
+                hooks.done_url(submission, request) or reverse("fim:done", kwargs={"pk": form.pk})
             )
     return render(
         request,
@@ -249,7 +247,7 @@ def save(request: RathausRequest, pk: int) -> HttpResponse:
         mail_form = ResumeMailForm(request.POST or None, initial={"email": draft.email})
         if request.method == "POST" and mail_form.is_valid():
             path = reverse("fim:resume", kwargs={"token": entry.get("token", "")})
-            url = public_url(request.municipality, path, request)
+            url = public_url(request.municipality, path, ServiceContext.from_request(request))
             services.send_resume_link(draft, mail_form.cleaned_data["email"], url)
             messages.success(request, _("Wir haben Ihnen den Link zum Fortsetzen per E-Mail gesendet."))
             return redirect("fim:save", pk=form.pk)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rathaus.core.accounts.permissions import module_required
+from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 
@@ -132,7 +133,7 @@ def design_list(request: RathausRequest) -> HttpResponse:
                 request.municipality,
                 title=create.cleaned_data["title"],
                 actor=request.user,
-                request=request,
+                ctx=ServiceContext.from_request(request),
             )
         except DesignError as exc:
             create.add_error("title", str(exc))
@@ -161,7 +162,7 @@ def _run(request: RathausRequest, form: djforms.Form, fn: Any) -> bool:
 def design_edit(request: RathausRequest, pk: int) -> HttpResponse:
     design = _design(request, pk)
     bound: dict[str, djforms.Form] = {}
-    kw: dict[str, Any] = {"actor": request.user, "request": request}
+    kw: dict[str, Any] = {"actor": request.user, "ctx": ServiceContext.from_request(request)}
     if request.method == "POST":
         op = request.POST.get("op", "")
         ch = _choices(design.definition)
@@ -295,7 +296,9 @@ def field_edit(request: RathausRequest, pk: int, node_id: str) -> HttpResponse:
         if _run(
             request,
             form,
-            lambda: designer.update_field(design, node_id, data, actor=request.user, request=request),
+            lambda: designer.update_field(
+                design, node_id, data, actor=request.user, ctx=ServiceContext.from_request(request)
+            ),
         ):
             messages.success(request, _("Gespeichert."))
             return redirect(reverse("fim:design", kwargs={"pk": design.pk}) + "#aufbau")
@@ -319,7 +322,9 @@ def group_edit(request: RathausRequest, pk: int, node_id: str) -> HttpResponse:
         if _run(
             request,
             form,
-            lambda: designer.update_group(design, node_id, data, actor=request.user, request=request),
+            lambda: designer.update_group(
+                design, node_id, data, actor=request.user, ctx=ServiceContext.from_request(request)
+            ),
         ):
             messages.success(request, _("Gespeichert."))
             return redirect(reverse("fim:design", kwargs={"pk": design.pk}) + "#aufbau")
@@ -345,7 +350,7 @@ def codelist_edit(request: RathausRequest, pk: int, index: int) -> HttpResponse:
             request,
             form,
             lambda: designer.update_codelist(
-                design, key, form.cleaned_data, actor=request.user, request=request
+                design, key, form.cleaned_data, actor=request.user, ctx=ServiceContext.from_request(request)
             ),
         )
     ):
@@ -408,7 +413,7 @@ def design_preview(request: RathausRequest, pk: int, step: int = 0) -> HttpRespo
 def design_publish(request: RathausRequest, pk: int) -> HttpResponse:
     design = _design(request, pk)
     try:
-        outcome = designer.publish(design, actor=request.user, request=request)
+        outcome = designer.publish(design, actor=request.user, ctx=ServiceContext.from_request(request))
     except DesignError as exc:
         messages.error(request, str(exc))
     except Exception as exc:  # the importer refusing our own export would be a bug: say so, never a 500

@@ -11,14 +11,11 @@ class IdentityConfig(AppConfig):
         data_exporters=("rathaus.identity.services.export_identity",),
         data_erasers=("rathaus.identity.services.erase_identity",),
         extensions=(
-            Extension("rathaus.fim.services.register_form_gate", "rathaus.identity.services.form_gate"),
+            Extension("rathaus.fim.hooks.register_form_gate", "rathaus.identity.web.form_gate"),
             Extension(
-                "rathaus.fim.services.register_submission_context",
-                "rathaus.identity.services.submission_context",
+                "rathaus.fim.hooks.register_submission_context", "rathaus.identity.web.submission_context"
             ),
-            Extension(
-                "rathaus.fim.services.register_step_decorator", "rathaus.identity.services.decorate_step"
-            ),
+            Extension("rathaus.fim.hooks.register_step_decorator", "rathaus.identity.web.decorate_step"),
             Extension(
                 "rathaus.fim.prefill.register_prefill_source",
                 "rathaus.identity.services.identity_prefill_source",

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,27 +16,27 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core.accounts.permissions import admin_required, login_required, module_required, public
+from rathaus.core.context import ServiceContext
+from rathaus.core.tenancy.types import RathausRequest
 from rathaus.fim import queries as fim_queries
 
-from . import queries, saml, services
+from . import queries, saml, services, web
 from .forms import IdentityProviderForm, RequirementForm
 from .models import IdentityProvider, Provider
 
 
-def _error(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+def _error(request: RathausRequest, message: str, status: int = 400) -> HttpResponse:
     return render(request, "identity/error.html", {"message": message}, status=status)
 
 
 @public
-def metadata(request: HttpRequest) -> HttpResponse:
+def metadata(request: RathausRequest) -> HttpResponse:
     """The SP metadata of this municipality (entity ID, ACS, SLO, certificate) for the IdP."""
-    return HttpResponse(
-        saml.metadata_xml(services.site(request)), content_type="application/samlmetadata+xml"
-    )
+    return HttpResponse(saml.metadata_xml(web.site(request)), content_type="application/samlmetadata+xml")
 
 
 @public
-def login_start(request: HttpRequest, provider: str) -> HttpResponse:
+def login_start(request: RathausRequest, provider: str) -> HttpResponse:
     if provider not in Provider.values:
         raise Http404
     try:
@@ -44,7 +44,7 @@ def login_start(request: HttpRequest, provider: str) -> HttpResponse:
     except ValueError:
         level = 1
     try:
-        out = services.start_login(
+        out = web.start_login(
             request, provider, level=min(max(level, 1), 4), next_url=request.GET.get("next", "/")
         )
     except saml.SamlError as exc:
@@ -57,7 +57,7 @@ def login_start(request: HttpRequest, provider: str) -> HttpResponse:
 @csrf_exempt  # the IdP posts here; the response is signed and bound to our request (InResponseTo)
 @public
 @require_http_methods(["GET", "POST"])
-def acs(request: HttpRequest) -> HttpResponse:
+def acs(request: RathausRequest) -> HttpResponse:
     if request.method == "POST":
         data = request.POST.get("SAMLResponse", "")
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
@@ -71,7 +71,7 @@ def acs(request: HttpRequest) -> HttpResponse:
             return _error(request, _("Die Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an."))
         data = parked
     try:
-        next_url = services.complete_login(request, data)
+        next_url = web.complete_login(request, data)
     except saml.SamlError as exc:
         return _error(request, str(exc))
     messages.success(request, _("Sie sind angemeldet."))
@@ -81,13 +81,13 @@ def acs(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @public
 @require_http_methods(["GET", "POST"])
-def slo(request: HttpRequest) -> HttpResponse:
+def slo(request: RathausRequest) -> HttpResponse:
     """Single logout from the IdP: a LogoutRequest (answered) or the LogoutResponse to ours."""
     params = request.GET if request.method == "GET" else request.POST
     binding = "redirect" if request.method == "GET" else "post"
     try:
         values = {k: str(params.get(k, "")) for k in params}
-        target = saml.handle_logout_message(services.site(request), values, binding)
+        target = saml.handle_logout_message(web.site(request), values, binding)
     except Exception:  # a faulty message must not keep anybody logged in, nor show a 500
         target = None
     logout(request)
@@ -99,9 +99,9 @@ def slo(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: RathausRequest) -> HttpResponse:
     try:
-        target = services.logout_url(request)
+        target = web.logout_url(request)
     except Exception:
         target = None
     logout(request)
@@ -109,24 +109,26 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: RathausRequest) -> HttpResponse:
     return render(
         request,
         "identity/account.html",
         {
             "links": queries.links_of(request.user),
-            "providers": services.enabled_providers(request.municipality),  # type: ignore[attr-defined]
-            "identity": services.session_identity(request),
+            "providers": services.enabled_providers(request.municipality),
+            "identity": web.session_identity(request),
         },
     )
 
 
 @login_required
 @require_POST
-def unlink(request: HttpRequest, provider: str) -> HttpResponse:
+def unlink(request: RathausRequest, provider: str) -> HttpResponse:
     if provider not in Provider.values:
         raise Http404
-    if services.unlink(request.user, provider, request=request):
+    unlinked = services.unlink(request.user, provider, ctx=ServiceContext.from_request(request))
+    web.forget_identity(request, provider)
+    if unlinked:
         messages.success(request, _("Die Verknüpfung wurde aufgehoben."))
     return redirect("identity:account")
 
@@ -135,8 +137,8 @@ def unlink(request: HttpRequest, provider: str) -> HttpResponse:
 
 
 @admin_required
-def setup(request: HttpRequest) -> HttpResponse:
-    site = services.site(request)
+def setup(request: RathausRequest) -> HttpResponse:
+    site = web.site(request)
     idps = {idp.provider: idp for idp in IdentityProvider.objects.for_tenant(request)}
     return render(
         request,
@@ -150,7 +152,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def setup_provider(request: HttpRequest, provider: str) -> HttpResponse:
+def setup_provider(request: RathausRequest, provider: str) -> HttpResponse:
     if provider not in Provider.values:
         raise Http404
     instance = IdentityProvider.objects.for_tenant(request).filter(provider=provider).first()
@@ -158,7 +160,7 @@ def setup_provider(request: HttpRequest, provider: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.save_identity_provider(
-                request.municipality,  # type: ignore[attr-defined]
+                request.municipality,
                 provider,
                 form.cleaned_data["metadata_file"],
                 binding=form.cleaned_data["binding"],
@@ -166,7 +168,7 @@ def setup_provider(request: HttpRequest, provider: str) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 online_service_id=form.cleaned_data["online_service_id"],
                 enabled=form.cleaned_data["enabled"],
-                actor=request.user,
+                ctx=ServiceContext.from_request(request),
             )
         except saml.SamlError as exc:
             form.add_error("metadata_file", str(exc))
@@ -177,15 +179,15 @@ def setup_provider(request: HttpRequest, provider: str) -> HttpResponse:
 
 
 @module_required("services")
-def requirements(request: HttpRequest) -> HttpResponse:
+def requirements(request: RathausRequest) -> HttpResponse:
     forms_ = fim_queries.published_forms(request).order_by("name")
-    reqs = queries.requirements_by_form(request.municipality)  # type: ignore[attr-defined]
+    reqs = queries.requirements_by_form(request.municipality)
     rows: list[dict[str, Any]] = [{"form": f, "req": reqs.get(f.pk)} for f in forms_]
     return render(request, "identity/requirements.html", {"rows": rows})
 
 
 @module_required("services")
-def requirement_edit(request: HttpRequest, form_pk: int) -> HttpResponse:
+def requirement_edit(request: RathausRequest, form_pk: int) -> HttpResponse:
     form_def = fim_queries.published_forms(request).filter(pk=form_pk).first()
     if form_def is None:
         raise Http404
@@ -195,7 +197,7 @@ def requirement_edit(request: HttpRequest, form_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.save_requirement(
             form_def,
-            actor=request.user,
+            ctx=ServiceContext.from_request(request),
             field_mapping=form.cleaned_data["mapping"],
             **{
                 k: form.cleaned_data[k]

@@ -23,6 +23,7 @@ from django.utils.translation import override
 
 from rathaus.cases import services as cases
 from rathaus.core.audit.services import record
+from rathaus.core.context import ServiceContext
 from rathaus.core.pdf import Document
 from rathaus.core.tenancy.services import public_url
 
@@ -79,7 +80,7 @@ def save_config(
     expiry_days: int = 7,
     reminder_days: int = 2,
     is_active: bool = True,
-    request: Any = None,
+    ctx: ServiceContext,
 ) -> ProviderConfig:
     """Store the municipality's provider. An empty ``secret`` keeps the stored one (never shown again)."""
     if providers.get(provider) is None:
@@ -99,7 +100,7 @@ def save_config(
         conf.save()
         record(
             "payments.provider_configured",
-            request=request,
+            ctx=ctx,
             municipality=municipality,
             obj=conf,
             changes={
@@ -111,10 +112,10 @@ def save_config(
     return conf
 
 
-def save_rule(rule: FeeRule, *, request: Any = None) -> FeeRule:
+def save_rule(rule: FeeRule, *, ctx: ServiceContext) -> FeeRule:
     with transaction.atomic():
         rule.save()
-        record("payments.fee_rule_saved", request=request, municipality=rule.municipality, obj=rule)
+        record("payments.fee_rule_saved", ctx=ctx, municipality=rule.municipality, obj=rule)
     return rule
 
 
@@ -167,9 +168,11 @@ def hold_for_payment(app: Any) -> bool:
 # --- start -------------------------------------------------------------------------------------------
 
 
-def return_url(attempt: PaymentAttempt, request: Any = None) -> str:
+def return_url(attempt: PaymentAttempt) -> str:
+    """Where the provider sends the citizen back: on the municipality's configured domain (the
+    address the provider was told about), whichever host the payment was started from."""
     token = signing.dumps(attempt.pk, salt=RETURN_SALT)
-    return public_url(attempt.fee.municipality, reverse("payments:return", args=[token]), request)
+    return public_url(attempt.fee.municipality, reverse("payments:return", args=[token]))
 
 
 def attempt_from_token(municipality: Any, token: str) -> PaymentAttempt | None:
@@ -185,7 +188,7 @@ def _purpose(fee: ApplicationFee) -> str:
     return "".join(ch for ch in fee.kassenzeichen if ch.isascii() and (ch.isalnum() or ch in " -"))[:27]
 
 
-def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt:
+def start_payment(fee: ApplicationFee, *, ctx: ServiceContext) -> PaymentAttempt:
     """A new attempt at the provider; raises PaymentError with a message for the citizen."""
     conf = config_of(fee.municipality)
     if conf is None:
@@ -202,7 +205,7 @@ def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt
         )
         record(
             "payments.started",
-            request=request,
+            ctx=ctx,
             municipality=fee.municipality,
             obj=attempt,
             changes={"kassenzeichen": [None, fee.kassenzeichen], "amount": [None, str(fee.amount)]},
@@ -212,7 +215,7 @@ def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt
         amount=fee.amount,
         purpose=_purpose(fee),
         description=f"{fee.service_name} {fee.kassenzeichen}"[:250],
-        redirect_url=return_url(attempt, request),
+        redirect_url=return_url(attempt),
         kassenzeichen=fee.kassenzeichen,
         items=[
             {"text": line["text"], "amount": line["amount"], "quantity": 1}
@@ -234,7 +237,7 @@ def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt
             )
             record(
                 "payments.start_failed",
-                request=request,
+                ctx=ctx,
                 municipality=fee.municipality,
                 obj=attempt,
                 changes={"error": [None, str(exc)[:200]]},
@@ -251,7 +254,7 @@ def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt
         att.redirect_url = result.redirect_url
         att.save(update_fields=["transaction_id", "redirect_url", "updated_at"])
     if result.status == "invoiced":
-        _settle(att, FeeState.INVOICED, AttemptStatus.INVOICED, request=request)
+        _settle(att, FeeState.INVOICED, AttemptStatus.INVOICED, ctx=ctx)
     att.refresh_from_db()
     return att
 
@@ -259,7 +262,7 @@ def start_payment(fee: ApplicationFee, *, request: Any = None) -> PaymentAttempt
 # --- return and notification ---------------------------------------------------------------------
 
 
-def _settle(attempt: PaymentAttempt, fee_state: str, attempt_status: str, *, request: Any = None) -> bool:
+def _settle(attempt: PaymentAttempt, fee_state: str, attempt_status: str, *, ctx: ServiceContext) -> bool:
     """Apply a confirmed payment once (rows locked); True when this call changed something."""
     with transaction.atomic():
         fee = ApplicationFee.objects.select_for_update().get(pk=attempt.fee_id)
@@ -278,7 +281,7 @@ def _settle(attempt: PaymentAttempt, fee_state: str, attempt_status: str, *, req
             fee.save(update_fields=["state", "provider", "paid_at"])
             record(
                 "payments.paid" if fee_state == FeeState.PAID else "payments.invoiced",
-                request=request,
+                ctx=ctx,
                 municipality=fee.municipality,
                 obj=fee,
                 changes={
@@ -291,7 +294,7 @@ def _settle(attempt: PaymentAttempt, fee_state: str, attempt_status: str, *, req
     return changed
 
 
-def apply_status(attempt: PaymentAttempt, status: TransactionStatus, *, request: Any = None) -> bool:
+def apply_status(attempt: PaymentAttempt, status: TransactionStatus, *, ctx: ServiceContext) -> bool:
     """Check the provider's answer against what was ordered, then apply it (idempotent)."""
     problems = []
     if status.transaction_id != attempt.transaction_id:
@@ -303,14 +306,14 @@ def apply_status(attempt: PaymentAttempt, status: TransactionStatus, *, request:
     if problems:
         record(
             "payments.refused",
-            request=request,
+            ctx=ctx,
             municipality=attempt.municipality,
             obj=attempt,
             changes={"problems": [None, problems], "amount": [str(attempt.amount), str(status.amount)]},
         )
         raise PaymentMismatch(_("Die Angaben des Zahlungsdienstes passen nicht zu dieser Zahlung."))
     if status.status == "paid":
-        return _settle(attempt, FeeState.PAID, AttemptStatus.PAID, request=request)
+        return _settle(attempt, FeeState.PAID, AttemptStatus.PAID, ctx=ctx)
     if status.status in ("failed", "cancelled"):
         new = AttemptStatus.FAILED if status.status == "failed" else AttemptStatus.CANCELLED
         with transaction.atomic():
@@ -321,7 +324,7 @@ def apply_status(attempt: PaymentAttempt, status: TransactionStatus, *, request:
             att.save(update_fields=["status", "status_detail", "updated_at"])
             record(
                 "payments.not_paid",
-                request=request,
+                ctx=ctx,
                 municipality=att.municipality,
                 obj=att,
                 changes={"status": [AttemptStatus.STARTED, new]},
@@ -330,8 +333,11 @@ def apply_status(attempt: PaymentAttempt, status: TransactionStatus, *, request:
     return False
 
 
-def sync(attempt: PaymentAttempt, *, request: Any = None) -> bool:
-    """Ask the provider for the attempt's status and apply it. ProviderError when it cannot be asked."""
+def sync(attempt: PaymentAttempt, *, ctx: ServiceContext) -> bool:
+    """Ask the provider for the attempt's status and apply it. ProviderError when it cannot be asked.
+
+    Called from the return page (``ctx`` of the citizen's request), the provider's notification
+    (channel ``webhook``), the cash office and the expiry job (channel ``task``)."""
     if not attempt.transaction_id:
         return False
     conf = config_of(attempt.municipality)
@@ -340,10 +346,12 @@ def sync(attempt: PaymentAttempt, *, request: Any = None) -> bool:
     status = provider_of(conf).fetch_status(attempt.transaction_id)
     if status.status == "invoiced":
         return False
-    return apply_status(attempt, status, request=request)
+    return apply_status(attempt, status, ctx=ctx)
 
 
-def handle_notification(municipality: Any, provider_key: str, body: bytes, params: dict[str, str]) -> bool:
+def handle_notification(
+    municipality: Any, provider_key: str, body: bytes, params: dict[str, str], *, ctx: ServiceContext
+) -> bool:
     """A provider's notification: only names a transaction; its status is fetched, never believed."""
     cls = providers.get(provider_key)
     if cls is None:
@@ -357,19 +365,20 @@ def handle_notification(municipality: Any, provider_key: str, body: bytes, param
     if attempt is None:
         record(
             "payments.refused",
+            ctx=ctx,
             municipality=municipality,
             object_type="payments.paymentattempt",
             object_id=txn[:60],
             changes={"problems": [None, ["unknown transaction"]]},
         )
         raise UnknownTransaction(_("Unbekannte Transaktion."))
-    return sync(attempt)
+    return sync(attempt, ctx=ctx)
 
 
 # --- staff ------------------------------------------------------------------------------------------
 
 
-def mark_paid(fee: ApplicationFee, *, request: Any = None) -> bool:
+def mark_paid(fee: ApplicationFee, *, ctx: ServiceContext) -> bool:
     """The cash office booked the transfer of an invoiced fee."""
     with transaction.atomic():
         locked = ApplicationFee.objects.select_for_update().get(pk=fee.pk)
@@ -379,7 +388,7 @@ def mark_paid(fee: ApplicationFee, *, request: Any = None) -> bool:
         locked.save(update_fields=["state", "paid_at"])
         record(
             "payments.booked",
-            request=request,
+            ctx=ctx,
             municipality=locked.municipality,
             obj=locked,
             changes={"state": [FeeState.INVOICED, FeeState.PAID]},
@@ -387,7 +396,7 @@ def mark_paid(fee: ApplicationFee, *, request: Any = None) -> bool:
     return True
 
 
-def refund(fee: ApplicationFee, amount: Decimal, reason: str, *, request: Any = None) -> Refund:
+def refund(fee: ApplicationFee, amount: Decimal, reason: str, *, ctx: ServiceContext) -> Refund:
     """A full or partial refund: through the provider where it can, else an instruction for the Kasse."""
     amount = Decimal(amount).quantize(Decimal("0.01"))
     reason = reason.strip()
@@ -424,11 +433,11 @@ def refund(fee: ApplicationFee, amount: Decimal, reason: str, *, request: Any = 
             reason=reason[:300],
             method=method,
             provider_reference=ref[:100],
-            created_by=request.user if request is not None and request.user.is_authenticated else None,
+            created_by=ctx.actor,
         )
         record(
             "payments.refunded",
-            request=request,
+            ctx=ctx,
             municipality=locked.municipality,
             obj=locked,
             changes={"amount": [None, str(amount)], "method": [None, method], "reason": [None, reason[:300]]},
@@ -451,7 +460,7 @@ def expire_unpaid(municipality: Any = None, now: Any = None) -> int:
     for fee in qs.filter(expires_at__lte=now):
         try:
             for att in fee.attempts.filter(status=AttemptStatus.STARTED).exclude(transaction_id=""):
-                sync(att)
+                sync(att, ctx=ServiceContext.for_task(fee.municipality))
         except (ProviderError, PaymentError):
             logger.warning("payment status of %s unknown; expiry postponed", fee.kassenzeichen)
             continue

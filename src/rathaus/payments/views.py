@@ -64,7 +64,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
         if not ratelimit.hit(request, "payments.start", limit=START_LIMIT, window_seconds=600):
             return _pay_page(request, fee, error=_("Zu viele Versuche. Bitte warten Sie einige Minuten."))
         try:
-            attempt = services.start_payment(fee, request=request)
+            attempt = services.start_payment(fee, ctx=ServiceContext.from_request(request))
         except services.PaymentError as exc:
             error = str(exc)
         else:
@@ -105,7 +105,7 @@ def return_view(request: HttpRequest, token: str) -> HttpResponse:
     hooks.allow(request, attempt.fee.application_id)
     notice = ""
     try:
-        services.sync(attempt, request=request)
+        services.sync(attempt, ctx=ServiceContext.from_request(request))
     except ProviderError:
         notice = _(
             "Wir konnten den Stand Ihrer Zahlung gerade nicht beim Zahlungsdienst abfragen. Ihr Antrag "
@@ -136,7 +136,13 @@ def notify(request: HttpRequest, provider: str) -> HttpResponse:
         return JsonResponse({"detail": "too many requests"}, status=429)
     params = {k: str(v) for k, v in request.GET.items()}
     try:
-        services.handle_notification(request.municipality, provider, request.body, params)  # type: ignore[attr-defined]
+        services.handle_notification(
+            request.municipality,  # type: ignore[attr-defined]
+            provider,
+            request.body,
+            params,
+            ctx=ServiceContext.from_request(request, channel="webhook"),
+        )
     except services.UnknownTransaction:
         return JsonResponse({"detail": "unknown transaction"}, status=404)
     except services.PaymentMismatch:
@@ -219,6 +225,7 @@ def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         raise Http404
     back = reverse("cases:case", args=[fee.application_id])
+    ctx = ServiceContext.from_request(request)
     action = request.POST.get("action")
     try:
         if action == "refund":
@@ -226,9 +233,7 @@ def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
             if not form.is_valid():
                 messages.error(request, _("Bitte geben Sie Betrag und Grund der Erstattung an."))
                 return redirect(back)
-            item = services.refund(
-                fee, form.cleaned_data["amount"], form.cleaned_data["reason"], request=request
-            )
+            item = services.refund(fee, form.cleaned_data["amount"], form.cleaned_data["reason"], ctx=ctx)
             if item.method == "kasse":
                 messages.success(
                     request,
@@ -237,11 +242,11 @@ def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Erstattung über den Zahlungsanbieter ausgelöst."))
         elif action == "booked":
-            if services.mark_paid(fee, request=request):
+            if services.mark_paid(fee, ctx=ctx):
                 messages.success(request, _("Zahlungseingang gebucht."))
         elif action == "check":
             for att in fee.attempts.filter(status="gestartet").exclude(transaction_id=""):
-                services.sync(att, request=request)
+                services.sync(att, ctx=ctx)
             messages.success(request, _("Stand beim Zahlungsanbieter abgefragt."))
     except services.PaymentError as exc:
         messages.error(request, str(exc))
@@ -284,7 +289,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             secret=form.cleaned_data.get("secret") or "",
             expiry_days=form.cleaned_data["expiry_days"],
             reminder_days=form.cleaned_data["reminder_days"],
-            request=request,
+            ctx=ServiceContext.from_request(request),
         )
         messages.success(request, _("Zahlungsanbieter gespeichert."))
         return redirect("payments:settings")
@@ -307,7 +312,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = FeeRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
-        services.save_rule(form.save(commit=False), request=request)
+        services.save_rule(form.save(commit=False), ctx=ServiceContext.from_request(request))
         messages.success(request, _("Gebühr gespeichert."))
         return redirect("payments:settings")
     return render(request, "payments/staff/rule_edit.html", {"form": form, "service": service})

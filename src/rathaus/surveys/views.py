@@ -732,7 +732,7 @@ def moderate(request: RathausRequest, pk: int) -> HttpResponse:
 def export_csv(request: RathausRequest, pk: int) -> StreamingHttpResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     s = structure.load(survey)
-    services.audit.record("surveys.export.csv", request=request, obj=survey)
+    services.audit.record("surveys.export.csv", ctx=ServiceContext.from_request(request), obj=survey)
     return exports.csv_response(queries.export_rows(survey, s), f"umfrage-{survey.pk}-antworten.csv")
 
 
@@ -747,7 +747,7 @@ def codebook_csv(request: RathausRequest, pk: int) -> StreamingHttpResponse:
 def export_xlsx(request: RathausRequest, pk: int) -> FileResponse:
     survey = tenant_object_or_404(Survey, request, pk=pk)
     s = structure.load(survey)
-    services.audit.record("surveys.export.xlsx", request=request, obj=survey)
+    services.audit.record("surveys.export.xlsx", ctx=ServiceContext.from_request(request), obj=survey)
     return exports.xlsx_response(
         [(_("Antworten"), queries.export_rows(survey, s)), (_("Codebuch"), queries.codebook(s))],
         f"umfrage-{survey.pk}-antworten.xlsx",

@@ -27,18 +27,13 @@ if TYPE_CHECKING:
     from rathaus.core.accounts.models import User
 
 
-def _check_bookable(slot: Slot, user: Any, topic: Topic, need: str, *, ignore: Booking | None = None) -> None:
-    now = timezone.now()
-    if not is_verified(user):
-        raise ConsultingError(
-            "unverified", _("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse, um einen Termin zu buchen.")
-        )
+def _check_slot_and_need(slot: Slot, topic: Topic, need: str) -> str:
+    """The rules of the slot and the request, the same for account holders and guests: still offered,
+    not past, the topic offered in it, a need of the allowed length. Returns the stripped need."""
     if slot.withdrawn_at is not None:
         raise ConsultingError("withdrawn", _("Dieser Termin wird nicht mehr angeboten."))
-    if slot.starts_at <= now:
+    if slot.starts_at <= timezone.now():
         raise ConsultingError("past", _("Dieser Termin liegt in der Vergangenheit."))
-    if slot.advisor.user_id is not None and slot.advisor.user_id == user.pk:
-        raise ConsultingError("own_slot", _("Sie können Ihren eigenen Termin nicht buchen."))
     if topic.municipality_id != slot.municipality_id or not slot.topics.filter(pk=topic.pk).exists():
         raise ConsultingError("topic", _("Dieses Thema wird in diesem Termin nicht angeboten."))
     need = need.strip()
@@ -49,6 +44,19 @@ def _check_bookable(slot: Slot, user: Any, topic: Topic, need: str, *, ignore: B
             "need_too_long",
             _("Die Beschreibung darf höchstens %(n)s Zeichen lang sein.") % {"n": NEED_MAX_LENGTH},
         )
+    return need
+
+
+def _check_bookable(slot: Slot, user: Any, topic: Topic, need: str, *, ignore: Booking | None = None) -> None:
+    """Account holders: a verified address, the slot and need rules, not one's own slot, the limit."""
+    if not is_verified(user):
+        raise ConsultingError(
+            "unverified", _("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse, um einen Termin zu buchen.")
+        )
+    _check_slot_and_need(slot, topic, need)
+    if slot.advisor.user_id is not None and slot.advisor.user_id == user.pk:
+        raise ConsultingError("own_slot", _("Sie können Ihren eigenen Termin nicht buchen."))
+    now = timezone.now()
     active = Booking.objects.filter(
         municipality_id=slot.municipality_id, user=user, status=BookingStatus.ACTIVE, slot__starts_at__gt=now
     )

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rathaus.consulting.models import (
-    NEED_MAX_LENGTH,
     Booking,
     BookingStatus,
     Slot,
@@ -25,30 +24,12 @@ from rathaus.core.tasks import send_email_after_commit
 from rathaus.core.tenancy.models import Municipality
 
 from .base import MAX_ACTIVE_BOOKINGS, ConsultingError
-from .booking import _cancel, _deadline_error, _taken, can_cancel
+from .booking import _cancel, _check_slot_and_need, _deadline_error, _taken, can_cancel
 from .contact import contact_for
 from .mails import _mail_booking
 
 GUEST_CONFIRM_TTL = timedelta(minutes=30)
 MAX_PENDING_PER_GUEST = 3
-
-
-def _check_slot_and_need(slot: Slot, topic: Topic, need: str) -> str:
-    if slot.withdrawn_at is not None:
-        raise ConsultingError("withdrawn", _("Dieser Termin wird nicht mehr angeboten."))
-    if slot.starts_at <= timezone.now():
-        raise ConsultingError("past", _("Dieser Termin liegt in der Vergangenheit."))
-    if topic.municipality_id != slot.municipality_id or not slot.topics.filter(pk=topic.pk).exists():
-        raise ConsultingError("topic", _("Dieses Thema wird in diesem Termin nicht angeboten."))
-    need = need.strip()
-    if not need:
-        raise ConsultingError("need_missing", _("Bitte beschreiben Sie kurz Ihr Anliegen."))
-    if len(need) > NEED_MAX_LENGTH:
-        raise ConsultingError(
-            "need_too_long",
-            _("Die Beschreibung darf höchstens %(n)s Zeichen lang sein.") % {"n": NEED_MAX_LENGTH},
-        )
-    return need
 
 
 def request_as_guest(

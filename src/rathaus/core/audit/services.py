@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.http import HttpRequest
 
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
@@ -57,7 +56,6 @@ def record(
     action: str,
     *,
     ctx: ServiceContext | None = None,
-    request: HttpRequest | None = None,
     actor: Any = None,
     municipality: Municipality | None = None,
     obj: models.Model | None = None,
@@ -68,12 +66,9 @@ def record(
 ) -> AuditEvent:
     """Write one audit event. The actor, municipality and client address come from ``ctx``;
     ``actor`` / ``municipality`` override them (a citizen's step, another tenant's object).
-
-    ``request`` is the transitional form for modules whose services still take the HTTP request
-    (see docs/architecture.md, "Service context"); it is turned into a context here.
+    A view passes ``ServiceContext.from_request(request)``; the request itself is not taken
+    (docs/decisions/0025-service-context.md).
     """
-    if ctx is None and request is not None:
-        ctx = ServiceContext.from_request(request)
     if ctx is not None:
         actor = actor if actor is not None else ctx.actor
         municipality = municipality if municipality is not None else ctx.municipality

@@ -24,6 +24,6 @@ class PageCacheConfig(AppConfig):
         )
         from django.core.signals import setting_changed
 
-        from . import services, signals  # noqa: F401
+        from . import shared, signals  # noqa: F401
 
-        setting_changed.connect(services.settings_changed, dispatch_uid="rathaus-pagecache-settings")
+        setting_changed.connect(shared.settings_changed, dispatch_uid="rathaus-pagecache-settings")

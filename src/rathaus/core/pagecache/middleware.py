@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from . import services, writes
+from . import shared, writes
 
 # Paths whose writes may concern any municipality: they bump the generation of municipality 0.
 PLATFORM_PREFIXES = ("/django-admin/",)
@@ -26,24 +26,24 @@ class PageCacheMiddleware:
         own = municipality is not None and not request.path_info.startswith(PLATFORM_PREFIXES)
         token = writes.set_municipality(municipality.pk if own else 0)  # type: ignore[union-attr]
         try:
-            scopes = services.page_scopes(request) if municipality is not None else None
-            if municipality is None or scopes is None or services.seconds() <= 0:
+            scopes = shared.page_scopes(request) if municipality is not None else None
+            if municipality is None or scopes is None or shared.seconds() <= 0:
                 return self.get_response(request)
             # Counters first, before the view reads any data (ADR 0017, the commit/bump race); kept
             # on the request for the shared fragments of pages rendered for signed-in visitors.
-            found = services.generations(municipality.pk)
+            found = shared.generations(municipality.pk)
             request._pagecache_generations = found  # type: ignore[attr-defined]
-            if not services.request_is_shareable(request):
+            if not shared.request_is_shareable(request):
                 return self.get_response(request)
-            key, hit = services.cached_response(request, municipality, scopes, found)
+            key, hit = shared.cached_response(request, municipality, scopes, found)
             if hit is not None:
                 cached: HttpResponseBase = hit
-                cached[services.HEADER] = "hit"
+                cached[shared.HEADER] = "hit"
                 return cached
             response = self.get_response(request)
-            if services.response_is_storable(request, response):
-                services.store(key, response)
-                response[services.HEADER] = "miss"
+            if shared.response_is_storable(request, response):
+                shared.store(key, response)
+                response[shared.HEADER] = "miss"
             return response
         finally:
             writes.reset_municipality(token)

@@ -39,7 +39,7 @@ from django.utils.crypto import salted_hmac
 from rathaus.core.dbrouting import COOKIE as PRIMARY_COOKIE
 from rathaus.core.tenancy.types import RathausRequest
 
-from . import registry, services
+from . import registry, shared
 
 View = Callable[..., HttpResponseBase]
 HEADER = "X-Private-Cache"
@@ -66,7 +66,7 @@ def request_generations(request: HttpRequest) -> dict[tuple[int, str], int]:
     data: the middleware reads them for declared pages, otherwise the first caller here)."""
     found: dict[tuple[int, str], int] | None = getattr(request, "_pagecache_generations", None)
     if found is None:
-        found = services.generations(request.municipality.pk)  # type: ignore[attr-defined]
+        found = shared.generations(request.municipality.pk)  # type: ignore[attr-defined]
         request._pagecache_generations = found  # type: ignore[attr-defined]
     return found
 
@@ -80,17 +80,17 @@ def per_user(request: HttpRequest, name: str, scopes: tuple[str, ...], compute: 
     signed-in user, a municipality or with the page cache off."""
     user = getattr(request, "user", None)
     municipality = getattr(request, "municipality", None)
-    if user is None or not user.is_authenticated or municipality is None or services.seconds() <= 0:
+    if user is None or not user.is_authenticated or municipality is None or shared.seconds() <= 0:
         return compute()
     found = request_generations(request)
     gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
-    epoch = str(services.settings_epoch())
+    epoch = str(shared.settings_epoch())
     parts = "\n".join([name, str(user.pk), user_fingerprint(user), str(municipality.pk), epoch, gens])
     key = "pu:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()
-        cache.set(key, value, services.seconds())
+        cache.set(key, value, shared.seconds())
     return value
 
 
@@ -102,14 +102,14 @@ def usable(request: HttpRequest) -> bool:
         and user.is_authenticated
         and getattr(request, "municipality", None) is not None
         and PRIMARY_COOKIE not in request.COOKIES
-        and len(request.META.get("QUERY_STRING", "")) <= services.MAX_QUERY_STRING
-        and services.seconds() > 0
+        and len(request.META.get("QUERY_STRING", "")) <= shared.MAX_QUERY_STRING
+        and shared.seconds() > 0
         and len(get_messages(request)) == 0  # pending messages: render
     )
 
 
 def scopes_for(request: HttpRequest, scopes: tuple[str, ...]) -> tuple[str, ...]:
-    own = set(ALWAYS) | set(services.page_scopes(request) or ())
+    own = set(ALWAYS) | set(shared.page_scopes(request) or ())
     for scope in scopes:
         own.update(registry.public_scopes() if scope == registry.ALL else (scope,))
     return tuple(sorted(own))
@@ -129,8 +129,8 @@ def private_key(request: RathausRequest, scopes: tuple[str, ...], found: dict[tu
             request.path_info,
             request.META.get("QUERY_STRING", ""),
             request.META.get("HTTP_ACCEPT", ""),
-            services.municipality_fingerprint(municipality),
-            str(services.settings_epoch()),
+            shared.municipality_fingerprint(municipality),
+            str(shared.settings_epoch()),
             timezone.localdate().isoformat(),
             gens,
         ]
@@ -161,7 +161,7 @@ def storable(request: HttpRequest, response: HttpResponseBase) -> bool:
     control = response.get("Cache-Control", "").lower()
     if "no-store" in control or "no-cache" in control:
         return False
-    return len(response.content) <= services.MAX_BYTES  # type: ignore[attr-defined]
+    return len(response.content) <= shared.MAX_BYTES  # type: ignore[attr-defined]
 
 
 def private_page(*scopes: str) -> Callable[[View], View]:
@@ -190,7 +190,7 @@ def private_page(*scopes: str) -> Callable[[View], View]:
                 content = without_token(request, response.content)  # type: ignore[attr-defined]
                 if content is not None:
                     entry = (response.status_code, list(response.items()), content)
-                    cache.set(key, entry, services.seconds())
+                    cache.set(key, entry, shared.seconds())
                     response[HEADER] = "miss"
             return response
 

@@ -68,21 +68,16 @@ def primary_host(municipality: Municipality) -> str:
     return domain.host if domain else "localhost"
 
 
-def public_url(
-    municipality: Municipality, path: str, request: HttpRequest | ServiceContext | None = None
-) -> str:
+def public_url(municipality: Municipality, path: str, ctx: ServiceContext | None = None) -> str:
     """The absolute address of ``path`` on the municipality's portal, for mails, feeds and documents.
 
-    With a request (or a service context built from one) of the same municipality the request's own
-    scheme, host and port are used;
+    With the context of a request (``ServiceContext.from_request``) of the same municipality the
+    request's own scheme, host and port (``ctx.origin``) are used;
     without one (a task, a command) the primary domain with the configured scheme (RATHAUS_HTTPS)
     and port (RATHAUS_PUBLIC_PORT, set by `make run`), so that links in the demo's mails work.
     """
-    if isinstance(request, ServiceContext):
-        if request.origin and request.municipality == municipality:
-            return request.origin + path
-    elif request is not None and getattr(request, "municipality", None) == municipality:
-        return str(request.build_absolute_uri(path))
+    if ctx is not None and ctx.origin and ctx.municipality == municipality:
+        return ctx.origin + path
     scheme = "https" if getattr(settings, "HTTPS", False) else "http"
     port = str(getattr(settings, "PUBLIC_PORT", "") or "")
     default_port = "443" if scheme == "https" else "80"

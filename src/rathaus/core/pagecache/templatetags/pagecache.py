@@ -15,7 +15,7 @@ from django import template
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
-from rathaus.core.pagecache import services
+from rathaus.core.pagecache import shared
 
 register = template.Library()
 
@@ -27,7 +27,7 @@ class SharedFragmentNode(template.Node):
     def render(self, context: template.Context) -> SafeString:
         request = context.get("request")
         municipality = getattr(request, "municipality", None)
-        scopes = services.page_scopes(request) if request is not None and municipality else None
+        scopes = shared.page_scopes(request) if request is not None and municipality else None
         # The counters the middleware read before the view (a declared page); without them: live.
         found = getattr(request, "_pagecache_generations", None)
         if (
@@ -35,17 +35,17 @@ class SharedFragmentNode(template.Node):
             or municipality is None
             or scopes is None
             or found is None
-            or services.seconds() <= 0
+            or shared.seconds() <= 0
         ):
             return mark_safe(self.nodelist.render(context))  # noqa: S308 (rendered template output)
-        key = "pf:" + services.page_key(request, municipality, scopes, found)[3:]
+        key = "pf:" + shared.page_key(request, municipality, scopes, found)[3:]
         html = cache.get(key)
         if html is None:
             before = request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             html = self.nodelist.render(context)
             if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not before:
                 raise template.TemplateSyntaxError("a shared fragment must not hold a CSRF token")
-            cache.set(key, str(html), services.seconds())
+            cache.set(key, str(html), shared.seconds())
         return mark_safe(str(html))  # noqa: S308 (rendered template output)
 
 

@@ -1,4 +1,5 @@
-"""Keys, lookups and storage of shared pages (used by the middleware; see ADR 0017)."""
+"""Keys, lookups and storage of shared pages: the page cache middleware's machinery, HTTP-level by
+nature (it works on the request and the response), so no service module (see ADR 0017, ADR 0025)."""
 
 from __future__ import annotations
 
