@@ -21,6 +21,7 @@ from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import admin_required, module_required, public, staff_required
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
+from rathaus.core.tenancy.types import RathausRequest
 
 from . import hooks, queries, services
 from .forms import DayForm, ExportForm, FeeRuleForm, ProviderForm, RefundForm
@@ -35,8 +36,8 @@ NOTIFY_LIMIT = 120  # per minute
 # --- citizen ------------------------------------------------------------------------------------------
 
 
-def _fee_for_visitor(request: HttpRequest, pk: int) -> ApplicationFee:
-    app = cases_queries.application_for(request.municipality, pk)  # type: ignore[attr-defined]
+def _fee_for_visitor(request: RathausRequest, pk: int) -> ApplicationFee:
+    app = cases_queries.application_for(request.municipality, pk)
     if app is None:
         raise Http404
     own = request.user.is_authenticated and app.applicant_id == request.user.pk
@@ -55,7 +56,7 @@ def _provider_label(fee: ApplicationFee) -> str:
 
 
 @public
-def pay(request: HttpRequest, pk: int) -> HttpResponse:
+def pay(request: RathausRequest, pk: int) -> HttpResponse:
     fee = _fee_for_visitor(request, pk)
     error = ""
     if request.method == "POST":
@@ -95,11 +96,11 @@ def _pay_page(
 
 
 @public
-def return_view(request: HttpRequest, token: str) -> HttpResponse:
+def return_view(request: RathausRequest, token: str) -> HttpResponse:
     """The citizen comes back from the pay page: the status is fetched from the provider, always.
 
     The answer is rendered here (no redirect), so a reload asks the provider again and stays harmless."""
-    attempt = services.attempt_from_token(request.municipality, token)  # type: ignore[attr-defined]
+    attempt = services.attempt_from_token(request.municipality, token)
     if attempt is None:
         raise Http404
     hooks.allow(request, attempt.fee.application_id)
@@ -131,13 +132,13 @@ def return_view(request: HttpRequest, token: str) -> HttpResponse:
 @public
 @csrf_exempt  # called by the provider's server; it proves nothing: the status is fetched back
 @require_POST
-def notify(request: HttpRequest, provider: str) -> HttpResponse:
+def notify(request: RathausRequest, provider: str) -> HttpResponse:
     if not ratelimit.hit(request, "payments.notify", limit=NOTIFY_LIMIT, window_seconds=60):
         return JsonResponse({"detail": "too many requests"}, status=429)
     params = {k: str(v) for k, v in request.GET.items()}
     try:
         services.handle_notification(
-            request.municipality,  # type: ignore[attr-defined]
+            request.municipality,
             provider,
             request.body,
             params,
@@ -153,11 +154,11 @@ def notify(request: HttpRequest, provider: str) -> HttpResponse:
 
 
 @public
-def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt(request: RathausRequest, pk: int) -> HttpResponse:
     return _receipt_page(request, _fee_for_visitor(request, pk))
 
 
-def _receipt_page(request: HttpRequest, fee: ApplicationFee) -> HttpResponse:
+def _receipt_page(request: RathausRequest, fee: ApplicationFee) -> HttpResponse:
     return render(
         request,
         "payments/receipt.html",
@@ -173,7 +174,7 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
 
 
 @public
-def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt_pdf(request: RathausRequest, pk: int) -> HttpResponse:
     fee = _fee_for_visitor(request, pk)
     return _pdf(services.receipt_pdf(fee), f"Zahlung-{fee.kassenzeichen}.pdf")
 
@@ -184,12 +185,12 @@ MODULE = "services"
 
 
 @module_required(MODULE)
-def day(request: HttpRequest) -> HttpResponse:
+def day(request: RathausRequest) -> HttpResponse:
     form = DayForm(request.GET or None)
     the_day: date = timezone.localdate()
     if form.is_bound and form.is_valid() and form.cleaned_data.get("tag"):
         the_day = form.cleaned_data["tag"]
-    data = queries.payments_of_day(request.municipality, the_day)  # type: ignore[attr-defined]
+    data = queries.payments_of_day(request.municipality, the_day)
     return render(
         request,
         "payments/staff/day.html",
@@ -203,19 +204,19 @@ def day(request: HttpRequest) -> HttpResponse:
 
 
 @module_required(MODULE)
-def export(request: HttpRequest) -> HttpResponseBase:
+def export(request: RathausRequest) -> HttpResponseBase:
     form = ExportForm(request.GET or None)
     if not form.is_valid():
         messages.error(request, _("Bitte wählen Sie einen gültigen Zeitraum (höchstens ein Jahr)."))
         return redirect("payments:day")
     start, end = form.cleaned_data["von"], form.cleaned_data["bis"]
-    rows = queries.export_rows(request.municipality, start, end)  # type: ignore[attr-defined]
+    rows = queries.export_rows(request.municipality, start, end)
     return exports.csv_response(rows, f"zahlungen-{start.isoformat()}-{end.isoformat()}.csv")
 
 
 @staff_required
 @require_POST
-def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
+def fee_action(request: RathausRequest, pk: int) -> HttpResponse:
     fee = tenant_object_or_404(ApplicationFee, request, pk=pk)
     # The same visibility as the case itself (department, role).
     if (
@@ -256,7 +257,7 @@ def fee_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def staff_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_receipt_pdf(request: RathausRequest, pk: int) -> HttpResponse:
     fee = tenant_object_or_404(ApplicationFee, request, pk=pk)
     if (
         not cases_queries.visible_applications(ServiceContext.from_request(request))
@@ -268,8 +269,8 @@ def staff_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_required
-def settings_page(request: HttpRequest) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def settings_page(request: RathausRequest) -> HttpResponse:
+    muni = request.municipality
     conf = services.config_of(muni) or ProviderConfig.objects.filter(municipality=muni).first()
     initial: dict[str, Any] = {}
     if conf is not None:
@@ -304,8 +305,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    muni = request.municipality  # type: ignore[attr-defined]
+def rule_edit(request: RathausRequest, pk: int) -> HttpResponse:
+    muni = request.municipality
     service = tenant_object_or_404(catalog_queries.staff_services(muni), request, pk=pk)
     rule = FeeRule.objects.filter(municipality=muni, service=service).first() or FeeRule(
         municipality=muni, service=service
