@@ -304,11 +304,26 @@ def test_name_taken_while_the_job_waited_fails_the_job(
 def test_double_submit_of_a_feed_is_one_job(manager, tmp_path, django_capture_on_commit_callbacks):
     c = client_for(HOST_A, manager)
     data = simple_feed().zip(tmp_path / "f.zip")
-    first = _post_feed(c, django_capture_on_commit_callbacks, "Neu", upload(data))
-    second = c.post(reverse("mobility:manage"), {"name": "Neu 2", "file": upload(data)}, follow=True)
+    with django_capture_on_commit_callbacks(execute=False) as queued:  # the first job still waits
+        first = c.post(reverse("mobility:manage"), {"name": "Neu", "file": upload(data)})
+    second = c.post(reverse("mobility:manage"), {"name": "Neu", "file": upload(data)}, follow=True)
     assert ImportJob.objects.count() == 1 and second.redirect_chain[0][0] == first["Location"]
     assert "schon importiert" in second.content.decode()
+    for callback in queued:
+        callback()
     assert FeedVersion.objects.count() == 1
+
+
+def test_the_same_zip_under_another_name_is_a_new_import(
+    manager, tmp_path, django_capture_on_commit_callbacks
+):
+    # the name is part of the job's params, and params are part of the double-submit checksum (ADR 0022)
+    c = client_for(HOST_A, manager)
+    data = simple_feed().zip(tmp_path / "f.zip")
+    first = _post_feed(c, django_capture_on_commit_callbacks, "Neu", upload(data))
+    second = _post_feed(c, django_capture_on_commit_callbacks, "Neu 2", upload(data))
+    assert ImportJob.objects.count() == 2 and second["Location"] != first["Location"]
+    assert sorted(FeedVersion.objects.values_list("name", flat=True)) == ["Neu", "Neu 2"]
 
 
 def test_feed_job_page_is_for_mobility_managers_of_the_municipality(
