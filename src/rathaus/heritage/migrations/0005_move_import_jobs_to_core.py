@@ -119,6 +119,30 @@ def remove_copies(apps: Any, schema_editor: Any) -> None:
     copies.delete()
 
 
+def drop_legacy_foreign_keys(apps: Any, schema_editor: Any) -> None:
+    """The kept table must not hold other tables: its foreign keys (to the municipality and the
+    creator) go, or PostgreSQL refuses to TRUNCATE/delete what they point to (a flush, a deleted
+    municipality). The previous release still writes correct ids into it; nothing reads them but the
+    contract migration's copy. (SQLite: a table's foreign keys cannot be dropped without rebuilding
+    it; its rows are few and the copy above moved them.)"""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        """
+        DO $$
+        DECLARE r record;
+        BEGIN
+            IF to_regclass('heritage_importjob') IS NOT NULL THEN
+                FOR r IN SELECT conname FROM pg_constraint
+                         WHERE conrelid = 'heritage_importjob'::regclass AND contype = 'f' LOOP
+                    EXECUTE format('ALTER TABLE heritage_importjob DROP CONSTRAINT %%I', r.conname);
+                END LOOP;
+            END IF;
+        END $$;
+        """
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("heritage", "0004_importjob_heartbeat"),
@@ -129,4 +153,5 @@ class Migration(migrations.Migration):
         migrations.RunPython(copy_jobs, remove_copies),
         # The model leaves the state; its table stays until a later release's contract migration.
         migrations.SeparateDatabaseAndState(state_operations=[migrations.DeleteModel(name="ImportJob")]),
+        migrations.RunPython(drop_legacy_foreign_keys, migrations.RunPython.noop),
     ]
