@@ -179,6 +179,8 @@ def monthly_statistics(municipality: Municipality, months: int = 12) -> list[dic
     for submitted, decided in base.filter(decided_at__date__gte=start, decided_at__isnull=False).values_list(
         "submitted_at", "decided_at"
     ):
+        if decided is None:  # excluded by the filter; narrows the type
+            continue
         key = month_start(timezone.localtime(decided).date())
         durations.setdefault(key, []).append((decided - submitted).total_seconds() / 86400)
     rows = []
@@ -202,6 +204,7 @@ def median_processing_days(municipality: Municipality, days: int = 365) -> float
         for sub, dec in Application.objects.for_tenant(municipality)
         .filter(decided_at__gte=since)
         .values_list("submitted_at", "decided_at")
+        if dec is not None  # excluded by the filter; narrows the type
     ]
     return round(statistics.median(values), 1) if values else None
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from rathaus.core.accounts.models import User
 from rathaus.core.search import services as search
 from rathaus.core.tenancy.models import Municipality
 
@@ -141,7 +142,7 @@ def attendees(event: Event) -> QuerySet[Registration]:
     return Registration.objects.filter(event=event).order_by("status", "queue_number", "id")
 
 
-def registrations_of_user(municipality: Municipality, user: Any) -> QuerySet[Registration]:
+def registrations_of_user(municipality: Municipality, user: User) -> QuerySet[Registration]:
     return (
         Registration.objects.for_tenant(municipality)
         .filter(user=user)
