@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -152,8 +153,8 @@ def registrations_of_user(municipality: Municipality, user: User) -> QuerySet[Re
     )
 
 
-def registration_of(event: Event, user: Any) -> Registration | None:
-    if not getattr(user, "is_authenticated", False):
+def registration_of(event: Event, user: User | AnonymousUser | None) -> Registration | None:
+    if user is None or not user.is_authenticated:
         return None
     return Registration.objects.filter(event=event).filter(Q(user=user) | Q(email=user.email.lower())).first()
 
