@@ -248,6 +248,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env("RATHAUS_REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -255,7 +256,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": int(env("RATHAUS_CACHE_MAX_ENTRIES", "50000"))},  # type: ignore[dict-item]
+            "OPTIONS": {"MAX_ENTRIES": int(env("RATHAUS_CACHE_MAX_ENTRIES", "50000"))},
         }
     }
 # Every key carries a prefix of this installation, so two installations on one Redis never read each

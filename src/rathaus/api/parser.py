@@ -38,12 +38,14 @@ def _refuse(paths: list[tuple[Any, ...]]) -> None:
 
 
 class SafeParser(Parser):
-    def parse_body(self, request: HttpRequest) -> Any:
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = super().parse_body(request)
         _refuse(_nul_paths(data, ("body",)))
         return data
 
-    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> Any:
+    def parse_querydict(
+        self, data: MultiValueDict[str, str], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
         result = super().parse_querydict(data, list_fields, request)
         _refuse(_nul_paths(result, ("query",)))
         return result

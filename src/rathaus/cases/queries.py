@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -63,7 +63,7 @@ class InboxFilter:
     sort: str = DEFAULT_SORT
 
 
-def parse_filter(params: Any) -> InboxFilter:
+def parse_filter(params: Mapping[str, str]) -> InboxFilter:
     service = params.get("leistung", "")
     status = params.get("status", "")
     sort = params.get("sortierung", DEFAULT_SORT)
@@ -77,7 +77,7 @@ def parse_filter(params: Any) -> InboxFilter:
     )
 
 
-def filtered(qs: QuerySet[Application], flt: InboxFilter, user: Any) -> QuerySet[Application]:
+def filtered(qs: QuerySet[Application], flt: InboxFilter, user: User | None) -> QuerySet[Application]:
     if flt.service:
         qs = qs.filter(form_id=flt.service)
     if flt.status == "offen":
@@ -103,8 +103,8 @@ def filtered(qs: QuerySet[Application], flt: InboxFilter, user: Any) -> QuerySet
     return qs.order_by(SORTS[flt.sort], "-pk")
 
 
-def inbox_page(ctx: ServiceContext, flt: InboxFilter, page: Any = 1) -> Page[Application]:
-    qs = filtered(visible_applications(ctx), flt, ctx.user)
+def inbox_page(ctx: ServiceContext, flt: InboxFilter, page: int | str = 1) -> Page[Application]:
+    qs = filtered(visible_applications(ctx), flt, ctx.actor)
     qs = qs.select_related("department", "assignee").only(
         "pk",
         "metadata",
@@ -127,13 +127,15 @@ def overdue_count(ctx: ServiceContext) -> int:
     return visible_applications(ctx).filter(status__in=OPEN, due_date__lt=timezone.localdate()).count()
 
 
-def applications_of(user: Any, municipality: Municipality) -> QuerySet[Application]:
+def applications_of(user: User, municipality: Municipality) -> QuerySet[Application]:
     return Application.objects.for_tenant(municipality).filter(applicant=user).order_by("-submitted_at")
 
 
 def services_with_applications(ctx: ServiceContext) -> list[tuple[int, str]]:
     from rathaus.fim import queries as fim_queries
 
+    if ctx.municipality is None:  # as before: for_tenant() refuses a context without one
+        raise TypeError("for_tenant() needs a Municipality or a request with one")
     return list(fim_queries.published_forms(ctx.municipality).order_by("name").values_list("pk", "name"))
 
 
@@ -179,6 +181,8 @@ def monthly_statistics(municipality: Municipality, months: int = 12) -> list[dic
     for submitted, decided in base.filter(decided_at__date__gte=start, decided_at__isnull=False).values_list(
         "submitted_at", "decided_at"
     ):
+        if decided is None:  # excluded by the filter; narrows the type
+            continue
         key = month_start(timezone.localtime(decided).date())
         durations.setdefault(key, []).append((decided - submitted).total_seconds() / 86400)
     rows = []
@@ -202,6 +206,7 @@ def median_processing_days(municipality: Municipality, days: int = 365) -> float
         for sub, dec in Application.objects.for_tenant(municipality)
         .filter(decided_at__gte=since)
         .values_list("submitted_at", "decided_at")
+        if dec is not None  # excluded by the filter; narrows the type
     ]
     return round(statistics.median(values), 1) if values else None
 
@@ -268,7 +273,7 @@ def share_online(municipality: Municipality) -> float | None:
     return share
 
 
-def last_change(municipality: Municipality) -> Any:
+def last_change(municipality: Municipality) -> datetime | None:
     latest = Application.objects.for_tenant(municipality).order_by("-submitted_at").first()
     return latest.submitted_at if latest else None
 
@@ -283,6 +288,6 @@ def application_of_submission(submission: Any) -> Application | None:
     return Application.objects.filter(submission=submission).select_related("form", "municipality").first()
 
 
-def application_for(municipality: Any, pk: int) -> Application | None:
+def application_for(municipality: Municipality, pk: int) -> Application | None:
     """One application of this municipality by its id (or None)."""
     return Application.objects.filter(municipality=municipality, pk=pk).select_related("form").first()

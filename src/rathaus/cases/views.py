@@ -27,7 +27,7 @@ from rathaus.core.context import ServiceContext
 from rathaus.core.pagecache.private import private_page
 from rathaus.core.pagecache.registry import ALL
 from rathaus.core.tenancy.services import tenant_object_or_404
-from rathaus.core.tenancy.types import RathausRequest
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 from rathaus.core.ui import charts
 
 from . import queries, services
@@ -107,7 +107,7 @@ def confirmation(request: RathausRequest) -> HttpResponse:
 
 @login_required
 @private_page("cases")
-def mine(request: RathausRequest) -> HttpResponse:
+def mine(request: SignedInRequest) -> HttpResponse:
     apps = queries.applications_of(request.user, request.municipality)
     from rathaus.core.accounts.permissions import is_staff_member
 
@@ -178,7 +178,7 @@ def _applicant_page(request: RathausRequest, app: Application, base: str, doc_ur
 
 
 @login_required
-def detail(request: RathausRequest, pk: int) -> HttpResponse:
+def detail(request: SignedInRequest, pk: int) -> HttpResponse:
     app = _own(request, pk)
     base = reverse("cases:detail", kwargs={"pk": pk})
     return _applicant_page(request, app, base, lambda a: reverse("cases:document", args=[pk, a.pk]))
@@ -207,7 +207,7 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
 
 
 @login_required
-def document(request: RathausRequest, pk: int, att: Any) -> HttpResponseBase:
+def document(request: SignedInRequest, pk: int, att: Any) -> HttpResponseBase:
     app = _own(request, pk)
     return _file(tenant_object_or_404(Attachment.objects.filter(application=app), request, pk=att))
 
@@ -219,7 +219,7 @@ def guest_document(request: RathausRequest, token: str, att: Any) -> HttpRespons
 
 
 @login_required
-def receipt(request: RathausRequest, pk: int) -> HttpResponse:
+def receipt(request: SignedInRequest, pk: int) -> HttpResponse:
     app = _own(request, pk)
     return _pdf(services.receipt_pdf(app), f"Eingangsbestaetigung-{app.reference}.pdf")
 
@@ -235,7 +235,7 @@ def guest_receipt(request: RathausRequest, token: str) -> HttpResponse:
 
 @staff_required
 @private_page(ALL, "users")  # applications, forms, departments, colleagues (assignment list)
-def inbox(request: RathausRequest) -> HttpResponse:
+def inbox(request: SignedInRequest) -> HttpResponse:
     flt = queries.parse_filter(request.GET)
     page = queries.inbox_page(ServiceContext.from_request(request), flt, request.GET.get("seite", 1))
     params = {k: str(v) for k, v in request.GET.items() if k != "seite" and v}
@@ -271,7 +271,7 @@ def _case(request: RathausRequest, pk: int) -> Application:
 
 
 @staff_required
-def case(request: RathausRequest, pk: int) -> HttpResponse:
+def case(request: SignedInRequest, pk: int) -> HttpResponse:
     return _case_page(request, _case(request, pk))
 
 
@@ -320,7 +320,7 @@ def _case_page(
 
 @staff_required
 @require_POST
-def case_action(request: RathausRequest, pk: int) -> HttpResponse:
+def case_action(request: SignedInRequest, pk: int) -> HttpResponse:
     app = _case(request, pk)
     action = request.POST.get("action", "")
     back = reverse("cases:case", kwargs={"pk": pk})
@@ -391,19 +391,19 @@ def case_action(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def case_document(request: RathausRequest, pk: int, att: Any) -> HttpResponseBase:
+def case_document(request: SignedInRequest, pk: int, att: Any) -> HttpResponseBase:
     app = _case(request, pk)
     return _file(tenant_object_or_404(Attachment.objects.filter(application=app), request, pk=att))
 
 
 @staff_required
-def case_receipt(request: RathausRequest, pk: int) -> HttpResponse:
+def case_receipt(request: SignedInRequest, pk: int) -> HttpResponse:
     app = _case(request, pk)
     return _pdf(services.receipt_pdf(app), f"Eingangsbestaetigung-{app.reference}.pdf")
 
 
 @staff_required
-def case_export(request: RathausRequest, pk: int) -> HttpResponse:
+def case_export(request: SignedInRequest, pk: int) -> HttpResponse:
     """The submission as JSON with FIT-Connect metadata (schema 1.0.0)."""
     app = _case(request, pk)
     services.record_export(app, ctx=ServiceContext.from_request(request))
@@ -419,10 +419,10 @@ def case_export(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @module_required("services")
-def settings_list(request: RathausRequest) -> HttpResponse:
+def settings_list(request: SignedInRequest) -> HttpResponse:
     from rathaus.fim import queries as fim_queries
 
-    forms_ = list(fim_queries.published_forms(request).order_by("name"))
+    forms_ = list(fim_queries.published_forms(request.municipality).order_by("name"))
     by_form = {s.form_id: s for s in ServiceSetting.objects.for_tenant(request).select_related("department")}
     rows = [(f, by_form.get(f.pk)) for f in forms_]
     from rathaus.core.accounts.permissions import is_municipality_admin
@@ -433,10 +433,10 @@ def settings_list(request: RathausRequest) -> HttpResponse:
 
 
 @module_required("services")
-def setting_edit(request: RathausRequest, pk: int) -> HttpResponse:
+def setting_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     from rathaus.fim import queries as fim_queries
 
-    form_def = tenant_object_or_404(fim_queries.published_forms(request), request, pk=pk)
+    form_def = tenant_object_or_404(fim_queries.published_forms(request.municipality), request, pk=pk)
     instance = services.setting_for(form_def)
     form = SettingForm(request.POST or None, instance=instance, municipality=request.municipality)
     if request.method == "POST" and form.is_valid():
@@ -447,7 +447,7 @@ def setting_edit(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @admin_required
-def letter_settings(request: RathausRequest) -> HttpResponse:
+def letter_settings(request: SignedInRequest) -> HttpResponse:
     """Briefkopf and Rechtsbehelfsbelehrung of the decision letters (municipality admin)."""
     instance = services.letter_settings_of(request.municipality)
     initial = {} if instance.legal_remedy else {"legal_remedy": DEFAULT_LEGAL_REMEDY}

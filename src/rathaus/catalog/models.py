@@ -9,7 +9,7 @@ write path (forms, CSV import, API).
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
@@ -123,8 +123,13 @@ class LifeSituation(TenantOwned):
         return term(self.name)
 
 
-class ServiceQuerySet(TenantQuerySet):
-    def published(self) -> ServiceQuerySet:
+_S = TypeVar("_S", bound=TenantOwned, covariant=True)
+
+
+class ServiceQuerySet(TenantQuerySet[_S]):
+    """Generic like TenantQuerySet, so ``values()`` and ``annotate()`` rows keep their types."""
+
+    def published(self) -> Self:
         return self.filter(is_published=True)
 
 

@@ -7,7 +7,7 @@ REGISTERED rows than seats) is kept by ``services`` inside a lock on the event r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -89,12 +89,17 @@ class Tag(TenantOwned):
         return term(self.name)
 
 
-class EventQuerySet(TenantQuerySet):
-    def listed(self) -> EventQuerySet:
+_E = TypeVar("_E", bound=TenantOwned, covariant=True)
+
+
+class EventQuerySet(TenantQuerySet[_E]):
+    """Generic like TenantQuerySet, so annotated rows (``.annotate(...)``) keep their annotations."""
+
+    def listed(self) -> Self:
         """What the public sees in lists, search and feeds: published (or cancelled) public events."""
         return self.filter(is_public=True, status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED])
 
-    def visible(self) -> EventQuerySet:
+    def visible(self) -> Self:
         """Reachable by URL without a role: everything but drafts (non-public events are unlisted)."""
         return self.exclude(status=EventStatus.DRAFT)
 

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from rathaus.core.accounts.models import User
 from rathaus.core.search import services as search
 from rathaus.core.tenancy.models import Municipality
 
@@ -141,7 +143,7 @@ def attendees(event: Event) -> QuerySet[Registration]:
     return Registration.objects.filter(event=event).order_by("status", "queue_number", "id")
 
 
-def registrations_of_user(municipality: Municipality, user: Any) -> QuerySet[Registration]:
+def registrations_of_user(municipality: Municipality, user: User) -> QuerySet[Registration]:
     return (
         Registration.objects.for_tenant(municipality)
         .filter(user=user)
@@ -151,8 +153,8 @@ def registrations_of_user(municipality: Municipality, user: Any) -> QuerySet[Reg
     )
 
 
-def registration_of(event: Event, user: Any) -> Registration | None:
-    if not getattr(user, "is_authenticated", False):
+def registration_of(event: Event, user: User | AnonymousUser | None) -> Registration | None:
+    if user is None or not user.is_authenticated:
         return None
     return Registration.objects.filter(event=event).filter(Q(user=user) | Q(email=user.email.lower())).first()
 

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from rathaus.core.accounts.models import User
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
 from rathaus.core.tasks import send_email_after_commit
@@ -150,7 +151,7 @@ def save_event(
     *,
     dates: list[tuple[datetime, datetime]],
     tag_names: Iterable[str] = (),
-    actor: Any = None,
+    actor: User | None = None,
     ctx: ServiceContext | None = None,
 ) -> Event:
     """Create or update an event with its dates and tags; audited, indexed, notifies on cancellation."""
@@ -244,7 +245,7 @@ def _place(event: Event, reg: Registration, now: datetime) -> str:
 
 
 def register(
-    event: Event, *, name: str, email: str, user: Any = None, ctx: ServiceContext | None = None
+    event: Event, *, name: str, email: str, user: User | None = None, ctx: ServiceContext | None = None
 ) -> Outcome:
     """Register an account (``user``, placed at once) or a guest (PENDING until confirmed by e-mail)."""
     email = email.strip().lower()
@@ -313,7 +314,11 @@ def confirm(municipality: Municipality, raw_token: str, *, ctx: ServiceContext |
 
 
 def cancel(
-    reg: Registration, *, actor: Any = None, ctx: ServiceContext | None = None, by_organiser: bool = False
+    reg: Registration,
+    *,
+    actor: User | None = None,
+    ctx: ServiceContext | None = None,
+    by_organiser: bool = False,
 ) -> Outcome:
     """Cancel a registration; a freed seat goes to the next people on the waiting list, in order."""
     with transaction.atomic():
@@ -360,7 +365,7 @@ def _fill_seats(event: Event, ctx: ServiceContext | None = None) -> list[Registr
 
 
 def set_attended(
-    reg: Registration, attended: bool, *, actor: Any = None, ctx: ServiceContext | None = None
+    reg: Registration, attended: bool, *, actor: User | None = None, ctx: ServiceContext | None = None
 ) -> Registration:
     """Check-in list: mark a seat holder as present (or undo it)."""
     with transaction.atomic():
@@ -431,7 +436,7 @@ def send_reminders(
 # --- DSGVO -------------------------------------------------------------------------------------
 
 
-def export_registrations_of(user: Any) -> tuple[str, Any]:
+def export_registrations_of(user: User) -> tuple[str, Any]:
     rows = Registration.objects.filter(Q(user=user) | Q(email=user.email.lower())).select_related(
         "event", "municipality"
     )
@@ -452,7 +457,7 @@ def export_registrations_of(user: Any) -> tuple[str, Any]:
     )
 
 
-def erase_registrations_of(user: Any) -> None:
+def erase_registrations_of(user: User) -> None:
     """Account deletion: cancel active registrations (freeing seats) and drop personal data."""
     for reg in Registration.objects.filter(user=user).select_related("event"):
         if reg.status != RegistrationStatus.CANCELLED:

@@ -20,7 +20,7 @@ from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import login_required, manages_module, module_required, public
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import normalise_host, tenant_object_or_404
-from rathaus.core.tenancy.types import RathausRequest
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 
 from . import ical, jsonld, queries, services
 from .forms import EventFilterForm, EventForm, GuestRegistrationForm
@@ -227,14 +227,14 @@ def cancel_link(request: RathausRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def my_registrations(request: RathausRequest) -> HttpResponse:
+def my_registrations(request: SignedInRequest) -> HttpResponse:
     regs = list(queries.registrations_of_user(request.municipality, request.user))
     return render(request, "events/mine.html", {"registrations": regs, "now": timezone.now()})
 
 
 @login_required
 @require_POST
-def my_cancel(request: RathausRequest, pk: int) -> HttpResponse:
+def my_cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     reg = tenant_object_or_404(
         Registration.objects.select_related("event").filter(user=request.user), request, pk=pk
     )
@@ -247,14 +247,14 @@ def my_cancel(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @module_required("events")
-def manage(request: RathausRequest) -> HttpResponse:
+def manage(request: SignedInRequest) -> HttpResponse:
     page = Paginator(queries.staff_events(request.municipality), 50).get_page(request.GET.get("seite"))
     return render(request, "events/staff/list.html", {"page": page, "events": page.object_list})
 
 
 @module_required("events")
 @require_http_methods(["GET", "POST"])
-def manage_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+def manage_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     muni = request.municipality
     event = (
         tenant_object_or_404(Event.objects.prefetch_related("dates", "tags"), request, pk=pk)
@@ -281,7 +281,7 @@ def manage_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
 
 
 @module_required("events")
-def attendees(request: RathausRequest, pk: int) -> HttpResponse:
+def attendees(request: SignedInRequest, pk: int) -> HttpResponse:
     event = tenant_object_or_404(queries.with_counts(Event.objects.all()), request, pk=pk)
     regs = list(queries.attendees(event))
     groups = {s: [r for r in regs if r.status == s] for s in RegistrationStatus.values}
@@ -319,7 +319,7 @@ def _export_rows(event: Event) -> Iterator[list[str]]:
 
 
 @module_required("events")
-def attendees_csv(request: RathausRequest, pk: int) -> StreamingHttpResponse:
+def attendees_csv(request: SignedInRequest, pk: int) -> StreamingHttpResponse:
     event = tenant_object_or_404(Event, request, pk=pk)
 
     def rows() -> Iterator[list[str]]:
@@ -330,7 +330,7 @@ def attendees_csv(request: RathausRequest, pk: int) -> StreamingHttpResponse:
 
 
 @module_required("events")
-def attendees_xlsx(request: RathausRequest, pk: int) -> FileResponse:
+def attendees_xlsx(request: SignedInRequest, pk: int) -> FileResponse:
     event = tenant_object_or_404(Event, request, pk=pk)
 
     def rows() -> Iterator[list[str]]:
@@ -343,7 +343,7 @@ def attendees_xlsx(request: RathausRequest, pk: int) -> FileResponse:
 
 @module_required("events")
 @require_POST
-def checkin(request: RathausRequest, pk: int) -> HttpResponse:
+def checkin(request: SignedInRequest, pk: int) -> HttpResponse:
     reg = tenant_object_or_404(Registration, request, pk=pk)
     try:
         services.set_attended(
@@ -359,7 +359,7 @@ def checkin(request: RathausRequest, pk: int) -> HttpResponse:
 
 @module_required("events")
 @require_POST
-def staff_cancel(request: RathausRequest, pk: int) -> HttpResponse:
+def staff_cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     reg = tenant_object_or_404(Registration.objects.select_related("event"), request, pk=pk)
     outcome = services.cancel(
         reg, actor=request.user, ctx=ServiceContext.from_request(request), by_organiser=True
@@ -371,7 +371,7 @@ def staff_cancel(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @module_required("events")
-def stats(request: RathausRequest) -> HttpResponse:
+def stats(request: SignedInRequest) -> HttpResponse:
     muni = request.municipality
     return render(
         request,

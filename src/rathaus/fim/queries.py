@@ -11,15 +11,18 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from rathaus.core.accounts.models import User
+from rathaus.core.tenancy.models import Municipality
+
 from . import engine
 from .models import Draft, FormDefinition
 
 
-def published_forms(municipality: Any) -> QuerySet[FormDefinition]:
+def published_forms(municipality: Municipality) -> QuerySet[FormDefinition]:
     return FormDefinition.objects.for_tenant(municipality).filter(active_version__isnull=False)
 
 
-def form_for_service(municipality: Any, leika: str, service_id: int | None = None) -> str | None:
+def form_for_service(municipality: Municipality, leika: str, service_id: int | None = None) -> str | None:
     """URL of the online form of a catalogue service in this municipality, or None: a published
     designed form linked to the service (``FormDesign.catalog_service_id``; local services often
     have no LeiKa key), else a published form with the service's LeiKa key."""
@@ -27,7 +30,9 @@ def form_for_service(municipality: Any, leika: str, service_id: int | None = Non
     return reverse("fim:form", kwargs={"pk": form.pk}) if form else None
 
 
-def form_of_service(municipality: Any, leika: str, service_id: int | None = None) -> FormDefinition | None:
+def form_of_service(
+    municipality: Municipality, leika: str, service_id: int | None = None
+) -> FormDefinition | None:
     """The published online form of a catalogue service (see ``form_for_service``), or None."""
     form = None
     if service_id:
@@ -47,7 +52,7 @@ def field_labels(form: FormDefinition) -> dict[str, str]:
     return {fid: str(n.get("label", "")) for fid, n in nodes.items() if n.get("kind") != "group"}
 
 
-def drafts_of(user: Any, municipality: Any) -> QuerySet[Draft]:
+def drafts_of(user: User, municipality: Municipality) -> QuerySet[Draft]:
     return Draft.objects.for_tenant(municipality).filter(user=user).select_related("form", "version")
 
 

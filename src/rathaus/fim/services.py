@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -22,12 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from rathaus.core import uploads
+from rathaus.core.accounts.models import User
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 from rathaus.core.jobs import imports
 from rathaus.core.mail import bilingual_body, bilingual_subject
 from rathaus.core.storage import private_storage
 from rathaus.core.tasks import send_email_after_commit
+from rathaus.core.tenancy.models import Municipality
 
 from . import engine, prefill
 from .importers.xdf import XdfImportError, codelists_from_dir, count_nodes, parse_xdf
@@ -66,7 +69,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def import_file(path: Path, municipality: Any, **kw: Any) -> ImportOutcome:
+def import_file(path: Path, municipality: Municipality, **kw: Any) -> ImportOutcome:
     return import_schema(
         municipality,
         path.read_bytes(),
@@ -77,13 +80,13 @@ def import_file(path: Path, municipality: Any, **kw: Any) -> ImportOutcome:
 
 
 def import_schema(
-    municipality: Any,
+    municipality: Municipality,
     data: bytes,
     *,
     source_name: str = "",
     codelists: dict[str, bytes] | None = None,
     leika: str = "",
-    actor: Any = None,
+    actor: User | None = None,
     ctx: ServiceContext | None = None,
     allow_missing_codelists: bool = False,
 ) -> ImportOutcome:
@@ -263,15 +266,16 @@ IMPORTER = imports.Importer(
 # --- drafts --------------------------------------------------------------------------------------
 
 
-def start_draft(form: FormDefinition, *, user: Any = None) -> tuple[Draft, str]:
+def start_draft(form: FormDefinition, *, user: User | AnonymousUser | None = None) -> tuple[Draft, str]:
     """A new draft on the form's active version; returns (draft, guest token or "")."""
     assert form.active_version is not None
-    token = "" if user is not None and user.is_authenticated else secrets.token_urlsafe(32)
+    signed_in = user if user is not None and user.is_authenticated else None
+    token = "" if signed_in is not None else secrets.token_urlsafe(32)  # a guest's draft: by its token
     draft = Draft.objects.create(
         municipality=form.municipality,
         form=form,
         version=form.active_version,
-        user=user if token == "" else None,
+        user=signed_in,
         token_hash=token_hash(token) if token else "",
         answers=prefill.initial_answers(form.active_version.definition, user, form.municipality),
     )
@@ -365,7 +369,7 @@ def invalid_messages(exc: SubmissionInvalid) -> list[dict[str, Any]]:
     return out
 
 
-def submission_for_key(municipality: Any, key: str) -> FormSubmission | None:
+def submission_for_key(municipality: Municipality, key: str) -> FormSubmission | None:
     if not key:
         return None
     return FormSubmission.objects.filter(municipality=municipality, idempotency_key=key).first()
@@ -378,7 +382,7 @@ def store_submission(
     payload: dict[str, Any],
     reference: str,
     key: str = "",
-    user: Any = None,
+    user: User | None = None,
     email: str = "",
 ) -> FormSubmission:
     """Store a validated payload (call inside the caller's transaction)."""
@@ -444,7 +448,7 @@ def submit(draft: Draft, *, key: str = "", extra: dict[str, Any] | None = None) 
 # --- DSGVO ---------------------------------------------------------------------------------------
 
 
-def export_user_forms(user: Any) -> tuple[str, Any]:
+def export_user_forms(user: User) -> tuple[str, Any]:
     drafts = Draft.objects.filter(user=user).select_related("form", "municipality")
     submissions = FormSubmission.objects.filter(user=user).select_related("form", "municipality")
     return (
@@ -473,7 +477,7 @@ def export_user_forms(user: Any) -> tuple[str, Any]:
     )
 
 
-def erase_user_forms(user: Any) -> None:
+def erase_user_forms(user: User) -> None:
     """Account deletion: drafts go; submitted applications stay with the authority (user unlinked)."""
     Draft.objects.filter(user=user).delete()
 

@@ -15,7 +15,7 @@ from rathaus.core.accounts.permissions import login_required, module_required, p
 from rathaus.core.context import ServiceContext
 from rathaus.core.jobs import imports
 from rathaus.core.tenancy.services import public_url, tenant_object_or_404
-from rathaus.core.tenancy.types import RathausRequest
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 from rathaus.payments import queries as payments_queries
 
 from . import engine, hooks, queries, services
@@ -55,8 +55,8 @@ def _current_draft(request: RathausRequest, form: FormDefinition) -> Draft | Non
 
 @public
 def index(request: RathausRequest) -> HttpResponse:
-    forms_ = queries.published_forms(request).order_by("name")
-    drafts = queries.drafts_of(request.user, request) if request.user.is_authenticated else []
+    forms_ = queries.published_forms(request.municipality).order_by("name")
+    drafts = queries.drafts_of(request.user, request.municipality) if request.user.is_authenticated else []
     return render(request, "fim/index.html", {"forms": forms_, "drafts": drafts})
 
 
@@ -273,7 +273,7 @@ def resume(request: RathausRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def draft_resume(request: RathausRequest, pk: int) -> HttpResponse:
+def draft_resume(request: SignedInRequest, pk: int) -> HttpResponse:
     draft = tenant_object_or_404(Draft.objects.filter(user_id=request.user.pk or 0), request, pk=pk)
     _remember(request, draft.form, draft, "")
     return redirect("fim:step", pk=draft.form_id, step=draft.current_step)
@@ -296,13 +296,13 @@ def done(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @module_required("services")
-def manage(request: RathausRequest) -> HttpResponse:
+def manage(request: SignedInRequest) -> HttpResponse:
     forms_ = FormDefinition.objects.for_tenant(request).select_related("active_version").order_by("name")
     return render(request, "fim/manage.html", {"forms": forms_})
 
 
 @module_required("services")
-def import_view(request: RathausRequest) -> HttpResponse:
+def import_view(request: SignedInRequest) -> HttpResponse:
     """Upload a schema with its code lists: size, XML and DOCTYPE are checked here, the schema is
     parsed and stored in an import job (rathaus.core.jobs.imports); the user goes on to its page."""
     upload = ImportForm(request.POST or None, request.FILES or None)
@@ -336,7 +336,7 @@ def import_view(request: RathausRequest) -> HttpResponse:
 
 
 @module_required("services")
-def preview(request: RathausRequest, pk: int) -> HttpResponse:
+def preview(request: SignedInRequest, pk: int) -> HttpResponse:
     form = tenant_object_or_404(FormDefinition, request, pk=pk)
     versions = list(form.versions.all())
     version = form.active_version

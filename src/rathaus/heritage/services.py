@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rathaus.core.accounts.models import User
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
@@ -33,6 +34,11 @@ from .models import (
     Status,
     Tombstone,
 )
+
+if TYPE_CHECKING:
+    from django.core.files.storage import Storage
+
+    from rathaus.core.backup.registry import FileRef
 
 EDITABLE_FIELDS = [
     "inventory_number",
@@ -272,7 +278,7 @@ def save_object(
     obj: HeritageObject | None = None,
     collections: Iterable[Collection] | None = None,
     ctx: ServiceContext | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     reason: str = "",
     audited: bool = True,
 ) -> HeritageObject:
@@ -317,7 +323,9 @@ def save_object(
     return obj
 
 
-def transition(obj: HeritageObject, to: str, *, ctx: ServiceContext | None = None, actor: Any = None) -> None:
+def transition(
+    obj: HeritageObject, to: str, *, ctx: ServiceContext | None = None, actor: User | None = None
+) -> None:
     """Workflow step (draft → review → published; back to draft). Raises ObjectError if not allowed."""
     if to not in TRANSITIONS.get(obj.status, set()):
         raise ObjectError({"status": _("Dieser Statuswechsel ist nicht möglich.")})
@@ -360,7 +368,7 @@ def set_collections(
     collections: Iterable[Collection],
     *,
     ctx: ServiceContext | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> None:
     with transaction.atomic():
         obj.collections.set([c for c in collections if c.municipality_id == obj.municipality_id])
@@ -375,7 +383,9 @@ def set_collections(
         )
 
 
-def delete_object(obj: HeritageObject, *, ctx: ServiceContext | None = None, actor: Any = None) -> None:
+def delete_object(
+    obj: HeritageObject, *, ctx: ServiceContext | None = None, actor: User | None = None
+) -> None:
     with transaction.atomic():
         if obj.is_published:
             _tombstone(obj, timezone.now())
@@ -398,7 +408,7 @@ def delete_object(obj: HeritageObject, *, ctx: ServiceContext | None = None, act
 
 
 def restore_version(
-    obj: HeritageObject, history_id: int, *, ctx: ServiceContext | None = None, actor: Any = None
+    obj: HeritageObject, history_id: int, *, ctx: ServiceContext | None = None, actor: User | None = None
 ) -> HeritageObject:
     """Bring back the metadata of an earlier version (status and collections stay); a new version."""
     old = obj.history.filter(history_id=history_id).first()
@@ -441,7 +451,7 @@ def save_collection(
     *,
     coll: Collection | None = None,
     ctx: ServiceContext | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Collection:
     with transaction.atomic():
         created = coll is None
@@ -486,7 +496,7 @@ def add_image(
     rights: str | None = None,
     photographer: str = "",
     ctx: ServiceContext | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     tile_now: bool = False,
 ) -> ObjectImage:
     """Store an uploaded image (checked by content and size) and queue its tiling (or tile it now)."""
@@ -543,7 +553,7 @@ def tile(image: ObjectImage) -> ObjectImage:
     return image
 
 
-def delete_image(image: ObjectImage, *, ctx: ServiceContext | None = None, actor: Any = None) -> None:
+def delete_image(image: ObjectImage, *, ctx: ServiceContext | None = None, actor: User | None = None) -> None:
     with transaction.atomic():
         obj = image.object
         muni_id, image_id = image.municipality_id, image.image_id
@@ -556,7 +566,7 @@ def delete_image(image: ObjectImage, *, ctx: ServiceContext | None = None, actor
         transaction.on_commit(lambda: media.remove_image_files(muni_id, image_id))
 
 
-def pyramid_bundles(src: Any) -> Iterable[tuple[str, list[str], str]]:
+def pyramid_bundles(src: Storage) -> Iterable[tuple[str, list[str], str]]:
     """The pyramid of every tiled image, for the manifests ``migrate_files`` writes (ADR 0021)."""
     rows = ObjectImage.objects.filter(status=ImageStatus.READY).values_list("municipality_id", "image_id")
     for muni_id, image_id in rows.iterator():
@@ -565,7 +575,7 @@ def pyramid_bundles(src: Any) -> Iterable[tuple[str, list[str], str]]:
             yield base, [media.PYRAMID], f"{base}/{media.PYRAMID_MANIFEST}"
 
 
-def file_references() -> Iterable[Any]:
+def file_references() -> Iterable[FileRef]:
     """Every file a row of the digital collection names: each image's original (master) and, once
     tiled, its pyramid (for ``manage.py check_files`` and the restore check)."""
     from rathaus.core.backup.registry import FileRef

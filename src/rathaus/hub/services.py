@@ -14,11 +14,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -26,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rathaus.core.accounts import services as accounts
+from rathaus.core.accounts.models import User
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
 from rathaus.core.mail import bilingual_body, bilingual_subject
@@ -45,6 +47,9 @@ from .models import (
     ResourceGroup,
     ResourceKind,
 )
+
+# one of the objects save_object takes; it returns the same type
+_HubObject = TypeVar("_HubObject", ResourceGroup, Resource, ClosingDay)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CHECKIN_EARLY_MINUTES = 15  # check-in opens this long before the start
@@ -141,21 +146,21 @@ def _aligned(resource: Resource, h: DayHours, start: datetime, end: datetime) ->
 # --- Booking -----------------------------------------------------------------------------------------
 
 
-def is_verified(user: Any) -> bool:
+def is_verified(user: User) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
         and EmailAddress.objects.filter(user=user, verified=True).exists()
     )
 
 
-def may_book(user: Any, group: ResourceGroup) -> bool:
+def may_book(user: User, group: ResourceGroup) -> bool:
     """The organisation restriction of a group (checked again by ``book``)."""
     return group.organisation_id is None or accounts.is_member_of_organisation(user, group.organisation_id)
 
 
-def organisation_ids(user: Any) -> frozenset[int]:
+def organisation_ids(user: User | AnonymousUser) -> frozenset[int]:
     """The organisations whose reserved resources ``user`` may book (one query; none for guests)."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return frozenset()
     return frozenset(org.pk for org in accounts.organisations_of(user))
 
@@ -164,7 +169,7 @@ def _fmt_day(day: date) -> str:
     return date_format(day, "l, j. F Y")
 
 
-def check_rules(resource: Resource, user: Any, start: datetime, end: datetime, *, now: datetime) -> None:
+def check_rules(resource: Resource, user: User, start: datetime, end: datetime, *, now: datetime) -> None:
     """Every rule that does not depend on other bookings; raises BookingError with a German message."""
     group = resource.group
     location = group.location
@@ -228,7 +233,7 @@ def check_rules(resource: Resource, user: Any, start: datetime, end: datetime, *
         )
 
 
-def active_bookings(user: Any, *, now: datetime | None = None) -> QuerySet[Booking]:
+def active_bookings(user: User, *, now: datetime | None = None) -> QuerySet[Booking]:
     now = now or timezone.now()
     return Booking.objects.filter(user=user, status=BookingStatus.CONFIRMED, ends_at__gt=now)
 
@@ -239,7 +244,7 @@ def _overlapping(resource: Resource, start: datetime, end: datetime) -> QuerySet
     )
 
 
-def _other_desk(user: Any, start: datetime, end: datetime) -> QuerySet[Booking]:
+def _other_desk(user: User, start: datetime, end: datetime) -> QuerySet[Booking]:
     """The person's confirmed desk bookings overlapping ``start``–``end`` (any desk, any location)."""
     return Booking.objects.filter(
         user=user,
@@ -266,7 +271,7 @@ def _refuse_second_desk(other: Booking | None) -> BookingError:
     return BookingError(text, "second_desk")
 
 
-def _refuse_overlap(user: Any, clash: Booking | None) -> BookingError:
+def _refuse_overlap(user: User, clash: Booking | None) -> BookingError:
     if clash is not None and clash.user_id == getattr(user, "pk", None):
         return BookingError(_("Sie haben diesen Zeitraum bereits gebucht."), "duplicate")
     return BookingError(_("Dieser Zeitraum ist bereits belegt. Bitte wählen Sie einen anderen."), "overlap")
@@ -274,7 +279,7 @@ def _refuse_overlap(user: Any, clash: Booking | None) -> BookingError:
 
 def book(
     resource: Resource,
-    user: Any,
+    user: User,
     start: datetime,
     end: datetime,
     *,
@@ -340,7 +345,7 @@ def book(
     return booking
 
 
-def _mail_confirmation(booking: Booking, user: Any) -> None:
+def _mail_confirmation(booking: Booking, user: User) -> None:
     start, end = local(booking.starts_at), local(booking.ends_at)
 
     def body() -> str:
@@ -374,7 +379,7 @@ class SeriesResult:
 
 def book_weekly(
     resource: Resource,
-    user: Any,
+    user: User,
     start: datetime,
     end: datetime,
     weeks: int,
@@ -411,7 +416,7 @@ def book_weekly(
 
 def cancel(
     booking: Booking,
-    actor: Any,
+    actor: User,
     *,
     operator: bool = False,
     ctx: ServiceContext | None = None,
@@ -452,7 +457,7 @@ def cancel(
 
 
 def check_in(
-    booking: Booking, actor: Any, *, ctx: ServiceContext | None = None, now: datetime | None = None
+    booking: Booking, actor: User, *, ctx: ServiceContext | None = None, now: datetime | None = None
 ) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
@@ -483,7 +488,7 @@ def check_in(
     return booking
 
 
-def checkin_candidate(resource: Resource, user: Any, *, now: datetime | None = None) -> Booking | None:
+def checkin_candidate(resource: Resource, user: User, *, now: datetime | None = None) -> Booking | None:
     """The person's booking of this resource that can be checked in now (QR code at the desk)."""
     now = now or timezone.now()
     return (
@@ -536,13 +541,13 @@ def release_no_shows(municipality: Municipality | None = None, *, now: datetime 
 # --- Calendar feed -----------------------------------------------------------------------------------
 
 
-def feed_for(municipality: Municipality, user: Any) -> CalendarFeed:
+def feed_for(municipality: Municipality, user: User) -> CalendarFeed:
     feed, _created = CalendarFeed.objects.get_or_create(municipality=municipality, user=user)
     return feed
 
 
 def regenerate_feed(
-    municipality: Municipality, user: Any, *, ctx: ServiceContext | None = None
+    municipality: Municipality, user: User, *, ctx: ServiceContext | None = None
 ) -> CalendarFeed:
     from .models import _feed_token
 
@@ -560,7 +565,7 @@ def regenerate_feed(
 def save_location(
     location: Location,
     hours: dict[int, tuple[time, time] | None],
-    actor: Any,
+    actor: User,
     *,
     ctx: ServiceContext | None = None,
 ) -> Location:
@@ -584,9 +589,7 @@ def save_location(
     return location
 
 
-def save_object(
-    obj: ResourceGroup | Resource | ClosingDay, actor: Any, *, ctx: ServiceContext | None = None
-) -> Any:
+def save_object(obj: _HubObject, actor: User, *, ctx: ServiceContext | None = None) -> _HubObject:
     with transaction.atomic():
         created = obj.pk is None
         obj.save()
@@ -601,7 +604,7 @@ def save_object(
     return obj
 
 
-def delete_closing_day(day: ClosingDay, actor: Any, *, ctx: ServiceContext | None = None) -> None:
+def delete_closing_day(day: ClosingDay, actor: User, *, ctx: ServiceContext | None = None) -> None:
     with transaction.atomic():
         audit.record("hub.closingday.deleted", ctx=ctx, actor=actor, municipality=day.municipality, obj=day)
         day.delete()
@@ -617,7 +620,7 @@ def _reindex(obj: Any) -> None:
 # --- DSGVO ---------------------------------------------------------------------------------------------
 
 
-def export_bookings(user: Any) -> tuple[str, Any]:
+def export_bookings(user: User) -> tuple[str, Any]:
     rows: Iterable[Booking] = Booking.objects.filter(user=user).select_related("resource", "municipality")
     return "digital_hub_bookings", [
         {
@@ -632,7 +635,7 @@ def export_bookings(user: Any) -> tuple[str, Any]:
     ]
 
 
-def upcoming_for(user: Any, municipality: Municipality) -> QuerySet[Booking]:
+def upcoming_for(user: User, municipality: Municipality) -> QuerySet[Booking]:
     return (
         Booking.objects.for_tenant(municipality)
         .filter(user=user)

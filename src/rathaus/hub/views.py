@@ -23,7 +23,7 @@ from rathaus.core import exports
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
-from rathaus.core.tenancy.types import RathausRequest
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 from rathaus.formats import localize
 
 from . import dashboard as hub_dashboard
@@ -142,7 +142,7 @@ def _bookable(request: RathausRequest, pk: int) -> Resource:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def book(request: RathausRequest, pk: int) -> HttpResponse:
+def book(request: SignedInRequest, pk: int) -> HttpResponse:
     resource = _bookable(request, pk)
     group = resource.group
     allowed = services.may_book(request.user, group)
@@ -185,7 +185,7 @@ def book(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def my_bookings(request: RathausRequest) -> HttpResponse:
+def my_bookings(request: SignedInRequest) -> HttpResponse:
     muni = request.municipality
     bookings = list(services.upcoming_for(request.user, muni)[:200])
     now = timezone.now()
@@ -221,7 +221,7 @@ def _own_booking(request: RathausRequest, pk: int) -> Booking:
 
 @login_required
 @require_POST
-def cancel(request: RathausRequest, pk: int) -> HttpResponse:
+def cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
         services.cancel(booking, request.user, ctx=ServiceContext.from_request(request))
@@ -234,7 +234,7 @@ def cancel(request: RathausRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def check_in(request: RathausRequest, pk: int) -> HttpResponse:
+def check_in(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     try:
         services.check_in(booking, request.user, ctx=ServiceContext.from_request(request))
@@ -246,7 +246,7 @@ def check_in(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def booking_ics(request: RathausRequest, pk: int) -> HttpResponse:
+def booking_ics(request: SignedInRequest, pk: int) -> HttpResponse:
     booking = _own_booking(request, pk)
     response = HttpResponse(
         ical.calendar([booking], booking.resource.name), content_type="text/calendar; charset=utf-8"
@@ -257,7 +257,7 @@ def booking_ics(request: RathausRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def feed_regenerate(request: RathausRequest) -> HttpResponse:
+def feed_regenerate(request: SignedInRequest) -> HttpResponse:
     services.regenerate_feed(request.municipality, request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Die Kalender-Adresse wurde erneuert. Die alte Adresse gilt nicht mehr."))
     return redirect("hub:my_bookings")
@@ -265,7 +265,7 @@ def feed_regenerate(request: RathausRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def qr_check_in(request: RathausRequest, token: str) -> HttpResponse:
+def qr_check_in(request: SignedInRequest, token: str) -> HttpResponse:
     """Target of the QR code at a desk: check in to the current booking of this resource."""
     resource = tenant_object_or_404(
         Resource.objects.select_related("group__location"), request, checkin_token=token
@@ -286,7 +286,7 @@ def qr_check_in(request: RathausRequest, token: str) -> HttpResponse:
 
 
 @module_required("hub")
-def manage(request: RathausRequest) -> HttpResponse:
+def manage(request: SignedInRequest) -> HttpResponse:
     today = services.local(timezone.now()).date()
     return render(
         request,
@@ -303,7 +303,7 @@ def manage(request: RathausRequest) -> HttpResponse:
 
 
 @module_required("hub")
-def occupancy(request: RathausRequest) -> HttpResponse:
+def occupancy(request: SignedInRequest) -> HttpResponse:
     today = services.local(timezone.now()).date()
     day = _parse_day(request.GET.get("woche"), today)
     monday = day - timedelta(days=day.weekday())
@@ -330,7 +330,7 @@ def _edit_page(
 
 @module_required("hub")
 @require_http_methods(["GET", "POST"])
-def location_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+def location_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     item = (
         tenant_object_or_404(Location, request, pk=pk) if pk else Location(municipality=request.municipality)
     )
@@ -346,7 +346,7 @@ def location_edit(request: RathausRequest, pk: int | None = None) -> HttpRespons
 
 @module_required("hub")
 @require_http_methods(["GET", "POST"])
-def group_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+def group_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     muni = request.municipality
     item = tenant_object_or_404(ResourceGroup, request, pk=pk) if pk else ResourceGroup(municipality=muni)
     form = ResourceGroupForm(request.POST or None, instance=item, municipality=muni)
@@ -359,7 +359,7 @@ def group_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required("hub")
 @require_http_methods(["GET", "POST"])
-def resource_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+def resource_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     muni = request.municipality
     item = tenant_object_or_404(Resource, request, pk=pk) if pk else Resource(municipality=muni)
     form = ResourceForm(request.POST or None, instance=item, municipality=muni)
@@ -373,7 +373,7 @@ def resource_edit(request: RathausRequest, pk: int | None = None) -> HttpRespons
 
 @module_required("hub")
 @require_http_methods(["GET", "POST"])
-def closing_day_create(request: RathausRequest) -> HttpResponse:
+def closing_day_create(request: SignedInRequest) -> HttpResponse:
     muni = request.municipality
     form = ClosingDayForm(request.POST or None, instance=ClosingDay(municipality=muni), municipality=muni)
     if request.method == "POST" and form.is_valid():
@@ -385,7 +385,7 @@ def closing_day_create(request: RathausRequest) -> HttpResponse:
 
 @module_required("hub")
 @require_POST
-def closing_day_delete(request: RathausRequest, pk: int) -> HttpResponse:
+def closing_day_delete(request: SignedInRequest, pk: int) -> HttpResponse:
     item = tenant_object_or_404(ClosingDay, request, pk=pk)
     services.delete_closing_day(item, request.user, ctx=ServiceContext.from_request(request))
     messages.success(request, _("Der Schließtag wurde gelöscht."))
@@ -393,7 +393,7 @@ def closing_day_delete(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @module_required("hub")
-def resource_qr(request: RathausRequest, pk: int) -> HttpResponse:
+def resource_qr(request: SignedInRequest, pk: int) -> HttpResponse:
     """SVG QR code for the desk sign, linking to the resource's check-in page."""
     resource = tenant_object_or_404(Resource, request, pk=pk)
     url = request.build_absolute_uri(reverse("hub:qr_check_in", args=[resource.checkin_token]))
@@ -404,7 +404,7 @@ def resource_qr(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @module_required("hub")
-def resource_sign(request: RathausRequest, pk: int) -> HttpResponse:
+def resource_sign(request: SignedInRequest, pk: int) -> HttpResponse:
     """A printable sign for the desk: name, QR code and the check-in address in plain text."""
     resource = tenant_object_or_404(Resource.objects.select_related("group__location"), request, pk=pk)
     url = request.build_absolute_uri(reverse("hub:qr_check_in", args=[resource.checkin_token]))
@@ -415,7 +415,7 @@ def resource_sign(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @module_required("hub")
-def dashboard(request: RathausRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     now = timezone.now()
     form, period, valid = hub_dashboard.period_from(request.GET, services.local(now).date())
     return render(
@@ -437,7 +437,7 @@ class _Echo:
 
 
 @module_required("hub")
-def dashboard_csv(request: RathausRequest, table: str) -> HttpResponseBase:
+def dashboard_csv(request: SignedInRequest, table: str) -> HttpResponseBase:
     now = timezone.now()
     _form, period, valid = hub_dashboard.period_from(request.GET, services.local(now).date())
     if not valid:

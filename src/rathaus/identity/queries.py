@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from rathaus.core.accounts.models import User
+from rathaus.core.tenancy.models import Municipality
 from rathaus.fim import queries as fim_queries
 
 from . import attributes as attrs
 from .models import IdentityLink, Level, Provider, ServiceRequirement
 
 
-def links_of(user: Any) -> list[IdentityLink]:
+def links_of(user: User) -> list[IdentityLink]:
     return list(IdentityLink.objects.filter(user=user).order_by("provider"))
 
 
-def requirements_by_form(municipality: Any) -> dict[int, ServiceRequirement]:
+def requirements_by_form(municipality: Municipality) -> dict[int, ServiceRequirement]:
     return {r.form_id: r for r in ServiceRequirement.objects.for_tenant(municipality)}
 
 
@@ -35,7 +37,7 @@ def requirement_label(form: Any) -> str:
     return ", ".join([" / ".join(kinds), *level])
 
 
-def service_requirement_label(municipality: Any, service: Any) -> str:
+def service_requirement_label(municipality: Municipality, service: Any) -> str:
     """The identification the online form of a catalogue service asks for ("" when none)."""
     form = fim_queries.form_of_service(municipality, service.leika, service.pk)
     return requirement_label(form) if form is not None else ""

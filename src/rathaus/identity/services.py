@@ -21,8 +21,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from rathaus.core.accounts import services as accounts
+from rathaus.core.accounts.models import User
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
+from rathaus.core.tenancy.models import Municipality
 
 from . import attributes as attrs
 from . import keys, saml
@@ -43,7 +45,7 @@ KIND = {Provider.BUNDID: "citizen", Provider.MUK: "business"}
 # --- the municipality's SP ------------------------------------------------------------------------
 
 
-def service_provider(municipality: Any) -> ServiceProvider:
+def service_provider(municipality: Municipality) -> ServiceProvider:
     """The SP key pair, generated at first use (under a row lock: one key per municipality)."""
     sp = ServiceProvider.objects.filter(municipality=municipality).first()
     if sp is not None:
@@ -62,7 +64,7 @@ def service_provider(municipality: Any) -> ServiceProvider:
     return sp
 
 
-def enabled_providers(municipality: Any) -> dict[str, IdentityProvider]:
+def enabled_providers(municipality: Municipality | None) -> dict[str, IdentityProvider]:
     if municipality is None:
         return {}
     return {
@@ -71,7 +73,7 @@ def enabled_providers(municipality: Any) -> dict[str, IdentityProvider]:
 
 
 def save_identity_provider(
-    municipality: Any,
+    municipality: Municipality,
     provider: str,
     metadata: str,
     *,
@@ -167,7 +169,7 @@ def _subject_ref(subject: str) -> str:
 class SignIn:
     """A checked login: the account (found, linked or created) and what the session remembers of it."""
 
-    user: Any
+    user: User
     created: bool
     identity: dict[str, Any]
 
@@ -274,7 +276,7 @@ def _account_for(identity: saml.Identity, values: dict[str, str], current: Any) 
     return user, created
 
 
-def _organisation_for(identity: saml.Identity, values: dict[str, str], user: Any) -> dict[str, Any]:
+def _organisation_for(identity: saml.Identity, values: dict[str, str], user: User) -> dict[str, Any]:
     ident = values["organisation_id"]
     link = OrganisationLink.objects.select_related("organisation").filter(identifier=ident).first()
     if link is None:
@@ -285,7 +287,7 @@ def _organisation_for(identity: saml.Identity, values: dict[str, str], user: Any
     return {"id": link.organisation_id, "name": link.organisation.name}
 
 
-def unlink(user: Any, provider: str, *, ctx: ServiceContext) -> bool:
+def unlink(user: User, provider: str, *, ctx: ServiceContext) -> bool:
     """Remove the account's link to this provider (the view also forgets the session's identity)."""
     with transaction.atomic():
         deleted, _rows = IdentityLink.objects.filter(user=user, provider=provider).delete()
@@ -332,7 +334,7 @@ def login_link(provider: str, level: int, next_url: str) -> str:
     )
 
 
-def identity_prefill_source(user: Any, municipality: Any) -> dict[str, str]:
+def identity_prefill_source(user: User, municipality: Municipality) -> dict[str, str]:
     """fim.prefill source: the attributes of the person's last BundID / MUK login."""
     out: dict[str, str] = {}
     for link in IdentityLink.objects.filter(user=user).order_by("provider"):
@@ -343,7 +345,7 @@ def identity_prefill_source(user: Any, municipality: Any) -> dict[str, str]:
 # --- DSGVO ----------------------------------------------------------------------------------------
 
 
-def export_identity(user: Any) -> tuple[str, Any]:
+def export_identity(user: User) -> tuple[str, Any]:
     return (
         "identity_links",
         [
@@ -360,5 +362,5 @@ def export_identity(user: Any) -> tuple[str, Any]:
     )
 
 
-def erase_identity(user: Any) -> None:
+def erase_identity(user: User) -> None:
     IdentityLink.objects.filter(user=user).delete()

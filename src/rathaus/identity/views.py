@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.core.accounts.permissions import admin_required, login_required, module_required, public
 from rathaus.core.context import ServiceContext
-from rathaus.core.tenancy.types import RathausRequest
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 from rathaus.fim import queries as fim_queries
 
 from . import queries, saml, services, web
@@ -99,7 +99,7 @@ def slo(request: RathausRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def logout_view(request: RathausRequest) -> HttpResponse:
+def logout_view(request: SignedInRequest) -> HttpResponse:
     try:
         target = web.logout_url(request)
     except Exception:
@@ -109,7 +109,7 @@ def logout_view(request: RathausRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: RathausRequest) -> HttpResponse:
+def account(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "identity/account.html",
@@ -123,7 +123,7 @@ def account(request: RathausRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def unlink(request: RathausRequest, provider: str) -> HttpResponse:
+def unlink(request: SignedInRequest, provider: str) -> HttpResponse:
     if provider not in Provider.values:
         raise Http404
     unlinked = services.unlink(request.user, provider, ctx=ServiceContext.from_request(request))
@@ -137,7 +137,7 @@ def unlink(request: RathausRequest, provider: str) -> HttpResponse:
 
 
 @admin_required
-def setup(request: RathausRequest) -> HttpResponse:
+def setup(request: SignedInRequest) -> HttpResponse:
     site = web.site(request)
     idps = {idp.provider: idp for idp in IdentityProvider.objects.for_tenant(request)}
     return render(
@@ -152,7 +152,7 @@ def setup(request: RathausRequest) -> HttpResponse:
 
 
 @admin_required
-def setup_provider(request: RathausRequest, provider: str) -> HttpResponse:
+def setup_provider(request: SignedInRequest, provider: str) -> HttpResponse:
     if provider not in Provider.values:
         raise Http404
     instance = IdentityProvider.objects.for_tenant(request).filter(provider=provider).first()
@@ -179,16 +179,16 @@ def setup_provider(request: RathausRequest, provider: str) -> HttpResponse:
 
 
 @module_required("services")
-def requirements(request: RathausRequest) -> HttpResponse:
-    forms_ = fim_queries.published_forms(request).order_by("name")
+def requirements(request: SignedInRequest) -> HttpResponse:
+    forms_ = fim_queries.published_forms(request.municipality).order_by("name")
     reqs = queries.requirements_by_form(request.municipality)
     rows: list[dict[str, Any]] = [{"form": f, "req": reqs.get(f.pk)} for f in forms_]
     return render(request, "identity/requirements.html", {"rows": rows})
 
 
 @module_required("services")
-def requirement_edit(request: RathausRequest, form_pk: int) -> HttpResponse:
-    form_def = fim_queries.published_forms(request).filter(pk=form_pk).first()
+def requirement_edit(request: SignedInRequest, form_pk: int) -> HttpResponse:
+    form_def = fim_queries.published_forms(request.municipality).filter(pk=form_pk).first()
     if form_def is None:
         raise Http404
     current = services.requirement_for(form_def)

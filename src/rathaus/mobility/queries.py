@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.core.cache import cache
-from django.db.models import Case, F, When
+from django.db.models import Case, F, QuerySet, When
 from django.utils import timezone
 
 from rathaus.core.tenancy.models import Municipality
@@ -23,12 +23,12 @@ DEFAULT_TO = 20 * 3600
 CACHE_SECONDS = 600
 
 
-def feeds(municipality: Municipality) -> Any:
+def feeds(municipality: Municipality) -> QuerySet[FeedVersion]:
     """Every version, drafts included (staff pages only)."""
     return FeedVersion.objects.for_tenant(municipality).order_by("-imported_at", "-id")
 
 
-def public_feeds(municipality: Municipality) -> Any:
+def public_feeds(municipality: Municipality) -> QuerySet[FeedVersion]:
     """The versions the public pages may show: the published one first, then the archived ones
     (published before). Drafts never appear publicly."""
     return (

@@ -9,7 +9,7 @@ import logging
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
@@ -125,7 +125,7 @@ def save_settings(settings: CatalogSettings, *, ctx: ServiceContext | None = Non
 # --- Uploads ---------------------------------------------------------------------------------------
 
 
-def detect_format(head: bytes, reader: Any = None) -> str | None:
+def detect_format(head: bytes, reader: IO[bytes] | None = None) -> str | None:
     """The EU file-type code of an upload, judged by its content (magic bytes / parsing), or None."""
     kind = uploads.sniff(head)
     if kind is uploads.PDF:

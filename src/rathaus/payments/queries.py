@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
+
+from rathaus.core.tenancy.models import Municipality
 
 from . import fees
 from .models import ApplicationFee, FeeRule, FeeState, PaymentAttempt, ProviderConfig, Refund
@@ -86,7 +89,7 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def payments_of_day(municipality: Any, day: date) -> dict[str, Any]:
+def payments_of_day(municipality: Municipality, day: date) -> dict[str, Any]:
     """The reconciliation list of one day: fees paid (or booked) that day, refunds that day, sums."""
     start, end = _day_bounds(day)
     paid = list(
@@ -121,7 +124,7 @@ def payments_of_day(municipality: Any, day: date) -> dict[str, Any]:
     }
 
 
-def export_rows(municipality: Any, start: date, end: date) -> Any:
+def export_rows(municipality: Municipality, start: date, end: date) -> Iterator[list[object]]:
     """CSV for the cash system: one row per payment and per refund (negative) in [start, end]."""
     yield ["kassenzeichen", "betrag_eur", "datum", "leistung", "haushaltsstelle", "art", "anbieter"]
     lo, _x = _day_bounds(start)
@@ -150,7 +153,7 @@ def export_rows(municipality: Any, start: date, end: date) -> Any:
         ]
 
 
-def totals(municipality: Any) -> dict[str, Any]:
+def totals(municipality: Municipality) -> dict[str, Any]:
     agg = ApplicationFee.objects.filter(municipality=municipality, paid_at__isnull=False).aggregate(
         s=Sum("amount")
     )

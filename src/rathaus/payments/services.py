@@ -9,7 +9,7 @@ idempotent under its own row lock)."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from rathaus.cases import services as cases
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 from rathaus.core.pdf import Document
+from rathaus.core.tenancy.models import Municipality
 from rathaus.core.tenancy.services import public_url
 
 from . import crypto, epc, fees
@@ -60,7 +61,7 @@ class PaymentMismatch(PaymentError):
 # --- configuration ---------------------------------------------------------------------------------
 
 
-def config_of(municipality: Any) -> ProviderConfig | None:
+def config_of(municipality: Municipality) -> ProviderConfig | None:
     return ProviderConfig.objects.filter(municipality=municipality, is_active=True).first()
 
 
@@ -72,7 +73,7 @@ def provider_of(config: ProviderConfig) -> providers.Provider:
 
 
 def save_config(
-    municipality: Any,
+    municipality: Municipality,
     *,
     provider: str,
     options: dict[str, str],
@@ -175,7 +176,7 @@ def return_url(attempt: PaymentAttempt) -> str:
     return public_url(attempt.fee.municipality, reverse("payments:return", args=[token]))
 
 
-def attempt_from_token(municipality: Any, token: str) -> PaymentAttempt | None:
+def attempt_from_token(municipality: Municipality, token: str) -> PaymentAttempt | None:
     try:
         pk = signing.loads(token, salt=RETURN_SALT, max_age=60 * 60 * 24 * 90)
     except signing.BadSignature:
@@ -350,7 +351,7 @@ def sync(attempt: PaymentAttempt, *, ctx: ServiceContext) -> bool:
 
 
 def handle_notification(
-    municipality: Any, provider_key: str, body: bytes, params: dict[str, str], *, ctx: ServiceContext
+    municipality: Municipality, provider_key: str, body: bytes, params: dict[str, str], *, ctx: ServiceContext
 ) -> bool:
     """A provider's notification: only names a transaction; its status is fetched, never believed."""
     cls = providers.get(provider_key)
@@ -449,7 +450,7 @@ def refund(fee: ApplicationFee, amount: Decimal, reason: str, *, ctx: ServiceCon
 # --- expiry and reminders (scheduled) ------------------------------------------------------------
 
 
-def expire_unpaid(municipality: Any = None, now: Any = None) -> int:
+def expire_unpaid(municipality: Municipality | None = None, now: datetime | None = None) -> int:
     """Remind before, then expire unpaid applications. A started online payment is asked first; when the
     provider cannot be asked, the fee waits for the next run (nothing expires on a guess)."""
     now = now or timezone.now()

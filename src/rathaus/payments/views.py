@@ -21,7 +21,7 @@ from rathaus.core import exports, ratelimit
 from rathaus.core.accounts.permissions import admin_required, module_required, public, staff_required
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.services import tenant_object_or_404
-from rathaus.core.tenancy.types import RathausRequest
+from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 
 from . import hooks, queries, services
 from .forms import DayForm, ExportForm, FeeRuleForm, ProviderForm, RefundForm
@@ -185,7 +185,7 @@ MODULE = "services"
 
 
 @module_required(MODULE)
-def day(request: RathausRequest) -> HttpResponse:
+def day(request: SignedInRequest) -> HttpResponse:
     form = DayForm(request.GET or None)
     the_day: date = timezone.localdate()
     if form.is_bound and form.is_valid() and form.cleaned_data.get("tag"):
@@ -204,7 +204,7 @@ def day(request: RathausRequest) -> HttpResponse:
 
 
 @module_required(MODULE)
-def export(request: RathausRequest) -> HttpResponseBase:
+def export(request: SignedInRequest) -> HttpResponseBase:
     form = ExportForm(request.GET or None)
     if not form.is_valid():
         messages.error(request, _("Bitte wählen Sie einen gültigen Zeitraum (höchstens ein Jahr)."))
@@ -216,7 +216,7 @@ def export(request: RathausRequest) -> HttpResponseBase:
 
 @staff_required
 @require_POST
-def fee_action(request: RathausRequest, pk: int) -> HttpResponse:
+def fee_action(request: SignedInRequest, pk: int) -> HttpResponse:
     fee = tenant_object_or_404(ApplicationFee, request, pk=pk)
     # The same visibility as the case itself (department, role).
     if (
@@ -257,7 +257,7 @@ def fee_action(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def staff_receipt_pdf(request: RathausRequest, pk: int) -> HttpResponse:
+def staff_receipt_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
     fee = tenant_object_or_404(ApplicationFee, request, pk=pk)
     if (
         not cases_queries.visible_applications(ServiceContext.from_request(request))
@@ -269,7 +269,7 @@ def staff_receipt_pdf(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @admin_required
-def settings_page(request: RathausRequest) -> HttpResponse:
+def settings_page(request: SignedInRequest) -> HttpResponse:
     muni = request.municipality
     conf = services.config_of(muni) or ProviderConfig.objects.filter(municipality=muni).first()
     initial: dict[str, Any] = {}
@@ -305,7 +305,7 @@ def settings_page(request: RathausRequest) -> HttpResponse:
 
 
 @admin_required
-def rule_edit(request: RathausRequest, pk: int) -> HttpResponse:
+def rule_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     muni = request.municipality
     service = tenant_object_or_404(catalog_queries.staff_services(muni), request, pk=pk)
     rule = FeeRule.objects.filter(municipality=muni, service=service).first() or FeeRule(

@@ -406,9 +406,8 @@ def export_rows(
         .values_list("id", "submitted_on", "segment", "data")
     )
     for pk, day, segment, data in rows.iterator(chunk_size=chunk_size):
-        yield [pk, day.isoformat() if isinstance(day, date) else "", segment] + [
-            _cell(c, data.get(k), option_codes) for c, k in zip(cols, keys, strict=True)
-        ]
+        row: list[int | str] = [pk, day.isoformat() if isinstance(day, date) else "", segment]
+        yield row + [_cell(c, data.get(k), option_codes) for c, k in zip(cols, keys, strict=True)]
 
 
 def codebook(s: structure.Structure) -> Iterator[list[str]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 
 from rathaus.cases.models import (
@@ -13,6 +11,7 @@ from rathaus.cases.models import (
     MessageKind,
     Status,
 )
+from rathaus.core.accounts.models import User
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 
@@ -20,7 +19,9 @@ from .attachments import atomic_with_files, check_attachment, setting_for, store
 from .workflow import IllegalTransition, transition
 
 
-def withdraw(app: Application, *, actor: Any = None, ctx: ServiceContext | None = None) -> Application:
+def withdraw(
+    app: Application, *, actor: User | None = None, ctx: ServiceContext | None = None
+) -> Application:
     """Rücknahme by the applicant: possible until a decision."""
     return transition(app, Status.WITHDRAWN, actor=actor, ctx=ctx, by_applicant=True)
 
@@ -30,7 +31,7 @@ def answer_query(
     body: str,
     *,
     files: list[tuple[str, bytes]] | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     ctx: ServiceContext | None = None,
 ) -> Message:
     """The applicant answers a Rückfrage (optionally with attachments); the case goes back to review."""

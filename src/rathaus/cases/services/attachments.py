@@ -7,12 +7,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rathaus.cases.models import (
+    ApiIntake,
     Application,
     Attachment,
     AttachmentKind,
@@ -116,8 +118,8 @@ def store_attachment(
     kind: str = AttachmentKind.APPLICATION,
     application: Application | None = None,
     message: Message | None = None,
-    intake: Any = None,
-    attachment_id: Any = None,
+    intake: ApiIntake | None = None,
+    attachment_id: UUID | None = None,
 ) -> Attachment:
     path = staged.write(data)
     att = Attachment(

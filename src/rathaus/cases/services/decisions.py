@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -17,6 +15,7 @@ from rathaus.cases.models import (
     MessageKind,
     Status,
 )
+from rathaus.core.accounts.models import User
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 
@@ -26,7 +25,7 @@ from .workflow import IllegalTransition, transition
 
 
 def build_letter(
-    app: Application, outcome: str, reasons: str, *, author: Any = None, template: str | None = None
+    app: Application, outcome: str, reasons: str, *, author: User | None = None, template: str | None = None
 ) -> letters.DecisionLetter:
     """The decision letter (Bescheid) as it would be sent: for the staff preview and for :func:`decide`.
 

@@ -7,9 +7,10 @@ from typing import Any
 from rathaus.cases.models import (
     Application,
 )
+from rathaus.core.accounts.models import User
 
 
-def export_user_applications(user: Any) -> tuple[str, Any]:
+def export_user_applications(user: User) -> tuple[str, Any]:
     apps = (
         Application.objects.filter(applicant=user)
         .select_related("municipality", "submission")
@@ -42,7 +43,7 @@ def export_user_applications(user: Any) -> tuple[str, Any]:
     )
 
 
-def erase_user_applications(user: Any) -> None:
+def erase_user_applications(user: User) -> None:
     """Account deletion: open and finished applications stay with the authority (legal duty to
     keep records until the retention period); the account link and guest access are removed."""
     Application.objects.filter(applicant=user).update(applicant=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -84,6 +85,6 @@ def payment_expired(app: Application) -> bool:
     return True
 
 
-def notify_applicant(app: Application, subject: Any, text: Any) -> None:
+def notify_applicant(app: Application, subject: Callable[[], str], text: Callable[[], str]) -> None:
     """A short bilingual mail to the applicant (used by extensions, e.g. the payment reminder)."""
     _notify(app, subject, text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from rathaus.cases.models import (
     Note,
     Status,
 )
+from rathaus.core.accounts.models import User
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 
@@ -26,7 +27,7 @@ def start_review(app: Application, *, ctx: ServiceContext) -> Application:
     return transition(app, Status.IN_REVIEW, ctx=ctx)
 
 
-def assign(app: Application, user: Any, *, ctx: ServiceContext) -> Application:
+def assign(app: Application, user: User | None, *, ctx: ServiceContext) -> Application:
     with transaction.atomic():
         fresh = _locked(app)
         before = fresh.assignee_id
@@ -51,7 +52,7 @@ def add_note(app: Application, body: str, *, ctx: ServiceContext) -> Note:
     return note
 
 
-def set_due_date(app: Application, due: Any, *, ctx: ServiceContext) -> Application:
+def set_due_date(app: Application, due: date, *, ctx: ServiceContext) -> Application:
     with transaction.atomic():
         fresh = _locked(app)
         before = fresh.due_date

@@ -8,10 +8,12 @@ from typing import Any
 from django.db import transaction
 
 from rathaus.cases.models import (
+    ApiIntake,
     Application,
     Attachment,
     Channel,
 )
+from rathaus.core.accounts.models import ApiToken
 from rathaus.core.audit.services import record
 from rathaus.core.storage import private_storage
 from rathaus.fim import services as fim
@@ -36,10 +38,8 @@ class IntakeError(Exception):
         self.errors = errors
 
 
-def create_intake(token: Any, form: Any, announced: list[dict[str, str]]) -> Any:
+def create_intake(token: ApiToken, form: Any, announced: list[dict[str, str]]) -> ApiIntake:
     """A new submission with one upload slot per announced attachment."""
-    from rathaus.cases.models import ApiIntake
-
     setting = setting_for(form)
     if len(announced) > setting.max_attachments:
         raise IntakeError(
@@ -63,7 +63,7 @@ def create_intake(token: Any, form: Any, announced: list[dict[str, str]]) -> Any
     return intake
 
 
-def upload_intake_attachment(intake: Any, att: Attachment, data: bytes) -> Attachment:
+def upload_intake_attachment(intake: ApiIntake, att: Attachment, data: bytes) -> Attachment:
     """PUT of one announced attachment: content-checked, SHA-256 stored; replaces an earlier upload."""
     if intake.application_id is not None:
         raise IntakeError("Bereits eingereicht / already submitted", status=409)
@@ -86,12 +86,10 @@ def upload_intake_attachment(intake: Any, att: Attachment, data: bytes) -> Attac
     return locked
 
 
-def submit_intake(intake: Any, data: dict[str, Any], metadata: dict[str, Any]) -> Application:
+def submit_intake(intake: ApiIntake, data: dict[str, Any], metadata: dict[str, Any]) -> Application:
     """Validate data against the form and metadata against the uploads; then open the application."""
-    from rathaus.cases.models import ApiIntake
-
-    if intake.application_id is not None:
-        return intake.application  # type: ignore[no-any-return]
+    if intake.application is not None:  # no query when application_id is None
+        return intake.application
     form = intake.form
     version = form.active_version
     if version is None:

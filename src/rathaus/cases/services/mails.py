@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -142,7 +142,7 @@ def _send_held_after_commit(app: Application, raw_token: str) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def _notify(app: Application, subject: Any, text: Any) -> None:
+def _notify(app: Application, subject: Callable[[], str], text: Callable[[], str]) -> None:
     """A short bilingual mail to the applicant (no secret in it: the link points to Meine Anträge
     for account holders; guests are told to use the link from their confirmation mail)."""
     if not app.applicant_email:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +15,9 @@ from rathaus.cases.models import (
 )
 from rathaus.core.storage import private_storage
 from rathaus.core.tenancy.models import Municipality
+
+if TYPE_CHECKING:
+    from rathaus.core.backup.registry import FileRef
 
 
 def allocate_reference(municipality: Municipality, year: int | None = None) -> str:
@@ -50,7 +53,7 @@ def advance_reference_counters(gap: int, since: date) -> list[str]:
     return advanced
 
 
-def attachment_file_references() -> Iterator[Any]:
+def attachment_file_references() -> Iterator[FileRef]:
     """Every stored attachment file (for ``manage.py check_files`` and the restore check)."""
     from rathaus.core.backup.registry import FileRef
 

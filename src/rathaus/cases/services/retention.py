@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rathaus.cases.models import (
@@ -23,7 +23,7 @@ from .workflow import _locked
 DEFAULT_RETENTION_DAYS = 730
 
 
-def expired(municipality: Municipality | None = None, now: datetime | None = None) -> Any:
+def expired(municipality: Municipality | None = None, now: datetime | None = None) -> QuerySet[Application]:
     """Closed or withdrawn applications whose service's retention period has passed."""
     from django.db.models import Q
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +13,7 @@ from rathaus.cases.models import (
     Status,
     StatusEvent,
 )
+from rathaus.core.accounts.models import User
 from rathaus.core.audit.services import record
 from rathaus.core.context import ServiceContext
 from rathaus.fim import services as fim
@@ -66,7 +65,7 @@ def transition(
     app: Application,
     to: str,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     ctx: ServiceContext | None = None,
     by_applicant: bool = False,
     note: str = "",
@@ -105,7 +104,9 @@ def transition(
     return app
 
 
-def _event(app: Application, before: str, to: str, *, actor: Any, by_applicant: bool, note: str = "") -> None:
+def _event(
+    app: Application, before: str, to: str, *, actor: User | None, by_applicant: bool, note: str = ""
+) -> None:
     StatusEvent.objects.create(
         municipality_id=app.municipality_id,
         application=app,

@@ -7,6 +7,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rathaus.core.audit import services as audit
@@ -36,7 +37,7 @@ def revoke_api_token(token: ApiToken, actor: User | None) -> None:
         audit.record("api_token.revoked", actor=actor, municipality=token.municipality, obj=token)
 
 
-def api_tokens_of(municipality: Municipality) -> Any:
+def api_tokens_of(municipality: Municipality) -> QuerySet[ApiToken]:
     return ApiToken.objects.for_tenant(municipality).select_related("created_by").order_by("-created_at")
 
 
@@ -91,11 +92,11 @@ def grant_role(
     return m
 
 
-def departments_of(user: Any, municipality: Municipality) -> list[Department]:
+def departments_of(user: User, municipality: Municipality) -> list[Department]:
     return list(Department.objects.filter(municipality=municipality, members__user=user).distinct())
 
 
-def is_member_of_organisation(user: Any, organisation_id: int) -> bool:
+def is_member_of_organisation(user: User, organisation_id: int) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return OrganisationMembership.objects.filter(user=user, organisation_id=organisation_id).exists()
@@ -110,7 +111,7 @@ def register_organisation(user: User, name: str) -> Organisation:
     return org
 
 
-def organisations_of(user: Any) -> list[Organisation]:
+def organisations_of(user: User) -> list[Organisation]:
     return list(Organisation.objects.filter(members=user)) if user.is_authenticated else []
 
 
@@ -200,6 +201,6 @@ def join_organisation(user: User, organisation_id: int, *, representative: bool 
     )
 
 
-def has_staff_role(user: Any) -> bool:
+def has_staff_role(user: User) -> bool:
     """Staff and platform admins log in with password and second factor only."""
     return bool(user.is_superuser or user.is_staff or Membership.objects.filter(user=user).exists())

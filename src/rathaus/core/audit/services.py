@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from rathaus.core.accounts.models import User
 from rathaus.core.context import ServiceContext
 from rathaus.core.tenancy.models import Municipality
 
@@ -17,7 +18,7 @@ from .models import AuditEvent
 _SKIP_FIELDS = {"password", "token_hash", "secret", "data"}
 
 
-def _actor_label(user: Any) -> str:
+def _actor_label(user: User | None) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return "Gast"
     return f"{user.email} (#{user.pk})"
@@ -56,7 +57,7 @@ def record(
     action: str,
     *,
     ctx: ServiceContext | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     municipality: Municipality | None = None,
     obj: models.Model | None = None,
     changes: dict[str, Any] | None = None,

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import snowballstemmer
 from django.db import connection, transaction
@@ -22,6 +22,9 @@ from markdown_it import MarkdownIt
 from rathaus.core.tenancy.models import Municipality
 
 from .models import SearchDocument
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TERMS = 12
@@ -41,14 +44,16 @@ class Doc:
 @dataclass(frozen=True)
 class Provider:
     kind: str
-    label: Any  # shown as the group heading on the search page (lazy translation)
+    label: StrOrPromise  # shown as the group heading on the search page (lazy translation)
     documents: Callable[[Municipality], Iterable[Doc]]
 
 
 _providers: dict[str, Provider] = {}
 
 
-def register_provider(kind: str, label: Any, documents: Callable[[Municipality], Iterable[Doc]]) -> None:
+def register_provider(
+    kind: str, label: StrOrPromise, documents: Callable[[Municipality], Iterable[Doc]]
+) -> None:
     _providers[kind] = Provider(kind, label, documents)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -118,8 +118,14 @@ class Domain(models.Model):
         super().save(*args, **kwargs)
 
 
-class TenantQuerySet(models.QuerySet[Any]):
-    """Querysets of tenant-owned models: ``for_tenant`` is the one safe way in."""
+_M = TypeVar("_M", bound=models.Model, covariant=True)
+
+
+class TenantQuerySet(models.QuerySet[_M]):
+    """Querysets of tenant-owned models: ``for_tenant`` is the one safe way in.
+
+    Generic in the model (``TenantQuerySet[Service]``), so ``for_tenant(...)`` keeps the model's type.
+    """
 
     def for_tenant(self, municipality: Municipality | HttpRequest | ServiceContext) -> Self:
         muni = getattr(municipality, "municipality", municipality)

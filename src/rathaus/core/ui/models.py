@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -43,8 +45,13 @@ class LegalPage(TenantOwned):
         return self.get_kind_display()
 
 
-class NoticeQuerySet(TenantQuerySet):
-    def published(self) -> NoticeQuerySet:
+_N = TypeVar("_N", bound=TenantOwned, covariant=True)
+
+
+class NoticeQuerySet(TenantQuerySet[_N]):
+    """Generic like TenantQuerySet, so ``values()`` and ``annotate()`` rows keep their types."""
+
+    def published(self) -> Self:
         return self.filter(published_at__lte=timezone.now())
 
 

@@ -137,7 +137,7 @@ def notice(request: RathausRequest, pk: int) -> HttpResponse:
 
 @login_required
 @private_page()  # organisations and second factor: scope "account"; the e-mail: the user's fingerprint
-def account(request: RathausRequest) -> HttpResponse:
+def account(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "ui/account.html",
@@ -203,7 +203,7 @@ def account_delete(request: SignedInRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_dashboard(request: RathausRequest) -> HttpResponse:
+def staff_dashboard(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "ui/staff/dashboard.html",
@@ -218,7 +218,7 @@ def staff_dashboard(request: RathausRequest) -> HttpResponse:
 
 @module_required("portal")
 @require_http_methods(["GET", "POST"])
-def legal_edit(request: RathausRequest, kind: str) -> HttpResponse:
+def legal_edit(request: SignedInRequest, kind: str) -> HttpResponse:
     if kind not in LegalPageKind.values:
         raise Http404
     muni = request.municipality
@@ -234,14 +234,14 @@ def legal_edit(request: RathausRequest, kind: str) -> HttpResponse:
 
 
 @module_required("portal")
-def notice_list_staff(request: RathausRequest) -> HttpResponse:
+def notice_list_staff(request: SignedInRequest) -> HttpResponse:
     notices = Notice.objects.for_tenant(request).select_related("created_by")[:200]
     return render(request, "ui/staff/notice_list.html", {"notices": notices})
 
 
 @module_required("portal")
 @require_http_methods(["GET", "POST"])
-def notice_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
+def notice_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     muni = request.municipality
     item = tenant_object_or_404(Notice, request, pk=pk) if pk else Notice(municipality=muni)
     form = NoticeForm(request.POST or None, instance=item)
@@ -254,7 +254,7 @@ def notice_edit(request: RathausRequest, pk: int | None = None) -> HttpResponse:
 
 @module_required("portal")
 @require_POST
-def notice_delete(request: RathausRequest, pk: int) -> HttpResponse:
+def notice_delete(request: SignedInRequest, pk: int) -> HttpResponse:
     item = tenant_object_or_404(Notice, request, pk=pk)
     services.delete_notice(item, ServiceContext.from_request(request))
     messages.success(request, _("Die Meldung wurde gelöscht."))
@@ -262,14 +262,14 @@ def notice_delete(request: RathausRequest, pk: int) -> HttpResponse:
 
 
 @module_required("portal")
-def feedback_list(request: RathausRequest) -> HttpResponse:
+def feedback_list(request: SignedInRequest) -> HttpResponse:
     items = AccessibilityFeedback.objects.for_tenant(request)[:200]
     return render(request, "ui/staff/feedback_list.html", {"items": items})
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def municipality_settings(request: RathausRequest) -> HttpResponse:
+def municipality_settings(request: SignedInRequest) -> HttpResponse:
     muni = request.municipality
     form = MunicipalitySettingsForm(request.POST or None, request.FILES or None, instance=muni)
     if request.method == "POST" and form.is_valid():

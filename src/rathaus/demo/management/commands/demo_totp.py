@@ -25,7 +25,7 @@ class Command(BaseCommand):
         require_demo()
         user = User.objects.filter(email=opts["email"].lower()).first()
         auth = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first() if user else None
-        if auth is None:
+        if user is None or auth is None:
             raise CommandError("Kein TOTP für dieses Konto / no TOTP for this account")
         # A real account's second factor is never printed, not even in a demo installation.
         if decrypt(auth.data["secret"]) != DEMO_TOTP_SECRET:
@@ -33,4 +33,4 @@ class Command(BaseCommand):
                 "Dieses Konto ist kein Demo-Konto: sein zweiter Faktor wird nicht ausgegeben. / "
                 "This is not a demo account: its second factor is not printed."
             )
-        self.stdout.write(current_totp_code(user))  # type: ignore[arg-type]
+        self.stdout.write(current_totp_code(user))
