@@ -5,6 +5,7 @@ after RATHAUS_IMPORT_FILE_DAYS."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+from django.db import close_old_connections, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -267,6 +269,48 @@ def test_two_nodes_purging_at_once_delete_each_file_once(ctx, muni_a, kinds, mon
     assert imports.purge_files() == 0
     assert private_storage().exists(job.file_path)
     private_storage().delete(job.file_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nodes_purging_in_parallel_delete_each_file_exactly_once(ctx, muni_a, kinds, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "true parallel runs need separate database connections: run with DATABASE_URL=postgres://…"
+        )
+    jobs = [
+        _job(ctx, ImportJob.DONE, timedelta(days=60), content=DATA + f"{i};{i}\n".encode()) for i in range(40)
+    ]
+    storage = private_storage()
+    real_delete, deleted = storage.delete, []
+
+    def delete(name: str) -> None:
+        deleted.append(name)
+        real_delete(name)
+
+    monkeypatch.setattr(storage, "delete", delete)
+    nodes = 4
+    barrier = threading.Barrier(nodes)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def node() -> None:
+        close_old_connections()
+        try:
+            barrier.wait(timeout=30)
+            counts.append(imports.purge_files(batch=7))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=node) for _ in range(nodes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sum(counts) == len(jobs) and sorted(deleted) == sorted(j.file_path for j in jobs)
+    assert not ImportJob.objects.exclude(file_path="").exists()
 
 
 def test_the_job_page_says_the_file_is_no_longer_kept(ctx, muni_a, kinds, settings):
