@@ -422,6 +422,9 @@ RATHAUS_JOB_STALE_SECONDS = float(env("RATHAUS_JOB_STALE_SECONDS", "0") or 0) or
 RATHAUS_JOB_HEARTBEAT_SECONDS = float(env("RATHAUS_JOB_HEARTBEAT_SECONDS", "0") or 0) or None  # None: 20
 RATHAUS_JOB_RECOVER_SECONDS = float(env("RATHAUS_JOB_RECOVER_SECONDS", "0") or 0) or None  # None: 300
 RATHAUS_JOB_MAX_ATTEMPTS = int(env("RATHAUS_JOB_MAX_ATTEMPTS", "1"))
+# Uploaded import files are deleted this many days after their job finished (scheduled job
+# purge_import_files; the job rows stay). docs/configuration.md, ADR 0022.
+RATHAUS_IMPORT_FILE_DAYS = int(env("RATHAUS_IMPORT_FILE_DAYS", "30"))
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("RATHAUS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

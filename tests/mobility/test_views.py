@@ -12,6 +12,7 @@ from django.urls import reverse
 from rathaus.core import figures
 from rathaus.core.accounts.models import Role
 from rathaus.core.jobs.models import ImportJob
+from rathaus.core.storage import private_storage
 from rathaus.mobility import services
 from rathaus.mobility.models import District, FeedVersion, PopulationGrid
 from tests.conftest import HOST_A, HOST_B, client_for, grant, make_user
@@ -298,6 +299,31 @@ def test_name_taken_while_the_job_waited_fails_the_job(
         callback()
     job = ImportJob.objects.get()
     assert r.status_code == 302 and job.status == "failed" and "existiert bereits" in job.message
+    assert FeedVersion.objects.count() == 1
+
+
+def test_the_feed_job_reads_the_zip_from_a_path_not_from_bytes(
+    manager, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    # ADR 0022: a GTFS zip of up to 200 MB is never held in memory; the importer gets a local path
+    assert services.FEED_IMPORTER.wants_path
+    seen: list[Path] = []
+    real = services.import_feed
+
+    def spy(municipality, source, *args, **kwargs):
+        seen.append(source)
+        return real(municipality, source, *args, **kwargs)
+
+    def no_reading_whole(*args, **kwargs):
+        raise AssertionError("the GTFS job must not read the stored zip into memory")
+
+    monkeypatch.setattr(services, "import_feed", spy)
+    monkeypatch.setattr(private_storage(), "open", no_reading_whole)
+    data = simple_feed().zip(tmp_path / "f.zip")
+    r = _post_feed(client_for(HOST_A, manager), django_capture_on_commit_callbacks, "Neu", upload(data))
+    job = ImportJob.objects.get()
+    assert r.status_code == 302 and job.status == "done", job.message
+    assert seen == [Path(private_storage().path(job.file_path))] and job.size == data.stat().st_size
     assert FeedVersion.objects.count() == 1
 
 

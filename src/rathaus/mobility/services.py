@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -203,27 +202,26 @@ def refused_message(report: gtfs.Report) -> str:
 
 
 def run_feed_import_job(
-    ctx: ServiceContext, job: Any, data: bytes, progress: imports.Progress
+    ctx: ServiceContext, job: Any, path: Path, progress: imports.Progress
 ) -> tuple[str, dict[str, Any]]:
     """The importer of ``mobility.gtfs`` jobs: the uploaded ZIP becomes a draft feed version.
 
-    The job's ``params["name"]`` names the version. A refused feed ends the job failed with the
-    report's lines; nothing is stored (see :func:`import_feed`).
+    ``path`` is a local copy of the stored zip (``Importer(wants_path=True)``): a feed of up to
+    200 MB is read from the file, never into memory as a whole. The job's ``params["name"]`` names
+    the version. A refused feed ends the job failed with the report's lines; nothing is stored (see
+    :func:`import_feed`).
     """
     assert ctx.municipality is not None
     progress.start(FEED_IMPORT_STEPS)
     try:
-        with tempfile.NamedTemporaryFile(suffix=".zip.tmp", dir=upload_dir()) as tmp:
-            tmp.write(data)
-            tmp.flush()
-            feed = import_feed(
-                ctx.municipality,
-                Path(tmp.name),
-                str(job.params.get("name", "")),
-                ctx=ctx,
-                source_name=job.file_name,
-                step=progress.advance,
-            )
+        feed = import_feed(
+            ctx.municipality,
+            Path(path),
+            str(job.params.get("name", "")),
+            ctx=ctx,
+            source_name=job.file_name,
+            step=progress.advance,
+        )
     except gtfs.FeedError as err:
         raise imports.ImportFailed(refused_message(err.report), feed_problems(err.report)) from None
     except MobilityError as err:
@@ -254,6 +252,7 @@ FEED_IMPORTER = imports.Importer(
     back_url_name="mobility:manage",
     start_url_name="mobility:manage",
     max_bytes=MAX_UPLOAD_BYTES,
+    wants_path=True,  # the zip is read from a local file, not from bytes in memory
 )
 
 

@@ -402,7 +402,7 @@ def manage(request: RathausRequest) -> HttpResponse:
                     ServiceContext.from_request(request),
                     services.FEED_IMPORT_KIND,
                     upload.name or "feed.zip",
-                    upload.read(),
+                    upload,  # hashed and stored in blocks, never read whole into memory
                     params={"name": name},
                 )
             except imports.ImportFailed as exc:

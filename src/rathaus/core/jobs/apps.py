@@ -46,6 +46,19 @@ class JobsConfig(AppConfig):
                 module="core",
             )
         )
+        scheduler.register(
+            scheduler.ScheduledJob(
+                name="purge_import_files",
+                interval=timedelta(days=1),
+                run=lambda _none: imports.purge_files(),
+                description=(
+                    "Löscht Importdateien beendeter Importe nach RATHAUS_IMPORT_FILE_DAYS Tagen / "
+                    "deletes the files of finished import jobs"
+                ),
+                per_municipality=False,
+                module="core",
+            )
+        )
         from rathaus.core import tasks
 
         scheduler.register(

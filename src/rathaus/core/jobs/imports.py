@@ -10,7 +10,10 @@ A module defines an importer for a *kind* and declares it in its ``apps.py`` (AD
 
 The upload view calls :func:`start_import` (the file goes to the private storage, a job row is
 created and a task is queued after commit) and redirects to :func:`job_url`, the one job page every
-module shares. A worker runs the importer as ``run(ctx, job, data, progress)``; it reports
+module shares. ``start_import`` takes the bytes of a small file or the ``UploadedFile`` of a large
+one, which is hashed and stored in blocks, never read whole into memory. A worker runs the importer
+as ``run(ctx, job, data, progress)``, or with ``Importer(wants_path=True)`` as
+``run(ctx, job, path, progress)`` with a local file (:func:`local_file`); it reports
 ``progress.start(total)`` / ``progress.advance()`` (throttled writes that double as the job's
 heartbeat) and returns a summary, or raises :class:`ImportFailed` with the messages for the page.
 An importer writes everything in one transaction or nothing: a failed job has imported nothing.
@@ -26,16 +29,21 @@ anything else is refused with a message that says how to save the file as UTF-8.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from django.core.files.base import ContentFile
+from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -45,7 +53,7 @@ from django.utils.translation import gettext as _
 from rathaus.core import uploads
 from rathaus.core.audit import services as audit
 from rathaus.core.context import ServiceContext
-from rathaus.core.storage import private_storage
+from rathaus.core.storage import is_local, open_stream, private_storage
 
 from .models import ImportJob
 
@@ -54,6 +62,7 @@ logger = logging.getLogger(__name__)
 MAX_ERRORS = 500  # messages kept on a failed job; the page says how many more there were
 DUPLICATE_WINDOW = timedelta(minutes=10)  # the same file again within this time is not re-imported
 PROGRESS_SECONDS = 1.0  # a progress write at most this often (and on start and end)
+CHUNK = 1024 * 1024  # uploads are hashed and copied in blocks of this size
 
 
 def problem(message: str, line: int | None = None, column: str = "") -> dict[str, Any]:
@@ -77,6 +86,9 @@ class Importer:
 
     ``run(ctx, job, data, progress)`` returns ``(message, result)``: a sentence for the job page
     and a small JSON-able dict (counts; the job page names ``created``, ``updated`` and ``failed``).
+    ``data`` is the file's bytes; with ``wants_path=True`` it is a local ``Path`` of the file
+    instead (large files such as a GTFS zip: the file is never read whole into memory). The path
+    is for reading only and exists while ``run`` runs.
     ``module`` is the role module whose managers may start and see such jobs; ``back_url_name`` the
     module page the job page links back to.
 
@@ -88,11 +100,13 @@ class Importer:
 
     kind: str
     module: str
-    run: Callable[[ServiceContext, ImportJob, bytes, Progress], tuple[str, dict[str, Any]]]
+    # (ctx, job, bytes, progress), or (ctx, job, Path, progress) with wants_path=True
+    run: Callable[[ServiceContext, ImportJob, Any, Progress], tuple[str, dict[str, Any]]]
     back_url_name: str
     start_url_name: str = ""
     max_bytes: int = 20 * 1024 * 1024
     all_or_nothing: bool = True
+    wants_path: bool = False
 
 
 _IMPORTERS: dict[str, Importer] = {}
@@ -225,10 +239,13 @@ def capped(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def checksum(data: bytes, params: dict[str, Any] | None = None) -> str:
     """SHA-256 of the file, and of its ``params`` where there are any: the same file with other
     options (a dry run, then the real import) is another import, not a double submit."""
-    digest = hashlib.sha256(data)
+    return _with_params(hashlib.sha256(data), params)
+
+
+def _with_params(digest: Any, params: dict[str, Any] | None) -> str:
     if params:
         digest.update(b"\0" + json.dumps(params, sort_keys=True, default=str).encode())
-    return digest.hexdigest()
+    return str(digest.hexdigest())
 
 
 def recent_duplicate(ctx: ServiceContext, kind: str, digest: str) -> ImportJob | None:
@@ -243,19 +260,55 @@ def recent_duplicate(ctx: ServiceContext, kind: str, digest: str) -> ImportJob |
     )
 
 
+def _check(size: int, head: bytes, max_bytes: int) -> None:
+    try:
+        uploads.check(size=size, head=head, max_bytes=max_bytes)
+    except uploads.UploadRejected as exc:
+        raise ImportFailed(exc.message) from exc
+
+
+def _measure(upload: File[bytes], max_bytes: int, params: dict[str, Any] | None) -> tuple[int, str]:
+    """Size and checksum of an uploaded file, read once in blocks of :data:`CHUNK` (never whole).
+
+    The size the upload declares is checked first (an oversized or empty upload is refused before
+    it is read), then the size actually read: reading stops, and the file is refused, as soon as it
+    passes ``max_bytes``. The file is left at its start."""
+    upload.seek(0)
+    head = upload.read(uploads.HEAD_BYTES)
+    declared = getattr(upload, "size", None)
+    if isinstance(declared, int):
+        _check(declared, head, max_bytes)
+    digest, size = hashlib.sha256(head), len(head)
+    while chunk := upload.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            break
+    upload.seek(0)
+    _check(size, head, max_bytes)
+    return size, _with_params(digest, params)
+
+
 def start_import(
     ctx: ServiceContext,
     kind: str,
     file_name: str,
-    data: bytes,
+    data: bytes | File[bytes],
     *,
     params: dict[str, Any] | None = None,
     queue: bool = True,
 ) -> tuple[ImportJob, bool]:
     """Store the file and queue its import; returns ``(job, started)``.
 
+    ``data`` is the file's bytes (small files the view has read anyway) or an open file, e.g. the
+    request's ``UploadedFile`` (Django spools an upload over 2 MiB to a temporary file): that one is
+    hashed in one pass of 1 MB blocks and then handed to the private storage, which copies it in
+    blocks (a local storage moves Django's temporary file into place) — a 200 MB GTFS zip is never
+    held in memory. Size and emptiness are checked (:func:`rathaus.core.uploads.check`) on the
+    declared and on the read size before anything is stored.
+
     ``started`` is False when the same file (same checksum and kind) is being imported or was
-    imported within ``DUPLICATE_WINDOW``: then that job is returned and nothing is queued.
+    imported within ``DUPLICATE_WINDOW``: then that job is returned and nothing is queued or stored.
     Raises :class:`ImportFailed` for a file over the importer's size limit or an empty file.
     ``queue=False`` (management commands) creates the job without a task: the caller runs it with
     :func:`run` in its own process.
@@ -263,16 +316,19 @@ def start_import(
     spec = importer(kind)
     if ctx.municipality is None:
         raise ValueError("an import job belongs to a municipality")
-    try:
-        uploads.check(size=len(data), head=data[: uploads.HEAD_BYTES], max_bytes=spec.max_bytes)
-    except uploads.UploadRejected as exc:
-        raise ImportFailed(exc.message) from exc
-    digest = checksum(data, params)
+    key_params = dict(params or {})  # all options count: the same file with other options is another import
+    content: File[bytes]
+    if isinstance(data, bytes):
+        _check(len(data), data[: uploads.HEAD_BYTES], spec.max_bytes)
+        size, digest, content = len(data), checksum(data, key_params), ContentFile(data)
+    else:
+        size, digest = _measure(data, spec.max_bytes, key_params)
+        content = data
     found = recent_duplicate(ctx, kind, digest)
     if found is not None:
         return found, False
     name = uploads.storage_name("imports", ctx.municipality.pk)
-    stored = private_storage().save(name, ContentFile(data))
+    stored = private_storage().save(name, content)
     try:
         with transaction.atomic():
             job = ImportJob.objects.create(
@@ -280,7 +336,7 @@ def start_import(
                 kind=kind,
                 file_name=(file_name or "upload")[:255],
                 file_path=stored,
-                size=len(data),
+                size=size,
                 checksum=digest,
                 params=params or {},
                 created_by=ctx.actor,
@@ -307,10 +363,61 @@ def _enqueue(job_pk: int) -> None:
 
 def file_paths() -> Iterator[str]:
     """Storage names of every stored import file (all municipalities): the file migration
-    (``move_private_files``, ``migrate_files``) checks that each exists at the target."""
+    (``move_private_files``, ``migrate_files``) checks that each exists at the target. A job whose
+    file was purged (:func:`purge_files`) has an empty ``file_path`` and names no file."""
     return (
         ImportJob.objects.exclude(file_path="").values_list("file_path", flat=True).iterator(chunk_size=2000)
     )
+
+
+# --- purging old import files ------------------------------------------------------------------
+
+FINISHED = (ImportJob.DONE, ImportJob.FAILED)
+PURGE_BATCH = 200
+
+
+def file_days() -> int:
+    """Days an import file is kept after its job finished (``RATHAUS_IMPORT_FILE_DAYS``)."""
+    return max(1, int(getattr(settings, "RATHAUS_IMPORT_FILE_DAYS", 30)))
+
+
+def purgeable(cutoff: datetime) -> QuerySet[ImportJob]:
+    """Finished jobs that still have a file and ended before ``cutoff`` (a job without
+    ``finished_at``, e.g. one failed by an old release, counts from its creation)."""
+    return (
+        ImportJob.objects.filter(status__in=FINISHED)
+        .exclude(file_path="")
+        .filter(Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, created_at__lt=cutoff))
+    )
+
+
+def purge_files(*, days: int | None = None, now: datetime | None = None, batch: int = PURGE_BATCH) -> int:
+    """Delete the stored files of jobs that finished more than ``days`` (default
+    :func:`file_days`) ago; the job rows stay (their page says the file is no longer kept).
+
+    Never a queued or running job's file. In batches of ``batch`` rows. Each row is claimed first by
+    a conditional UPDATE (still finished, still this path → empty path), and only the node whose
+    UPDATE changed the row deletes the file: two nodes running at once delete each file once, and a
+    node that dies between the UPDATE and the delete leaves an unreferenced file, never a row that
+    names a missing one. Returns the number of files deleted.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=file_days() if days is None else days)
+    storage = private_storage()
+    deleted, last_pk = 0, 0
+    while True:
+        rows = list(
+            purgeable(cutoff).filter(pk__gt=last_pk).order_by("pk").values_list("pk", "file_path")[:batch]
+        )
+        if not rows:
+            return deleted
+        for pk, path in rows:
+            last_pk = pk
+            mine = ImportJob.objects.filter(pk=pk, file_path=path, status__in=FINISHED)
+            if not mine.update(file_path=""):  # another node took it, or the row changed
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                storage.delete(path)
+            deleted += 1
 
 
 def job_url(job: ImportJob) -> str:
@@ -334,9 +441,13 @@ def run(job_pk: int) -> str:
     try:
         spec = importer(job.kind)
         partial = not spec.all_or_nothing
-        with private_storage().open(job.file_path, "rb") as fh:
-            data = fh.read()
-        message, result = spec.run(ctx, job, data, progress)
+        if spec.wants_path:
+            with local_file(job.file_path) as path:
+                message, result = spec.run(ctx, job, path, progress)
+        else:
+            with private_storage().open(job.file_path, "rb") as fh:
+                data = fh.read()
+            message, result = spec.run(ctx, job, data, progress)
     except ImportFailed as exc:
         kept = dict(progress.counts) if partial else {}
         return _finish(job, ImportJob.FAILED, exc.message, [*progress.errors, *exc.errors], kept, progress)
@@ -360,6 +471,37 @@ def run(job_pk: int) -> str:
             progress,
         )
     return _finish(job, ImportJob.DONE, message, progress.errors, result, progress)
+
+
+@contextlib.contextmanager
+def local_file(name: str) -> Iterator[Path]:
+    """A local path of the stored import file ``name``, for reading (``Importer(wants_path=True)``).
+
+    With a local private storage it is the stored file itself. With object storage the file is
+    streamed (:func:`rathaus.core.storage.open_stream`, blocks of :data:`CHUNK`) into a temporary
+    file in ``FILE_UPLOAD_TEMP_DIR`` (the system's temporary folder when unset), which is removed
+    afterwards, also when the importer fails. Not the per-node file cache (``rathaus.core.filecache``):
+    an import file is read once, and a 200 MB entry would only push the feeds' Parquet files out.
+    """
+    storage = private_storage()
+    if is_local(storage):
+        yield Path(storage.path(name))
+        return
+    fd, tmp = tempfile.mkstemp(
+        prefix="rathaus-import-", suffix=".tmp", dir=getattr(settings, "FILE_UPLOAD_TEMP_DIR", None) or None
+    )
+    try:
+        with os.fdopen(fd, "wb") as out:
+            source = open_stream(storage, name)
+            try:
+                while chunk := source.read(CHUNK):
+                    out.write(chunk)
+            finally:
+                source.close()
+        yield Path(tmp)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def _finish(

@@ -71,5 +71,8 @@ def import_job(request: RathausRequest, pk: int) -> HttpResponse:
             "counts": counts,
             "saved_some": saved_some,
             "result_url": _result_url(job),
+            # the stored file was deleted after RATHAUS_IMPORT_FILE_DAYS (imports.purge_files)
+            "file_purged": job.status in imports.FINISHED and not job.file_path,
+            "file_days": imports.file_days(),
         },
     )
