@@ -177,6 +177,9 @@ def _weekday_ahead(days: int = 9) -> date:
     return day
 
 
+# The marker makes pytest-django create the suite's test database even when this test runs alone: the
+# cluster's primary is seeded from its schema (pytest-django sets up only databases that tests use).
+@pytest.mark.django_db
 def test_citizen_journey_survives_a_killed_app_server_and_a_killed_worker(cluster: Cluster, tmp_path: Path):
     assert cluster.backends_up() == 2
     # A real standby, caught up (after load_demo's writes it may lag for a moment).
@@ -243,7 +246,7 @@ def test_citizen_journey_survives_a_killed_app_server_and_a_killed_worker(cluste
     _big_image(image_file)
     image = _node(cluster, "add-image", str(image_file))
     task_sql = (
-        "SELECT id, status, worker_ids FROM django_tasks_db_dbtaskresult "
+        "SELECT id, status, worker_ids FROM django_tasks_database_dbtaskresult "
         "WHERE task_path LIKE %s AND args_kwargs::text LIKE %s"
     )
     task_args = ("%tile_image", f"%[{image['pk']}]%")
