@@ -83,7 +83,7 @@ def per_user(request: HttpRequest, name: str, scopes: tuple[str, ...], compute: 
     if user is None or not user.is_authenticated or municipality is None or shared.seconds() <= 0:
         return compute()
     found = request_generations(request)
-    gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
+    gens = shared.generations_part(municipality, scopes, found)
     epoch = str(shared.settings_epoch())
     parts = "\n".join([name, str(user.pk), user_fingerprint(user), str(municipality.pk), epoch, gens])
     key = "pu:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
@@ -118,21 +118,15 @@ def scopes_for(request: HttpRequest, scopes: tuple[str, ...]) -> tuple[str, ...]
 def private_key(request: RathausRequest, scopes: tuple[str, ...], found: dict[tuple[int, str], int]) -> str:
     municipality = request.municipality
     user = request.user
-    gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
     parts = "\n".join(
         [
             str(user.pk),
             user_fingerprint(user),
-            request.get_host().lower(),
-            request.scheme or "",
-            getattr(request, "LANGUAGE_CODE", "") or "",
-            request.path_info,
-            request.META.get("QUERY_STRING", ""),
-            request.META.get("HTTP_ACCEPT", ""),
+            *shared.request_parts(request),
             shared.municipality_fingerprint(municipality),
             str(shared.settings_epoch()),
             timezone.localdate().isoformat(),
-            gens,
+            shared.generations_part(municipality, scopes, found),
         ]
     )
     return "pp:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()

@@ -96,24 +96,37 @@ def generations(municipality_id: int) -> dict[tuple[int, str], int]:
         return {(row[0], row[1]): row[2] for row in cursor.fetchall()}
 
 
+def generations_part(
+    municipality: Municipality, scopes: tuple[str, ...], found: dict[tuple[int, str], int]
+) -> str:
+    """The counters of ``scopes`` (the municipality's and the platform-wide one) as part of a key."""
+    return ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
+
+
+def request_parts(request: HttpRequest) -> list[str]:
+    """What of a request a cached page depends on: host, scheme, language, path, query, ``Accept``."""
+    return [
+        request.get_host().lower(),
+        request.scheme or "",
+        getattr(request, "LANGUAGE_CODE", "") or "",
+        request.path_info,
+        request.META.get("QUERY_STRING", ""),
+        request.META.get("HTTP_ACCEPT", ""),
+    ]
+
+
 def page_key(
     request: HttpRequest,
     municipality: Municipality,
     scopes: tuple[str, ...],
     found: dict[tuple[int, str], int],
 ) -> str:
-    gens = ",".join(f"{s}={found.get((municipality.pk, s), 0)}.{found.get((0, s), 0)}" for s in scopes)
     parts = "\n".join(
         [
-            request.get_host().lower(),
-            request.scheme or "",
-            getattr(request, "LANGUAGE_CODE", "") or "",
-            request.path_info,
-            request.META.get("QUERY_STRING", ""),
-            request.META.get("HTTP_ACCEPT", ""),
+            *request_parts(request),
             municipality_fingerprint(municipality),
             str(_settings_epoch),
-            gens,
+            generations_part(municipality, scopes, found),
         ]
     )
     return "pc:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
