@@ -10,9 +10,11 @@ runs :func:`main`: writes the configuration into ``var/cluster/``, starts everyt
 the demo data, prints the URL and stops everything on Ctrl-C. tests/scale/test_cluster.py drives the
 same :class:`Cluster` (kills and restarts app servers and workers).
 
-Heritage media/tiles and the mobility Parquet files are still on the file system (until they move
-onto the storage API): every node gets the same directory ``<root>/shared`` — on one machine that is
-what an NFS mount is on several.
+Nodes share nothing on disk: every node (app server, worker, the ``manage.py`` commands) gets a
+data directory of its own under ``<root>/nodes/<name>`` (file cache, work folders of running
+imports, temporary files), as separate machines would. Every stored file — attachments, heritage
+masters and tiles, GTFS and grid Parquet, import uploads — is in S3 (moto_server); a node that
+needs a file by path fetches it into its own file cache (docs/storage.md).
 """
 
 from __future__ import annotations
@@ -148,11 +150,12 @@ class Cluster:
 
     # --- configuration ---------------------------------------------------------------------------
 
-    def env(self) -> dict[str, str]:
+    def env(self, node: str = "manage") -> dict[str, str]:
+        """The environment of one node: the same settings everywhere, a local disk of its own."""
         secret_file = self.root / "secret_key"
         if not secret_file.exists():
             secret_file.write_text(secrets.token_urlsafe(50))
-        shared = self.root / "shared"
+        local = self.root / "nodes" / node
         env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "DATABASE_URL")}
         env.update(
             DJANGO_SETTINGS_MODULE="rathaus.settings",
@@ -173,8 +176,9 @@ class Cluster:
             RATHAUS_DATABASE_POOLER="pgbouncer",
             RATHAUS_TASK_BACKEND="django_tasks_db.DatabaseBackend",
             RATHAUS_REDIS_URL=self.redis_url,
-            # Files: S3 (moto_server) for media and private files; heritage and mobility files in a
-            # directory all nodes share (until they move onto the storage API).
+            # Files: every stored file in S3 (moto_server): media, private files, heritage and mobility
+            # (folders heritage/ and mobility/ of the private bucket). The local folders are the
+            # node's own (file cache, work folders); no node reads another's disk.
             RATHAUS_STORAGE="s3",
             RATHAUS_S3_ENDPOINT_URL=f"http://127.0.0.1:{self.s3_port}",
             RATHAUS_S3_BUCKET="rathaus-public",
@@ -182,11 +186,11 @@ class Cluster:
             RATHAUS_S3_ACCESS_KEY_ID="rathaus-cluster",
             RATHAUS_S3_SECRET_ACCESS_KEY="rathaus-cluster-secret",  # noqa: S106 - moto accepts any
             RATHAUS_S3_REGION="eu-central-1",
-            RATHAUS_DATA_DIR=str(shared),
-            RATHAUS_MEDIA_ROOT=str(shared / "media"),
-            RATHAUS_PRIVATE_ROOT=str(shared / "private"),
-            RATHAUS_HERITAGE_MEDIA_ROOT=str(shared / "heritage-media"),
-            RATHAUS_MOBILITY_DIR=str(shared / "mobility"),
+            RATHAUS_DATA_DIR=str(local),
+            RATHAUS_MEDIA_ROOT=str(local / "media"),
+            RATHAUS_PRIVATE_ROOT=str(local / "private"),
+            RATHAUS_HERITAGE_MEDIA_ROOT=str(local / "heritage-media"),
+            RATHAUS_MOBILITY_DIR=str(local / "mobility"),
         )
         env.update(self.extra_env)
         return env
@@ -266,7 +270,7 @@ frontend stats
     # --- start / stop ----------------------------------------------------------------------------
 
     def _proc(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> Proc:
-        return Proc(name, cmd, env or self.env(), self.root / "logs" / f"{name}.log")
+        return Proc(name, cmd, env or self.env(name), self.root / "logs" / f"{name}.log")
 
     def app(self, i: int) -> Proc:
         return self._proc(
@@ -316,7 +320,7 @@ frontend stats
     def start(  # type: ignore[no-untyped-def]
         self, *, demo: bool = True, static: bool = True, seed_dsn: str | None = None, say=print
     ) -> None:
-        for sub in ("logs", "shared", "static"):
+        for sub in ("logs", "nodes", "static"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         say(f"PostgreSQL primary on {self.primary_port} (initdb)")
         primary = pg.init_primary(self.root / "pg-primary", self.primary_port)

@@ -6,6 +6,7 @@ environment): what the cluster test needs from inside, printed as JSON.
 - ``add-image PATH``: a staff upload of the image at PATH to the first demo heritage object (the
   service queues its tiling on the workers); prints the image's pk and public image id.
 - ``confirm-key EMAIL``: the key of the confirmation link in the signup mail.
+- ``totp-code EMAIL``: the current TOTP code of a staff member (as the authenticator app shows it).
 """
 
 from __future__ import annotations
@@ -67,7 +68,27 @@ def confirm_key(email: str) -> dict[str, object]:
     return {"key": EmailConfirmationHMAC(EmailAddress.objects.get(email=email)).key}
 
 
-COMMANDS = {"form-steps": form_steps, "add-image": add_image, "confirm-key": confirm_key}
+def totp_code(email: str) -> dict[str, object]:
+    """The code of the current period, not one about to expire (allauth accepts only the current one)."""
+    import time
+
+    from allauth.mfa import app_settings
+
+    from rathaus.core.accounts.mfa import current_totp_code
+    from rathaus.core.accounts.models import User
+
+    remaining = app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD
+    if remaining < 5:
+        time.sleep(remaining + 0.1)
+    return {"code": current_totp_code(User.objects.get(email=email))}
+
+
+COMMANDS = {
+    "form-steps": form_steps,
+    "add-image": add_image,
+    "confirm-key": confirm_key,
+    "totp-code": totp_code,
+}
 
 if __name__ == "__main__":
     django.setup()
