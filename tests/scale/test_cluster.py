@@ -366,8 +366,11 @@ def _public_soon(browser: Browser, path: str, ready: Callable[[Any], Any] | None
         last[:] = [response]
         return response.status_code == 200 and (ready is None or ready(response)) and response
 
+    started = time.monotonic()
     try:
-        return _wait(answered, bound, f"{path} public", interval=0.2)
+        response = _wait(answered, bound, f"{path} public", interval=0.2)
+        print(f"{path}: public after {time.monotonic() - started:.1f} s (replica lag allowed: {bound:.1f} s)")
+        return response
     except AssertionError:
         raise AssertionError(f"{path}: {last[0].status_code} {last[0].text[:500]}") from None
 
