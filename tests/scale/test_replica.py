@@ -54,6 +54,19 @@ def _wait_caught_up(seconds: float = 30) -> None:
     pytest.fail("the replica did not catch up within 30 s")
 
 
+def _probe_ok(seconds: float = 10) -> dict:
+    """A fresh probe that reports the caught-up replica as ``ok``. The replica streams the whole
+    server: writes of other databases on it (another suite, a benchmark) can show as a lag of a few
+    hundred milliseconds even right after catching up with this test's writes, so probe again."""
+    deadline = time.monotonic() + seconds
+    while True:
+        state = dbrouting.replica_state(fresh=True)
+        if state["state"] == "ok" or time.monotonic() > deadline:
+            assert state["state"] == "ok", state
+            return state
+        time.sleep(0.2)
+
+
 def _replay(pause: bool) -> None:
     with connections["replica"].cursor() as cur:
         cur.execute("SELECT pg_wal_replay_pause()" if pause else "SELECT pg_wal_replay_resume()")
@@ -232,8 +245,8 @@ def test_a_lagging_replica_is_reported_and_skipped(streaming_replica, muni_a, fr
     url = f"/leistungen/{service.pk}/"
     with _replica_alias(streaming_replica):
         _wait_caught_up()
-        state = dbrouting.replica_state(fresh=True)
-        assert state["usable"] is True and state["state"] == "ok" and state["lag_seconds"] == 0
+        state = _probe_ok()
+        assert state["usable"] is True and state["lag_seconds"] <= 0.5
         _replay(pause=True)
         try:
             Service.objects.filter(pk=service.pk).update(name="Sperrmüll – Termin")
@@ -248,4 +261,4 @@ def test_a_lagging_replica_is_reported_and_skipped(streaming_replica, muni_a, fr
         finally:
             _replay(pause=False)
         _wait_caught_up()
-        assert dbrouting.replica_state(fresh=True)["state"] == "ok"
+        assert _probe_ok()["usable"] is True
