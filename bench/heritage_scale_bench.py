@@ -297,7 +297,7 @@ def measure(args: argparse.Namespace) -> int:
     out["big_snapshot_mib"] = len(blob) / 2**20
     out["big_index_mib"] = search_index.index_for(big.pk, queries.SORTS["titel"]).nbytes / 2**20
     cold = []
-    for url in _urls(7, 3):
+    for url in _urls(20, 3):
         search_index.clear()
         cold.append(get(BIG, url))
     out["big_cold_snapshot"] = _stats(cold)

@@ -3,6 +3,7 @@ shared cache that a cold process loads instead of building, with the same answer
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -215,8 +216,53 @@ def test_lazily_read_sort_orders_count_against_the_budget(db, settings):
     for m in munis:
         queries.search(m, queries.Params())
     settings.HERITAGE_SEARCH_MEMORY_MB = search_index.held_bytes() / 2**20  # exactly full
-    queries.search(munis[1], queries.Params(sort="datum"))  # one more order: over budget
+    index = search_index.index_for(munis[1].pk, queries.SORTS["titel"])
+    index.order("unread", lambda: [int(pk) for pk in index.ids[::-1]])  # one more order: over budget
     assert list(search_index._INDEXES) == [munis[1].pk]
+
+
+def test_the_sort_orders_come_with_the_build_and_the_snapshot(mixed_catalogue, snapshots):
+    """A cold process's first sorted search must not read a whole collection's order from the
+    database (at 100,000 objects that was most of a cold search: bench/heritage_scale_bench.py)."""
+    results = {s: _answer(queries.search(mixed_catalogue, queries.Params(sort=s))) for s in queries.SORTS}
+    built = search_index._INDEXES[mixed_catalogue.pk]
+    assert set(built.orders) == set(queries.SORTS)
+    _cold_process()
+
+    def unread() -> list[int]:
+        raise AssertionError("read from the database although the snapshot carries it")
+
+    loaded = search_index.index_for(mixed_catalogue.pk, queries.SORTS["titel"], queries.OTHER_SORTS)
+    for sort in queries.SORTS:
+        assert np.array_equal(loaded.order(sort, unread), built.orders[sort])
+        assert loaded.orders[sort].dtype == np.int64
+    for sort, answer in results.items():
+        assert _answer(queries.search(mixed_catalogue, queries.Params(sort=sort))) == answer
+
+
+class _CountingTerms(list):
+    walks = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_the_budget_does_not_walk_every_held_index_on_each_store(db, monkeypatch):
+    """With hundreds of small municipalities held, summing every index's terms on each store cost
+    ~50 ms per cold search (bench/heritage_scale_bench.py): the fixed part is counted once."""
+    munis = _municipalities(4)
+    queries.search(munis[0], queries.Params())
+    first = search_index._INDEXES[munis[0].pk]
+    size = first.nbytes
+    monkeypatch.setattr(first, "terms", _CountingTerms(first.terms))
+    for m in munis[1:]:
+        queries.search(m, queries.Params())  # each store sums the held bytes
+    assert search_index.held_bytes() >= size
+    assert _CountingTerms.walks == 0
+    assert first.nbytes == size
+    first.orders["extra"] = np.arange(first.size)  # an order read later is still counted
+    assert first.nbytes == size + first.orders["extra"].nbytes
 
 
 def test_index_size_grows_with_the_collection(muni_a):

@@ -40,6 +40,7 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "neu": ("-published_at", "-pk"),
     "inventar": ("inventory_number", "pk"),
 }
+OTHER_SORTS = {sort: order for sort, order in SORTS.items() if sort != "titel"}  # read with a build
 TEXT_FACETS = {"person": FacetKind.CREATOR, "ort": FacetKind.PLACE, "material": FacetKind.MATERIAL}
 
 
@@ -237,7 +238,7 @@ class _Hits:
 def search(municipality: Municipality, p: Params) -> Result:
     """Faceted search: filters, counts and the order come from the in-memory index of the
     municipality (see search_index); the database serves the version check and the page's objects."""
-    index = search_index.index_for(municipality.pk, SORTS["titel"])
+    index = search_index.index_for(municipality.pk, SORTS["titel"], OTHER_SORTS)
     mask = _mask(index, p)
     order = index.order(
         p.sort, lambda: list(published(municipality).order_by(*SORTS[p.sort]).values_list("pk", flat=True))

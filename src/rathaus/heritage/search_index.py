@@ -16,8 +16,8 @@ in its own transaction (``mark_changed``), so every process notices a change wit
 one primary-key lookup per search. A rebuild reads the published objects and their facet rows
 (0.1 s for a few thousand objects, 2–3 s for 100,000 on a small machine, see
 bench/heritage_bench.py): quick ones happen before the search answers, long ones in a background
-thread while the previous index answers (``index_for``). Other sort orders than the title are read
-lazily, the first time they are asked for.
+thread while the previous index answers (``index_for``). The other sort orders are read with the
+build when the caller names them (the search does), else lazily, the first time they are asked for.
 
 Scale (ADR 0019): the indexes a process holds are bounded by bytes (``HERITAGE_SEARCH_MEMORY_MB``,
 least recently used dropped), not by their number, and every build is written as a compact
@@ -36,7 +36,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,20 +130,46 @@ class FacetIndex:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the index (arrays, texts, terms; the Python objects around them roughly)."""
+        """Memory held by the index (arrays, texts, terms; the Python objects around them roughly).
+
+        Cheap: the budget sums it over every held index on each store (hundreds of them with many
+        small municipalities), so the texts and terms, which never change after the build or load,
+        are counted once; only the arrays (sort orders are added lazily) are summed each time."""
         arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
         arrays += list(self.orders.values()) + list(self.facet_terms.values())
-        terms = sum(len(f) + len(v) + len(label) + 300 for f, v, label in self.terms)  # tuples, dict entry
-        return sum(a.nbytes for a in arrays) + int(self.texts.estimated_size()) + terms + 2048
+        return sum(a.nbytes for a in arrays) + self._fixed_nbytes()
+
+    def _fixed_nbytes(self) -> int:
+        fixed = self.__dict__.get("_fixed_bytes")
+        if fixed is None:
+            terms = sum(len(f) + len(v) + len(label) + 300 for f, v, label in self.terms)  # tuples, dict
+            fixed = int(self.texts.estimated_size()) + terms + 2048
+            self.__dict__["_fixed_bytes"] = fixed
+        return int(fixed)
 
     # --- building ------------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, municipality_id: int, version: int, title_order: Iterable[Any]) -> FacetIndex:
-        """Read the published objects and their facet rows (in one snapshot where possible)."""
+    def build(
+        cls,
+        municipality_id: int,
+        version: int,
+        title_order: Iterable[Any],
+        orders: Mapping[str, Sequence[Any]] | None = None,
+    ) -> FacetIndex:
+        """Read the published objects and their facet rows (in one snapshot where possible), and
+        the other sort orders (``orders``: name -> ``order_by`` arguments) if given — read with the
+        build, they travel in the snapshot, so that a cold process's first sorted search does not
+        read a whole collection's order from the database."""
         started = time.perf_counter()
         with _snapshot():
             index = cls._build(municipality_id, version, title_order)
+            published = HeritageObject.objects.filter(
+                municipality_id=municipality_id, status=Status.PUBLISHED
+            )
+            for sort, order_by in (orders or {}).items():
+                pks = published.order_by(*order_by).values_list("pk", flat=True)
+                index.orders[sort] = index._rows_in_order(list(pks))
         index.build_seconds = time.perf_counter() - started
         return index
 
@@ -199,6 +225,7 @@ class FacetIndex:
 
     def _derive(self) -> None:
         """The lookup structures computed from the terms (after a build or a snapshot load)."""
+        self.__dict__.pop("_fixed_bytes", None)  # counted anew from the final terms
         self.term_ids = {(facet, value): t for t, (facet, value, _label) in enumerate(self.terms)}
         kinds = np.array([t[0] for t in self.terms], dtype=object)
         self.facet_terms = {str(k): np.flatnonzero(kinds == k) for k in INDEXED_FACETS}
@@ -210,8 +237,9 @@ class FacetIndex:
 
     def to_bytes(self) -> bytes:
         """The index as one compact blob: numpy arrays (``np.savez``, no pickle), the search texts as
-        Arrow IPC (lz4), the terms and the version as JSON. Sort orders other than the title are
-        not included (read lazily, as after a build)."""
+        Arrow IPC (lz4), the terms and the version as JSON; the sort orders the index holds (the
+        title order is the rows' own) as int32 rows."""
+        orders = {sort: rows for sort, rows in self.orders.items() if sort != "titel"}
         texts = io.BytesIO()
         pl.DataFrame({"text": self.texts}).write_ipc(texts, compression="lz4")
         meta = {
@@ -220,6 +248,7 @@ class FacetIndex:
             "version": self.version,
             "build_seconds": self.build_seconds,
             "terms": self.terms,
+            "orders": sorted(orders),
         }
         out = io.BytesIO()
         np.savez(
@@ -234,6 +263,7 @@ class FacetIndex:
             has_image=self.has_image,
             entry_row=self.entry_row,
             term_start=self.term_start,
+            **{f"order_{sort}": rows.astype(np.int32) for sort, rows in orders.items()},  # type: ignore[arg-type]  # numpy stubs: ** also matches allow_pickle
         )
         return out.getvalue()
 
@@ -262,6 +292,8 @@ class FacetIndex:
                 all_counts=lengths.astype(np.int64),
                 build_seconds=float(meta["build_seconds"]),
             )
+            for sort in meta["orders"]:
+                index.orders[str(sort)] = z[f"order_{sort}"].astype(np.int64)
         index.orders["titel"] = np.arange(index.size, dtype=np.int64)
         index._derive()
         return index
@@ -281,15 +313,20 @@ class FacetIndex:
         return np.asarray(order[pos_clipped[found]], dtype=np.int64)
 
     def order(self, sort: str, load: Callable[[], list[int]]) -> np.ndarray:
-        """Rows in a sort order; ``load`` returns the pks in that order (read once per build)."""
+        """Rows in a sort order; ``load`` returns the pks in that order (read once per build, unless
+        the build read it already)."""
         rows = self.orders.get(sort)
         if rows is None:
-            rows = self.rows_of(np.array(load(), dtype=np.int64))
-            if len(rows) < self.size:  # unpublished after the build: keep every row reachable
-                missing = np.setdiff1d(np.arange(self.size), rows)
-                rows = np.concatenate([rows, missing])
+            rows = self._rows_in_order(load())
             self.orders[sort] = rows
             _trim()
+        return rows
+
+    def _rows_in_order(self, pks: list[int]) -> np.ndarray:
+        rows = self.rows_of(np.array(pks, dtype=np.int64))
+        if len(rows) < self.size:  # unpublished after the build: keep every row reachable
+            missing = np.setdiff1d(np.arange(self.size), rows)
+            rows = np.concatenate([rows, missing])
         return rows
 
     # --- querying ------------------------------------------------------------------------------
@@ -388,7 +425,7 @@ def _term_groups_postgresql(municipality_id: int) -> list[tuple[str, str, str, n
     return [(t[0], t[1], t[3], ids[bounds[i] : bounds[i + 1]]) for i, t in enumerate(terms)]
 
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: with the sort orders
 SNAPSHOT_SECONDS = 30 * 24 * 3600  # a snapshot nobody reads for a month leaves the shared cache
 _LOCK = threading.Lock()  # guards the dictionaries below (held only for moments)
 _BUILD_LOCK = threading.Lock()  # one foreground build at a time per process
@@ -406,8 +443,11 @@ def held_bytes() -> int:
         return sum(index.nbytes for index in _INDEXES.values())
 
 
-def index_for(municipality_id: int, title_order: Iterable[Any]) -> FacetIndex:
-    """The current index of a municipality.
+def index_for(
+    municipality_id: int, title_order: Iterable[Any], orders: Mapping[str, Sequence[Any]] | None = None
+) -> FacetIndex:
+    """The current index of a municipality (a build also reads the sort ``orders``: see
+    :meth:`FacetIndex.build`).
 
     Not held by this process: the shared snapshot is loaded, if there is one. Without an index, or
     when the last build was quick, a stale index is brought up to date before the search answers
@@ -423,12 +463,12 @@ def index_for(municipality_id: int, title_order: Iterable[Any]) -> FacetIndex:
         if index is not None:
             _store(index)
     if index is not None and index.version != version and index.build_seconds > SYNC_REBUILD_SECONDS:
-        _rebuild_in_background(municipality_id, version, tuple(title_order))
+        _rebuild_in_background(municipality_id, version, tuple(title_order), dict(orders or {}))
     elif index is None or index.version != version:
         with _BUILD_LOCK:
             index = _INDEXES.get(municipality_id)
             if index is None or index.version != version:
-                index = _fresh(municipality_id, version, title_order, look=not looked)
+                index = _fresh(municipality_id, version, title_order, orders, look=not looked)
                 _store(index)
     with _LOCK:
         if municipality_id in _INDEXES:
@@ -436,14 +476,20 @@ def index_for(municipality_id: int, title_order: Iterable[Any]) -> FacetIndex:
     return index
 
 
-def _fresh(municipality_id: int, version: int, title_order: Iterable[Any], look: bool = True) -> FacetIndex:
+def _fresh(
+    municipality_id: int,
+    version: int,
+    title_order: Iterable[Any],
+    orders: Mapping[str, Sequence[Any]] | None = None,
+    look: bool = True,
+) -> FacetIndex:
     """The index at ``version``: from the shared snapshot when another process has built it
     (``look``: unless the caller has just looked), else built here and published as the snapshot."""
     if look:
         snapshot = _load_snapshot(municipality_id)
         if snapshot is not None and snapshot.version == version:
             return snapshot
-    index = FacetIndex.build(municipality_id, version, title_order)
+    index = FacetIndex.build(municipality_id, version, title_order, orders)
     _save_snapshot(index)
     return index
 
@@ -509,14 +555,16 @@ def _trim() -> None:
             total -= dropped.nbytes
 
 
-def _rebuild_in_background(municipality_id: int, version: int, title_order: tuple[Any, ...]) -> None:
+def _rebuild_in_background(
+    municipality_id: int, version: int, title_order: tuple[Any, ...], orders: dict[str, Sequence[Any]]
+) -> None:
     with _LOCK:
         running = _REBUILDING.get(municipality_id)
         if running is not None and running.is_alive():
             return
         thread = threading.Thread(
             target=_background_build,
-            args=(municipality_id, version, title_order),
+            args=(municipality_id, version, title_order, orders),
             name=f"heritage-index-{municipality_id}",
             daemon=True,
         )
@@ -524,9 +572,11 @@ def _rebuild_in_background(municipality_id: int, version: int, title_order: tupl
     thread.start()
 
 
-def _background_build(municipality_id: int, version: int, title_order: tuple[Any, ...]) -> None:
+def _background_build(
+    municipality_id: int, version: int, title_order: tuple[Any, ...], orders: dict[str, Sequence[Any]]
+) -> None:
     try:
-        _store(_fresh(municipality_id, version, title_order))
+        _store(_fresh(municipality_id, version, title_order, orders))
     except Exception:  # the stale index keeps answering; the next search tries again
         logger.exception("rebuilding the facet index of municipality %s failed", municipality_id)
     finally:
