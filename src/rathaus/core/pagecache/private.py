@@ -247,3 +247,35 @@ def form_page(*scopes: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+# --- The signed-in user, read through the cache -----------------------------------------------------
+
+
+def cached_user(request: HttpRequest) -> Any:
+    """The session's user as ``django.contrib.auth.get_user`` finds it, cached under the user's id,
+    the session's backend and the counters of "users" (every write to a user row bumps it in its
+    transaction: a new name, password, or a deactivation shows on the next request). The session's
+    hash is compared with the cached user's as Django does; any mismatch (a changed password, an old
+    secret) takes Django's own path, which also ends the session. Without a municipality or with the
+    page cache off: Django's path."""
+    from django.contrib import auth
+    from django.utils.crypto import constant_time_compare
+
+    session = request.session
+    user_id = session.get(auth.SESSION_KEY)
+    backend = session.get(auth.BACKEND_SESSION_KEY)
+    session_hash = session.get(auth.HASH_SESSION_KEY)
+    municipality = getattr(request, "municipality", None)
+    if not (user_id and backend and session_hash) or municipality is None or shared.seconds() <= 0:
+        return auth.get_user(request)
+    gens = shared.generations_part(municipality, ("users",), request_generations(request))
+    parts = "\n".join([str(user_id), backend, str(shared.settings_epoch()), gens])
+    key = "au:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+    user = cache.get(key)
+    if user is not None and constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return user
+    user = auth.get_user(request)
+    if user.is_authenticated and str(user.pk) == str(user_id):
+        cache.set(key, user, shared.seconds())
+    return user
