@@ -4,9 +4,10 @@
 
 Builds the same throwaway database as ``bench/run.py`` (production settings, DEBUG off, demo
 data), warms the caches, prints the mean in-process time per request of PATH (default ``/``)
-next to ``/bench/bare``, then the cProfile listing of N requests to PATH. ``--as citizen|staff``
-signs the client in as the demo citizen or the demo clerk. ``--data DIR`` keeps the database in DIR
-and reuses it on the next run (faster when profiling several pages; delete DIR to rebuild).
+next to ``/bench/bare``, then the cProfile listing of N requests to PATH. ``--as citizen|staff|manager``
+signs the client in as the demo citizen, the demo clerk or the demo municipality admin. ``--data DIR``
+keeps the database in DIR and reuses it on the next run (faster when profiling several pages;
+delete DIR to rebuild).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def child(path: str, requests: int, top: int, sort: str, as_user: str) -> None:
     if as_user:
         from bench.prepare import citizen_email, session_for
 
-        email = citizen_email() if as_user == "citizen" else "sachbearbeitung@zeitz.example"
+        emails = {"staff": "sachbearbeitung@zeitz.example", "manager": "admin@zeitz.example"}
+        email = citizen_email() if as_user == "citizen" else emails[as_user]
         client.cookies["sessionid"] = session_for(email)
     for warm_path in (path, "/bench/bare"):
         for _ in range(50):
@@ -65,7 +67,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
-    parser.add_argument("--as", dest="as_user", default="", choices=["", "citizen", "staff"])
+    parser.add_argument("--as", dest="as_user", default="", choices=["", "citizen", "staff", "manager"])
     parser.add_argument("--data", default="", help="keep (and reuse) the database in this directory")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -415,6 +415,8 @@ def probe(base: str, target: Target, hosts: list[str], requests: int) -> tuple[i
         cache_state = headers.get("X-Page-Cache", "") or ""
         if headers.get("X-Private-Cache"):  # a signed-in page from the visitor's own cached copy
             cache_state = "own " + headers["X-Private-Cache"]
+        if headers.get("X-Form-Cache"):  # a form page from the anonymous visitors' copy (own token)
+            cache_state = "form " + headers["X-Form-Cache"]
     return sql, cache_state
 
 

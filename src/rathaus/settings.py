@@ -151,7 +151,8 @@ MIDDLEWARE = [
     "rathaus.core.pagecache.middleware.PageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in user read through the cache under the "users" counters.
+    "rathaus.core.accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -442,6 +443,9 @@ HTTPS = env_bool("RATHAUS_HTTPS", not DEBUG and not TESTING)
 # Links that leave without a request (mails sent by the worker, feeds): the port of the public
 # address when it is not the scheme's default (`make run` sets the development server's port).
 PUBLIC_PORT = env("RATHAUS_PUBLIC_PORT", "")
+# Sessions live in the database and are read through the cache (Redis in production): a signed-in
+# request reads its session without a query; every write and deletion goes to both (issue 15).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True

@@ -91,7 +91,9 @@ def test_rate_limit_is_counted_across_processes_on_redis(redis_cache):
     # the other process sees the three attempts of this one: the fourth is refused
     assert child["allowed"] is False
     assert child["cache"] == "django.core.cache.backends.redis.RedisCache"
-    assert child["sessions"] == "django.contrib.sessions.backends.db"  # sessions in the database
+    assert (
+        child["sessions"] == "django.contrib.sessions.backends.cached_db"
+    )  # in the database, read via Redis
     # and this process sees the other one's attempt
     assert not ratelimit.hit(_request(), "shared-test", limit=4, window_seconds=600)
 

@@ -17,6 +17,7 @@ from rathaus.core import ratelimit
 from rathaus.core.accounts.models import User
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.context import ServiceContext
+from rathaus.core.pagecache.private import form_page
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 
@@ -82,6 +83,8 @@ def start(request: RathausRequest) -> HttpResponse:
 
 
 @public
+# Anonymous visitors: one copy per location, query (services, week) and day, the form token per request.
+@form_page("appointments", "appointments.bookings", "catalog")
 @require_http_methods(["GET", "POST"])
 def times(request: RathausRequest, slug: str) -> HttpResponse:
     """Choose services (quantities), a free time and – guests – name and address; then book/request."""

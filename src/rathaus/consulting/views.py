@@ -23,6 +23,7 @@ from rathaus.core import ratelimit
 from rathaus.core.accounts import permissions
 from rathaus.core.accounts.permissions import login_required, module_required, public
 from rathaus.core.context import ServiceContext
+from rathaus.core.pagecache.private import form_page
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest, SignedInRequest
 
@@ -83,6 +84,7 @@ def slot_list(request: RathausRequest) -> HttpResponse:
 
 
 @public
+@form_page("consulting")  # anonymous visitors: one copy per slot page, the form token per request
 @require_http_methods(["GET", "POST"])
 def book(request: RathausRequest, pk: int) -> HttpResponse:
     """Book a slot: account holders at once; guests (no account) by a confirmation link by e-mail."""

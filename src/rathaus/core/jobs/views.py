@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from rathaus.core.accounts.permissions import manages_module, staff_required
+from rathaus.core.pagecache.private import private_page
 from rathaus.core.tenancy.services import tenant_object_or_404
 from rathaus.core.tenancy.types import RathausRequest
 
@@ -44,6 +45,7 @@ def _result_url(job: ImportJob) -> str:
 
 
 @staff_required
+@private_page("jobs")  # the manager's own copy; the module check below runs again on a new role
 def import_job(request: RathausRequest, pk: int) -> HttpResponse:
     """Status, progress and messages of one job; only managers of the importer's module see it."""
     job = tenant_object_or_404(ImportJob, request, pk=pk)

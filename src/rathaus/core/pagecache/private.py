@@ -158,6 +158,29 @@ def storable(request: HttpRequest, response: HttpResponseBase) -> bool:
     return len(response.content) <= shared.MAX_BYTES  # type: ignore[attr-defined]
 
 
+def _cached(
+    request: HttpRequest, key: str, header: str, render: Callable[[], HttpResponseBase]
+) -> HttpResponseBase:
+    """The stored page under ``key`` with this request's CSRF token, or ``render()``'s page (stored
+    without the token when it may be)."""
+    entry = cache.get(key)
+    if entry is not None:
+        status, headers, content = entry
+        content = content.replace(_placeholder(), get_token(request).encode())
+        hit = HttpResponse(content, status=status)
+        for name, value in headers:
+            hit[name] = value
+        hit[header] = "hit"
+        return hit
+    response = render()
+    if storable(request, response):
+        content = without_token(request, response.content)  # type: ignore[attr-defined]
+        if content is not None:
+            cache.set(key, (response.status_code, list(response.items()), content), shared.seconds())
+            response[header] = "miss"
+    return response
+
+
 def private_page(*scopes: str) -> Callable[[View], View]:
     """Cache the view's page per signed-in user under the counters of ``scopes`` (ALL: every
     public scope). Put it *below* the permission decorator."""
@@ -170,24 +193,89 @@ def private_page(*scopes: str) -> Callable[[View], View]:
             own = scopes_for(request, scopes)
             found = request_generations(request)  # counters first, before the view reads data
             key = private_key(request, own, found)
-            entry = cache.get(key)
-            if entry is not None:
-                status, headers, content = entry
-                content = content.replace(_placeholder(), get_token(request).encode())
-                hit = HttpResponse(content, status=status)
-                for name, value in headers:
-                    hit[name] = value
-                hit[HEADER] = "hit"
-                return hit
-            response = view(request, *args, **kwargs)
-            if storable(request, response):
-                content = without_token(request, response.content)  # type: ignore[attr-defined]
-                if content is not None:
-                    entry = (response.status_code, list(response.items()), content)
-                    cache.set(key, entry, shared.seconds())
-                    response[HEADER] = "miss"
-            return response
+            return _cached(request, key, HEADER, lambda: view(request, *args, **kwargs))
 
         return wrapped
 
     return decorator
+
+
+# --- Public pages with a form, for anonymous visitors --------------------------------------------
+
+FORM_HEADER = "X-Form-Cache"
+
+
+def anonymous_usable(request: HttpRequest) -> bool:
+    """A GET that may get (and fill) the shared copy of a form page: the conditions of a shared page
+    (no session, no message cookie, no API token, no mark of a recent write, a short query string);
+    the CSRF cookie is allowed (the token is this request's own on every answer)."""
+    return getattr(request, "municipality", None) is not None and shared.request_is_shareable(request)
+
+
+def form_key(request: RathausRequest, scopes: tuple[str, ...], found: dict[tuple[int, str], int]) -> str:
+    municipality = request.municipality
+    parts = "\n".join(
+        [
+            *shared.request_parts(request),
+            shared.municipality_fingerprint(municipality),
+            str(shared.settings_epoch()),
+            timezone.localdate().isoformat(),
+            shared.generations_part(municipality, scopes, found),
+        ]
+    )
+    return "fp:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+
+
+def form_page(*scopes: str) -> Callable[[View], View]:
+    """Cache a public page with a form (a CSRF token) for anonymous visitors: one copy per
+    municipality, host, language, path, query string, ``Accept`` and day, under the counters of
+    ``scopes`` and ``tenancy`` (read before the view reads data), with each ``{% csrf_token %}``
+    value replaced by the placeholder when stored and by this request's own token on a hit (which
+    also makes the CSRF middleware set the cookie when needed). Signed-in visitors, POSTs and
+    requests with a session get the view. Put it *below* ``@public``."""
+    own = tuple(sorted({registry.TENANCY, *scopes}))
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: RathausRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not anonymous_usable(request):
+                return view(request, *args, **kwargs)
+            found = request_generations(request)  # counters first, before the view reads data
+            key = form_key(request, own, found)
+            return _cached(request, key, FORM_HEADER, lambda: view(request, *args, **kwargs))
+
+        return wrapped
+
+    return decorator
+
+
+# --- The signed-in user, read through the cache -----------------------------------------------------
+
+
+def cached_user(request: HttpRequest) -> Any:
+    """The session's user as ``django.contrib.auth.get_user`` finds it, cached under the user's id,
+    the session's backend and the counters of "users" (every write to a user row bumps it in its
+    transaction: a new name, password, or a deactivation shows on the next request). The session's
+    hash is compared with the cached user's as Django does; any mismatch (a changed password, an old
+    secret) takes Django's own path, which also ends the session. Without a municipality or with the
+    page cache off: Django's path."""
+    from django.contrib import auth
+    from django.utils.crypto import constant_time_compare
+
+    session = request.session
+    user_id = session.get(auth.SESSION_KEY)
+    backend = session.get(auth.BACKEND_SESSION_KEY)
+    session_hash = session.get(auth.HASH_SESSION_KEY)
+    municipality = getattr(request, "municipality", None)
+    if not (user_id and backend and session_hash) or municipality is None or shared.seconds() <= 0:
+        return auth.get_user(request)
+    gens = shared.generations_part(municipality, ("users",), request_generations(request))
+    parts = "\n".join([str(user_id), backend, str(shared.settings_epoch()), gens])
+    key = "au:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+    user = cache.get(key)
+    if user is not None and constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return user
+    user = auth.get_user(request)
+    if user.is_authenticated and str(user.pk) == str(user_id):
+        cache.set(key, user, shared.seconds())
+    return user

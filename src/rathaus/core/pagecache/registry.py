@@ -56,8 +56,9 @@ def register(
     private: bool = False,
 ) -> None:
     """``everywhere``: writes bump municipality 0 whatever request makes them (data not owned by
-    one municipality, such as user accounts). ``private``: only pages of signed-in visitors depend
-    on the scope (``private.private_page``); ``depends=ALL`` leaves it out."""
+    one municipality, such as user accounts). ``private``: no shared page depends on the scope, only
+    pages of signed-in visitors (``private.private_page``) or form pages (``private.form_page``);
+    ``depends=ALL`` leaves it out."""
     if not scope or scope == ALL or len(scope) > 40:
         raise ValueError(f"invalid page cache scope {scope!r}")
     _scopes.add(scope)
