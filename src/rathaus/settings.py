@@ -443,9 +443,11 @@ HTTPS = env_bool("RATHAUS_HTTPS", not DEBUG and not TESTING)
 # Links that leave without a request (mails sent by the worker, feeds): the port of the public
 # address when it is not the scheme's default (`make run` sets the development server's port).
 PUBLIC_PORT = env("RATHAUS_PUBLIC_PORT", "")
-# Sessions live in the database and are read through the cache (Redis in production): a signed-in
-# request reads its session without a query; every write and deletion goes to both (issue 15).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database. With a shared cache (Redis) they are read through it: a signed-in
+# request reads its session without a query; every write and deletion goes to both (issue 15). A
+# memory cache is per process: a session ended (logout, "sign out other sessions") in one process
+# would stay readable in another's, so without Redis every request reads the database row.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True

@@ -163,14 +163,29 @@ def test_a_revoked_role_locks_the_inbox_at_once(muni_a, staff_a):
 
 
 @pytest.mark.django_db
-def test_a_hit_costs_the_counters_only(muni_a, citizen, django_assert_num_queries):
+@pytest.mark.parametrize(
+    ("engine", "queries"),
+    [
+        ("django.contrib.sessions.backends.cached_db", 1),  # with Redis: the counters only
+        ("django.contrib.sessions.backends.db", 2),  # without: the counters and the session row
+    ],
+)
+def test_a_hit_costs_the_counters_only(muni_a, citizen, django_assert_num_queries, settings, engine, queries):
+    settings.SESSION_ENGINE = engine
     me = client_for(HOST_A, citizen)
     hit(me, "/antraege/")
     hit(me, "/konto/")
     for path in ("/antraege/", "/konto/", "/antraege/", "/konto/"):
-        # the generation counters; the session and the user come from the cache
-        with django_assert_num_queries(1):
+        # the generation counters (and the session row without a shared cache); the user comes
+        # from the cache
+        with django_assert_num_queries(queries):
             assert me.get(path).get(HEADER) == "hit"
+
+
+def test_sessions_are_read_through_the_cache_only_when_it_is_shared(settings):
+    """A per-process memory cache would keep a session ended in another process readable."""
+    assert "LocMemCache" in settings.CACHES["default"]["BACKEND"]  # the suite runs without Redis
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
 
 
 @pytest.mark.django_db
