@@ -254,6 +254,9 @@ def server_env(data_dir: Path, database_url: str = "") -> dict[str, str]:
             "RATHAUS_ALLOWED_HOSTS": "127.0.0.1,localhost,.bench.test",
             "RATHAUS_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "RATHAUS_LOG_LEVEL": "WARNING",
+            # One granian worker: its memory cache is the only one, so sessions may be read through
+            # it, as they are through Redis in production (docs/configuration.md).
+            "RATHAUS_SESSION_CACHE": "1",
         }
     )
     if database_url:

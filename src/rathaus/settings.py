@@ -446,8 +446,10 @@ PUBLIC_PORT = env("RATHAUS_PUBLIC_PORT", "")
 # Sessions live in the database. With a shared cache (Redis) they are read through it: a signed-in
 # request reads its session without a query; every write and deletion goes to both (issue 15). A
 # memory cache is per process: a session ended (logout, "sign out other sessions") in one process
-# would stay readable in another's, so without Redis every request reads the database row.
-SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
+# would stay readable in another's, so without Redis every request reads the database row — unless
+# RATHAUS_SESSION_CACHE=1 says that exactly one web process serves (its cache is then the only one).
+SESSION_CACHE = env_bool("RATHAUS_SESSION_CACHE", bool(REDIS_URL))
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if SESSION_CACHE else "db")
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True

@@ -182,10 +182,28 @@ def test_a_hit_costs_the_counters_only(muni_a, citizen, django_assert_num_querie
             assert me.get(path).get(HEADER) == "hit"
 
 
-def test_sessions_are_read_through_the_cache_only_when_it_is_shared(settings):
-    """A per-process memory cache would keep a session ended in another process readable."""
-    assert "LocMemCache" in settings.CACHES["default"]["BACKEND"]  # the suite runs without Redis
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+def test_sessions_are_read_through_the_cache_only_when_it_is_shared(monkeypatch):
+    """A per-process memory cache would keep a session ended in another process readable: cached
+    sessions with Redis, or when the operator says exactly one web process serves."""
+    import importlib
+
+    import rathaus.settings as project
+
+    def engine(**env: str) -> str:
+        for name in ("RATHAUS_REDIS_URL", "RATHAUS_SESSION_CACHE"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return importlib.reload(project).SESSION_ENGINE.rsplit(".", 1)[1]
+
+    try:
+        assert engine() == "db"
+        assert engine(RATHAUS_REDIS_URL="redis://127.0.0.1:6379/9") == "cached_db"
+        assert engine(RATHAUS_SESSION_CACHE="1") == "cached_db"
+        assert engine(RATHAUS_REDIS_URL="redis://127.0.0.1:6379/9", RATHAUS_SESSION_CACHE="0") == "db"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(project)
 
 
 @pytest.mark.django_db
