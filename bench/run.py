@@ -43,7 +43,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,7 @@ class Round:
     seconds: float
     response_times: dict[int, int]  # response time in ms (rounded by locust) -> count
     total_response_ms: float
+    cache_states: dict[str, int] = field(default_factory=dict)  # X-Page-Cache etc. of every answer
 
 
 @dataclass
@@ -162,6 +163,19 @@ def percentile(histogram: dict[int, int], fraction: float) -> int:
     return 0
 
 
+def describe_cache(states: dict[str, int]) -> str:
+    """The cache column from the states of all measured answers: one label when (nearly) every
+    answer had it, else the shares, e.g. ``hit 71 %, miss 29 %`` (``none``: rendered, no cache)."""
+    total = sum(states.values())
+    if not total:
+        return ""
+    ranked = sorted(states.items(), key=lambda item: -item[1])
+    if ranked[0][1] >= 0.995 * total:
+        return "–" if ranked[0][0] == "none" else ranked[0][0]
+    shown = [(state, count) for state, count in ranked if count * 200 >= total]
+    return ", ".join(f"{state} {100 * count / total:.0f} %" for state, count in shown)
+
+
 def combine(endpoint: str, path: str, rounds: list[Round]) -> Result:
     histogram: dict[int, int] = {}
     for r in rounds:
@@ -169,6 +183,10 @@ def combine(endpoint: str, path: str, rounds: list[Round]) -> Result:
             histogram[response_time] = histogram.get(response_time, 0) + count
     requests = sum(r.requests for r in rounds)
     seconds = sum(r.seconds for r in rounds)
+    states: dict[str, int] = {}
+    for r in rounds:
+        for state, count in r.cache_states.items():
+            states[state] = states.get(state, 0) + count
     return Result(
         endpoint=endpoint,
         path=path,
@@ -181,6 +199,7 @@ def combine(endpoint: str, path: str, rounds: list[Round]) -> Result:
         p99_ms=percentile(histogram, 0.99),
         avg_ms=sum(r.total_response_ms for r in rounds) / requests if requests else 0.0,
         rounds_rps=[round(r.requests / r.seconds, 1) if r.seconds else 0.0 for r in rounds],
+        cache=describe_cache(states),
     )
 
 
@@ -488,6 +507,9 @@ def run_locust(base: str, target: Target, seconds: int, users: int, name: str) -
     locust_log = RESULTS / f"{name}.log"
     json_file = json_prefix.with_name(json_prefix.name + ".json")
     json_file.unlink(missing_ok=True)
+    cache_file = RESULTS / f"{name}.cache.json"
+    cache_file.unlink(missing_ok=True)
+    env["BENCH_CACHE_FILE"] = str(cache_file)
     with locust_log.open("w") as log_file:
         proc = spawn(cmd, env, log_file)
         try:
@@ -508,6 +530,7 @@ def run_locust(base: str, target: Target, seconds: int, users: int, name: str) -
         seconds=max(0.0, (entry["last_request_timestamp"] or 0) - entry["start_time"]),
         response_times={int(k): v for k, v in entry["response_times"].items()},
         total_response_ms=entry["total_response_time"],
+        cache_states=json.loads(cache_file.read_text()) if cache_file.exists() else {},
     )
 
 
@@ -572,7 +595,8 @@ def measure(
             bare.path if not bare.hosts_file else f"{bare.path} ({len(hosts)} hosts)",
             bare_rounds[b],
         )
-        res.sql, res.cache = probe(base, bare, hosts, 1)
+        res.sql, probed = probe(base, bare, hosts, 1)
+        res.cache = res.cache or probed
         results.append(res)
     for i, target in enumerate(targets):
         path = target.path + (f" ({len(hosts)} hosts)" if target.hosts_file else "")
@@ -580,7 +604,8 @@ def measure(
         bare_rps = sum(page_bare_rps[i]) / len(page_bare_rps[i]) if page_bare_rps[i] else 0.0
         res.ratio = res.rps / bare_rps if bare_rps else 0.0
         res.target = args.target or target.endpoint.target
-        res.sql, res.cache = probe(base, target, hosts, 2)
+        res.sql, probed = probe(base, target, hosts, 2)
+        res.cache = res.cache or probed  # what the measured answers said; the probe when none did
         results.append(res)
     return results
 

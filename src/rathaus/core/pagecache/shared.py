@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections, router
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve
@@ -86,8 +86,35 @@ def generations(municipality_id: int) -> dict[tuple[int, str], int]:
     primary's newer ones, or it would outlive the replica's catching up."""
     from .models import Generation
 
-    alias = router.db_for_read(Generation) or DEFAULT_DB_ALIAS
-    with connections[alias].cursor() as cursor:
+    connection = connections[router.db_for_read(Generation) or DEFAULT_DB_ALIAS]
+    if not _stands_in_for_health_check(connection):
+        return _read_generations(connection, municipality_id)
+    # This read is the request's first statement on a reused connection, so it is the health check
+    # too: Django would otherwise send "SELECT 1" first (CONN_HEALTH_CHECKS), a second round trip on
+    # every cached page. If the connection has died (server restart, pgbouncer, idle timeout), it is
+    # closed and the read runs once more on a new one, as after a failed health check.
+    connection.health_check_done = True  # type: ignore[attr-defined]
+    try:
+        return _read_generations(connection, municipality_id)
+    except (OperationalError, InterfaceError):
+        try:
+            connection.close()
+        except DatabaseError:
+            connection.connection = None
+        return _read_generations(connection, municipality_id)
+
+
+def _stands_in_for_health_check(connection: Any) -> bool:
+    return bool(
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+
+
+def _read_generations(connection: Any, municipality_id: int) -> dict[tuple[int, str], int]:
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT municipality_id, scope, value FROM pagecache_generation "
             "WHERE municipality_id IN (%s, %s)",
