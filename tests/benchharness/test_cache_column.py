@@ -31,4 +31,3 @@ def test_rounds_are_summed():
         Round(10, 0, 1.0, {5: 10}, 50.0, {"hit": 10}),
     ]
     assert combine("anonymous", "/", rounds).cache == "hit 75 %, miss 25 %"
-

@@ -244,3 +244,34 @@ def test_off_when_the_page_cache_is_off(muni_a, citizen, settings):
     me = client_for(HOST_A, citizen)
     me.get("/konto/")
     assert me.get("/konto/").get(HEADER) is None
+
+
+def test_request_token_masks_the_secret_as_django_does():
+    from django.middleware.csrf import _does_token_match, _unmask_cipher_token
+    from django.test import RequestFactory
+
+    from rathaus.core.pagecache.private import request_token
+
+    request = RequestFactory().get("/")
+    secret = "a" * 16 + "Z9" * 8
+    request.META["CSRF_COOKIE"] = secret
+    tokens = {request_token(request) for _ in range(50)}
+    assert len(tokens) == 50  # a new mask every time (BREACH)
+    for token in tokens:
+        assert len(token) == 64 and token.isalnum()
+        assert _unmask_cipher_token(token) == secret
+        assert _does_token_match(token, secret)
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    # Every character of the alphabet turns up in the masks (no byte range is cut off).
+    assert len({c for t in tokens for c in t[:32]}) == 62
+
+
+def test_request_token_without_a_secret_takes_djangos_path():
+    from django.middleware.csrf import _does_token_match
+    from django.test import RequestFactory
+
+    from rathaus.core.pagecache.private import request_token
+
+    request = RequestFactory().get("/")
+    token = request_token(request)
+    assert _does_token_match(token, request.META["CSRF_COOKIE"])
