@@ -29,6 +29,7 @@ from django.urls import reverse
 
 from rathaus.cases.models import Application, ReferenceCounter
 from rathaus.core.backup import services as backup
+from rathaus.core.pagecache import registry, shared
 from rathaus.mobility import services as mobility
 from rathaus.opendata import services as opendata
 from tests.cases.conftest import PDF, apply, make_form, store_draft_file
@@ -263,6 +264,7 @@ def test_advance_counters_after_a_point_in_time_recovery(muni_a, muni_b):
     from rathaus.core.backup.models import RestoreRecord
 
     ReferenceCounter.objects.create(municipality=muni_a, year=date.today().year, last=41)
+    generations_before = shared.generations(muni_a.pk)
     out = io.StringIO()
     call_command(
         "advance_counters",
@@ -279,6 +281,12 @@ def test_advance_counters_after_a_point_in_time_recovery(muni_a, muni_b):
     assert ReferenceCounter.objects.get(municipality=muni_b, year=year).last == 500
     record = RestoreRecord.objects.get()
     assert record.reference_gap == 500 and record.advanced["sequences"] >= 1
+    # The page cache's platform-wide counters jump beyond any value used before the recovery, so no
+    # page or snapshot stored after the recovery point can be served again (ADR 0017).
+    generations_after = shared.generations(muni_a.pk)
+    for scope in registry.all_scopes():
+        assert generations_after[(0, scope)] >= generations_before.get((0, scope), 0) + 10**12
+    assert record.advanced["pagecache"][0].startswith("pagecache_generation: +")
     with pytest.raises(CommandError, match="not a time"):
         call_command("advance_counters", "--since", "gestern")
     with pytest.raises(CommandError, match="at least 1"):

@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from rathaus.core import figures
+from rathaus.core.pagecache.data import snapshot
 from rathaus.core.tenancy.models import Municipality
 
 from .models import FieldOfAction, Indicator, IndicatorValue, Measure, MeasureStatus, Strategy
@@ -125,16 +126,22 @@ MODULE_NAMES = {
 }
 
 
+# Figures over rolling windows ("last 12 months") may lag the clock by at most this; every change of
+# data shows at once (the snapshot is keyed by the page cache's generation counters, ADR 0017).
+BAROMETER_SNAPSHOT_SECONDS = 600
+
+
 def barometer(municipality: Municipality) -> list[BarometerGroup]:
-    """Every registered indicator with its live value, grouped by module (module order as registered)."""
+    """Every registered indicator with its value, grouped by module (module order as registered). The
+    values come from a snapshot that any committed change of a module's data replaces at once."""
+    values = snapshot(
+        municipality,
+        "strategy.barometer",
+        lambda: barometer_values(municipality),
+        seconds=BAROMETER_SNAPSHOT_SECONDS,
+    )
     groups: dict[str, BarometerGroup] = {}
     for ind in figures.indicators():
-        try:
-            with transaction.atomic():  # savepoint, see services.live_value
-                value = ind.compute(municipality)
-        except Exception:  # one module's failure must not break the page
-            log.exception("barometer: computing %s failed", ind.key)
-            value = None
         url = ""
         if ind.source_url_name:
             try:
@@ -142,6 +149,21 @@ def barometer(municipality: Municipality) -> list[BarometerGroup]:
             except NoReverseMatch:
                 url = ""
         groups.setdefault(ind.module, BarometerGroup(ind.module)).figures.append(
-            BarometerFigure(ind.key, ind.module, str(ind.label), str(ind.unit), str(ind.method), value, url)
+            BarometerFigure(
+                ind.key, ind.module, str(ind.label), str(ind.unit), str(ind.method), values.get(ind.key), url
+            )
         )
     return list(groups.values())
+
+
+def barometer_values(municipality: Municipality) -> dict[str, Any]:
+    """The live value of every registered indicator (None where a module's computation fails)."""
+    values: dict[str, Any] = {}
+    for ind in figures.indicators():
+        try:
+            with transaction.atomic():  # savepoint, see services.live_value
+                values[ind.key] = ind.compute(municipality)
+        except Exception:  # one module's failure must not break the page
+            log.exception("barometer: computing %s failed", ind.key)
+            values[ind.key] = None
+    return values

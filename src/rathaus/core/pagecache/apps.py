@@ -27,3 +27,6 @@ class PageCacheConfig(AppConfig):
         from . import shared, signals  # noqa: F401
 
         setting_changed.connect(shared.settings_changed, dispatch_uid="rathaus-pagecache-settings")
+        from rathaus.core.backup.registry import register_counter
+
+        register_counter("pagecache", writes.advance_after_restore)

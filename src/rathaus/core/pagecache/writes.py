@@ -15,11 +15,13 @@ every key, so they invalidate that scope for all municipalities: coarse, never s
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from contextvars import ContextVar, Token
+from datetime import date
 from typing import Any
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from . import registry
 
@@ -34,6 +36,11 @@ _UPSERT = (
     "ON CONFLICT (municipality_id, scope) DO UPDATE SET value = pagecache_generation.value + 1"
 )
 
+
+_ADVANCE = (
+    "INSERT INTO pagecache_generation (municipality_id, scope, value) VALUES (0, %s, %s) "
+    "ON CONFLICT (municipality_id, scope) DO UPDATE SET value = pagecache_generation.value + %s"
+)
 
 _migrating = False  # migrations run before the counter table exists; post_migrate bumps everything
 
@@ -50,6 +57,20 @@ def migration_finished(using: str = "default", **kwargs: Any) -> None:
     connection = connections[using]
     if "pagecache_generation" in connection.introspection.table_names():
         bump(connection, registry.all_scopes(), 0)
+
+
+def advance_after_restore(gap: int, since: date) -> list[str]:
+    """After a restore (backup registry counter): the counters are the backup's again, and the cache
+    (Redis) may hold pages and snapshots stored after the backup under the same values. Every
+    platform-wide counter, part of every key, moves ahead by the current time in milliseconds: more
+    than any installation bumps, so no key can equal one used before (``gap`` is for numbers issued to
+    people and too small here)."""
+    step = int(time.time() * 1000)
+    scopes = registry.all_scopes()
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        for scope in scopes:
+            cursor.execute(_ADVANCE, [scope, step, step])
+    return [f"pagecache_generation: +{step} ({len(scopes)} scopes, all municipalities)"]
 
 
 def set_municipality(municipality_id: int) -> Token[int]:
