@@ -81,4 +81,3 @@ def test_inside_a_transaction_computed_live_and_not_stored(muni_a, computations)
     after = value(muni_a, "events.events_12m")
     assert after == inside - 1  # the rolled-back event is not in any stored snapshot
     assert len(computations) == 2
-
