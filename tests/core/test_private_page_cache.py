@@ -275,3 +275,27 @@ def test_request_token_without_a_secret_takes_djangos_path():
     request = RequestFactory().get("/")
     token = request_token(request)
     assert _does_token_match(token, request.META["CSRF_COOKIE"])
+
+
+@pytest.mark.django_db
+def test_user_fingerprint_once_per_get_request(citizen, monkeypatch):
+    from django.test import RequestFactory
+
+    from rathaus.core.pagecache import private
+
+    calls: list[int] = []
+    original = private.user_fingerprint
+    monkeypatch.setattr(private, "user_fingerprint", lambda u: calls.append(u.pk) or original(u))
+    get = RequestFactory().get("/konto/")
+    first = private.request_user_fingerprint(get, citizen)
+    assert private.request_user_fingerprint(get, citizen) == first
+    assert calls == [citizen.pk]
+    # Another user object (another request's, or the row read again) is fingerprinted anew …
+    changed = type(citizen).objects.get(pk=citizen.pk)
+    changed.first_name = "Geändert"
+    assert private.request_user_fingerprint(get, changed) != first
+    # … and a POST, whose view may change the row before it asks, every time.
+    post = RequestFactory().post("/konto/")
+    private.request_user_fingerprint(post, citizen)
+    private.request_user_fingerprint(post, citizen)
+    assert len(calls) == 4

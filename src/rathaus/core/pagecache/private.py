@@ -97,6 +97,20 @@ def user_fingerprint(user: Any) -> str:
     return hashlib.blake2b(values.encode(), digest_size=8).hexdigest()
 
 
+def request_user_fingerprint(request: HttpRequest, user: Any) -> str:
+    """``user_fingerprint(user)``, computed once per GET request (a signed-in page asks for it up to
+    three times: its key, the membership and the second factor). Other methods compute it each time:
+    a view may change the user's row before it asks."""
+    if request.method not in ("GET", "HEAD"):
+        return user_fingerprint(user)
+    memo: tuple[Any, str] | None = getattr(request, "_pagecache_user_fingerprint", None)
+    if memo is not None and memo[0] is user:
+        return memo[1]
+    fingerprint = user_fingerprint(user)
+    request._pagecache_user_fingerprint = (user, fingerprint)  # type: ignore[attr-defined]
+    return fingerprint
+
+
 def request_generations(request: HttpRequest) -> dict[tuple[int, str], int]:
     """The counters of the request's municipality, read once per request (before the view reads
     data: the middleware reads them for declared pages, otherwise the first caller here)."""
@@ -121,7 +135,8 @@ def per_user(request: HttpRequest, name: str, scopes: tuple[str, ...], compute: 
     found = request_generations(request)
     gens = shared.generations_part(municipality, scopes, found)
     epoch = str(shared.settings_epoch())
-    parts = "\n".join([name, str(user.pk), user_fingerprint(user), str(municipality.pk), epoch, gens])
+    fingerprint = request_user_fingerprint(request, user)
+    parts = "\n".join([name, str(user.pk), fingerprint, str(municipality.pk), epoch, gens])
     key = "pu:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
     value = cache.get(key, _MISSING)
     if value is _MISSING:
@@ -157,7 +172,7 @@ def private_key(request: RathausRequest, scopes: tuple[str, ...], found: dict[tu
     parts = "\n".join(
         [
             str(user.pk),
-            user_fingerprint(user),
+            request_user_fingerprint(request, user),
             *shared.request_parts(request),
             shared.municipality_fingerprint(municipality),
             str(shared.settings_epoch()),
