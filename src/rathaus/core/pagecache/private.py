@@ -37,6 +37,7 @@ from django.http.response import HttpResponseBase
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.functional import LazyObject
 
 from rathaus.core.dbrouting import COOKIE as PRIMARY_COOKIE
 from rathaus.core.tenancy.types import RathausRequest
@@ -92,9 +93,18 @@ def request_token(request: HttpRequest) -> str:
 
 
 def user_fingerprint(user: Any) -> str:
+    user = unwrapped(user)  # request.user is lazy: each of the ~25 reads below would go through it
     fields = [f for f in user._meta.concrete_fields if f.name != "last_login"]
     values = repr([f.value_from_object(user) for f in fields])
     return hashlib.blake2b(values.encode(), digest_size=8).hexdigest()
+
+
+def unwrapped(user: Any) -> Any:
+    """The user object behind ``request.user`` (a ``SimpleLazyObject``), evaluated if need be."""
+    if isinstance(user, LazyObject):
+        _ = user.pk  # type: ignore[attr-defined]  # evaluates it
+        return user._wrapped  # type: ignore[attr-defined]
+    return user
 
 
 def request_user_fingerprint(request: HttpRequest, user: Any) -> str:
@@ -103,6 +113,7 @@ def request_user_fingerprint(request: HttpRequest, user: Any) -> str:
     a view may change the user's row before it asks."""
     if request.method not in ("GET", "HEAD"):
         return user_fingerprint(user)
+    user = unwrapped(user)
     memo: tuple[Any, str] | None = getattr(request, "_pagecache_user_fingerprint", None)
     if memo is not None and memo[0] is user:
         return memo[1]
