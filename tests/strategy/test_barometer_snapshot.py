@@ -4,6 +4,7 @@ data, never shared between municipalities, never stored from inside a transactio
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -81,3 +82,20 @@ def test_inside_a_transaction_computed_live_and_not_stored(muni_a, computations)
     after = value(muni_a, "events.events_12m")
     assert after == inside - 1  # the rolled-back event is not in any stored snapshot
     assert len(computations) == 2
+
+
+def test_a_failed_indicator_is_not_kept(muni_a, computations, monkeypatch):
+    indicator = figures.indicator("events.events_12m")
+    assert indicator is not None
+
+    def broken(municipality):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Datenbank kurz weg")
+
+    monkeypatch.setitem(figures._indicators, indicator.key, dataclasses.replace(indicator, compute=broken))
+    assert value(muni_a, "events.events_12m") is None
+    assert value(muni_a, "events.events_12m") is None
+    assert len(computations) == 2  # computed again: the failure is not stored
+    monkeypatch.setitem(figures._indicators, indicator.key, indicator)
+    assert value(muni_a, "events.events_12m") == 0
+    value(muni_a, "events.events_12m")
+    assert len(computations) == 3

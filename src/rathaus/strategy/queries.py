@@ -134,11 +134,12 @@ BAROMETER_SNAPSHOT_SECONDS = 600
 def barometer(municipality: Municipality) -> list[BarometerGroup]:
     """Every registered indicator with its value, grouped by module (module order as registered). The
     values come from a snapshot that any committed change of a module's data replaces at once."""
-    values = snapshot(
+    values, _failed = snapshot(
         municipality,
         "strategy.barometer",
         lambda: barometer_values(municipality),
         seconds=BAROMETER_SNAPSHOT_SECONDS,
+        keep=lambda computed: not computed[1],  # a failed computation is tried again on the next miss
     )
     groups: dict[str, BarometerGroup] = {}
     for ind in figures.indicators():
@@ -156,9 +157,11 @@ def barometer(municipality: Municipality) -> list[BarometerGroup]:
     return list(groups.values())
 
 
-def barometer_values(municipality: Municipality) -> dict[str, Any]:
-    """The live value of every registered indicator (None where a module's computation fails)."""
+def barometer_values(municipality: Municipality) -> tuple[dict[str, Any], bool]:
+    """The live value of every registered indicator (None where a module's computation fails), and
+    whether any failed."""
     values: dict[str, Any] = {}
+    failed = False
     for ind in figures.indicators():
         try:
             with transaction.atomic():  # savepoint, see services.live_value
@@ -166,4 +169,5 @@ def barometer_values(municipality: Municipality) -> dict[str, Any]:
         except Exception:  # one module's failure must not break the page
             log.exception("barometer: computing %s failed", ind.key)
             values[ind.key] = None
-    return values
+            failed = True
+    return values, failed

@@ -4,7 +4,8 @@
 returned for the municipality, cached under the counters of every public scope (or the given ones):
 any committed write to data of those scopes changes the key at once, exactly as for cached pages
 (the counters are read before ``compute()`` reads data). ``seconds`` only bounds how far figures over
-rolling time windows ("last 30 days") may lag the clock when no data changes.
+rolling time windows ("last 30 days") may lag the clock when no data changes. ``keep(value)``
+false: the value is returned but not stored (a computation that partly failed is tried again).
 
 Inside an open transaction the value is computed live and not stored: counters read there may include
 the transaction's own uncommitted bump, which a rollback would hand out again to other data.
@@ -32,6 +33,7 @@ def snapshot(
     *,
     seconds: int,
     scopes: tuple[str, ...] | None = None,
+    keep: Callable[[T], bool] | None = None,
 ) -> T:
     from .models import Generation
 
@@ -54,5 +56,6 @@ def snapshot(
     if stored is not _MISSING:
         return cast(T, stored)
     value = compute()
-    cache.set(key, value, seconds)
+    if keep is None or keep(value):
+        cache.set(key, value, seconds)
     return value
