@@ -37,6 +37,22 @@ def _private_data_dirs(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _rate_limit_clock(monkeypatch):
+    """Rate-limit windows are fixed (``time // window``): a test whose requests straddle a window
+    boundary would start counting afresh half-way. The limiter's clock stands still in tests; the
+    cross-process test in tests/storage hands the same instant to its child process."""
+    from types import SimpleNamespace
+
+    from rathaus.core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: RATE_LIMIT_NOW))
+
+
+# the middle of every window length the platform uses (60 s … 1 day)
+RATE_LIMIT_NOW = 86_400 * 20_500 + 43_230.0
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from rathaus.heritage import search_index
 

@@ -25,7 +25,10 @@ django.setup()
 from types import SimpleNamespace
 from django.conf import settings
 from django.test import RequestFactory
+import os, types
 from rathaus.core import ratelimit
+# the same instant as the parent test: a window boundary between the two processes is not the subject
+ratelimit.time = types.SimpleNamespace(time=lambda: float(os.environ["RATHAUS_TEST_NOW"]))
 request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.7")
 request.municipality = SimpleNamespace(pk=4711)
 allowed = ratelimit.hit(request, "shared-test", limit=3, window_seconds=600)
@@ -60,13 +63,21 @@ def redis_cache(settings):
     settings.CACHES = local
 
 
+@pytest.fixture
+def fixed_clock():
+    """The instant at which tests/conftest.py stops the limiter's clock (the child gets it too)."""
+    now = ratelimit.time.time()
+    assert ratelimit.time.time() == now  # stopped: both processes count in one window
+    return now
+
+
 def _request(ip: str = "203.0.113.7", muni: int = 4711):
     request = RequestFactory().get("/", REMOTE_ADDR=ip)
     request.municipality = SimpleNamespace(pk=muni)
     return request
 
 
-def test_rate_limit_is_counted_across_processes_on_redis(redis_cache):
+def test_rate_limit_is_counted_across_processes_on_redis(redis_cache, fixed_clock):
     assert ratelimit.hit(_request(), "shared-test", limit=3, window_seconds=600)
     assert ratelimit.hit(_request(), "shared-test", limit=3, window_seconds=600)
     assert ratelimit.hit(_request(), "shared-test", limit=3, window_seconds=600)
@@ -76,6 +87,7 @@ def test_rate_limit_is_counted_across_processes_on_redis(redis_cache):
         RATHAUS_REDIS_URL=REDIS,
         RATHAUS_CACHE_KEY_PREFIX=redis_cache,
         PYTHONPATH=str(REPO / "src"),
+        RATHAUS_TEST_NOW=repr(fixed_clock),
     )
     run = subprocess.run(
         [sys.executable, "-c", CHILD],
@@ -98,7 +110,7 @@ def test_rate_limit_is_counted_across_processes_on_redis(redis_cache):
     assert not ratelimit.hit(_request(), "shared-test", limit=4, window_seconds=600)
 
 
-def test_two_cache_clients_share_the_counter(redis_cache, settings):
+def test_two_cache_clients_share_the_counter(redis_cache, settings, fixed_clock):
     assert ratelimit.hit(_request(), "two-clients", limit=1, window_seconds=600)
     keys = list(caches["second"]._cache.get_client().scan_iter(f"{redis_cache}:*rl:two-clients:*"))
     assert len(keys) == 1  # the counter is in Redis, visible to any other client
