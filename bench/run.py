@@ -35,6 +35,7 @@ import platform
 import secrets
 import signal
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -292,6 +293,12 @@ def manage(env: dict[str, str], *args: str, timeout: float = 300) -> None:
         raise HarnessError(f"manage.py {' '.join(args)} took longer than {timeout:.0f} s") from exc
     if done.returncode != 0:
         raise HarnessError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def csrf_secret() -> str:
+    """A CSRF cookie value as Django sets it (32 letters and digits)."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(32))
 
 
 def free_port() -> int:
@@ -711,12 +718,15 @@ def main(argv: list[str] | None = None) -> int:
             hosts = hosts_file.read_text().split() if args.tenants else []
             with granian(env, free_port(), args.threads, RESULTS / "granian.log") as base:
                 check_production(base)
+                # A signed-in browser also sends the CSRF cookie its sign-in form set; anonymous
+                # visitors of form pages come without one (a first visit: the page creates it).
+                csrf = "; csrftoken=" + csrf_secret()
                 cookies = {
                     ANON: "",
                     FORM: "",
-                    SIGNED_IN: f"sessionid={prepared['citizen']}",
-                    STAFF: f"sessionid={prepared['staff']}",
-                    MANAGER: f"sessionid={prepared['manager']}",
+                    SIGNED_IN: f"sessionid={prepared['citizen']}{csrf}",
+                    STAFF: f"sessionid={prepared['staff']}{csrf}",
+                    MANAGER: f"sessionid={prepared['manager']}{csrf}",
                 }
                 spread = str(hosts_file) if hosts else ""
                 bares = [Target(BARE, BARE.path)] + (

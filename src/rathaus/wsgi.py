@@ -1,6 +1,6 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+from rathaus.core.routing import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rathaus.settings")
 application = get_wsgi_application()

@@ -56,10 +56,13 @@ def test_the_token_is_never_stored_and_a_hit_carries_a_valid_one(slot: Slot) -> 
     assert stored and all(_placeholder() in entry[2] for entry in stored)
     token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
     assert token != _placeholder().decode() and len(token) == 64
-    other = client_for(HOST_A)  # another visitor: the same page, their own token
+    other = client_for(HOST_A)  # another visitor, without a CSRF cookie: the same page, their own token
+    other.handler.enforce_csrf_checks = True
     other_page = other.get(book_url(slot))
     assert other_page.get(FORM_HEADER) == "hit"
-    assert TOKEN.search(other_page.content.decode()).group(1) != token  # type: ignore[union-attr]
+    other_token = TOKEN.search(other_page.content.decode()).group(1)  # type: ignore[union-attr]
+    assert other_token != token
+    assert other_page.cookies["csrftoken"].value  # the hit set this visitor's new secret …
     data = {
         "topic": str(slot.topics.get().pk),
         "need": NEED,
@@ -68,6 +71,12 @@ def test_the_token_is_never_stored_and_a_hit_carries_a_valid_one(slot: Slot) -> 
     }
     response = visitor.post(book_url(slot), {"csrfmiddlewaretoken": token, **data})
     assert response.status_code == 200 and "Bitte bestätigen Sie Ihren Termin" in response.content.decode()
+    # … which the token on their page matches: their booking goes through too
+    response = other.post(book_url(slot), {"csrfmiddlewaretoken": other_token, **data})
+    assert response.status_code == 200 and "Bitte bestätigen Sie Ihren Termin" in response.content.decode()
+    # and a token of another visitor's page does not fit their secret
+    forged = other.post(book_url(slot), {"csrfmiddlewaretoken": token, **data})
+    assert forged.status_code == 403
 
 
 def test_a_booking_shows_at_once(slot: Slot, citizen: Any) -> None:

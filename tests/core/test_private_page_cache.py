@@ -266,15 +266,42 @@ def test_request_token_masks_the_secret_as_django_does():
     assert len({c for t in tokens for c in t[:32]}) == 62
 
 
-def test_request_token_without_a_secret_takes_djangos_path():
-    from django.middleware.csrf import _does_token_match
+def test_request_token_without_a_secret_creates_one_as_django_does(monkeypatch):
+    from django.middleware.csrf import _does_token_match, _unmask_cipher_token
     from django.test import RequestFactory
 
-    from rathaus.core.pagecache.private import request_token
+    from rathaus.core.pagecache import private
 
+    draws: list[int] = []
+    original = private.os.urandom
+    monkeypatch.setattr(private.os, "urandom", lambda n: draws.append(n) or original(n))
+    secrets = set()
+    for _ in range(20):
+        request = RequestFactory().get("/")
+        token = private.request_token(request)
+        secret = request.META["CSRF_COOKIE"]
+        assert len(secret) == 32 and secret.isalnum()
+        assert _unmask_cipher_token(token) == secret and _does_token_match(token, secret)
+        assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # the response sets the cookie
+        assert token[:32] != secret  # the mask is not the secret
+        secrets.add(secret)
+    assert len(secrets) == 20  # a new secret for every visitor without one
+    assert len(draws) <= 25  # one draw per token (rarely a second one, for rejected bytes)
+
+
+def test_request_token_with_csrf_in_the_session_takes_djangos_path(settings, monkeypatch):
+    from django.middleware import csrf
+    from django.test import RequestFactory
+
+    from rathaus.core.pagecache import private
+
+    settings.CSRF_USE_SESSIONS = True
+    calls: list[object] = []
+    monkeypatch.setattr(private, "get_token", lambda r: calls.append(r) or csrf.get_token(r))
     request = RequestFactory().get("/")
-    token = request_token(request)
-    assert _does_token_match(token, request.META["CSRF_COOKIE"])
+    token = private.request_token(request)
+    assert calls == [request]
+    assert csrf._does_token_match(token, request.META["CSRF_COOKIE"])
 
 
 @pytest.mark.django_db

@@ -4,15 +4,14 @@ nature (it works on the request and the response), so no service module (see ADR
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections, router
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.urls import Resolver404, resolve
 
+from rathaus.core import routing
 from rathaus.core.dbrouting import COOKIE as PRIMARY_COOKIE
 from rathaus.core.tenancy.models import Municipality
 
@@ -31,7 +30,6 @@ _settings_epoch = 0
 def settings_changed(**kwargs: Any) -> None:
     global _settings_epoch
     _settings_epoch += 1
-    _view_name.cache_clear()  # ROOT_URLCONF may have changed too
 
 
 def settings_epoch() -> int:
@@ -59,17 +57,9 @@ def request_is_shareable(request: HttpRequest) -> bool:
     )
 
 
-@lru_cache(maxsize=8192)
-def _view_name(path: str, urlconf: str) -> str | None:
-    try:
-        return resolve(path, urlconf).view_name
-    except Resolver404:
-        return None
-
-
 def page_scopes(request: HttpRequest) -> tuple[str, ...] | None:
     """The generations of the page at this path, or None when it is not a cached page."""
-    name = _view_name(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+    name = routing.view_name(request.path_info, getattr(request, "urlconf", None))
     return registry.page_scopes(name) if name else None
 
 
