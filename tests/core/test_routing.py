@@ -88,3 +88,25 @@ def test_a_new_urlconf_is_resolved_afresh(settings: Any, walks: list[str]) -> No
     settings.ROOT_URLCONF = "tests.storage.urls_serve_media"
     match = routing.resolved("/media/a.pdf")
     assert match is not None and match.kwargs == {"path": "a.pdf"}
+
+
+def test_no_route_depends_on_the_language() -> None:
+    """The memo keys on the path alone: a translated route (``_("…")`` in ``path()``,
+    ``i18n_patterns``) would resolve differently per language and must not slip in unnoticed."""
+    from django.urls import get_resolver
+    from django.urls.resolvers import LocalePrefixPattern
+    from django.utils.functional import Promise
+
+    def walk(patterns: list[Any]) -> int:
+        seen = 0
+        for entry in patterns:
+            pattern = entry.pattern
+            assert not isinstance(pattern, LocalePrefixPattern), entry
+            route = getattr(pattern, "_route", None) or getattr(pattern, "_regex", None)
+            assert not isinstance(route, Promise), f"translated route: {entry!r}"
+            seen += 1
+            if isinstance(entry, URLResolver):
+                seen += walk(entry.url_patterns)
+        return seen
+
+    assert walk(get_resolver().url_patterns) > 100
